@@ -1,0 +1,38 @@
+// A revision names one change: `main` is the store revision of the write transaction
+// (one per put, delete or txn), `sub` orders the changes inside it (0, 1, 2...).
+//
+// In the backend's `key` bucket every change is stored under its revision, encoded as
+// 17 bytes — main as 8 bytes big endian, '_', sub as 8 bytes big endian — so that byte
+// order is revision order. A deletion (tombstone) appends a trailing 't' (18 bytes).
+//
+// Example: the second op of the txn that made revision 5 is {main: 5, sub: 1}, stored
+// under 00 00 00 00 00 00 00 05 5f 00 00 00 00 00 00 00 01.
+
+export interface Revision {
+  main: number;
+  sub: number;
+}
+
+export const REV_BYTES = 17;
+export const TOMBSTONE_MARK = 0x74; // 't'
+
+export function compareRev(a: Revision, b: Revision): number {
+  return a.main !== b.main ? a.main - b.main : a.sub - b.sub;
+}
+
+export function encodeRev(rev: Revision, tombstone = false): Buffer {
+  const b = Buffer.alloc(tombstone ? REV_BYTES + 1 : REV_BYTES);
+  b.writeUIntBE(Math.floor(rev.main / 2 ** 32), 0, 4);
+  b.writeUInt32BE(rev.main >>> 0, 4);
+  b[8] = 0x5f; // '_'
+  b.writeUIntBE(Math.floor(rev.sub / 2 ** 32), 9, 4);
+  b.writeUInt32BE(rev.sub >>> 0, 13);
+  if (tombstone) b[REV_BYTES] = TOMBSTONE_MARK;
+  return b;
+}
+
+export function decodeRev(b: Buffer): { rev: Revision; tombstone: boolean } {
+  const main = b.readUInt32BE(0) * 2 ** 32 + b.readUInt32BE(4);
+  const sub = b.readUInt32BE(9) * 2 ** 32 + b.readUInt32BE(13);
+  return { rev: { main, sub }, tombstone: b.length > REV_BYTES && b[REV_BYTES] === TOMBSTONE_MARK };
+}
