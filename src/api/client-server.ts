@@ -1,0 +1,112 @@
+// The client port: one grpc-js server and one HTTP/1.1 handler behind a listener per
+// --listen-client-urls address, sharing the port as etcd does.
+
+import http from 'node:http';
+import type net from 'node:net';
+import { Server as GrpcServer, ServerCredentials } from '@grpc/grpc-js';
+import {
+  ClusterService,
+  CompactionRequest,
+  CompactionResponse,
+  DeleteRangeRequest,
+  DeleteRangeResponse,
+  KVService,
+  MaintenanceService,
+  PutRequest,
+  PutResponse,
+  RangeRequest,
+  RangeResponse,
+  TxnRequest,
+  TxnResponse,
+} from '../gen/etcdserverpb/rpc.js';
+import { CLUSTER_VERSION, SERVER_VERSION, type EtcdServer } from '../server/etcd-server.js';
+import { clusterService } from './cluster-service.js';
+import { createHttpHandler } from './http-handler.js';
+import type { GatewayRoute } from './http-gateway.js';
+import { kvService } from './kv-service.js';
+import { maintenanceService } from './maintenance-service.js';
+import { listenSharedPort } from './shared-port-listener.js';
+
+/** Room for gRPC framing on top of --max-request-bytes, as etcd allows. */
+const GRPC_OVERHEAD_BYTES = 512 * 1024;
+const MAX_SEND_BYTES = 2 ** 31 - 1;
+
+interface JsonCodec<T> {
+  fromJSON(object: unknown): T;
+  toJSON(message: T): unknown;
+}
+
+function route<Req, Res>(reqCodec: JsonCodec<Req>, resCodec: JsonCodec<Res>, handle: (r: Req) => Promise<Res>): GatewayRoute {
+  return {
+    decode: (json) => reqCodec.fromJSON(json),
+    encode: (resp) => resCodec.toJSON(resp as Res),
+    handle: (req) => handle(req as Req),
+  };
+}
+
+function gatewayRoutes(server: EtcdServer): Map<string, GatewayRoute> {
+  return new Map<string, GatewayRoute>([
+    ['/v3/kv/range', route(RangeRequest, RangeResponse, (r) => server.range(r))],
+    ['/v3/kv/put', route(PutRequest, PutResponse, (r) => server.put(r))],
+    ['/v3/kv/deleterange', route(DeleteRangeRequest, DeleteRangeResponse, (r) => server.deleteRange(r))],
+    ['/v3/kv/txn', route(TxnRequest, TxnResponse, (r) => server.txn(r))],
+    ['/v3/kv/compaction', route(CompactionRequest, CompactionResponse, (r) => server.compact(r))],
+  ]);
+}
+
+export interface ClientListenerOptions {
+  /** host:port pairs parsed from --listen-client-urls. */
+  addresses: { host: string; port: number }[];
+  maxRequestBytes: number;
+}
+
+export class ClientServer {
+  private readonly grpc: GrpcServer;
+  private readonly http1: http.Server;
+  private readonly listeners: net.Server[] = [];
+
+  constructor(
+    private readonly server: EtcdServer,
+    private readonly opts: ClientListenerOptions,
+  ) {
+    this.grpc = new GrpcServer({
+      'grpc.max_receive_message_length': opts.maxRequestBytes + GRPC_OVERHEAD_BYTES,
+      'grpc.max_send_message_length': MAX_SEND_BYTES,
+    });
+    this.grpc.addService(KVService, kvService(server));
+    this.grpc.addService(MaintenanceService, maintenanceService(server));
+    this.grpc.addService(ClusterService, clusterService(server));
+    this.http1 = http.createServer(
+      createHttpHandler({
+        routes: gatewayRoutes(server),
+        version: () => ({ etcdserver: SERVER_VERSION, etcdcluster: CLUSTER_VERSION }),
+        health: () => this.health(),
+      }),
+    );
+  }
+
+  /** etcd's /health: a leader exists and a linearizable read completes. */
+  private async health(): Promise<{ health: boolean; reason: string }> {
+    if (this.server.leader() === 0n) return { health: false, reason: 'RAFT NO LEADER' };
+    try {
+      await this.server.range(RangeRequest.fromPartial({ key: Buffer.from('health') }));
+      return { health: true, reason: '' };
+    } catch (err) {
+      return { health: false, reason: `QGET ERROR:${err instanceof Error ? err.message : String(err)}` };
+    }
+  }
+
+  async listen(): Promise<void> {
+    const injector = this.grpc.createConnectionInjector(ServerCredentials.createInsecure());
+    for (const a of this.opts.addresses) {
+      this.listeners.push(await listenSharedPort({ host: a.host, port: a.port, grpc: injector, http1: this.http1 }));
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const l of this.listeners) l.close();
+    this.grpc.forceShutdown();
+    this.http1.closeAllConnections();
+    this.http1.close();
+  }
+}

@@ -1,0 +1,90 @@
+// The JSON gateway on the client port: POST /v3/<service>/<method> with a JSON body in
+// protobuf's JSON mapping (bytes as base64, 64-bit integers as strings, etcd's original
+// field names), answered the way etcd's grpc-gateway answers, errors included.
+
+import type http from 'node:http';
+import { EtcdError, GrpcCode } from '../server/errors.js';
+
+/** Request bodies beyond this are refused before parsing (the gRPC limit plus overhead). */
+export const MAX_GATEWAY_BODY_BYTES = 16 * 1024 * 1024;
+
+export interface GatewayRoute {
+  decode(json: unknown): unknown;
+  encode(resp: unknown): unknown;
+  handle(req: unknown): Promise<unknown>;
+}
+
+/** grpc-gateway's mapping from gRPC status codes to HTTP statuses. */
+const HTTP_STATUS: Record<number, number> = {
+  [GrpcCode.OK]: 200,
+  [GrpcCode.Canceled]: 408,
+  [GrpcCode.Unknown]: 500,
+  [GrpcCode.InvalidArgument]: 400,
+  [GrpcCode.DeadlineExceeded]: 504,
+  [GrpcCode.NotFound]: 404,
+  [GrpcCode.AlreadyExists]: 409,
+  [GrpcCode.PermissionDenied]: 403,
+  [GrpcCode.Unauthenticated]: 401,
+  [GrpcCode.ResourceExhausted]: 429,
+  [GrpcCode.FailedPrecondition]: 400,
+  [GrpcCode.Aborted]: 409,
+  [GrpcCode.OutOfRange]: 400,
+  [GrpcCode.Unimplemented]: 501,
+  [GrpcCode.Internal]: 500,
+  [GrpcCode.Unavailable]: 503,
+  [GrpcCode.DataLoss]: 500,
+};
+
+export function writeGatewayError(res: http.ServerResponse, code: number, message: string): void {
+  const body = JSON.stringify({ error: message, message, code });
+  res.writeHead(HTTP_STATUS[code] ?? 500, { 'Content-Type': 'application/json' });
+  res.end(body);
+}
+
+function readBody(req: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_GATEWAY_BODY_BYTES) {
+        reject(new EtcdError(GrpcCode.ResourceExhausted, 'grpc: received message larger than max'));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** Parses a body the way Go's JSON decoder reports problems (an empty body is an empty message). */
+function parseJson(body: Buffer): unknown {
+  const text = body.toString('utf8');
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new EtcdError(GrpcCode.InvalidArgument, 'unexpected EOF');
+  }
+}
+
+export async function serveGatewayRoute(route: GatewayRoute, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  try {
+    const json = parseJson(await readBody(req));
+    let decoded: unknown;
+    try {
+      decoded = route.decode(json);
+    } catch (err) {
+      throw new EtcdError(GrpcCode.InvalidArgument, err instanceof Error ? err.message : String(err));
+    }
+    const resp = await route.handle(decoded);
+    const body = JSON.stringify(route.encode(resp));
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Grpc-Metadata-Content-Type': 'application/grpc' });
+    res.end(body);
+  } catch (err) {
+    if (err instanceof EtcdError) writeGatewayError(res, err.code, err.message);
+    else writeGatewayError(res, GrpcCode.Unknown, err instanceof Error ? err.message : String(err));
+  }
+}

@@ -1,0 +1,57 @@
+// HTTP/1.1 on the client port: /health, /version, and the JSON gateway routes. Every
+// answer carries etcd's permissive CORS headers so a browser console can call the
+// gateway directly.
+
+import type http from 'node:http';
+import { serveGatewayRoute, type GatewayRoute } from './http-gateway.js';
+
+const CORS_HEADERS: Record<string, string> = {
+  'Access-Control-Allow-Headers': 'accept, content-type, authorization',
+  'Access-Control-Allow-Methods': 'POST, GET, OPTIONS, PUT, DELETE',
+  'Access-Control-Allow-Origin': '*',
+};
+
+export interface HttpHandlerDeps {
+  routes: Map<string, GatewayRoute>;
+  version(): { etcdserver: string; etcdcluster: string };
+  health(): Promise<{ health: boolean; reason: string }>;
+}
+
+function text(res: http.ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+  res.end(body);
+}
+
+export function createHttpHandler(deps: HttpHandlerDeps): http.RequestListener {
+  return (req, res) => {
+    for (const [k, v] of Object.entries(CORS_HEADERS)) res.setHeader(k, v);
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (req.method === 'OPTIONS') {
+      res.writeHead(200);
+      res.end();
+      return;
+    }
+    if (path === '/version') {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(deps.version()));
+      return;
+    }
+    if (path === '/health') {
+      void deps.health().then((h) => {
+        res.writeHead(h.health ? 200 : 503, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end(JSON.stringify({ health: String(h.health), reason: h.reason }));
+      });
+      return;
+    }
+    const route = deps.routes.get(path);
+    if (route) {
+      if (req.method !== 'POST') {
+        text(res, 405, 'Method Not Allowed\n');
+        return;
+      }
+      void serveGatewayRoute(route, req, res);
+      return;
+    }
+    text(res, 404, '404 page not found\n');
+  };
+}

@@ -1,0 +1,37 @@
+// etcdserverpb.Maintenance over gRPC: Status now; the rest arrives with the
+// maintenance issue and answers UNIMPLEMENTED until then.
+
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import type { MaintenanceServer, StatusResponse } from '../gen/etcdserverpb/rpc.js';
+import type { EtcdServer } from '../server/etcd-server.js';
+import { unary, unimplemented } from './unary.js';
+
+
+export function statusResponse(server: EtcdServer): StatusResponse {
+  const s = server.status();
+  return {
+    header: server.header(server.currentRevision()),
+    version: s.version,
+    dbSize: BigInt(s.dbSize),
+    leader: s.leader,
+    raftIndex: BigInt(s.raftIndex),
+    raftTerm: BigInt(s.raftTerm),
+    raftAppliedIndex: BigInt(s.raftAppliedIndex),
+    errors: s.errors,
+    dbSizeInUse: BigInt(s.dbSizeInUse),
+    isLearner: s.isLearner,
+  };
+}
+
+export function maintenanceService(server: EtcdServer): MaintenanceServer {
+  return {
+    status: unary(async () => statusResponse(server)),
+    alarm: unimplemented(),
+    defragment: unimplemented(),
+    hash: unimplemented(),
+    hashKv: unimplemented(),
+    snapshot: (call) => call.destroy(Object.assign(new Error('snapshot is not served yet'), { code: GrpcStatus.UNIMPLEMENTED })),
+    moveLeader: unimplemented(),
+    downgrade: unimplemented(),
+  };
+}

@@ -1,0 +1,97 @@
+// One TCP listener per client URL that serves both gRPC (HTTP/2 with prior knowledge,
+// as every gRPC client speaks it over plaintext) and HTTP/1.1 (the JSON gateway,
+// /health, /version, /metrics), the way etcd multiplexes its client port.
+//
+// A connection's first bytes decide: the HTTP/2 client preface starts with
+// "PRI * HTTP/2.0", which no HTTP/1.1 request line can start with.
+
+import net from 'node:net';
+import type http from 'node:http';
+import { Duplex } from 'node:stream';
+
+const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+/** Bytes needed to tell the protocols apart; "PRI " is never an HTTP/1.1 method we serve. */
+const SNIFF_BYTES = 4;
+/** A client that sends nothing for this long is dropped before it holds a socket forever. */
+const SNIFF_TIMEOUT_MS = 10_000;
+
+export interface Http2Injector {
+  injectConnection(connection: Duplex): void;
+}
+
+export interface SharedPortOptions {
+  host: string;
+  port: number;
+  grpc: Http2Injector;
+  http1: http.Server;
+}
+
+/**
+ * A stream that yields `head` and then whatever `socket` receives. Node's HTTP/2 session
+ * reads straight from a socket's native handle, so bytes already read (and unshifted)
+ * would be lost to it; a non-socket Duplex makes it go through JS streams instead.
+ * (HTTP/1.1's parser does honour unshift, so only gRPC connections pay for this copy.)
+ */
+function prefixedStream(socket: net.Socket, head: Buffer): Duplex {
+  const d = new Duplex({
+    read() {
+      socket.resume();
+    },
+    write(chunk: Buffer, _enc, cb) {
+      socket.write(chunk, cb);
+    },
+    final(cb) {
+      socket.end();
+      cb();
+    },
+    destroy(err, cb) {
+      socket.destroy(err ?? undefined);
+      cb(err);
+    },
+  });
+  d.push(head);
+  socket.on('data', (c: Buffer) => {
+    if (!d.push(c)) socket.pause();
+  });
+  socket.on('end', () => d.push(null));
+  socket.on('error', (e) => d.destroy(e));
+  socket.on('close', () => d.destroy());
+  return d;
+}
+
+function looksLikeHttp2(head: Buffer): boolean {
+  const n = Math.min(head.length, HTTP2_PREFACE.length);
+  return head.subarray(0, n).equals(HTTP2_PREFACE.subarray(0, n));
+}
+
+/** Starts listening; resolves with the server once bound (rejects on EADDRINUSE and the like). */
+export function listenSharedPort(opts: SharedPortOptions): Promise<net.Server> {
+  const server = net.createServer({ noDelay: true, pauseOnConnect: false }, (socket) => {
+    let head: Buffer = Buffer.alloc(0);
+    socket.setTimeout(SNIFF_TIMEOUT_MS, () => socket.destroy());
+    const onData = (chunk: Buffer): void => {
+      head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+      if (head.length < SNIFF_BYTES) return;
+      socket.off('data', onData);
+      socket.pause();
+      socket.setTimeout(0);
+      if (looksLikeHttp2(head)) {
+        opts.grpc.injectConnection(prefixedStream(socket, head));
+        return;
+      }
+      // HTTP/1.1's parser reads unshifted bytes, so the socket itself is handed over.
+      socket.unshift(head);
+      opts.http1.emit('connection', socket);
+      socket.resume();
+    };
+    socket.on('data', onData);
+    socket.on('error', () => socket.destroy());
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: opts.host, port: opts.port, backlog: 1024 }, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}

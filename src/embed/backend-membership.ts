@@ -1,0 +1,22 @@
+// Membership persisted in the backend's `members` and `members_removed` buckets, in the
+// same batches as the applied index that changed it.
+
+import type { Backend } from '../storage/backend.js';
+import { decodeMember, encodeMember, type Member, type MembershipStore } from '../server/membership.js';
+
+function idKey(id: bigint): Buffer {
+  return Buffer.from(id.toString(16));
+}
+
+export async function loadBackendMembership(backend: Backend): Promise<MembershipStore> {
+  const members = (await backend.scan('members')).map((e) => decodeMember(e.value));
+  const removed = (await backend.scan('members_removed')).map((e) => BigInt(`0x${e.key.toString()}`));
+  return {
+    loadMembers: () => ({ members, removed }),
+    saveMember: (m: Member) => backend.put('members', idKey(m.id), Buffer.from(encodeMember(m))),
+    deleteMember: (id: bigint, wasRemoved: boolean) => {
+      backend.delete('members', idKey(id));
+      if (wasRemoved) backend.put('members_removed', idKey(id), Buffer.from('removed'));
+    },
+  };
+}

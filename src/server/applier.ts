@@ -1,0 +1,158 @@
+// Applies committed raft entries to the member's state, in log order, exactly once.
+// Deterministic by construction: the outcome depends only on the entry and the state
+// before it, so every member computes the same revisions and responses.
+
+import type {
+  CompactionResponse,
+  DeleteRangeResponse,
+  PutResponse,
+  RangeResponse,
+  TxnResponse,
+} from '../gen/etcdserverpb/rpc.js';
+import { InternalRaftRequest } from '../gen/etcdserverpb/raft_internal.js';
+import type { ConfChange, Entry } from '../raft/types.js';
+import { EntryType } from '../raft/types.js';
+import { decodeConfChange } from '../raft/confchange-codec.js';
+import { EtcdError, Errors } from './errors.js';
+import { ErrCompacted, ErrFutureRev } from '../mvcc/errors.js';
+import { applyDeleteRange, applyPut, applyRange, applyTxn, noLeases, revisionHeader, type LeaseLookup } from './kv-apply.js';
+import type { KvRead, KvWrite } from './kv-view.js';
+import type { Membership } from './membership.js';
+
+/** The store operations the applier needs; the mvcc layer's store satisfies it. */
+export interface ApplyStore {
+  /** A read transaction over the newest state; `end()` releases it. */
+  read(): KvRead & { end(): void };
+  /** A write transaction: all its writes share one new revision; `end()` commits it. */
+  write(): KvWrite & { end(): void };
+  /** Records the applied raft index and term in the same backend batch as the writes before it. */
+  setConsistentIndex(index: number, term: number): void;
+  consistentIndex(): number;
+  /** Validates synchronously (throws compacted/future errors); resolves when physical compaction is done. */
+  compact(rev: number): Promise<void>;
+}
+
+export type ApplyResponse = RangeResponse | PutResponse | DeleteRangeResponse | TxnResponse | CompactionResponse;
+
+export interface ApplyResult {
+  resp?: ApplyResponse;
+  err?: EtcdError;
+  /** For compaction: resolves when the physical compaction finished (for --physical). */
+  physical?: Promise<void>;
+}
+
+export interface ApplierEvents {
+  /** A proposal with this id was applied. */
+  applied(id: bigint, result: ApplyResult): void;
+  /** A conf change entry was applied to membership; raft must be told too. */
+  confChange(cc: ConfChange, index: number): void;
+  memberPublished(id: bigint, name: string, clientURLs: string[]): void;
+  clusterVersionSet(version: string): void;
+}
+
+/**
+ * Maps mvcc-layer errors (which carry no "etcdserver: " prefix) to the errors clients
+ * see; anything else is a bug and is rethrown.
+ */
+export function toEtcdError(err: unknown): EtcdError {
+  if (err instanceof EtcdError) return err;
+  if (err instanceof ErrCompacted) return Errors.Compacted;
+  if (err instanceof ErrFutureRev) return Errors.FutureRev;
+  throw err;
+}
+
+export class Applier {
+  constructor(
+    private readonly store: ApplyStore,
+    private readonly membership: Membership,
+    private readonly events: ApplierEvents,
+    private readonly leases: LeaseLookup = noLeases,
+  ) {}
+
+  /**
+   * Applies one committed entry. Entries at or below the backend's consistent index
+   * were applied before a restart: their data is skipped, but conf changes are still
+   * replayed to raft (raft's own membership is rebuilt from the log).
+   */
+  applyEntry(entry: Entry): void {
+    const alreadyApplied = entry.index <= this.store.consistentIndex();
+    if (entry.type === EntryType.ConfChange) {
+      const cc = decodeConfChange(entry.data);
+      if (!alreadyApplied) {
+        this.membership.applyConfChange(cc, true);
+        this.store.setConsistentIndex(entry.index, entry.term);
+      } else {
+        this.membership.applyConfChange(cc, false);
+      }
+      this.events.confChange(cc, entry.index);
+      return;
+    }
+    if (alreadyApplied) return;
+    if (entry.data.length === 0) {
+      // The leader's empty entry at the start of its term.
+      this.store.setConsistentIndex(entry.index, entry.term);
+      return;
+    }
+    const req = InternalRaftRequest.decode(entry.data);
+    const id = req.header?.ID ?? req.ID;
+    const result = this.applyRequest(req);
+    this.store.setConsistentIndex(entry.index, entry.term);
+    this.events.applied(id, result);
+  }
+
+  private applyRequest(req: InternalRaftRequest): ApplyResult {
+    try {
+      if (req.put) return this.inWrite((t) => applyPut(t, req.put!, this.leases));
+      if (req.deleteRange) return this.inWrite((t) => applyDeleteRange(t, req.deleteRange!));
+      if (req.txn) return this.inWrite((t) => applyTxn(t, req.txn!, this.leases));
+      if (req.range) {
+        const t = this.store.read();
+        try {
+          return { resp: applyRange(t, req.range) };
+        } finally {
+          t.end();
+        }
+      }
+      if (req.compaction) return this.applyCompaction(Number(req.compaction.revision));
+      if (req.clusterMemberAttrSet) {
+        const a = req.clusterMemberAttrSet;
+        const name = a.memberAttributes?.name ?? '';
+        const urls = a.memberAttributes?.clientUrls ?? [];
+        this.membership.setAttributes(a.memberID, name, urls, true);
+        this.events.memberPublished(a.memberID, name, urls);
+        return {};
+      }
+      if (req.clusterVersionSet) {
+        this.membership.version = req.clusterVersionSet.ver;
+        this.events.clusterVersionSet(req.clusterVersionSet.ver);
+        return {};
+      }
+      return {};
+    } catch (err) {
+      return { err: toEtcdError(err) };
+    }
+  }
+
+  /**
+   * Runs `fn` in one write transaction. A request that fails validation inside `fn`
+   * throws before writing anything (the kv-apply functions check first), and the
+   * transaction is still ended so the store is left unchanged and consistent.
+   */
+  private inWrite(fn: (t: KvWrite) => ApplyResponse): ApplyResult {
+    const t = this.store.write();
+    try {
+      return { resp: fn(t) };
+    } finally {
+      t.end();
+    }
+  }
+
+  private applyCompaction(rev: number): ApplyResult {
+    const physical = this.store.compact(rev);
+    const t = this.store.read();
+    const current = t.rev();
+    t.end();
+    const resp: CompactionResponse = { header: revisionHeader(current) };
+    return { resp, physical };
+  }
+}

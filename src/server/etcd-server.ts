@@ -1,0 +1,380 @@
+// The member: turns client requests into raft proposals, drives raft through the WAL,
+// applies what commits, and answers with etcd's headers and errors. Knows nothing of
+// gRPC or flags; the api layer calls it, embed/ assembles it.
+
+import {
+  CompactionRequest,
+  CompactionResponse,
+  DeleteRangeRequest,
+  DeleteRangeResponse,
+  PutRequest,
+  PutResponse,
+  RangeRequest,
+  RangeResponse,
+  ResponseHeader,
+  TxnRequest,
+  TxnResponse,
+} from '../gen/etcdserverpb/rpc.js';
+import { InternalRaftRequest } from '../gen/etcdserverpb/raft_internal.js';
+import type { RawNode } from '../raft/raw-node.js';
+import type { MemoryStorage } from '../raft/storage.js';
+import { StateType, type Entry, type Message, type SoftState } from '../raft/types.js';
+import { Applier, toEtcdError, type ApplyResult, type ApplyStore } from './applier.js';
+import { Errors } from './errors.js';
+import { IdGenerator } from './id-generator.js';
+import { applyRange, applyTxn, txnIsWrite } from './kv-apply.js';
+import type { Membership } from './membership.js';
+import { RaftLoop, type RaftLog } from './raft-loop.js';
+import { ReadIndexBatcher } from './read-index.js';
+import { checkDeleteRequest, checkPutRequest, checkRangeRequest, checkTxnRequest } from './request-checks.js';
+import { WaitRegistry } from './wait-registry.js';
+
+/** etcd refuses new proposals when the applier is this far behind the commit index. */
+export const MAX_GAP_BETWEEN_APPLY_AND_COMMIT_INDEX = 5000;
+/** The cluster version this member runs and proposes. */
+export const CLUSTER_VERSION = '3.5.0';
+export const SERVER_VERSION = '3.5.17';
+
+export interface ServerLogger {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export interface EtcdServerOptions {
+  memberId: bigint;
+  name: string;
+  clientURLs: string[];
+  heartbeatMs: number;
+  electionMs: number;
+  maxRequestBytes: number;
+  maxTxnOps: number;
+  logger: ServerLogger;
+  /** Size of the backend file and the part of it in use, for Status. */
+  backendSize(): { size: number; inUse: number };
+  /** Called once every resource is closed. */
+  onClose?: () => Promise<void>;
+}
+
+export interface ServerParts {
+  node: RawNode;
+  storage: MemoryStorage;
+  wal: RaftLog;
+  store: ApplyStore;
+  membership: Membership;
+  /** Messages for other members; absent for a single member without a transport yet. */
+  send?: (messages: Message[]) => void;
+}
+
+export interface StatusInfo {
+  version: string;
+  leader: bigint;
+  raftIndex: number;
+  raftTerm: number;
+  raftAppliedIndex: number;
+  dbSize: number;
+  dbSizeInUse: number;
+  isLearner: boolean;
+  errors: string[];
+}
+
+function hexId(id: bigint): string {
+  return id.toString(16);
+}
+
+export class EtcdServer {
+  private readonly ids: IdGenerator;
+  private readonly waits = new WaitRegistry<ApplyResult>();
+  private readonly reads: ReadIndexBatcher;
+  private readonly loop: RaftLoop;
+  private readonly applier: Applier;
+  private applied = 0;
+  private lead = 0n;
+  private term = 0;
+  private stopped = false;
+  private versionProposed = false;
+  private publishedResolve!: () => void;
+  /** Resolves once this member's name and client URLs were published through raft. */
+  readonly ready: Promise<void> = new Promise((resolve) => (this.publishedResolve = resolve));
+  private readonly requestTimeoutMs: number;
+
+  constructor(
+    private readonly opts: EtcdServerOptions,
+    private readonly parts: ServerParts,
+  ) {
+    this.ids = new IdGenerator(opts.memberId, Date.now());
+    // etcd's request timeout: 5s plus two election timeouts.
+    this.requestTimeoutMs = 5000 + 2 * opts.electionMs;
+    this.applied = parts.store.consistentIndex();
+    this.applier = new Applier(parts.store, parts.membership, {
+      applied: (id, result) => this.waits.trigger(id, result),
+      confChange: (cc) => {
+        parts.node.applyConfChange(cc);
+        // Raft refuses to campaign with unapplied conf changes; try once this batch is advanced.
+        setImmediate(() => this.campaignIfSoleVoter());
+      },
+      memberPublished: (id, name, urls) => {
+        opts.logger.info(`published {Name:${name} ClientURLs:[${urls.join(' ')}]} to cluster ${hexId(parts.membership.clusterId)}`, {
+          'local-member-id': hexId(id),
+        });
+        if (id === opts.memberId) this.publishedResolve();
+      },
+      clusterVersionSet: (ver) => {
+        const short = ver.split('.').slice(0, 2).join('.');
+        opts.logger.info(`enabled capabilities for version ${short}`, { 'cluster-version': short });
+      },
+    });
+    this.reads = new ReadIndexBatcher({
+      requestReadIndex: (ctx) => {
+        parts.node.readIndex(ctx);
+        this.loop.kick();
+      },
+      appliedIndex: () => this.applied,
+      newId: () => this.ids.next(),
+    });
+    this.loop = new RaftLoop(parts.node, parts.storage, parts.wal, {
+      send: (msgs) => parts.send?.(msgs),
+      apply: (entries) => this.applyEntries(entries),
+      readStates: (states) => {
+        for (const rs of states) this.reads.onReadState(rs.index, rs.requestCtx);
+      },
+      softState: (s) => this.onSoftState(s),
+      fatal: (err) => {
+        opts.logger.error('failed to persist raft state; stopping', { error: err.message });
+        void this.stop().finally(() => process.exit(1));
+      },
+    });
+  }
+
+  get memberId(): bigint {
+    return this.opts.memberId;
+  }
+
+  get clusterId(): bigint {
+    return this.parts.membership.clusterId;
+  }
+
+  get membership(): Membership {
+    return this.parts.membership;
+  }
+
+  leader(): bigint {
+    return this.lead;
+  }
+
+  start(): void {
+    this.loop.start(this.opts.heartbeatMs);
+    this.campaignIfSoleVoter();
+    void this.publishUntilDone();
+  }
+
+  /** A sole voter has nobody to wait for: it campaigns at once instead of after an election timeout. */
+  private campaignIfSoleVoter(): void {
+    const st = this.parts.node.status();
+    if (st.raftState === StateType.Leader || !this.soleVoter()) return;
+    this.parts.node.campaign();
+    this.loop.kick();
+  }
+
+  private soleVoter(): boolean {
+    const members = this.parts.membership.list().filter((m) => !m.isLearner);
+    return members.length === 1 && members[0]!.id === this.opts.memberId;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.loop.stop();
+    this.waits.failAll(Errors.Stopped);
+    this.reads.failAll(Errors.Stopped);
+    await this.opts.onClose?.();
+  }
+
+  private onSoftState(s: SoftState): void {
+    const st = this.parts.node.status();
+    this.term = st.term;
+    if (s.lead !== this.lead) {
+      const prev = this.lead;
+      this.lead = s.lead;
+      if (s.lead === 0n) {
+        this.opts.logger.info(`raft.node: ${hexId(this.opts.memberId)} lost leader ${hexId(prev)} at term ${st.term}`);
+      } else {
+        this.opts.logger.info(`raft.node: ${hexId(this.opts.memberId)} elected leader ${hexId(s.lead)} at term ${st.term}`);
+      }
+    }
+    this.maybeSetClusterVersion();
+  }
+
+  /** The leader sets the cluster version once membership is published, as etcd's leader does. */
+  private maybeSetClusterVersion(): void {
+    if (this.parts.node.status().raftState !== StateType.Leader || this.parts.membership.version !== '' || this.versionProposed) return;
+    if (this.parts.membership.list().some((m) => m.name === '')) return;
+    this.versionProposed = true;
+    void this.proposeInternal({ clusterVersionSet: { ver: CLUSTER_VERSION } }).catch(() => {
+      this.versionProposed = false;
+    });
+  }
+
+  /** Keeps proposing this member's attributes until one proposal is applied. */
+  private async publishUntilDone(): Promise<void> {
+    const me = this.parts.membership.get(this.opts.memberId);
+    if (me && me.name === this.opts.name && me.clientURLs.join(',') === this.opts.clientURLs.join(',')) {
+      this.publishedResolve();
+      return;
+    }
+    while (!this.stopped) {
+      try {
+        await this.proposeInternal({
+          clusterMemberAttrSet: {
+            memberID: this.opts.memberId,
+            memberAttributes: { name: this.opts.name, clientUrls: this.opts.clientURLs },
+          },
+        });
+        return;
+      } catch {
+        // No leader yet or the proposal was lost in an election: try again.
+        await new Promise((r) => setTimeout(r, this.opts.heartbeatMs));
+      }
+    }
+  }
+
+  private applyEntries(entries: Entry[]): void {
+    for (const e of entries) {
+      this.applier.applyEntry(e);
+      this.applied = e.index;
+    }
+    this.term = this.parts.node.status().term;
+    this.reads.onApplied(this.applied);
+  }
+
+  // ---- proposals ----
+
+  private async proposeInternal(body: Partial<InternalRaftRequest>): Promise<ApplyResult> {
+    if (this.stopped) throw Errors.Stopped;
+    const st = this.parts.node.status();
+    if (st.commit - this.applied > MAX_GAP_BETWEEN_APPLY_AND_COMMIT_INDEX) throw Errors.TooManyRequests;
+    const id = this.ids.next();
+    const req = InternalRaftRequest.fromPartial({ ...body, header: { ID: id } });
+    const data = InternalRaftRequest.encode(req).finish();
+    if (data.length > this.opts.maxRequestBytes) throw Errors.RequestTooLarge;
+    const done = this.waits.register(id, this.requestTimeoutMs);
+    try {
+      this.parts.node.propose(data);
+    } catch {
+      this.waits.fail(id, this.lead === 0n ? Errors.NoLeader : Errors.LeaderChanged);
+    }
+    this.loop.kick();
+    const result = await done;
+    if (result.err) throw result.err;
+    return result;
+  }
+
+  header(revision: number): ResponseHeader {
+    return {
+      clusterId: this.parts.membership.clusterId,
+      memberId: this.opts.memberId,
+      revision: BigInt(revision),
+      raftTerm: BigInt(this.term),
+    };
+  }
+
+  private withHeader<T extends { header?: ResponseHeader | undefined }>(resp: T): T {
+    resp.header = this.header(Number(resp.header?.revision ?? 0n));
+    return resp;
+  }
+
+  // ---- KV ----
+
+  async range(r: RangeRequest): Promise<RangeResponse> {
+    checkRangeRequest(r);
+    if (!r.serializable) await this.reads.wait(this.requestTimeoutMs);
+    const t = this.parts.store.read();
+    try {
+      return this.withHeader(applyRange(t, r));
+    } catch (err) {
+      throw toEtcdError(err);
+    } finally {
+      t.end();
+    }
+  }
+
+  async put(r: PutRequest): Promise<PutResponse> {
+    checkPutRequest(r);
+    const res = await this.proposeInternal({ put: r });
+    return this.withHeader(res.resp as PutResponse);
+  }
+
+  async deleteRange(r: DeleteRangeRequest): Promise<DeleteRangeResponse> {
+    checkDeleteRequest(r);
+    const res = await this.proposeInternal({ deleteRange: r });
+    return this.withHeader(res.resp as DeleteRangeResponse);
+  }
+
+  async txn(r: TxnRequest): Promise<TxnResponse> {
+    checkTxnRequest(r, this.opts.maxTxnOps);
+    if (!txnIsWrite(r)) {
+      // A read-only txn is served like a linearizable range, without a log entry.
+      await this.reads.wait(this.requestTimeoutMs);
+      const t = this.parts.store.read();
+      try {
+        return this.withHeader(applyTxn(readOnly(t), r, { has: () => false }));
+      } catch (err) {
+        throw toEtcdError(err);
+      } finally {
+        t.end();
+      }
+    }
+    const res = await this.proposeInternal({ txn: r });
+    return this.withHeader(res.resp as TxnResponse);
+  }
+
+  async compact(r: CompactionRequest): Promise<CompactionResponse> {
+    const res = await this.proposeInternal({ compaction: r });
+    if (r.physical && res.physical) await res.physical;
+    else res.physical?.catch(() => undefined);
+    return this.withHeader(res.resp as CompactionResponse);
+  }
+
+  // ---- maintenance ----
+
+  status(): StatusInfo {
+    const st = this.parts.node.status();
+    const db = this.opts.backendSize();
+    const me = this.parts.membership.get(this.opts.memberId);
+    return {
+      version: SERVER_VERSION,
+      leader: this.lead,
+      raftIndex: st.commit,
+      raftTerm: st.term,
+      raftAppliedIndex: this.applied,
+      dbSize: db.size,
+      dbSizeInUse: db.inUse,
+      isLearner: me?.isLearner ?? false,
+      errors: [],
+    };
+  }
+
+  currentRevision(): number {
+    const t = this.parts.store.read();
+    try {
+      return t.rev();
+    } finally {
+      t.end();
+    }
+  }
+}
+
+
+/** Wraps a read transaction as a write view whose writes are impossible (the txn was checked to be read-only). */
+function readOnly(t: ApplyStore extends { read(): infer R } ? R : never): import('./kv-view.js').KvWrite {
+  return {
+    range: (k, e, o) => t.range(k, e, o),
+    rev: () => t.rev(),
+    put: () => {
+      throw new Error('write in a read-only txn');
+    },
+    deleteRange: () => {
+      throw new Error('write in a read-only txn');
+    },
+  };
+}

@@ -1,0 +1,116 @@
+// The cluster's membership as every member agrees on it: changed only by applying
+// committed raft entries (conf changes and member-attribute updates), so all members
+// hold the same list at the same applied index.
+
+import type { ConfChange } from '../raft/types.js';
+import { ConfChangeType } from '../raft/types.js';
+
+export interface Member {
+  id: bigint;
+  name: string;
+  peerURLs: string[];
+  clientURLs: string[];
+  isLearner: boolean;
+}
+
+/** The member description carried in a conf change's context, as JSON with a decimal id. */
+interface MemberJson {
+  id: string;
+  name: string;
+  peerURLs: string[];
+  clientURLs: string[];
+  isLearner: boolean;
+}
+
+export function encodeMember(m: Member): Uint8Array {
+  const j: MemberJson = { id: m.id.toString(), name: m.name, peerURLs: m.peerURLs, clientURLs: m.clientURLs, isLearner: m.isLearner };
+  return new TextEncoder().encode(JSON.stringify(j));
+}
+
+export function decodeMember(bytes: Uint8Array): Member {
+  const j = JSON.parse(new TextDecoder().decode(bytes)) as Partial<MemberJson>;
+  return {
+    id: BigInt(j.id ?? '0'),
+    name: j.name ?? '',
+    peerURLs: j.peerURLs ?? [],
+    clientURLs: j.clientURLs ?? [],
+    isLearner: j.isLearner ?? false,
+  };
+}
+
+/** Where membership is persisted; the backend's members table implements it. */
+export interface MembershipStore {
+  saveMember(m: Member): void;
+  deleteMember(id: bigint, removed: boolean): void;
+  loadMembers(): { members: Member[]; removed: bigint[] };
+}
+
+export class Membership {
+  private readonly members = new Map<bigint, Member>();
+  private readonly removed = new Set<bigint>();
+  /** The cluster version agreed through raft ("3.5.0"), empty until the leader sets it. */
+  version = '';
+
+  constructor(
+    readonly clusterId: bigint,
+    private readonly store: MembershipStore,
+  ) {
+    const loaded = store.loadMembers();
+    for (const m of loaded.members) this.members.set(m.id, m);
+    for (const id of loaded.removed) this.removed.add(id);
+  }
+
+  list(): Member[] {
+    return [...this.members.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  get(id: bigint): Member | undefined {
+    return this.members.get(id);
+  }
+
+  isRemoved(id: bigint): boolean {
+    return this.removed.has(id);
+  }
+
+  /**
+   * Applies a committed conf change to the member list. `persist` is false while
+   * replaying entries the backend already holds (index <= consistent index).
+   */
+  applyConfChange(cc: ConfChange, persist: boolean): void {
+    switch (cc.type) {
+      case ConfChangeType.AddNode:
+      case ConfChangeType.AddLearnerNode: {
+        const existing = this.members.get(cc.nodeId);
+        const m =
+          cc.type === ConfChangeType.AddNode && existing?.isLearner
+            ? { ...existing, isLearner: false } // promotion
+            : { ...decodeMember(cc.context), id: cc.nodeId, isLearner: cc.type === ConfChangeType.AddLearnerNode };
+        this.members.set(m.id, m);
+        if (persist) this.store.saveMember(m);
+        break;
+      }
+      case ConfChangeType.RemoveNode:
+        this.members.delete(cc.nodeId);
+        this.removed.add(cc.nodeId);
+        if (persist) this.store.deleteMember(cc.nodeId, true);
+        break;
+      case ConfChangeType.UpdateNode: {
+        const existing = this.members.get(cc.nodeId);
+        if (!existing) return;
+        const m = { ...existing, peerURLs: decodeMember(cc.context).peerURLs };
+        this.members.set(m.id, m);
+        if (persist) this.store.saveMember(m);
+        break;
+      }
+    }
+  }
+
+  /** Applies a member's self-published name and client URLs. */
+  setAttributes(id: bigint, name: string, clientURLs: string[], persist: boolean): void {
+    const existing = this.members.get(id);
+    if (!existing) return;
+    const m = { ...existing, name, clientURLs };
+    this.members.set(id, m);
+    if (persist) this.store.saveMember(m);
+  }
+}

@@ -1,0 +1,83 @@
+// The contract test for KV: one session of the real etcdctl (Debian's 3.4.23) run
+// against real etcd and then against etcd-ts, on the same client and peer ports so
+// that member and cluster ids, and therefore every byte of output, must match.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { etcdctl, freePort, startMember, stopMember, removeDir, tempDir, type CtlResult } from '../helpers/processes.js';
+
+interface Step {
+  args: string[];
+  input?: string;
+}
+
+const TXN_SWAP = 'value("foo") = "bar2"\n\nput foo swapped\nget foo\n\nput foo lost\n\n';
+const TXN_FAIL = 'mod("foo") > "1000"\n\nput foo never\n\ndel a\nget foo\n\n';
+
+/** Every KV command and output format a user types, including the errors. */
+const SESSION: Step[] = [
+  { args: ['put', 'foo', 'bar'] },
+  { args: ['put', 'foo', 'bar2', '--prev-kv'] },
+  { args: ['get', 'foo'] },
+  { args: ['get', 'foo', '-w', 'json'] },
+  { args: ['get', 'foo', '-w', 'fields'] },
+  { args: ['get', 'foo', '-w', 'table'] },
+  { args: ['get', 'foo', '--hex'] },
+  { args: ['put', 'a', '1'] },
+  { args: ['put', 'b', '2'] },
+  { args: ['put', 'c', '3', '-w', 'json'] },
+  { args: ['put', 'b', '22', '--prev-kv', '-w', 'fields'] },
+  { args: ['get', 'a', 'c'] },
+  { args: ['get', 'a', '--from-key'] },
+  { args: ['get', '', '--prefix', '--keys-only'] },
+  { args: ['get', '', '--prefix', '--limit', '2', '-w', 'json'] },
+  { args: ['get', 'foo', '--rev', '2'] },
+  { args: ['get', '', '--prefix', '--sort-by', 'MODIFY', '--order', 'DESCEND'] },
+  { args: ['get', '', '--prefix', '--sort-by', 'VALUE', '--order', 'ASCEND', '--print-value-only'] },
+  { args: ['get', '', '--prefix', '--count-only', '-w', 'json'] },
+  { args: ['get', '', '--prefix', '--consistency', 's'] },
+  { args: ['get', 'a', '--prefix', '--max-mod-rev', '4'] },
+  { args: ['get', 'nope'] },
+  { args: ['get', 'nope', '-w', 'json'] },
+  { args: ['txn'], input: TXN_SWAP },
+  { args: ['txn', '-w', 'json'], input: TXN_FAIL },
+  { args: ['txn', '-w', 'fields'], input: TXN_SWAP },
+  { args: ['del', 'a'] },
+  { args: ['del', 'b', '--prev-kv'] },
+  { args: ['del', 'nope', '-w', 'json'] },
+  { args: ['compaction', '3'] },
+  { args: ['get', 'foo', '--rev', '2'] },
+  { args: ['get', 'foo', '--rev', '1000'] },
+  { args: ['compaction', '2'] },
+  { args: ['put', 'big', 'x'.repeat(2 * 1024 * 1024)] },
+  { args: ['del', '', '--prefix', '-w', 'json'] },
+  { args: ['get', '', '--prefix', '-w', 'table'] },
+];
+
+/** Raw 'took' timings are the only thing allowed to differ. */
+function normalize(r: CtlResult): CtlResult {
+  const strip = (s: string) => s.replace(/took = [^\s]+/g, 'took = X');
+  return { stdout: strip(r.stdout), stderr: strip(r.stderr), status: r.status };
+}
+
+async function runSession(kind: 'ours' | 'real', clientPort: number, peerPort: number): Promise<CtlResult[]> {
+  const root = tempDir(`kv-session-${kind}-`);
+  const m = await startMember(kind, { clientPort, peerPort, dataDir: `${root}/data` });
+  try {
+    const endpoint = `--endpoints=${m.endpoint}`;
+    return SESSION.map((s) => normalize(etcdctl('real', [endpoint, ...s.args], s.input)));
+  } finally {
+    await stopMember(m);
+    removeDir(root);
+  }
+}
+
+test('the real etcdctl sees identical output from etcd-ts and real etcd for a KV session', async () => {
+  const clientPort = await freePort();
+  const peerPort = await freePort();
+  const real = await runSession('real', clientPort, peerPort);
+  const ours = await runSession('ours', clientPort, peerPort);
+  for (let i = 0; i < SESSION.length; i++) {
+    assert.deepEqual(ours[i], real[i], `etcdctl ${SESSION[i]!.args.join(' ').slice(0, 80)}`);
+  }
+});
