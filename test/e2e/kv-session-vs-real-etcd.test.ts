@@ -49,14 +49,15 @@ const SESSION: Step[] = [
   { args: ['get', 'foo', '--rev', '2'] },
   { args: ['get', 'foo', '--rev', '1000'] },
   { args: ['compaction', '2'] },
-  { args: ['put', 'big', 'x'.repeat(2 * 1024 * 1024)] },
+  // Too large for argv: etcdctl reads the value from stdin when only the key is given.
+  { args: ['put', 'big'], input: 'x'.repeat(2 * 1024 * 1024) },
   { args: ['del', '', '--prefix', '-w', 'json'] },
   { args: ['get', '', '--prefix', '-w', 'table'] },
 ];
 
-/** Raw 'took' timings are the only thing allowed to differ. */
+/** Only what etcdctl itself makes up per run may differ: its log timestamps and client ids. */
 function normalize(r: CtlResult): CtlResult {
-  const strip = (s: string) => s.replace(/took = [^\s]+/g, 'took = X');
+  const strip = (s: string) => s.replace(/"ts":"[^"]*"/g, '"ts":"X"').replace(/client-[0-9a-f-]{36}/g, 'client-X');
   return { stdout: strip(r.stdout), stderr: strip(r.stderr), status: r.status };
 }
 
