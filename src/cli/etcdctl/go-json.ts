@@ -1,0 +1,47 @@
+// etcdctl's `-w json` is Go's encoding/json applied to the gRPC response structs: proto
+// field names, omitted zero values, 64-bit integers as bare JSON numbers (full uint64
+// precision, which JSON.stringify cannot give), bytes as base64, enums as numbers.
+//
+// ts-proto's toJSON already yields the names, order and omissions; this walks it beside
+// the original message to restore the number types Go would print.
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+function camel(key: string): string {
+  return key.replace(/_([a-zA-Z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+function encode(j: Json, orig: unknown): string {
+  if (typeof orig === 'bigint') return orig.toString();
+  if (typeof orig === 'number') return String(orig);
+  if (Array.isArray(j)) {
+    const arr = Array.isArray(orig) ? orig : [];
+    return `[${j.map((x, i) => encode(x, arr[i])).join(',')}]`;
+  }
+  if (j !== null && typeof j === 'object') {
+    const o = (orig !== null && typeof orig === 'object' ? orig : {}) as Record<string, unknown>;
+    const parts = Object.entries(j).map(([k, v]) => `${JSON.stringify(k)}:${encode(v, o[camel(k)] ?? o[k])}`);
+    return `{${parts.join(',')}}`;
+  }
+  return JSON.stringify(j);
+}
+
+export interface MessageJson<T> {
+  toJSON(message: T): unknown;
+}
+
+export function goJson<T>(type: MessageJson<T>, message: T): string {
+  return encode(type.toJSON(message) as Json, message);
+}
+
+/** A plain object with bigint values, encoded like Go would (bigints as numbers). */
+export function goJsonValue(v: unknown): string {
+  if (typeof v === 'bigint') return v.toString();
+  if (Array.isArray(v)) return `[${v.map(goJsonValue).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    return `{${Object.entries(v as Record<string, unknown>)
+      .map(([k, x]) => `${JSON.stringify(k)}:${goJsonValue(x)}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
