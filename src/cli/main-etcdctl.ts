@@ -202,8 +202,6 @@ async function clusterEndpoints(client: Client): Promise<string[]> {
   return members.members.flatMap((m) => m.clientURLs);
 }
 
-const GRPC_CODE_NAMES = ['OK', 'Canceled', 'Unknown', 'InvalidArgument', 'DeadlineExceeded', 'NotFound', 'AlreadyExists', 'PermissionDenied', 'ResourceExhausted', 'FailedPrecondition', 'Aborted', 'OutOfRange', 'Unimplemented', 'Internal', 'Unavailable', 'DataLoss', 'Unauthenticated'];
-
 function retryWarning(e: ClientError): string {
   return JSON.stringify({
     level: 'warn',
@@ -212,7 +210,7 @@ function retryWarning(e: ClientError): string {
     msg: 'retrying of unary invoker failed',
     target: `endpoint://client-${randomUUID()}/${e.endpoint}`,
     attempt: 0,
-    error: `rpc error: code = ${GRPC_CODE_NAMES[e.code] ?? e.code} desc = ${e.message}`,
+    error: e.grpcText,
   });
 }
 
@@ -241,7 +239,7 @@ export async function main(argv: string[]): Promise<void> {
     } else if (e instanceof ClientError) {
       // etcdctl 3.4's client logs each failed call before the error itself.
       if (e.endpoint !== undefined && e.code !== GrpcStatus.DEADLINE_EXCEEDED) err.line(retryWarning(e));
-      err.line(`Error: ${e.message}`);
+      err.line(`Error: ${e.userText}`);
       code = ExitCode.Error;
     } else {
       err.line(`Error: ${e instanceof Error ? e.message : String(e)}`);

@@ -33,6 +33,8 @@ export interface ClientConfig {
   commandTimeoutMs: number;
 }
 
+export const GRPC_CODE_NAMES = ['OK', 'Canceled', 'Unknown', 'InvalidArgument', 'DeadlineExceeded', 'NotFound', 'AlreadyExists', 'PermissionDenied', 'ResourceExhausted', 'FailedPrecondition', 'Aborted', 'OutOfRange', 'Unimplemented', 'Internal', 'Unavailable', 'DataLoss', 'Unauthenticated'];
+
 /** A failed call: gRPC's status code and etcd's message (the status details). */
 export class ClientError extends Error {
   constructor(
@@ -44,10 +46,26 @@ export class ClientError extends Error {
     super(message);
     this.name = 'ClientError';
   }
+
+  /** The status as Go's gRPC prints it. */
+  get grpcText(): string {
+    return `rpc error: code = ${GRPC_CODE_NAMES[this.code] ?? this.code} desc = ${this.message}`;
+  }
+
+  /**
+   * The error as clientv3 shows it: etcd's own errors (recognised by their message) as
+   * the bare message, anything else as the full gRPC status.
+   */
+  get userText(): string {
+    if (this.code === GrpcStatus.DEADLINE_EXCEEDED || this.message.startsWith('etcdserver: ')) return this.message;
+    return this.grpcText;
+  }
 }
 
-/** grpc-js allows at most 2 GiB per message; etcdctl does not cap responses. */
-const MAX_MESSAGE_BYTES = 2 ** 31 - 1;
+/** Responses are not capped (grpc-js's ceiling is 2 GiB). */
+const MAX_RECEIVE_BYTES = 2 ** 31 - 1;
+/** Requests are capped at 2 MiB, clientv3's default, and refused before sending. */
+export const MAX_SEND_BYTES = 2 * 1024 * 1024;
 
 export function endpointTarget(ep: string): string {
   return ep.replace(/^https?:\/\//, '').replace(/\/$/, '');
@@ -67,8 +85,8 @@ export class Client {
 
   constructor(readonly config: ClientConfig) {
     const opts: Partial<ClientOptions> = {
-      'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
-      'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+      'grpc.max_receive_message_length': MAX_RECEIVE_BYTES,
+      'grpc.max_send_message_length': MAX_RECEIVE_BYTES,
     };
     this.stubs = config.endpoints.map((ep) => {
       const target = endpointTarget(ep);
@@ -94,7 +112,10 @@ export class Client {
    * Calls `pick(stubs)` on the current endpoint; an endpoint that cannot be reached
    * (UNAVAILABLE before any answer) moves the call to the next one.
    */
-  private async call<Req, Res>(pick: (s: Stubs) => Unary<Req, Res>, req: Req): Promise<Res> {
+  private async call<Req, Res>(pick: (s: Stubs) => Unary<Req, Res>, req: Req, size?: number): Promise<Res> {
+    if (size !== undefined && size > MAX_SEND_BYTES) {
+      throw new ClientError(GrpcStatus.RESOURCE_EXHAUSTED, `trying to send message larger than max (${size} vs. ${MAX_SEND_BYTES})`, endpointTarget(this.config.endpoints[this.current]!));
+    }
     const started = Date.now();
     let lastErr: ClientError | undefined;
     for (let attempt = 0; attempt < this.stubs.length; attempt++) {
@@ -126,7 +147,8 @@ export class Client {
   }
 
   put(r: Partial<PutRequest>): Promise<PutResponse> {
-    return this.call((s) => s.kv.put.bind(s.kv) as Unary<PutRequest, PutResponse>, PutRequest.fromPartial(r));
+    const req = PutRequest.fromPartial(r);
+    return this.call((s) => s.kv.put.bind(s.kv) as Unary<PutRequest, PutResponse>, req, PutRequest.encode(req).finish().length);
   }
 
   deleteRange(r: Partial<DeleteRangeRequest>): Promise<DeleteRangeResponse> {
@@ -134,7 +156,7 @@ export class Client {
   }
 
   txn(r: TxnRequest): Promise<TxnResponse> {
-    return this.call((s) => s.kv.txn.bind(s.kv) as Unary<TxnRequest, TxnResponse>, r);
+    return this.call((s) => s.kv.txn.bind(s.kv) as Unary<TxnRequest, TxnResponse>, r, TxnRequest.encode(r).finish().length);
   }
 
   compact(r: Partial<CompactionRequest>): Promise<CompactionResponse> {

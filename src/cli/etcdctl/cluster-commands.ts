@@ -54,8 +54,9 @@ export async function endpointHealth(client: Client, endpoints: string[], out: O
   } else if (o.format === 'table') {
     out.raw(renderTable(['endpoint', 'health', 'took', 'error'], results.map((h) => [h.endpoint, String(h.health), goDuration(h.tookNs), h.error ?? ''])));
   } else {
+    // etcdctl 3.4 writes the simple health lines, healthy or not, to stderr.
     for (const h of results) {
-      if (h.health) out.line(`${h.endpoint} is healthy: successfully committed proposal: took = ${goDuration(h.tookNs)}`);
+      if (h.health) errOut.line(`${h.endpoint} is healthy: successfully committed proposal: took = ${goDuration(h.tookNs)}`);
       else errOut.line(`${h.endpoint} is unhealthy: failed to commit proposal: ${h.error}`);
     }
   }

@@ -11,6 +11,17 @@ function camel(key: string): string {
   return key.replace(/_([a-zA-Z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
+/**
+ * Go's encoding/json sees a protobuf oneof as an interface field named after the oneof
+ * holding a wrapper struct named after the member: {"Response":{"ResponseRange":{...}}}.
+ */
+const ONEOF_MEMBERS: Record<string, [string, string]> = {
+  response_range: ['Response', 'ResponseRange'],
+  response_put: ['Response', 'ResponsePut'],
+  response_delete_range: ['Response', 'ResponseDeleteRange'],
+  response_txn: ['Response', 'ResponseTxn'],
+};
+
 function encode(j: Json, orig: unknown): string {
   if (typeof orig === 'bigint') return orig.toString();
   if (typeof orig === 'number') return String(orig);
@@ -20,7 +31,11 @@ function encode(j: Json, orig: unknown): string {
   }
   if (j !== null && typeof j === 'object') {
     const o = (orig !== null && typeof orig === 'object' ? orig : {}) as Record<string, unknown>;
-    const parts = Object.entries(j).map(([k, v]) => `${JSON.stringify(k)}:${encode(v, o[camel(k)] ?? o[k])}`);
+    const parts = Object.entries(j).map(([k, v]) => {
+      const value = encode(v, o[camel(k)] ?? o[k]);
+      const oneof = ONEOF_MEMBERS[k];
+      return oneof ? `"${oneof[0]}":{"${oneof[1]}":${value}}` : `${JSON.stringify(k)}:${value}`;
+    });
     return `{${parts.join(',')}}`;
   }
   return JSON.stringify(j);
