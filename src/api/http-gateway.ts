@@ -70,12 +70,29 @@ function parseJson(body: Buffer): unknown {
   }
 }
 
+/**
+ * grpc-gateway accepts both a field's proto name and its lowerCamelCase JSON name
+ * ("range_end" and "rangeEnd"); the generated decoders read proto names, so camelCase
+ * keys get their snake_case twin added (recursively) when it is absent.
+ */
+export function withProtoNames(json: unknown): unknown {
+  if (Array.isArray(json)) return json.map(withProtoNames);
+  if (json === null || typeof json !== 'object') return json;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(json as Record<string, unknown>)) out[k] = withProtoNames(v);
+  for (const [k, v] of Object.entries(out)) {
+    const snake = k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    if (snake !== k && !(snake in out)) out[snake] = v;
+  }
+  return out;
+}
+
 export async function serveGatewayRoute(route: GatewayRoute, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   try {
     const json = parseJson(await readBody(req));
     let decoded: unknown;
     try {
-      decoded = route.decode(json);
+      decoded = route.decode(withProtoNames(json));
     } catch (err) {
       throw new EtcdError(GrpcCode.InvalidArgument, err instanceof Error ? err.message : String(err));
     }
