@@ -118,6 +118,7 @@ export class EtcdServer {
           'local-member-id': hexId(id),
         });
         if (id === opts.memberId) this.publishedResolve();
+        this.maybeSetClusterVersion();
       },
       clusterVersionSet: (ver) => {
         const short = ver.split('.').slice(0, 2).join('.');
@@ -172,6 +173,9 @@ export class EtcdServer {
   private campaignIfSoleVoter(): void {
     const st = this.parts.node.status();
     if (st.raftState === StateType.Leader || !this.soleVoter()) return;
+    // Committed entries (conf changes among them) must be applied first; the apply of a
+    // conf change calls back here.
+    if (st.commit > st.applied) return;
     this.parts.node.campaign();
     this.loop.kick();
   }
@@ -208,20 +212,20 @@ export class EtcdServer {
   /** The leader sets the cluster version once membership is published, as etcd's leader does. */
   private maybeSetClusterVersion(): void {
     if (this.parts.node.status().raftState !== StateType.Leader || this.parts.membership.version !== '' || this.versionProposed) return;
-    if (this.parts.membership.list().some((m) => m.name === '')) return;
+    // Wait until every member has published its client URLs (at start-up: this one).
+    if (this.parts.membership.list().some((m) => m.clientURLs.length === 0)) return;
     this.versionProposed = true;
     void this.proposeInternal({ clusterVersionSet: { ver: CLUSTER_VERSION } }).catch(() => {
       this.versionProposed = false;
     });
   }
 
-  /** Keeps proposing this member's attributes until one proposal is applied. */
+  /**
+   * Keeps proposing this member's attributes until one proposal is applied. Every
+   * start publishes (client URLs may have changed), and the member serves clients only
+   * after that, as etcd does.
+   */
   private async publishUntilDone(): Promise<void> {
-    const me = this.parts.membership.get(this.opts.memberId);
-    if (me && me.name === this.opts.name && me.clientURLs.join(',') === this.opts.clientURLs.join(',')) {
-      this.publishedResolve();
-      return;
-    }
     while (!this.stopped) {
       try {
         await this.proposeInternal({
