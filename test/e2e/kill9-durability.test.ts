@@ -5,7 +5,10 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { removeDir, startMember, stopMember, tempDir, freePort } from '../helpers/processes.js';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { OUR_ETCD, removeDir, startMember, stopMember, tempDir, freePort } from '../helpers/processes.js';
 
 const WRITERS = 16;
 const CYCLES = 3;
@@ -73,6 +76,26 @@ test('kill -9 under concurrent writes loses no acknowledged put', async () => {
     } finally {
       await stopMember(m);
     }
+  } finally {
+    removeDir(root);
+  }
+});
+
+test('a WAL damaged before its tail stops the member with wal: crc mismatch, naming file and offset', async () => {
+  const root = tempDir('walcorrupt-');
+  const dataDir = `${root}/data`;
+  try {
+    const m = await startMember('ours', { dataDir });
+    for (let i = 0; i < 20; i++) assert.ok(await put(m.clientUrl, `k${i}`, `v${i}`));
+    await stopMember(m, 'SIGKILL');
+    const walDir = join(dataDir, 'member', 'wal');
+    const seg = join(walDir, readdirSync(walDir).find((n) => n.endsWith('.wal'))!);
+    const bytes = readFileSync(seg);
+    bytes[300] = bytes[300]! ^ 0xff; // inside an early entry, far from the tail
+    writeFileSync(seg, bytes);
+    const r = spawnSync(process.execPath, [OUR_ETCD, ...m.args], { encoding: 'utf8', timeout: 20_000 });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /wal: crc mismatch: .* in .*0000000000000000-0000000000000000\.wal at offset \d+/);
   } finally {
     removeDir(root);
   }
