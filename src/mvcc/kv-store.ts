@@ -358,3 +358,4 @@ export class WriteTxn {
     if (this.events.length > 0) this.store.finishWrite(this.beginRev + 1, this.events);
   }
 }
+
