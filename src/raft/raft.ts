@@ -41,6 +41,8 @@ export interface RaftConfig {
   maxSizePerMsg: number;
   /** Append messages in flight per follower in Replicate state. */
   maxInflightMsgs: number;
+  /** Bytes of uncommitted entry payloads a leader accepts before dropping proposals (0 or absent: no limit). */
+  maxUncommittedEntriesSize?: number;
   checkQuorum: boolean;
   preVote: boolean;
   /** Seeded source in [0, 1) for election timeouts. */

@@ -5,9 +5,12 @@
 
 import { encodeConfChange } from './confchange-codec.js';
 import { Raft, newMessage, type RaftConfig } from './raft.js';
+import type { MemoryStorage } from './storage.js';
 import {
+  ConfChangeType,
   EntryType,
   MessageType,
+  NONE,
   type ConfChange,
   type ConfState,
   type HardState,
@@ -37,6 +40,27 @@ export interface Status {
   raftState: StateType;
   leadTransferee: NodeId;
   progress: Map<NodeId, PeerStatus>;
+}
+
+/**
+ * Prepares an empty storage for a brand-new cluster, as etcd's StartNode with peers does:
+ * one AddNode conf change entry per peer at term 1, indexes 1..n, committed. A RawNode
+ * started on this storage hands them out as committedEntries, so the initial membership
+ * is applied through the normal apply path (applyConfChange).
+ * For a driver that persists through its own WAL, RawNode.bootstrap() is the variant
+ * that hands the same entries out as Ready.entries as well.
+ */
+export function bootstrap(storage: MemoryStorage, peers: { id: NodeId; context: Uint8Array }[]): void {
+  if (peers.length === 0) throw new Error('raft: must provide at least one peer to bootstrap');
+  if (storage.lastIndex() !== 0) throw new Error('raft: can only bootstrap an empty storage');
+  const ents = peers.map((p, i) => ({
+    term: 1,
+    index: i + 1,
+    type: EntryType.ConfChange,
+    data: encodeConfChange({ type: ConfChangeType.AddNode, nodeId: p.id, context: p.context, id: 0n }),
+  }));
+  storage.append(ents);
+  storage.setHardState({ term: 1, vote: NONE, commit: ents.length });
 }
 
 function sameHardState(a: HardState, b: HardState): boolean {

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { RawNode } from '../../src/raft/raw-node.js';
+import { RawNode, bootstrap } from '../../src/raft/raw-node.js';
 import { MemoryStorage } from '../../src/raft/storage.js';
 import { ErrProposalDropped } from '../../src/raft/errors.js';
 import { decodeConfChange } from '../../src/raft/confchange-codec.js';
@@ -68,6 +68,25 @@ test('a single voter elects itself, commits its proposals, and keeps them across
   const replay = drain(restarted, storage);
   assert.deepEqual(normal(replay), ['a', 'b'], 'committed entries are handed out again after restart');
   assert.equal(restarted.status().term, node.status().term);
+});
+
+test('a cluster bootstrapped into storage applies its initial membership through committedEntries', () => {
+  const storage = new MemoryStorage();
+  bootstrap(storage, [{ id: 1n, context: enc('m1') }]);
+  const node = singleNode(storage);
+  const rd = node.ready();
+  assert.deepEqual(rd.entries, [], 'already persisted');
+  assert.equal(rd.committedEntries.length, 1);
+  const cc = decodeConfChange(rd.committedEntries[0]!.data);
+  assert.equal(cc.nodeId, 1n);
+  assert.equal(dec(cc.context), 'm1');
+  assert.deepEqual(node.applyConfChange(cc), { voters: [1n], learners: [] });
+  node.advance();
+  for (let i = 0; i < 20 && node.status().raftState !== StateType.Leader; i++) {
+    node.tick();
+    drain(node, storage);
+  }
+  assert.equal(node.status().raftState, StateType.Leader, 'elected after its randomized election timeout');
 });
 
 test('a follower without a leader drops proposals', () => {
