@@ -3,7 +3,6 @@
 
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { status as GrpcStatus } from '@grpc/grpc-js';
 import { Client, ClientError } from '../client/client.js';
 import { API_VERSION, endpointHealth, endpointStatus, printMemberList, printVersion } from './etcdctl/cluster-commands.js';
 import { buildDel, buildGet, buildPut, COMPACTION_FLAGS, DEL_FLAGS, ExitCode, GET_FLAGS, PUT_FLAGS } from './etcdctl/kv-commands.js';
@@ -238,7 +237,7 @@ export async function main(argv: string[]): Promise<void> {
       }
     } else if (e instanceof ClientError) {
       // etcdctl 3.4's client logs each failed call before the error itself.
-      if (e.endpoint !== undefined && e.code !== GrpcStatus.DEADLINE_EXCEEDED) err.line(retryWarning(e));
+      if (e.endpoint !== undefined) err.line(retryWarning(e));
       err.line(`Error: ${e.userText}`);
       code = ExitCode.Error;
     } else {

@@ -2,7 +2,7 @@
 // one gRPC channel per endpoint, per-call deadlines, and failover of calls to the next
 // endpoint when one is unreachable.
 
-import { credentials, Metadata, status as GrpcStatus, type CallOptions, type ServiceError, type ClientOptions } from '@grpc/grpc-js';
+import { connectivityState, credentials, Metadata, status as GrpcStatus, type CallOptions, type ServiceError, type ClientOptions } from '@grpc/grpc-js';
 import {
   AlarmRequest,
   AlarmResponse,
@@ -42,6 +42,8 @@ export class ClientError extends Error {
     message: string,
     /** The endpoint that answered with the error, when one did. */
     readonly endpoint?: string,
+    /** The status description as Go's gRPC would word it, when it differs from `message`. */
+    readonly goDetails?: string,
   ) {
     super(message);
     this.name = 'ClientError';
@@ -49,7 +51,7 @@ export class ClientError extends Error {
 
   /** The status as Go's gRPC prints it. */
   get grpcText(): string {
-    return `rpc error: code = ${GRPC_CODE_NAMES[this.code] ?? this.code} desc = ${this.message}`;
+    return `rpc error: code = ${GRPC_CODE_NAMES[this.code] ?? this.code} desc = ${this.goDetails ?? this.message}`;
   }
 
   /**
@@ -125,16 +127,23 @@ export class Client {
       const options: Partial<CallOptions> = timeout > 0 ? { deadline: new Date(Date.now() + timeout) } : {};
       try {
         const res = await new Promise<Res>((resolve, reject) => {
-          pick(stub)(req, new Metadata(), options, (err, r) => (err ? reject(err) : resolve(r as Res)));
+          // Like clientv3, keep (re)connecting until the deadline instead of failing at once.
+          pick(stub)(req, new Metadata({ waitForReady: true }), options, (err, r) => (err ? reject(err) : resolve(r as Res)));
         });
         this.current = i;
         return res;
       } catch (err) {
         const e = err as ServiceError;
+        const target = endpointTarget(this.config.endpoints[i]!);
+        // A channel that never connected: Go words the timeout after the dial error.
+        const refused = stub.kv.getChannel().getConnectivityState(false) === connectivityState.TRANSIENT_FAILURE;
         lastErr = new ClientError(
           e.code ?? GrpcStatus.UNKNOWN,
           e.code === GrpcStatus.DEADLINE_EXCEEDED ? 'context deadline exceeded' : (e.details ?? e.message),
-          endpointTarget(this.config.endpoints[i]!),
+          target,
+          e.code === GrpcStatus.DEADLINE_EXCEEDED && refused
+            ? `latest balancer error: connection error: desc = "transport: Error while dialing dial tcp ${target}: connect: connection refused"`
+            : undefined,
         );
         if (e.code !== GrpcStatus.UNAVAILABLE) throw lastErr;
       }
