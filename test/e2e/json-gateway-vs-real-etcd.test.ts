@@ -37,6 +37,26 @@ const CALLS: Call[] = [
   { method: 'POST', path: '/v3/kv/deleterange', body: JSON.stringify({ key: b64('a'), prev_kv: true }) },
   { method: 'POST', path: '/v3/kv/compaction', body: JSON.stringify({ revision: '3' }) },
   { method: 'POST', path: '/v3/kv/range', body: JSON.stringify({ key: b64('foo'), revision: '2' }) },
+  // Every Range option on a small history: a=1 (rev 5), b=2 (6), a=11 (7), c=3 (8), b=22 (9)
+  ...['a:1', 'b:2', 'a:11', 'c:3', 'b:22'].map((kv): Call => {
+    const [k, v] = kv.split(':');
+    return { method: 'POST', path: '/v3/kv/put', body: JSON.stringify({ key: b64(k!), value: b64(v!) }) };
+  }),
+  ...[
+    { min_mod_revision: '7' },
+    { max_mod_revision: '7' },
+    { min_create_revision: '6' },
+    { max_create_revision: '6' },
+    { keys_only: true },
+    { limit: '2' },
+    { limit: '2', sort_order: 'DESCEND' },
+    { sort_target: 'VERSION' },
+    { sort_target: 'CREATE', sort_order: 'DESCEND' },
+    { sort_target: 'VALUE', sort_order: 'ASCEND', limit: '1' },
+    { serializable: true, count_only: true },
+    { revision: '6' },
+  ].map((opts): Call => ({ method: 'POST', path: '/v3/kv/range', body: JSON.stringify({ key: b64('a'), range_end: b64('d'), ...opts }) })),
+  { method: 'POST', path: '/v3/kv/range', body: JSON.stringify({ key: 'AA==', range_end: 'AA==' }) },
   { method: 'GET', path: '/health' },
 ];
 
