@@ -1,26 +1,45 @@
 // The history of one key as a list of generations. A generation is one life of the key:
-// from the put that created it to the delete (tombstone) that ended it. The last
-// generation is the live one, or empty when the key is currently deleted.
+// from the put that created it to the delete (tombstone) that ended it. Only the last
+// generation may be live (not ended); when the key is currently deleted every
+// generation is ended. (etcd appends an empty generation after a tombstone; `ended` is
+// the same fact stated on the generation itself.)
 //
-// Worked example. put(a)@1, put(a)@2, delete(a)@3, put(a)@4 gives
+// Worked example. put(a)@1, put(a)@2, delete(a)@3, put(a)@4.0, put(a)@4.1 (two puts in
+// one txn) gives
 //
-//   generation 0: created 1, revs [1, 2, 3(tombstone)]   versions 1, 2, then deleted
-//   generation 1: created 4, revs [4]                     version 1
+//   generation 0: created 1, revs [1.0, 2.0, 3.0(tombstone)], ended   versions 1, 2, deleted
+//   generation 1: created 4, revs [4.0, 4.1], live                     versions 1, 2
 //
-// get(atRev=2) → rev 2, version 2; get(atRev=3) → not found (deleted at 3);
-// get(atRev=4) → rev 4, version 1, created 4.
+//   get(1) → mod 1.0, created 1, version 1
+//   get(2) → mod 2.0, version 2
+//   get(3) → absent (deleted at 3)
+//   get(4) → mod 4.1, created 4, version 2 (a read sees the newest sub revision)
 //
-// compact(3) drops everything a read at revision >= 3 can no longer see: generation 0
-// ended at 3 <= 3, so all of it goes (its tombstone too), leaving only generation 1.
-// compact(2) instead keeps rev 2 (the value visible at 2) and the tombstone:
-// generation 0 becomes [2, 3(tombstone)]; rev 1 is removed from the backend.
+// Compaction at revision c keeps, per generation, the newest revision <= c (what a read
+// at c sees) and everything after it, and drops every generation that ended at or
+// before c (no read at c or later can see any of it, tombstone included):
+//
+//   compact(2): gen 0 → [2.0, 3.0(t)], removes 1.0;           gen 1 unchanged
+//   compact(3): gen 0 ended at 3 <= 3 → dropped: removes 1.0, 2.0, 3.0(t)
+//   compact(4): gen 0 dropped as for compact(3); 4.0 and 4.1 both have main <= 4 and
+//               4.1 is the newer, so gen 1 → [4.1] and 4.0 is removed too.
+//
+// The revisions compaction keeps at or below c are the "keep set" (etcd's `available`):
+// physical compaction deletes from the backend every revision <= c not in it, and
+// HashKV hashes revisions <= c only if they are in it, so members agree whether or not
+// their physical compaction has finished.
+//
+// Invariants: revs are strictly increasing across the whole key; a generation's
+// `created` is its first put's main revision even after compaction trimmed that put;
+// an ended generation's last rev is its tombstone.
 
-import { compareRev, type Revision } from './revision.js';
+import { compareRev, revId, type Revision } from './revision.js';
 
 export interface Generation {
-  /** Version of the key at the newest rev of this generation (number of revs so far). */
+  /** Version of the key at the newest put of this generation. */
   version: number;
-  created: Revision;
+  /** Main revision of the put that began the generation. */
+  created: number;
   /** Revisions in increasing order; when `ended`, the last one is the tombstone. */
   revs: Revision[];
   ended: boolean;
@@ -28,14 +47,23 @@ export interface Generation {
 
 export interface KeyAt {
   modified: Revision;
-  created: Revision;
+  created: number;
   version: number;
 }
 
-/** A revision removed by compaction, and whether it was stored as a tombstone. */
-export interface RemovedRev {
-  rev: Revision;
-  tombstone: boolean;
+/** Index in `revs` of the newest revision with main <= atRev, or -1. */
+function newestAtOrBefore(revs: readonly Revision[], atRev: number): number {
+  let lo = 0;
+  let hi = revs.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (revs[mid]!.main <= atRev) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
 }
 
 export class KeyIndex {
@@ -52,22 +80,43 @@ export class KeyIndex {
     return this.live() !== undefined;
   }
 
-  /** Records a put at `rev`; `created`/`version` override when restoring a compacted history. */
-  put(rev: Revision, restore?: { created: Revision; version: number }): void {
+  isEmpty(): boolean {
+    return this.generations.length === 0;
+  }
+
+  /** Records a put at `rev`: extends the live generation or begins a new one. */
+  put(rev: Revision): void {
+    this.assertNewer(rev);
     let g = this.live();
     if (!g) {
-      g = { version: 0, created: restore?.created ?? rev, revs: [], ended: false };
-      if (restore) g.version = restore.version - 1;
+      g = { version: 0, created: rev.main, revs: [], ended: false };
       this.generations.push(g);
     }
     g.revs.push(rev);
     g.version++;
   }
 
+  /**
+   * Records a put read back from the backend at start-up, where compaction may have
+   * removed the generation's earlier puts: the stored createRevision and version are
+   * authoritative.
+   */
+  restorePut(rev: Revision, created: number, version: number): void {
+    this.assertNewer(rev);
+    let g = this.live();
+    if (!g) {
+      g = { version, created, revs: [], ended: false };
+      this.generations.push(g);
+    }
+    g.revs.push(rev);
+    g.version = version;
+  }
+
   /** Ends the live generation with a tombstone at `rev`. Returns false if the key is not live. */
   tombstone(rev: Revision): boolean {
     const g = this.live();
     if (!g) return false;
+    this.assertNewer(rev);
     g.revs.push(rev);
     g.ended = true;
     return true;
@@ -77,64 +126,61 @@ export class KeyIndex {
   get(atRev: number): KeyAt | undefined {
     for (let i = this.generations.length - 1; i >= 0; i--) {
       const g = this.generations[i]!;
-      if (g.revs.length === 0 || g.created.main > atRev) continue;
-      const last = g.revs[g.revs.length - 1]!;
-      if (g.ended && last.main <= atRev) return undefined; // deleted by then
-      // Newest rev of this generation at or before atRev.
-      for (let j = g.revs.length - 1; j >= 0; j--) {
-        const r = g.revs[j]!;
-        if (r.main <= atRev) {
-          const newerInGen = g.revs.length - 1 - j - (g.ended ? 1 : 0);
-          return { modified: r, created: g.created, version: g.version - newerInGen };
-        }
-      }
-      return undefined;
+      if (g.created > atRev) continue;
+      const j = newestAtOrBefore(g.revs, atRev);
+      if (j < 0) return undefined; // trimmed by compaction: reads below it are refused earlier
+      if (g.ended && j === g.revs.length - 1) return undefined; // deleted by then
+      const putsAfter = g.revs.length - 1 - j - (g.ended ? 1 : 0);
+      return { modified: g.revs[j]!, created: g.created, version: g.version - putsAfter };
     }
     return undefined;
   }
 
   /**
-   * Removes the revisions no read at `atRev` or later can see, returning them. Returns
-   * whether the key has any history left.
+   * Per generation, the index of the first revision a compaction at `atRev` keeps, or
+   * -1 when it drops the whole generation. Shared by compact() and keep().
    */
-  compact(atRev: number, removed: RemovedRev[]): boolean {
-    const kept: Generation[] = [];
-    for (const g of this.generations) {
-      if (g.revs.length === 0) continue;
+  private plan(atRev: number): number[] {
+    return this.generations.map((g) => {
       const last = g.revs[g.revs.length - 1]!;
-      if (g.ended && last.main <= atRev) {
-        // The whole life ended at or before atRev: invisible to every later read.
-        for (let i = 0; i < g.revs.length; i++) removed.push({ rev: g.revs[i]!, tombstone: i === g.revs.length - 1 });
-        continue;
-      }
-      // Keep the newest rev <= atRev (what a read at atRev sees) and everything after it.
-      let keepFrom = 0;
-      for (let i = g.revs.length - 1; i >= 0; i--) {
-        if (g.revs[i]!.main <= atRev) {
-          keepFrom = i;
-          break;
-        }
-      }
-      for (let i = 0; i < keepFrom; i++) removed.push({ rev: g.revs[i]!, tombstone: false });
-      g.revs = g.revs.slice(keepFrom);
+      if (g.ended && last.main <= atRev) return -1;
+      return Math.max(0, newestAtOrBefore(g.revs, atRev));
+    });
+  }
+
+  /**
+   * Compacts at `atRev` (see the worked example), adding the kept revisions <= atRev to
+   * `keep`. Returns false when no history is left (the caller drops the key).
+   */
+  compact(atRev: number, keep: Set<string>): boolean {
+    const plan = this.plan(atRev);
+    const kept: Generation[] = [];
+    this.generations.forEach((g, i) => {
+      const from = plan[i]!;
+      if (from < 0) return;
+      if (from > 0) g.revs = g.revs.slice(from);
+      if (g.revs[0]!.main <= atRev) keep.add(revId(g.revs[0]!));
       kept.push(g);
-    }
+    });
     this.generations.length = 0;
     this.generations.push(...kept);
     return kept.length > 0;
   }
 
-  /** Every revision still held, for hashing. */
-  *allRevs(): Generator<{ rev: Revision; tombstone: boolean }> {
-    for (const g of this.generations) {
-      for (let i = 0; i < g.revs.length; i++) yield { rev: g.revs[i]!, tombstone: g.ended && i === g.revs.length - 1 };
+  /** Adds to `keep` the revisions <= atRev that compact(atRev) would keep, changing nothing. */
+  keep(atRev: number, keep: Set<string>): void {
+    const plan = this.plan(atRev);
+    this.generations.forEach((g, i) => {
+      const from = plan[i]!;
+      if (from >= 0 && g.revs[from]!.main <= atRev) keep.add(revId(g.revs[from]!));
+    });
+  }
+
+  private assertNewer(rev: Revision): void {
+    const g = this.generations[this.generations.length - 1];
+    const newest = g?.revs[g.revs.length - 1];
+    if (newest && compareRev(rev, newest) <= 0) {
+      throw new Error(`mvcc: revision ${revId(rev)} is not newer than ${revId(newest)} for key ${JSON.stringify(this.key.toString())}`);
     }
   }
-
-  newestRev(): Revision | undefined {
-    const g = this.generations[this.generations.length - 1];
-    return g?.revs[g.revs.length - 1];
-  }
 }
-
-export { compareRev };

@@ -1,167 +1,164 @@
 // The multi-version key-value store: an in-memory ordered index from key to its
-// revision history (key-index.ts), and the values in the backend's `key` bucket under
-// their revisions (revision.ts). Reads at any revision back to the compaction point;
-// writes in transactions that each make exactly one new revision.
+// revision history (tree-index.ts, key-index.ts), and the values in the backend's `key`
+// bucket under their revisions (revision.ts, kv-codec.ts). Reads at any revision back to
+// the compaction point; writes in transactions that each make exactly one new revision
+// (kv-txn.ts).
 //
-// Concurrency: the member applies entries on one thread, and a write transaction runs
-// from write() to end() without yielding, so no read can observe half a transaction.
+// Revision numbers: an empty store is at revision 1 (as etcd), so the first change is
+// revision 2. compact(c) makes reads below c fail with ErrCompacted.
+//
+// Everything the store writes (values, tombstones, the consistent index, compaction
+// marks) goes through the backend's batch buffer, so a write transaction and the
+// consistent index recorded after it reach the file in one LMDB transaction.
 
-import sortedBtree from 'sorted-btree';
-import { KeyValue } from '../gen/mvccpb/kv.js';
 import type { Backend } from '../storage/backend.js';
-import { KeyIndex, type RemovedRev } from './key-index.js';
-import { decodeRev, encodeRev, type Revision } from './revision.js';
 import { ErrCompacted, ErrFutureRev } from './errors.js';
+import type { KeyIndex } from './key-index.js';
+import { decodeKeyValue, encodeKeyValue, encodeTombstone } from './kv-codec.js';
+import { META_FINISHED_COMPACT, META_SCHEDULED_COMPACT, physicalCompaction, COMPACTION_BATCH } from './kv-compaction.js';
+import { hashKeyBucket } from './kv-hash.js';
+import { ReadTxn, WriteTxn, type TxnHost } from './kv-txn.js';
+import { decodeRev, encodeRev, revStart, type Revision } from './revision.js';
+import { TreeIndex } from './tree-index.js';
+import type { HashResult, KeyValue, StoreEvent } from './types.js';
 
-// sorted-btree is CommonJS with its class on `default`.
-const BTree = sortedBtree.default;
-type Index = import('sorted-btree').default<string, KeyIndex>;
+export { ErrCompacted, ErrFutureRev } from './errors.js';
+export { ReadTxn, WriteTxn } from './kv-txn.js';
+export { COMPACTION_BATCH } from './kv-compaction.js';
+export * from './types.js';
 
-/** Revisions deleted per backend batch during physical compaction, between yields to the event loop. */
-export const COMPACTION_BATCH = 1000;
+export const META_CONSISTENT_INDEX = Buffer.from('consistent_index');
+export const META_TERM = Buffer.from('term');
+/** Rows of the key bucket read at start-up between yields to the event loop. */
+export const RESTORE_BATCH = 10_000;
 
-const META_CONSISTENT_INDEX = Buffer.from('consistent_index');
-const META_TERM = Buffer.from('term');
-const META_SCHEDULED_COMPACT = Buffer.from('scheduledCompactRev');
-const META_FINISHED_COMPACT = Buffer.from('finishedCompactRev');
-
-export interface StoredKv {
-  key: Buffer;
-  value: Buffer;
-  createRevision: number;
-  modRevision: number;
-  version: number;
-  lease: bigint;
+export interface KVStoreOptions {
+  /** Revisions examined per physical compaction batch (tests make it small). */
+  compactionBatch?: number;
 }
 
-export enum EventType {
-  Put = 0,
-  Delete = 1,
-}
-
-export interface StoreEvent {
-  type: EventType;
-  /** For a delete: the key with modRevision set to the deletion revision. */
-  kv: StoredKv;
-  prevKv?: StoredKv;
-}
-
-export interface RangeOptions {
-  rev?: number;
-  limit?: number;
-  countOnly?: boolean;
-}
-
-export interface RangeResult {
-  kvs: StoredKv[];
-  count: number;
-  rev: number;
-}
-
-function keyString(key: Buffer): string {
-  return key.toString('latin1');
-}
+export type EventListener = (events: StoreEvent[], rev: number) => void;
 
 function u64(n: number): Buffer {
   const b = Buffer.alloc(8);
-  b.writeUInt32BE(Math.floor(n / 2 ** 32), 0);
-  b.writeUInt32BE(n >>> 0, 4);
+  b.writeBigUInt64BE(BigInt(n));
   return b;
 }
 
-function readU64(b: Buffer | undefined): number {
+/** A big-endian number from the first 8 bytes (u64 values and 17-byte revisions alike). */
+function readMain(b: Buffer | undefined): number {
   if (!b || b.length < 8) return 0;
-  return b.readUInt32BE(0) * 2 ** 32 + b.readUInt32BE(4);
+  return Number(b.readBigUInt64BE(0));
 }
 
-function toStored(kv: KeyValue): StoredKv {
-  return {
-    key: kv.key,
-    value: kv.value,
-    createRevision: Number(kv.createRevision),
-    modRevision: Number(kv.modRevision),
-    version: Number(kv.version),
-    lease: kv.lease,
-  };
-}
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-function encodeKv(kv: StoredKv): Buffer {
-  return Buffer.from(
-    KeyValue.encode({
-      key: kv.key,
-      value: kv.value,
-      createRevision: BigInt(kv.createRevision),
-      modRevision: BigInt(kv.modRevision),
-      version: BigInt(kv.version),
-      lease: kv.lease,
-    }).finish(),
-  );
-}
-
-export class KVStore {
-  private readonly index: Index = new BTree<string, KeyIndex>();
+export class KVStore implements TxnHost {
+  private readonly index = new TreeIndex();
   private currentRev = 1;
   private compactMainRev = 0;
-  private listeners: ((events: StoreEvent[], rev: number) => void)[] = [];
-  private compactionChain: Promise<void> = Promise.resolve();
+  private cachedConsistentIndex = 0;
+  private cachedTerm = 0;
+  private readonly listeners: EventListener[] = [];
+  /** Physical compactions run one after another, in the order scheduled. */
+  private compactionTail: Promise<void> = Promise.resolve();
+  private readonly compactionBatch: number;
 
-  private constructor(private readonly backend: Backend) {}
+  private constructor(
+    private readonly backend: Backend,
+    opts: KVStoreOptions,
+  ) {
+    this.compactionBatch = opts.compactionBatch ?? COMPACTION_BATCH;
+  }
 
-  /** Opens the store over a backend, rebuilding the index and finishing an interrupted compaction. */
-  static async open(backend: Backend): Promise<KVStore> {
-    const s = new KVStore(backend);
+  /**
+   * Opens the store over a backend: rebuilds the index from the key bucket, reapplies
+   * the last compaction and resumes its physical part if it was cut short (in the
+   * background; see compactionDone()).
+   */
+  static async open(backend: Backend, opts: KVStoreOptions = {}): Promise<KVStore> {
+    const s = new KVStore(backend, opts);
     await s.restore();
     return s;
   }
 
   private async restore(): Promise<void> {
-    for (const { key, value } of await this.backend.scan('key')) {
-      const { rev, tombstone } = decodeRev(key);
-      const kv = KeyValue.decode(value);
-      const k = keyString(kv.key);
-      let ki = this.index.get(k);
-      if (!ki) {
-        ki = new KeyIndex(Buffer.from(kv.key));
-        this.index.set(k, ki);
+    this.cachedConsistentIndex = readMain(this.backend.get('meta', META_CONSISTENT_INDEX));
+    this.cachedTerm = readMain(this.backend.get('meta', META_TERM));
+    const view = this.backend.readView();
+    try {
+      let n = 0;
+      for (const { key, value } of view.iterate('key')) {
+        const { rev, tombstone } = decodeRev(key);
+        const kv = decodeKeyValue(value);
+        if (tombstone) {
+          // A tombstone with no live generation is left by a physical compaction that was
+          // cut short after deleting the generation's puts; the resumed one removes it.
+          this.index.get(kv.key)?.tombstone(rev);
+        } else {
+          this.index.getOrCreate(kv.key).restorePut(rev, kv.createRevision, kv.version);
+        }
+        if (rev.main > this.currentRev) this.currentRev = rev.main;
+        if (++n % RESTORE_BATCH === 0) await yieldToLoop();
       }
-      if (tombstone) ki.tombstone(rev);
-      else ki.put(rev, { created: { main: Number(kv.createRevision), sub: 0 }, version: Number(kv.version) });
-      if (rev.main > this.currentRev) this.currentRev = rev.main;
+    } finally {
+      view.done();
     }
-    const finished = readU64(this.backend.get('meta', META_FINISHED_COMPACT));
-    const scheduled = readU64(this.backend.get('meta', META_SCHEDULED_COMPACT));
-    const compactTo = Math.max(finished, scheduled);
-    if (compactTo > this.currentRev) this.currentRev = compactTo;
-    if (compactTo > 0) {
-      this.compactMainRev = compactTo;
-      // Redo the logical part; the physical part resumes if it had not finished.
-      const removed = this.compactIndex(compactTo);
-      if (scheduled > finished) await this.physicalCompaction(removed, compactTo);
+    const finished = readMain(this.backend.get('meta', META_FINISHED_COMPACT));
+    const scheduled = readMain(this.backend.get('meta', META_SCHEDULED_COMPACT));
+    // A compaction may have removed every row up to its revision; the store never goes back.
+    this.currentRev = Math.max(this.currentRev, finished, scheduled);
+    if (finished > 0) {
+      this.compactMainRev = finished;
+      this.index.compact(finished);
+    }
+    if (scheduled > finished) {
+      this.compactMainRev = scheduled;
+      const keep = this.index.compact(scheduled);
+      this.schedulePhysical(scheduled, keep).catch(() => undefined);
     }
   }
 
+  /** The current revision: that of the last write transaction that changed something. */
   rev(): number {
     return this.currentRev;
   }
 
+  /** Reads below this revision fail with ErrCompacted; 0 before any compaction. */
   compactRev(): number {
     return this.compactMainRev;
   }
 
-  /** Called after each write transaction that changed something, with its events. */
-  onEvents(listener: (events: StoreEvent[], rev: number) => void): void {
+  /** Called after each write transaction that changed something, with its events. Returns an unsubscribe. */
+  onEvents(listener: EventListener): () => void {
     this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
   }
 
+  // ---- consistent index ----
+
+  /** The raft index of the last entry applied to this store (0 for a new store). */
   consistentIndex(): number {
-    return readU64(this.backend.get('meta', META_CONSISTENT_INDEX));
+    return this.cachedConsistentIndex;
   }
 
-  /** Stored in the same backend batch as the writes applied before it. */
+  /** The term of that entry. */
+  consistentTerm(): number {
+    return this.cachedTerm;
+  }
+
+  /** Recorded in the backend buffer after the writes it covers, so in the same batch. */
   setConsistentIndex(index: number, term: number): void {
+    this.cachedConsistentIndex = index;
+    this.cachedTerm = term;
     this.backend.put('meta', META_CONSISTENT_INDEX, u64(index));
     this.backend.put('meta', META_TERM, u64(term));
   }
+
+  // ---- transactions ----
 
   read(): ReadTxn {
     return new ReadTxn(this);
@@ -171,62 +168,28 @@ export class KVStore {
     return new WriteTxn(this);
   }
 
-  // ---- internals shared by transactions ----
+  // ---- TxnHost: what transactions use ----
 
-  /** Visits index entries for [key, end) in key order; `visit` returns false to stop. */
   visit(key: Buffer, end: Buffer, visit: (ki: KeyIndex) => boolean): void {
-    if (end.length === 0) {
-      const ki = this.index.get(keyString(key));
-      if (ki) visit(ki);
-      return;
-    }
-    const lo = keyString(key);
-    const hi = end.length === 1 && end[0] === 0 ? undefined : keyString(end);
-    if (hi !== undefined && hi <= lo) return;
-    for (const [k, ki] of this.index.entries(lo)) {
-      if (hi !== undefined && k >= hi) break;
-      if (!visit(ki)) break;
-    }
+    this.index.visit(key, end, visit);
   }
 
-  rangeAt(key: Buffer, end: Buffer, atRev: number, opts: RangeOptions): RangeResult {
-    let rev = opts.rev ?? 0;
-    if (rev <= 0) rev = atRev;
-    else if (rev > atRev) throw new ErrFutureRev();
-    if (rev < this.compactMainRev) throw new ErrCompacted();
-    const limit = opts.limit ?? 0;
-    const kvs: StoredKv[] = [];
-    let count = 0;
-    this.visit(key, end, (ki) => {
-      const at = ki.get(rev);
-      if (!at) return true;
-      count++;
-      if (!opts.countOnly && (limit <= 0 || kvs.length < limit)) {
-        kvs.push(this.valueAt(at.modified));
-      }
-      return true;
-    });
-    return { kvs, count, rev: atRev };
+  indexEntry(key: Buffer): KeyIndex {
+    return this.index.getOrCreate(key);
   }
 
-  valueAt(rev: Revision): StoredKv {
+  valueAt(rev: Revision): KeyValue {
     const raw = this.backend.get('key', encodeRev(rev));
     if (!raw) throw new Error(`mvcc: revision ${rev.main}_${rev.sub} missing from the backend`);
-    return toStored(KeyValue.decode(raw));
+    return decodeKeyValue(raw);
   }
 
-  indexEntry(key: Buffer, create: boolean): KeyIndex | undefined {
-    const k = keyString(key);
-    let ki = this.index.get(k);
-    if (!ki && create) {
-      ki = new KeyIndex(Buffer.from(key));
-      this.index.set(k, ki);
-    }
-    return ki;
+  storePut(rev: Revision, kv: KeyValue): void {
+    this.backend.put('key', encodeRev(rev), encodeKeyValue(kv));
   }
 
-  storeRevision(rev: Revision, kv: StoredKv, tombstone: boolean): void {
-    this.backend.put('key', encodeRev(rev, tombstone), encodeKv(kv));
+  storeTombstone(rev: Revision, key: Buffer): void {
+    this.backend.put('key', encodeRev(rev, true), encodeTombstone(key));
   }
 
   finishWrite(rev: number, events: StoreEvent[]): void {
@@ -237,125 +200,60 @@ export class KVStore {
   // ---- compaction ----
 
   /**
-   * Compacts history before `rev`: validated and applied to the index at once (reads
-   * below `rev` fail from now on), then the invisible revisions are deleted from the
-   * backend in batches. Resolves when the deletion is done.
+   * Compacts history before `rev`. Validates and applies to the index at once (reads
+   * below `rev` fail from the moment this returns), records the compaction as scheduled
+   * in the backend, then deletes the invisible revisions from the backend in the
+   * background. Throws ErrCompacted when `rev` <= the current compaction revision and
+   * ErrFutureRev when `rev` > the current revision; the promise resolves when the
+   * physical deletion has finished (what `compact --physical` waits for).
    */
   compact(rev: number): Promise<void> {
     if (rev <= this.compactMainRev) throw new ErrCompacted();
     if (rev > this.currentRev) throw new ErrFutureRev();
     this.compactMainRev = rev;
-    this.backend.put('meta', META_SCHEDULED_COMPACT, u64(rev));
-    const removed = this.compactIndex(rev);
-    const job = this.compactionChain.then(() => this.physicalCompaction(removed, rev));
-    this.compactionChain = job.catch(() => undefined);
+    this.backend.put('meta', META_SCHEDULED_COMPACT, revStart(rev));
+    const keep = this.index.compact(rev);
+    return this.schedulePhysical(rev, keep);
+  }
+
+  private schedulePhysical(rev: number, keep: Set<string>): Promise<void> {
+    const job = this.compactionTail.then(() => physicalCompaction(this.backend, rev, keep, this.compactionBatch));
+    this.compactionTail = job.catch(() => undefined);
     return job;
   }
 
-  private compactIndex(rev: number): RemovedRev[] {
-    const removed: RemovedRev[] = [];
-    const empty: string[] = [];
-    for (const [k, ki] of this.index.entries()) {
-      if (!ki.compact(rev, removed)) empty.push(k);
-    }
-    for (const k of empty) this.index.delete(k);
-    return removed;
+  /** Resolves when every physical compaction scheduled so far has finished. */
+  compactionDone(): Promise<void> {
+    return this.compactionTail;
   }
 
-  private async physicalCompaction(removed: RemovedRev[], rev: number): Promise<void> {
-    for (let i = 0; i < removed.length; i += COMPACTION_BATCH) {
-      for (const r of removed.slice(i, i + COMPACTION_BATCH)) this.backend.delete('key', encodeRev(r.rev, r.tombstone));
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
-    this.backend.put('meta', META_FINISHED_COMPACT, u64(rev));
-    await this.backend.commit();
+  // ---- hashes ----
+
+  /**
+   * HashKV: hash of the key bucket up to `rev` (0: the current revision), taking the
+   * compaction into account so that members with equal histories agree. Errors as etcd:
+   * ErrCompacted below the compaction revision, ErrFutureRev past the current one.
+   */
+  hashByRev(rev: number): Promise<HashResult> {
+    const current = this.currentRev;
+    const compactRev = this.compactMainRev;
+    if (rev > 0 && rev < compactRev) return Promise.reject(new ErrCompacted());
+    if (rev > current) return Promise.reject(new ErrFutureRev());
+    const at = rev <= 0 ? current : rev;
+    const keep = this.index.keep(compactRev);
+    return hashKeyBucket(this.backend, at, compactRev, keep).then((hash) => ({ hash, revision: current, compactRevision: compactRev }));
   }
 
-  /** Number of keys in the index (live or with history). */
+  /** Hash of the whole backend (every bucket) except the consistent index and term, which are per member. */
+  async hash(): Promise<HashResult> {
+    const revision = this.currentRev;
+    const compactRevision = this.compactMainRev;
+    const hash = await this.backend.hash((bucket, key) => bucket === 'meta' && (key.equals(META_CONSISTENT_INDEX) || key.equals(META_TERM)));
+    return { hash, revision, compactRevision };
+  }
+
+  /** Number of keys in the index (live, or deleted with history not yet compacted). */
   keyCount(): number {
     return this.index.size;
   }
 }
-
-/** A read of the newest state; reads never block writes (the index is only appended to). */
-export class ReadTxn {
-  private readonly atRev: number;
-  constructor(private readonly store: KVStore) {
-    this.atRev = store.rev();
-  }
-  range(key: Buffer, end: Buffer, opts: RangeOptions): RangeResult {
-    return this.store.rangeAt(key, end, this.atRev, opts);
-  }
-  rev(): number {
-    return this.atRev;
-  }
-  end(): void {}
-}
-
-/** One write transaction: every change it makes shares main revision beginRev + 1. */
-export class WriteTxn {
-  private readonly beginRev: number;
-  private readonly events: StoreEvent[] = [];
-  private ended = false;
-
-  constructor(private readonly store: KVStore) {
-    this.beginRev = store.rev();
-  }
-
-  /** The revision this transaction's reads see: its own writes included. */
-  rev(): number {
-    return this.events.length > 0 ? this.beginRev + 1 : this.beginRev;
-  }
-
-  range(key: Buffer, end: Buffer, opts: RangeOptions): RangeResult {
-    return this.store.rangeAt(key, end, this.rev(), opts);
-  }
-
-  private nextRev(): Revision {
-    return { main: this.beginRev + 1, sub: this.events.length };
-  }
-
-  put(key: Buffer, value: Buffer, lease: bigint): void {
-    const ki = this.store.indexEntry(key, true)!;
-    const prevAt = ki.get(this.rev());
-    const prevKv = prevAt ? this.store.valueAt(prevAt.modified) : undefined;
-    const rev = this.nextRev();
-    ki.put(rev);
-    const at = ki.get(rev.main)!;
-    const kv: StoredKv = {
-      key: Buffer.from(key),
-      value: Buffer.from(value),
-      createRevision: at.created.main,
-      modRevision: rev.main,
-      version: at.version,
-      lease,
-    };
-    this.store.storeRevision(rev, kv, false);
-    this.events.push({ type: EventType.Put, kv, prevKv });
-  }
-
-  deleteRange(key: Buffer, end: Buffer): number {
-    const live: KeyIndex[] = [];
-    this.store.visit(key, end, (ki) => {
-      if (ki.isLive()) live.push(ki);
-      return true;
-    });
-    for (const ki of live) {
-      const prevAt = ki.get(this.rev())!;
-      const prevKv = this.store.valueAt(prevAt.modified);
-      const rev = this.nextRev();
-      ki.tombstone(rev);
-      const kv: StoredKv = { key: ki.key, value: Buffer.alloc(0), createRevision: 0, modRevision: rev.main, version: 0, lease: 0n };
-      this.store.storeRevision(rev, kv, true);
-      this.events.push({ type: EventType.Delete, kv, prevKv });
-    }
-    return live.length;
-  }
-
-  end(): void {
-    if (this.ended) return;
-    this.ended = true;
-    if (this.events.length > 0) this.store.finishWrite(this.beginRev + 1, this.events);
-  }
-}
-

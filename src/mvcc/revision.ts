@@ -36,3 +36,13 @@ export function decodeRev(b: Buffer): { rev: Revision; tombstone: boolean } {
   const sub = b.readUInt32BE(9) * 2 ** 32 + b.readUInt32BE(13);
   return { rev: { main, sub }, tombstone: b.length > REV_BYTES && b[REV_BYTES] === TOMBSTONE_MARK };
 }
+
+/** A revision as a string, for sets and maps of revisions ("5_1"). */
+export function revId(rev: Revision): string {
+  return `${rev.main}_${rev.sub}`;
+}
+
+/** The first key of the `key` bucket at or after main revision `main` (sub 0). */
+export function revStart(main: number): Buffer {
+  return encodeRev({ main, sub: 0 });
+}

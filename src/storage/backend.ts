@@ -1,63 +1,173 @@
 // The backend: one LMDB environment (the file `member/snap/db`) with a named table per
-// bucket. Writes are buffered and committed in batches, as etcd's backend batches bbolt
-// transactions; reads look through the buffer first, so a write is visible as soon as
-// it is applied, long before its batch commits.
+// bucket (buckets.ts). Writes go to an in-memory write buffer and reach the file in
+// batches, as etcd batches bbolt transactions: every `batchIntervalMs`, as soon as
+// `batchLimit` writes are buffered, or on forceCommit(). Reads look through the buffer
+// (read-view.ts), so a write is visible as soon as it is applied, long before its batch
+// commits.
 //
 // Durability comes from the WAL, not from here: the member records the applied raft
-// index (the consistent index) in the same batch as the writes it covers, so after a
-// crash the backend is exactly the state at some applied index and the WAL replays the
-// rest. LMDB's copy-on-write commits keep the file consistent at every instant.
+// index (the consistent index) in the same batch as the writes it covers, and one batch
+// is one LMDB transaction, so after a crash the file is exactly the state at some
+// applied index and the WAL replays the rest.
+//
+// Why the file is never corrupt, whatever instant the process dies at:
+// - LMDB is copy-on-write: a transaction writes new pages and then flips a meta page;
+//   a reader (or a restart) sees the old or the new tree, never a mix.
+// - overlappingSync (lmdb-js's default off Windows) fsyncs after the commit, outside the
+//   write lock, and on restart falls back to the last *flushed* meta page if the machine
+//   rebooted; a process kill keeps the page cache, so the last commit survives.
+// - no noSync, no writemap: a stray write cannot scribble on the map, and nothing skips
+//   the flush ordering above.
+// - defrag and snapshot write a separate file, fsync it, and rename it into place.
+//
+// Event loop: a commit applies its writes to the LMDB transaction `commitChunkOps` at a
+// time and yields between chunks (the write transaction stays open on LMDB's side, so
+// the batch is still atomic); LMDB's fsync runs on lmdb-js's writer thread.
+//
+// Batch boundaries fall only between event-loop tasks (see afterWrite), never inside a
+// synchronous run of writes.
+//
+// Order of buffered batches: at most one batch commits at a time; `committing` holds it
+// (and, after a failed commit, every batch that can no longer reach the file) so reads
+// still see it. `pending` is the batch filling up.
 
-import { statSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { open as openFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { createReadStream, type ReadStream } from 'node:fs';
 import { open, type Database, type RootDatabase } from 'lmdb';
+import { crc32c } from '@node-rs/crc32';
+import { BUCKETS, type BatchTx, type Bucket, type Entry } from './buckets.js';
+import { readGet, readRange, ReadView, type Tables } from './read-view.js';
+import { keyBytes, WriteLayer } from './write-layer.js';
 
-export const BUCKETS = ['key', 'meta', 'lease', 'auth', 'authUsers', 'authRoles', 'members', 'members_removed', 'alarm', 'cluster'] as const;
-export type Bucket = (typeof BUCKETS)[number];
+export { BUCKETS, type Bucket, type Entry, type BatchTx, type ReadTx } from './buckets.js';
+export { ReadView } from './read-view.js';
 
-/** Commit the buffered batch this often... */
+/** Commit the buffered batch this often (etcd's --backend-batch-interval default)... */
 export const BATCH_INTERVAL_MS = 100;
-/** ...or as soon as it holds this many writes, whichever comes first. */
+/** ...or as soon as it holds this many writes, whichever comes first (--backend-batch-limit). */
 export const BATCH_LIMIT = 10_000;
-/** Largest map the environment may grow to; LMDB reserves address space, not disk. */
-const MAP_SIZE_BYTES = 64 * 1024 * 1024 * 1024;
+/** Writes applied to the LMDB transaction between yields to the event loop (~5 ms of work). */
+export const COMMIT_CHUNK_OPS = 1_000;
+/** Entries hashed between yields to the event loop. */
+export const HASH_CHUNK_ENTRIES = 10_000;
+/** Address space reserved for the map; LMDB grows the file only as pages are used. */
+export const MAP_SIZE_BYTES = 64 * 1024 * 1024 * 1024;
+/** LMDB's meta pages at the start of the file. */
+const META_PAGES = 2;
 
-/** A buffered write: a value, or null for a delete. */
-type Pending = Map<string, Buffer | null>;
-
-function keyString(key: Buffer): string {
-  // latin1 maps bytes 1:1 to UTF-16 code units, so string order equals byte order.
-  return key.toString('latin1');
-}
+const DEFRAG_INFIX = '.defrag-';
+const SNAPSHOT_INFIX = '.snapshot-';
 
 export interface BackendOptions {
   batchIntervalMs?: number;
   batchLimit?: number;
+  commitChunkOps?: number;
+  /**
+   * Called when a background commit fails. The default rethrows, which stops the
+   * process, as etcd stops when bbolt cannot commit: buffered writes would otherwise be
+   * acknowledged by the WAL yet silently missing from the file.
+   */
+  onCommitError?: (err: unknown) => void;
 }
 
-export class Backend {
-  private readonly root: RootDatabase;
-  private readonly dbs = new Map<Bucket, Database<Buffer, Buffer>>();
-  /** Writes not yet handed to LMDB, per bucket. */
-  private pending = new Map<Bucket, Pending>();
-  private pendingCount = 0;
-  /** Batches handed to LMDB whose commit has not finished, oldest first. */
-  private committing: Map<Bucket, Pending>[] = [];
-  /** Commit promises not yet settled. */
-  private readonly inflight = new Set<Promise<unknown>>();
-  private timer: NodeJS.Timeout | undefined;
+/** One open LMDB environment; defrag replaces it, so readers pin the one they started on. */
+interface Env {
+  readonly root: RootDatabase;
+  readonly tables: Tables;
+  /** Open read views and running copies on this environment. */
+  users: number;
+  /** Replaced by a defrag: close it when the last user leaves. */
+  retired: boolean;
+}
+
+interface LmdbStats {
+  pageSize?: number;
+  treeBranchPageCount?: number;
+  treeLeafPageCount?: number;
+  overflowPages?: number;
+  root?: LmdbStats;
+  free?: LmdbStats;
+}
+
+function treePages(s: LmdbStats | undefined): number {
+  return (s?.treeBranchPageCount ?? 0) + (s?.treeLeafPageCount ?? 0) + (s?.overflowPages ?? 0);
+}
+
+function openEnv(path: string, subdir: boolean): Env {
+  const root = open({
+    path,
+    noSubdir: !subdir,
+    maxDbs: BUCKETS.length + 2,
+    mapSize: MAP_SIZE_BYTES,
+    keyEncoding: 'binary',
+    encoding: 'binary',
+    overlappingSync: true,
+    noSync: false,
+    useWritemap: false,
+    cache: false,
+  });
+  const tables = new Map<Bucket, Database<Buffer, Buffer>>();
+  for (const b of BUCKETS) tables.set(b, root.openDB<Buffer, Buffer>({ name: b, keyEncoding: 'binary', encoding: 'binary', cache: false }));
+  return { root, tables, users: 0, retired: false };
+}
+
+function fsyncPath(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export class Backend implements BatchTx {
+  /** The LMDB data file (`path` itself, or `path/data.mdb` for a directory-style environment). */
+  private readonly dataFile: string;
+  private readonly lockFile: string;
+  private env: Env;
+  /** Writes since the last commit started. */
+  private pending = new WriteLayer();
+  /** Batches handed to a commit that has not finished, oldest first. */
+  private committing: WriteLayer[] = [];
+  /** Settles when every commit started so far has finished. */
+  private commitTail: Promise<void> = Promise.resolve();
+  private commitFailure: unknown;
+  private defragRun: Promise<void> | undefined;
+  /** Set while a defrag copies the file: commits wait so the copy misses nothing. */
+  private defragging = false;
+  private copySeq = 0;
+  private limitCheckQueued = false;
+  private readonly timer: NodeJS.Timeout;
   private readonly batchLimit: number;
+  private readonly commitChunkOps: number;
+  private readonly onCommitError: (err: unknown) => void;
   private closed = false;
+
+  /** The batch transaction: the backend itself, named for readers of etcd's code. */
+  readonly batchTx: BatchTx = this;
 
   private constructor(
     readonly path: string,
     opts: BackendOptions,
   ) {
-    this.root = open({ path, maxDbs: BUCKETS.length + 4, mapSize: MAP_SIZE_BYTES, keyEncoding: 'binary', encoding: 'binary' });
-    for (const b of BUCKETS) {
-      this.dbs.set(b, this.root.openDB<Buffer, Buffer>({ name: b, keyEncoding: 'binary', encoding: 'binary' }));
-    }
+    // A directory at `path` is an environment created in LMDB's directory layout.
+    const subdir = existsSync(path) && statSync(path).isDirectory();
+    this.dataFile = subdir ? join(path, 'data.mdb') : path;
+    this.lockFile = subdir ? join(path, 'lock.mdb') : `${path}-lock`;
+    removeStaleCopies(this.dataFile);
+    this.env = openEnv(path, subdir);
     this.batchLimit = opts.batchLimit ?? BATCH_LIMIT;
-    this.timer = setInterval(() => void this.commit(), opts.batchIntervalMs ?? BATCH_INTERVAL_MS);
+    this.commitChunkOps = opts.commitChunkOps ?? COMMIT_CHUNK_OPS;
+    this.onCommitError =
+      opts.onCommitError ??
+      ((err) => {
+        throw err;
+      });
+    this.timer = setInterval(() => this.commitIfIdle(0), opts.batchIntervalMs ?? BATCH_INTERVAL_MS);
     this.timer.unref();
   }
 
@@ -65,106 +175,290 @@ export class Backend {
     return new Backend(path, opts);
   }
 
-  private db(bucket: Bucket): Database<Buffer, Buffer> {
-    return this.dbs.get(bucket)!;
-  }
+  // ---- reads and writes ----
 
-  private bucketPending(bucket: Bucket): Pending {
-    let p = this.pending.get(bucket);
-    if (!p) {
-      p = new Map();
-      this.pending.set(bucket, p);
-    }
-    return p;
-  }
-
-  put(bucket: Bucket, key: Buffer, value: Buffer): void {
-    this.bucketPending(bucket).set(keyString(key), value);
-    if (++this.pendingCount >= this.batchLimit) void this.commit();
-  }
-
-  delete(bucket: Bucket, key: Buffer): void {
-    this.bucketPending(bucket).set(keyString(key), null);
-    if (++this.pendingCount >= this.batchLimit) void this.commit();
-  }
-
-  get(bucket: Bucket, key: Buffer): Buffer | undefined {
-    const k = keyString(key);
-    const p = this.pending.get(bucket);
-    if (p?.has(k)) return p.get(k) ?? undefined;
-    for (let i = this.committing.length - 1; i >= 0; i--) {
-      const c = this.committing[i]!.get(bucket);
-      if (c?.has(k)) return c.get(k) ?? undefined;
-    }
-    return this.db(bucket).getBinary(key) ?? undefined;
-  }
-
-  /**
-   * Entries of a bucket in key order within [start, end) (end undefined: to the end).
-   * Flushes buffered writes first, so it sees everything; meant for start-up and
-   * maintenance, not the request path.
-   */
-  async scan(bucket: Bucket, start?: Buffer, end?: Buffer): Promise<{ key: Buffer; value: Buffer }[]> {
-    await this.commit();
-    const out: { key: Buffer; value: Buffer }[] = [];
-    for (const { key, value } of this.db(bucket).getRange({ start, end })) {
-      out.push({ key: Buffer.from(key), value: Buffer.from(value) });
-    }
+  private layers(): WriteLayer[] {
+    const out = [this.pending];
+    for (let i = this.committing.length - 1; i >= 0; i--) out.push(this.committing[i]!);
     return out;
   }
 
-  /** Commits everything buffered so far in one LMDB transaction; resolves when it is durable in the file. */
-  async commit(): Promise<void> {
-    if (this.pendingCount === 0) {
-      await Promise.all(this.inflight);
-      return;
-    }
-    const batch = this.pending;
-    this.pending = new Map();
-    this.pendingCount = 0;
-    this.committing.push(batch);
-    const done = this.root.transaction(() => {
-      for (const [bucket, writes] of batch) {
-        const db = this.db(bucket);
-        for (const [k, v] of writes) {
-          const key = Buffer.from(k, 'latin1');
-          // Inside a transaction callback these apply to the transaction at once.
-          if (v === null) void db.remove(key);
-          else void db.put(key, v);
-        }
-      }
+  get(bucket: Bucket, key: Buffer): Buffer | undefined {
+    return readGet(this.env.tables, this.layers(), bucket, key);
+  }
+
+  range(bucket: Bucket, start: Buffer, end?: Buffer, limit = 0): Entry[] {
+    return readRange(this.env.tables, this.layers(), bucket, start, end, limit);
+  }
+
+  put(bucket: Bucket, key: Buffer, value: Buffer): void {
+    this.assertOpen();
+    this.pending.set(bucket, key, value);
+    this.afterWrite();
+  }
+
+  delete(bucket: Bucket, key: Buffer): void {
+    this.assertOpen();
+    this.pending.set(bucket, key, null);
+    this.afterWrite();
+  }
+
+  /** Writes buffered and not yet committed (callers may throttle on it). */
+  bufferedOps(): number {
+    let n = this.pending.ops;
+    for (const l of this.committing) n += l.ops;
+    return n;
+  }
+
+  /**
+   * A consistent picture of everything written so far, for work spanning several
+   * event-loop turns. Release it with done().
+   */
+  readView(): ReadView {
+    const env = this.env;
+    env.users++;
+    const layers = [this.pending.snapshot(), ...this.committing.slice().reverse()];
+    return new ReadView(env.tables, layers, env.root.useReadTransaction(), () => this.release(env));
+  }
+
+  /**
+   * Entries of a bucket within [start, end), as a promise for callers written against
+   * the first version of this class. Same result as range().
+   */
+  async scan(bucket: Bucket, start?: Buffer, end?: Buffer): Promise<Entry[]> {
+    return this.range(bucket, start ?? Buffer.alloc(0), end);
+  }
+
+  // ---- commits ----
+
+  /**
+   * A full buffer is committed from a fresh event-loop task, never from inside put():
+   * so writes made in one synchronous stretch (a write transaction and the consistent
+   * index that covers it) always land in the same batch, as etcd's batchTx lock ensures.
+   */
+  private afterWrite(): void {
+    if (this.pending.ops < this.batchLimit || this.limitCheckQueued) return;
+    this.limitCheckQueued = true;
+    setImmediate(() => {
+      this.limitCheckQueued = false;
+      this.commitIfIdle(this.batchLimit);
     });
-    this.inflight.add(done);
+  }
+
+  /** Starts a commit of the pending batch when it has at least `minOps` writes and none is running. */
+  private commitIfIdle(minOps: number): void {
+    if (this.pending.ops === 0 || this.pending.ops < minOps) return;
+    if (this.committing.length > 0 || this.defragging || this.closed) return;
+    this.startCommit().catch((err: unknown) => this.onCommitError(err));
+  }
+
+  private startCommit(): Promise<void> {
+    const layer = this.pending;
+    this.pending = new WriteLayer();
+    this.committing.push(layer);
+    const run = this.commitTail.then(() => this.writeLayer(layer));
+    this.commitTail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async writeLayer(layer: WriteLayer): Promise<void> {
+    if (this.commitFailure !== undefined) throw this.commitFailure;
+    const env = this.env;
+    const chunk = this.commitChunkOps;
     try {
-      await done;
-    } finally {
-      this.inflight.delete(done);
-      this.committing = this.committing.filter((b) => b !== batch);
+      await env.root.transaction(async () => {
+        let n = 0;
+        for (const [bucket, k, v] of layer.all()) {
+          const db = env.tables.get(bucket)!;
+          // Inside a transaction callback these apply to the open transaction at once.
+          if (v === null) void db.remove(keyBytes(k));
+          else void db.put(keyBytes(k), v);
+          if (++n % chunk === 0) await yieldToLoop();
+        }
+      });
+    } catch (err) {
+      // The batch stays in `committing` so reads still see it; nothing later may commit
+      // past it, or the file would skip writes.
+      this.commitFailure = err;
+      throw err;
+    }
+    this.committing = this.committing.filter((l) => l !== layer);
+    this.commitIfIdle(this.batchLimit);
+  }
+
+  /** Commits everything buffered so far; resolves when it is in the file. */
+  async forceCommit(): Promise<void> {
+    if (this.commitFailure !== undefined) throw this.commitFailure;
+    if (this.defragRun) await this.defragRun;
+    if (this.pending.ops > 0) await this.startCommit();
+    else {
+      await this.commitTail;
+      if (this.commitFailure !== undefined) throw this.commitFailure;
     }
   }
+
+  /** Same as forceCommit(). */
+  commit(): Promise<void> {
+    return this.forceCommit();
+  }
+
+  // ---- size and hash ----
 
   /** Bytes of the backend file. */
   size(): number {
     try {
-      return statSync(this.path).size;
+      return statSync(this.dataFile).size;
     } catch {
       return 0;
     }
   }
 
-  /** Bytes of the file holding live pages (the rest is free pages a defrag would return). */
+  /** Bytes of the file's live pages; the rest is free pages that defrag gives back. */
   sizeInUse(): number {
-    const s = this.root.getStats() as { pageSize?: number; lastPageNumber?: number; freelistEntryCount?: number };
-    const pageSize = s.pageSize ?? 4096;
-    const pages = (s.lastPageNumber ?? 0) + 1;
+    const root = this.env.root.getStats() as LmdbStats;
+    const pageSize = root.pageSize ?? 4096;
+    let pages = META_PAGES + treePages(root.root ?? root) + treePages(root.free);
+    for (const db of this.env.tables.values()) pages += treePages(db.getStats() as LmdbStats);
     return Math.min(this.size(), pages * pageSize);
   }
 
+  /**
+   * CRC32-C over every bucket (in name order), each bucket's name then its keys and values
+   * in key order, buffered writes included. Equal contents give equal hashes whatever the
+   * file layout. `skip` leaves out entries (e.g. the consistent index, which differs
+   * between members with equal data).
+   */
+  async hash(skip?: (bucket: Bucket, key: Buffer) => boolean): Promise<number> {
+    const view = this.readView();
+    try {
+      let crc = 0;
+      let n = 0;
+      for (const bucket of [...BUCKETS].sort()) {
+        crc = crc32c(Buffer.from(bucket), crc);
+        for (const { key, value } of view.iterate(bucket)) {
+          if (skip?.(bucket, key)) continue;
+          crc = crc32c(value, crc32c(key, crc));
+          if (++n % HASH_CHUNK_ENTRIES === 0) await yieldToLoop();
+        }
+      }
+      return crc >>> 0;
+    } finally {
+      view.done();
+    }
+  }
+
+  // ---- snapshot and defrag ----
+
+  /**
+   * Writes a consistent copy of the backend (everything written so far) to `toPath` and
+   * returns its size in bytes. The copy is a complete LMDB file that Backend.open reads.
+   */
+  async snapshot(toPath: string): Promise<number> {
+    await this.forceCommit();
+    const env = this.env;
+    env.users++;
+    try {
+      await env.root.backup(toPath, false);
+    } finally {
+      this.release(env);
+    }
+    const f = await openFile(toPath, 'r');
+    try {
+      await f.sync();
+      return (await f.stat()).size;
+    } finally {
+      await f.close();
+    }
+  }
+
+  /** A consistent copy as a stream of bytes; its temporary file goes when the stream closes. */
+  async snapshotStream(): Promise<{ stream: ReadStream; size: number }> {
+    const tmp = `${this.dataFile}${SNAPSHOT_INFIX}${process.pid}-${++this.copySeq}`;
+    const size = await this.snapshot(tmp);
+    const stream = createReadStream(tmp);
+    stream.on('close', () => rmSync(tmp, { force: true }));
+    return { stream, size };
+  }
+
+  /**
+   * Rewrites the file without free pages and swaps it in, online: reads keep working
+   * throughout, and writes made meanwhile stay buffered until the swap is done.
+   *
+   * Steps: commit everything; hold commits; copy the live pages into a new file (LMDB's
+   * compacting copy, on a background thread); fsync it; open it; point reads at it;
+   * rename it over the old file; let commits resume. A crash before the rename leaves
+   * the old file (and a stale copy removed on the next open); after it, the new file,
+   * which holds every committed batch.
+   */
+  defrag(): Promise<void> {
+    this.assertOpen();
+    if (!this.defragRun) {
+      this.defragRun = this.runDefrag().finally(() => {
+        this.defragRun = undefined;
+        this.commitIfIdle(0);
+      });
+    }
+    return this.defragRun;
+  }
+
+  private async runDefrag(): Promise<void> {
+    if (this.pending.ops > 0) await this.startCommit();
+    await this.commitTail;
+    if (this.commitFailure !== undefined) throw this.commitFailure;
+    this.defragging = true;
+    const tmp = `${this.dataFile}${DEFRAG_INFIX}${process.pid}-${++this.copySeq}`;
+    try {
+      const old = this.env;
+      await old.root.backup(tmp, true);
+      fsyncPath(tmp);
+      const fresh = openEnv(tmp, false);
+      // From here reads use the copy; it holds every committed batch, and the buffer the rest.
+      this.env = fresh;
+      renameSync(tmp, this.dataFile);
+      if (existsSync(`${tmp}-lock`)) renameSync(`${tmp}-lock`, this.lockFile);
+      fsyncPath(dirname(this.dataFile));
+      old.retired = true;
+      if (old.users === 0) await old.root.close();
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      rmSync(`${tmp}-lock`, { force: true });
+      throw err;
+    } finally {
+      this.defragging = false;
+    }
+  }
+
+  private release(env: Env): void {
+    env.users--;
+    if (env.retired && env.users === 0) void env.root.close();
+  }
+
+  // ---- life cycle ----
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('backend: closed');
+  }
+
+  /** Commits what is buffered and closes the file. */
   async close(): Promise<void> {
     if (this.closed) return;
-    this.closed = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.commit();
-    await this.root.close();
+    if (this.defragRun) await this.defragRun.catch(() => undefined);
+    clearInterval(this.timer);
+    try {
+      await this.forceCommit();
+    } finally {
+      this.closed = true;
+      await this.env.root.close();
+    }
+  }
+}
+
+/** Removes copies a crash left behind (a defrag or snapshot that never finished). */
+function removeStaleCopies(dataFile: string): void {
+  const dir = dirname(dataFile);
+  if (!existsSync(dir)) return;
+  const base = basename(dataFile);
+  for (const name of readdirSync(dir)) {
+    if (name.startsWith(base + DEFRAG_INFIX) || name.startsWith(base + SNAPSHOT_INFIX)) rmSync(join(dir, name), { force: true });
   }
 }

@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { Backend } from '../../src/storage/backend.js';
 import { KVStore } from '../../src/mvcc/kv-store.js';
 import { ErrCompacted, ErrFutureRev } from '../../src/mvcc/errors.js';
-import { KeyIndex, type RemovedRev } from '../../src/mvcc/key-index.js';
 
 const b = (s: string) => Buffer.from(s);
 const NONE = Buffer.alloc(0);
@@ -49,26 +48,6 @@ function del(s: KVStore, k: string, end = ''): number {
 function get(s: KVStore, k: string, rev = 0) {
   return s.read().range(b(k), NONE, { rev }).kvs[0];
 }
-
-test('key index generations: versions restart after delete, history reads see each life', () => {
-  const ki = new KeyIndex(b('a'));
-  ki.put({ main: 1, sub: 0 });
-  ki.put({ main: 2, sub: 0 });
-  ki.tombstone({ main: 3, sub: 0 });
-  ki.put({ main: 4, sub: 0 });
-  assert.deepEqual(ki.get(1), { modified: { main: 1, sub: 0 }, created: { main: 1, sub: 0 }, version: 1 });
-  assert.deepEqual(ki.get(2)?.version, 2);
-  assert.equal(ki.get(3), undefined);
-  assert.deepEqual(ki.get(4), { modified: { main: 4, sub: 0 }, created: { main: 4, sub: 0 }, version: 1 });
-  const removed: RemovedRev[] = [];
-  ki.compact(2, removed);
-  assert.deepEqual(removed.map((r) => r.rev.main), [1]);
-  assert.equal(ki.get(2)?.version, 2, 'the value visible at the compaction revision stays');
-  const removed2: RemovedRev[] = [];
-  ki.compact(3, removed2);
-  assert.deepEqual(removed2.map((r) => r.rev.main), [2, 3], 'a life that ended by the compaction revision goes entirely');
-  assert.equal(ki.get(4)?.version, 1);
-});
 
 test('put, get and delete move revisions, versions and create revisions like etcd', async () => {
   await withStore(async (s) => {

@@ -1,0 +1,84 @@
+// The in-memory ordered index: key → KeyIndex, in a B+ tree ordered bytewise (keys held
+// as latin1 strings, whose code-unit order is byte order). Point lookups and inserts are
+// O(log n); a range visits only the keys inside it.
+//
+// Range ends follow etcd's API: an empty end names the single key; end = [0x00] means
+// every key >= key; otherwise [key, end), empty when end <= key.
+
+import sortedBtree from 'sorted-btree';
+import { KeyIndex } from './key-index.js';
+
+// sorted-btree is CommonJS with its class on `default`.
+const BTree = sortedBtree.default;
+type Tree = import('sorted-btree').default<string, KeyIndex>;
+
+function keyString(key: Buffer): string {
+  return key.toString('latin1');
+}
+
+export function isFromKey(end: Buffer): boolean {
+  return end.length === 1 && end[0] === 0;
+}
+
+export class TreeIndex {
+  private readonly tree: Tree = new BTree<string, KeyIndex>();
+
+  get(key: Buffer): KeyIndex | undefined {
+    return this.tree.get(keyString(key));
+  }
+
+  getOrCreate(key: Buffer): KeyIndex {
+    const k = keyString(key);
+    let ki = this.tree.get(k);
+    if (!ki) {
+      ki = new KeyIndex(Buffer.from(key));
+      this.tree.set(k, ki);
+    }
+    return ki;
+  }
+
+  /** Visits the keys of the range in order; `visit` returns false to stop. */
+  visit(key: Buffer, end: Buffer, visit: (ki: KeyIndex) => boolean): void {
+    if (end.length === 0) {
+      const ki = this.get(key);
+      if (ki) visit(ki);
+      return;
+    }
+    const lo = keyString(key);
+    const hi = isFromKey(end) ? undefined : keyString(end);
+    if (hi !== undefined && hi <= lo) return;
+    for (const [k, ki] of this.tree.entries(lo)) {
+      if (hi !== undefined && k >= hi) break;
+      if (!visit(ki)) break;
+    }
+  }
+
+  /** Compacts every key at `rev`, dropping keys left without history; returns the keep set. */
+  compact(rev: number): Set<string> {
+    const keep = new Set<string>();
+    const empty: string[] = [];
+    for (const [k, ki] of this.tree.entries()) {
+      if (!ki.compact(rev, keep)) empty.push(k);
+    }
+    for (const k of empty) this.tree.delete(k);
+    return keep;
+  }
+
+  /** The keep set a compaction at `rev` would produce, changing nothing. */
+  keep(rev: number): Set<string> {
+    const keep = new Set<string>();
+    for (const ki of this.tree.values()) ki.keep(rev, keep);
+    return keep;
+  }
+
+  /** Drops a key that restore found with no usable history. */
+  deleteIfEmpty(key: Buffer): void {
+    const k = keyString(key);
+    if (this.tree.get(k)?.isEmpty()) this.tree.delete(k);
+  }
+
+  /** Keys held (live, or deleted with history not yet compacted). */
+  get size(): number {
+    return this.tree.size;
+  }
+}
