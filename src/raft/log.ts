@@ -1,51 +1,60 @@
-// The raft log as the core sees it: the stable part in RaftStorage, followed by
-// unstable entries (accepted but not yet persisted by the driver).
+// The raft log as the core sees it: entries in RaftStorage (persisted by the driver),
+// followed by the Unstable tail.
 //
-// Invariants: applied <= committed <= lastIndex(); unstable entries start at
-// `unstableOffset`, which is storage.lastIndex() + 1 once the driver has caught up.
+// Invariants: firstIndex() - 1 <= applied <= committed <= lastIndex().
+// term(i) is known for firstIndex() - 1 <= i <= lastIndex() (the entry just before the
+// first is the snapshot point).
 
 import { ErrCompacted, ErrUnavailable } from './errors.js';
-import { limitSize, type RaftStorage } from './storage.js';
+import { Unstable } from './log-unstable.js';
+import { entrySize, limitSize, type RaftStorage } from './storage.js';
 import type { Entry, Snapshot } from './types.js';
 
 export class RaftLog {
-  /** Entries not yet persisted; unstable[i] has index unstableOffset + i. */
-  unstable: Entry[] = [];
-  unstableOffset: number;
-  /** A snapshot received from the leader and not yet persisted. */
-  unstableSnapshot: Snapshot | undefined;
+  readonly unstable: Unstable;
+  /** Highest index known to be committed (on a quorum's stable storage). */
   committed: number;
+  /** Highest index the application has applied (acknowledged through advance()). */
   applied: number;
 
   constructor(
     readonly storage: RaftStorage,
-    readonly maxNextEntsSize: number,
+    /** Upper bound, in bytes, of committed entries handed out per Ready (at least one entry). */
+    readonly maxCommittedSizePerReady: number,
   ) {
     const first = storage.firstIndex();
-    this.unstableOffset = storage.lastIndex() + 1;
+    this.unstable = new Unstable(storage.lastIndex() + 1);
     this.committed = first - 1;
     this.applied = first - 1;
   }
 
   firstIndex(): number {
-    if (this.unstableSnapshot) return this.unstableSnapshot.metadata.index + 1;
-    return this.storage.firstIndex();
+    return this.unstable.maybeFirstIndex() ?? this.storage.firstIndex();
   }
 
   lastIndex(): number {
-    if (this.unstable.length > 0) return this.unstableOffset + this.unstable.length - 1;
-    if (this.unstableSnapshot) return this.unstableSnapshot.metadata.index;
-    return this.storage.lastIndex();
+    return this.unstable.maybeLastIndex() ?? this.storage.lastIndex();
   }
 
-  /** Term of entry i; 0 when i is outside the log (compacted or beyond the end). */
+  /** Last index that is on stable storage (everything below the unstable tail). */
+  lastStableIndex(): number {
+    return this.unstable.offset - 1;
+  }
+
+  /** Term of entry i. Throws ErrCompacted / ErrUnavailable outside [firstIndex-1, lastIndex]. */
   term(i: number): number {
     const dummy = this.firstIndex() - 1;
-    if (i < dummy || i > this.lastIndex()) return 0;
-    if (i >= this.unstableOffset && i - this.unstableOffset < this.unstable.length) return this.unstable[i - this.unstableOffset]!.term;
-    if (this.unstableSnapshot && i === this.unstableSnapshot.metadata.index) return this.unstableSnapshot.metadata.term;
+    if (i < dummy) throw new ErrCompacted();
+    if (i > this.lastIndex()) throw new ErrUnavailable();
+    const t = this.unstable.maybeTerm(i);
+    if (t !== undefined) return t;
+    return this.storage.term(i);
+  }
+
+  /** Like term(), but 0 where the term is unknown (compacted or beyond the end). */
+  termOrZero(i: number): number {
     try {
-      return this.storage.term(i);
+      return this.term(i);
     } catch (err) {
       if (err instanceof ErrCompacted || err instanceof ErrUnavailable) return 0;
       throw err;
@@ -56,81 +65,116 @@ export class RaftLog {
     return this.term(this.lastIndex());
   }
 
-  matchTerm(i: number, term: number): boolean {
-    return this.term(i) === term;
+  matchTerm(i: number, t: number): boolean {
+    try {
+      return this.term(i) === t;
+    } catch (err) {
+      if (err instanceof ErrCompacted || err instanceof ErrUnavailable) return false;
+      throw err;
+    }
   }
 
-  /** Raft §5.4.1: a candidate's log is at least as up to date as ours. */
+  /** Raft §5.4.1: a log ending at (lastIndex, term) is at least as up to date as ours. */
   isUpToDate(lastIndex: number, term: number): boolean {
     const ourTerm = this.lastTerm();
     return term > ourTerm || (term === ourTerm && lastIndex >= this.lastIndex());
   }
 
-  /** Appends leader entries after (index, logTerm); returns the new last index, or undefined on mismatch. */
+  /**
+   * Appends a leader's entries that follow (index, logTerm) if our log matches there
+   * (Raft §5.3, the consistency check). Returns the index of the last new entry, or
+   * undefined on mismatch.
+   */
   maybeAppend(index: number, logTerm: number, committed: number, ents: Entry[]): number | undefined {
     if (!this.matchTerm(index, logTerm)) return undefined;
     const lastNew = index + ents.length;
-    const conflict = this.findConflict(ents);
-    if (conflict !== 0) {
-      if (conflict <= this.committed) throw new Error(`raft: entry ${conflict} conflicts with committed entry [committed(${this.committed})]`);
-      this.append(ents.slice(conflict - (index + 1)));
+    const ci = this.findConflict(ents);
+    if (ci !== 0) {
+      if (ci <= this.committed) throw new Error(`raft: entry ${ci} conflicts with committed entry [committed(${this.committed})]`);
+      this.append(ents.slice(ci - (index + 1)));
     }
     this.commitTo(Math.min(committed, lastNew));
     return lastNew;
   }
 
-  /** First index whose term differs from ours (or that we lack); 0 if all match. */
-  private findConflict(ents: Entry[]): number {
+  /**
+   * The index of the first of `ents` that is not in our log with the same term, or 0 if
+   * all are. Entries already present are not rewritten (Raft §5.3: only a conflicting
+   * suffix is truncated).
+   */
+  findConflict(ents: Entry[]): number {
     for (const e of ents) if (!this.matchTerm(e.index, e.term)) return e.index;
     return 0;
   }
 
+  /**
+   * Fast backtracking: the largest index <= `index` whose term is <= `term`, with its term
+   * (0 where unknown). A follower rejecting an append at (index, term) answers with it,
+   * and a leader uses it to skip a whole term of mismatching entries per round trip.
+   */
+  findConflictByTerm(index: number, term: number): { index: number; term: number } {
+    for (; index > 0; index--) {
+      let t: number;
+      try {
+        t = this.term(index);
+      } catch (err) {
+        if (err instanceof ErrCompacted || err instanceof ErrUnavailable) return { index, term: 0 };
+        throw err;
+      }
+      if (t <= term) return { index, term: t };
+    }
+    return { index: 0, term: 0 };
+  }
+
+  /** Appends entries (whose indexes are already assigned) after a possible truncation. */
   append(ents: Entry[]): number {
     if (ents.length === 0) return this.lastIndex();
     const after = ents[0]!.index - 1;
     if (after < this.committed) throw new Error(`raft: after(${after}) is out of range [committed(${this.committed})]`);
-    if (after + 1 === this.unstableOffset + this.unstable.length) {
-      this.unstable.push(...ents);
-    } else if (after + 1 <= this.unstableOffset) {
-      // Replaces part of the stable log: the driver will overwrite it when persisting.
-      this.unstableOffset = after + 1;
-      this.unstable = [...ents];
-    } else {
-      this.unstable = this.unstable.slice(0, after + 1 - this.unstableOffset).concat(ents);
-    }
+    this.unstable.truncateAndAppend(ents);
     return this.lastIndex();
   }
 
-  /** Entries [lo, hi), size-limited; reads unstable and stable parts. */
-  slice(lo: number, hi: number, maxSizeBytes: number): Entry[] {
-    if (lo >= hi) return [];
-    if (lo < this.firstIndex()) throw new ErrCompacted();
-    const out: Entry[] = [];
-    if (lo < this.unstableOffset) {
-      out.push(...this.storage.entries(lo, Math.min(hi, this.unstableOffset), maxSizeBytes));
-      if (out.length < Math.min(hi, this.unstableOffset) - lo) return out; // size-limited
-    }
-    if (hi > this.unstableOffset) {
-      out.push(...this.unstable.slice(Math.max(lo, this.unstableOffset) - this.unstableOffset, hi - this.unstableOffset));
-    }
-    return limitSize(out, maxSizeBytes);
+  unstableEntries(): Entry[] {
+    return this.unstable.entries.slice();
   }
 
-  entriesFrom(i: number, maxSizeBytes: number): Entry[] {
+  /** Entries from i to the end, about maxSizeBytes at most (at least one entry). */
+  entries(i: number, maxSizeBytes: number): Entry[] {
     if (i > this.lastIndex()) return [];
     return this.slice(i, this.lastIndex() + 1, maxSizeBytes);
   }
 
-  commitTo(c: number): void {
-    if (c > this.committed) {
-      if (c > this.lastIndex()) throw new Error(`raft: tocommit(${c}) is out of range [lastIndex(${this.lastIndex()})]`);
-      this.committed = c;
+  /** Entries [lo, hi), about maxSizeBytes at most (at least one). Throws ErrCompacted below firstIndex. */
+  slice(lo: number, hi: number, maxSizeBytes: number): Entry[] {
+    if (lo > hi) throw new Error(`raft: invalid slice ${lo} > ${hi}`);
+    if (lo === hi) return [];
+    if (lo < this.firstIndex()) throw new ErrCompacted();
+    if (hi > this.lastIndex() + 1) throw new Error(`raft: slice[${lo},${hi}) out of bound [${this.firstIndex()},${this.lastIndex()}]`);
+    let out: Entry[] = [];
+    const off = this.unstable.offset;
+    if (lo < off) {
+      const stableHi = Math.min(hi, off);
+      out = this.storage.entries(lo, stableHi, maxSizeBytes);
+      // The storage cut the batch short: the size limit is reached.
+      if (out.length < stableHi - lo) return out;
     }
+    if (hi > off) {
+      const tail = this.unstable.slice(Math.max(lo, off), hi);
+      out = out.length > 0 ? out.concat(tail) : tail;
+    }
+    return limitSize(out, maxSizeBytes);
   }
 
-  /** Commits up to maxIndex if that entry is from `term` (Raft §5.4.2: only current-term entries commit by counting). */
+  commitTo(c: number): void {
+    if (c <= this.committed) return;
+    if (c > this.lastIndex()) throw new Error(`raft: tocommit(${c}) is out of range [lastIndex(${this.lastIndex()})]`);
+    this.committed = c;
+  }
+
+  /** Raft §5.4.2: a leader commits by counting replicas only entries of its own term. */
   maybeCommit(maxIndex: number, term: number): boolean {
-    if (maxIndex > this.committed && this.term(maxIndex) === term) {
+    if (maxIndex > this.committed && this.termOrZero(maxIndex) === term) {
       this.commitTo(maxIndex);
       return true;
     }
@@ -138,41 +182,50 @@ export class RaftLog {
   }
 
   hasNextCommittedEnts(): boolean {
-    return this.committed > this.applied;
+    return this.committed > this.applied && this.committed >= this.firstIndex() && !this.hasPendingSnapshot();
   }
 
+  /** Committed entries not yet applied, bounded by maxCommittedSizePerReady. */
   nextCommittedEnts(): Entry[] {
     if (!this.hasNextCommittedEnts()) return [];
-    return this.slice(Math.max(this.applied + 1, this.firstIndex()), this.committed + 1, this.maxNextEntsSize);
+    const lo = Math.max(this.applied + 1, this.firstIndex());
+    return this.slice(lo, this.committed + 1, this.maxCommittedSizePerReady);
+  }
+
+  hasPendingSnapshot(): boolean {
+    return this.unstable.snapshot !== undefined;
   }
 
   appliedTo(i: number): void {
-    if (i === 0) return;
-    if (i > this.committed || i < this.applied) throw new Error(`raft: applied(${i}) is out of range [prevApplied(${this.applied}), committed(${this.committed})]`);
+    if (i === 0 || i === this.applied) return;
+    if (i > this.committed || i < this.applied) {
+      throw new Error(`raft: applied(${i}) is out of range [prevApplied(${this.applied}), committed(${this.committed})]`);
+    }
     this.applied = i;
   }
 
-  /** The driver persisted entries up to (i, t). */
   stableTo(i: number, t: number): void {
-    const gt = this.term(i);
-    if (gt === t && i >= this.unstableOffset && i < this.unstableOffset + this.unstable.length) {
-      this.unstable = this.unstable.slice(i + 1 - this.unstableOffset);
-      this.unstableOffset = i + 1;
-    }
+    this.unstable.stableTo(i, t);
   }
 
   stableSnapTo(i: number): void {
-    if (this.unstableSnapshot && this.unstableSnapshot.metadata.index === i) this.unstableSnapshot = undefined;
+    this.unstable.stableSnapTo(i);
   }
 
   restore(s: Snapshot): void {
     this.committed = s.metadata.index;
-    this.unstableOffset = s.metadata.index + 1;
-    this.unstable = [];
-    this.unstableSnapshot = s;
+    this.unstable.restore(s);
   }
 
+  /** The newest snapshot: the unstable one, else storage's. */
   snapshot(): Snapshot {
-    return this.unstableSnapshot ?? this.storage.snapshot();
+    return this.unstable.snapshot ?? this.storage.snapshot();
+  }
+
+  /** Sum of payload sizes, in bytes, as counted for flow control. */
+  static payloadBytes(ents: Entry[]): number {
+    let n = 0;
+    for (const e of ents) n += entrySize(e);
+    return n;
   }
 }

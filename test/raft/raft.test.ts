@@ -57,10 +57,16 @@ test('a single voter elects itself, commits its proposals, and keeps them across
   node.propose(enc('b'));
   const rd = node.ready();
   assert.deepEqual(normal(rd.entries), ['a', 'b'], 'entries to persist');
-  assert.deepEqual(normal(rd.committedEntries), ['a', 'b'], 'a sole voter commits at once');
+  assert.deepEqual(normal(rd.committedEntries), [], 'not committed before the leader persisted them');
   assert.equal(rd.mustSync, true);
   storage.append(rd.entries);
   if (rd.hardState) storage.setHardState(rd.hardState);
+  node.advance();
+  const rd2 = node.ready();
+  assert.deepEqual(normal(rd2.committedEntries), ['a', 'b'], 'a sole voter commits once persisted');
+  assert.equal(rd2.hardState?.commit, rd.entries[rd.entries.length - 1]!.index);
+  assert.equal(rd2.mustSync, false, 'a commit index alone needs no fsync');
+  storage.setHardState(rd2.hardState!);
   node.advance();
   assert.equal(node.hasReady(), false);
 
