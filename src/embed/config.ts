@@ -3,6 +3,7 @@
 
 import { boolValue, FlagError, parseGoFlags, type FlagSpec } from './go-flags.js';
 import { parseUrls } from './urls.js';
+import { readConfigFile } from './config-file.js';
 
 export interface ServerConfig {
   name: string;
@@ -187,7 +188,7 @@ export function parseInitialCluster(text: string): Map<string, string[]> {
 export type ParseOutcome = { kind: 'config'; config: ServerConfig } | { kind: 'version' } | { kind: 'help' } | { kind: 'error'; message: string; exitCode: number };
 
 export function parseServerArgs(argv: string[], env: NodeJS.ProcessEnv): ParseOutcome {
-  let parsed;
+  let parsed: ReturnType<typeof parseGoFlags>;
   try {
     parsed = parseGoFlags(SERVER_FLAGS, argv, env);
   } catch (err) {
@@ -197,8 +198,19 @@ export function parseServerArgs(argv: string[], env: NodeJS.ProcessEnv): ParseOu
     }
     throw err;
   }
+  if (boolValue(parsed.values.get('version')!)) return { kind: 'version' };
+  const configFile = parsed.values.get('config-file')!;
+  if (configFile !== '') {
+    // The file is the whole configuration: flags and ETCD_* are ignored, as in etcd.
+    // Its settings go through the flag parser, so they are validated like flags.
+    try {
+      const fromFile = readConfigFile(configFile, SERVER_FLAGS);
+      parsed = parseGoFlags(SERVER_FLAGS, [...fromFile].map(([k, val]) => `--${k}=${val}`), {});
+    } catch (err) {
+      return { kind: 'error', message: (err as Error).message, exitCode: 1 };
+    }
+  }
   const v = parsed.values;
-  if (boolValue(v.get('version')!)) return { kind: 'version' };
   if (parsed.args.length > 0) {
     return { kind: 'error', message: `'${parsed.args[0]}' is not a valid flag`, exitCode: 1 };
   }

@@ -5,6 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseServerArgs } from '../../src/embed/config.js';
 import { computeClusterId, computeMemberId } from '../../src/embed/identity.js';
 import { OUR_ETCD, REAL_ETCD } from '../helpers/processes.js';
@@ -84,4 +87,40 @@ test('--version prints the version block and exits 0', () => {
   const r = spawnSync(process.execPath, [OUR_ETCD, '--version'], { encoding: 'utf8' });
   assert.equal(r.status, 0);
   assert.match(r.stdout, /^etcd Version: 3\.5\.\d+\nGit SHA: .+\nGo Version: .+\nGo OS\/Arch: .+\n$/);
+});
+
+test('--config-file (seed 002): YAML keys are flag names, and the file replaces flags and ETCD_*', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'config-file-'));
+  const path = join(dir, 'config.yml');
+  writeFileSync(
+    path,
+    [
+      'name: etcd-1',
+      'data-dir: /opt/apps/etcd/data',
+      'listen-client-urls: http://10.70.68.122:2379,http://127.0.0.1:2379',
+      'advertise-client-urls: http://10.70.68.122:2379,http://127.0.0.1:2379',
+      'listen-peer-urls: http://10.70.68.122:2380',
+      'initial-advertise-peer-urls: http://10.70.68.122:2380',
+      'initial-cluster: etcd-1=http://10.70.68.122:2380,etcd-2=http://10.70.67.149:2380,etcd-3=http://10.70.67.150:2380',
+      'initial-cluster-token: etcd-cluster-token',
+      'initial-cluster-state: new',
+      'client-transport-security:',
+      '  cert-file: /etc/ssl/etcd.pem',
+      '',
+    ].join('\n'),
+  );
+  const out = parseServerArgs([`--config-file=${path}`, '--name', 'ignored'], { ETCD_DATA_DIR: '/ignored' });
+  assert.equal(out.kind, 'config');
+  if (out.kind !== 'config') return;
+  assert.equal(out.config.name, 'etcd-1');
+  assert.equal(out.config.dataDir, '/opt/apps/etcd/data');
+  assert.deepEqual(out.config.listenClientUrls, ['http://10.70.68.122:2379', 'http://127.0.0.1:2379']);
+  assert.deepEqual([...out.config.initialCluster.keys()], ['etcd-1', 'etcd-2', 'etcd-3']);
+  assert.equal(out.config.initialClusterToken, 'etcd-cluster-token');
+  assert.equal(out.config.raw.get('cert-file'), '/etc/ssl/etcd.pem');
+
+  writeFileSync(path, 'initial-cluster-state: sideways\n');
+  const bad = parseServerArgs([`--config-file=${path}`], {});
+  assert.deepEqual(bad, { kind: 'error', message: 'invalid value "sideways" for flag -initial-cluster-state: invalid value', exitCode: 1 });
+  rmSync(dir, { recursive: true, force: true });
 });
