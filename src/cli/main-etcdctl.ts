@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Client, ClientError } from '../client/client.js';
 import { API_VERSION, endpointHealth, endpointStatus, printMemberList, printVersion } from './etcdctl/cluster-commands.js';
 import { buildDel, buildGet, buildPut, COMPACTION_FLAGS, DEL_FLAGS, ExitCode, GET_FLAGS, PUT_FLAGS } from './etcdctl/kv-commands.js';
-import { boolFlag, FlagUsageError, parseCommandLine, UsageError, type CommandSpec, type CtlFlag } from './etcdctl/pflag.js';
+import { boolFlag, EnvConflictError, FlagUsageError, parseCommandLine, UsageError, type CommandSpec, type CtlFlag } from './etcdctl/pflag.js';
 import { renderUsage, type CommandHelp } from './etcdctl/usage.js';
 import { Output, printDel, printGet, printPut, printTxn, type OutputFormat, type PrintOptions } from './etcdctl/printers.js';
 import { inputLines, parseTxn } from './etcdctl/txn-parse.js';
@@ -119,6 +119,7 @@ function readStdin(): Buffer {
 
 async function run(argv: string[], out: Output, err: Output): Promise<number> {
   const parsed = parseCommandLine(argv, GLOBAL_FLAGS, COMMANDS, process.env);
+  for (const w of parsed.warnings) err.line(`${capnslogTime()} ${w}`);
   const v = parsed.values;
   if (boolFlag(v.get('help'))) {
     out.raw(usageOf(parsed.command));
@@ -201,6 +202,13 @@ async function clusterEndpoints(client: Client): Promise<string[]> {
   return members.members.flatMap((m) => m.clientURLs);
 }
 
+/** capnslog's timestamp: local time with microseconds, "2006-01-02 15:04:05.000000". */
+function capnslogTime(): string {
+  const d = new Date();
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}000`;
+}
+
 function retryWarning(e: ClientError): string {
   return JSON.stringify({
     level: 'warn',
@@ -220,7 +228,10 @@ export async function main(argv: string[]): Promise<void> {
   try {
     code = await run(argv, out, err);
   } catch (e) {
-    if (e instanceof FlagUsageError && e.command) {
+    if (e instanceof EnvConflictError) {
+      err.line(`${capnslogTime()} ${e.logLine}`);
+      code = ExitCode.Error;
+    } else if (e instanceof FlagUsageError && e.command) {
       // cobra prints the error, the usage, then the error again.
       out.raw(usageOf(e.command));
       err.line(`Error: ${e.message}`);

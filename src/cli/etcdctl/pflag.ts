@@ -46,6 +46,16 @@ export interface ParsedCommand {
   args: string[];
   values: Map<string, string>;
   set: Set<string>;
+  /** Log lines (without timestamp) etcdctl prints on stderr before running. */
+  warnings: string[];
+}
+
+/** A flag and an ETCDCTL_* variable set the same option: etcdctl 3.4 stops. */
+export class EnvConflictError extends Error {
+  constructor(readonly logLine: string) {
+    super(logLine);
+    this.name = 'EnvConflictError';
+  }
 }
 
 function checkValue(flag: CtlFlag, value: string): void {
@@ -153,13 +163,28 @@ export function parseCommandLine(argv: string[], globals: CtlFlag[], commands: C
     values.set(g.flag.name, g.value);
     set.add(g.flag.name);
   }
-  // ETCDCTL_<FLAG> applies to global flags the command line did not set.
-  for (const f of globals) {
-    const v = env[`ETCDCTL_${f.name.toUpperCase().replace(/-/g, '_')}`];
-    if (v === undefined || set.has(f.name)) continue;
-    checkValue(f, v);
+  // ETCDCTL_<FLAG> applies to global flags the command line did not set. As etcdctl 3.4
+  // does: a variable that a flag also sets is a fatal conflict, an unknown variable is a
+  // warning, and a variable whose value does not parse is ignored.
+  const warnings: string[] = [];
+  const envNames = new Map(globals.map((f) => [`ETCDCTL_${f.name.toUpperCase().replace(/-/g, '_')}`, f]));
+  for (const [k, v] of Object.entries(env)) {
+    if (!k.startsWith('ETCDCTL_') || v === undefined || k === 'ETCDCTL_API') continue;
+    const f = envNames.get(k);
+    if (!f) {
+      warnings.push(`W | pkg/flags: unrecognized environment variable ${k}=${v}`);
+      continue;
+    }
+    if (set.has(f.name)) {
+      throw new EnvConflictError(`C | pkg/flags: conflicting environment variable "${k}" is shadowed by corresponding command-line flag (either unset environment variable or disable flag)`);
+    }
+    try {
+      checkValue(f, v);
+    } catch {
+      continue;
+    }
     values.set(f.name, v);
     set.add(f.name);
   }
-  return { command, args: positional.slice(command.path.length), values, set };
+  return { command, args: positional.slice(command.path.length), values, set, warnings };
 }
