@@ -1,171 +1,209 @@
-// The on-disk record format of etcd-ts's write-ahead log.
+// The bytes of one WAL frame and of each record payload. The full specification, with a
+// worked example, is in ./README.md; test/wal/fixtures holds golden bytes that pin it.
 //
-// A WAL is a directory of segment files named `<seq>-<index>.wal` (16 hex digits each):
-// `seq` counts segments from 0, `index` is the raft index of the first entry the segment
-// may hold. Segments are preallocated (zero-filled) and cut when full.
-//
-// A segment is a sequence of 8-byte-aligned frames:
+// Frame (all integers little endian):
 //
 //   offset  size  field
-//   0       4     payload length N (uint32, little endian)
-//   4       1     record type (1..5; 0 never occurs, so a zero header marks the end of data)
-//   5       1     padding P after the payload (0..7), so that 12 + N + P is a multiple of 8
-//   6       2     reserved, zero
-//   8       4     CRC-32C (Castagnoli) of [type byte, payload], seeded with the previous
-//                 frame's CRC: the checksum chains through the whole log
+//   0       4     CRC-32C (Castagnoli) of bytes [4, 12 + N) of this frame, seeded with the
+//                 previous frame's CRC, so the checksum chains through the whole log
+//   4       4     payload length N (uint32)
+//   8       1     record type (1..5; never 0, so a zero header marks the end of the data)
+//   9       1     padding P (0..7) after the payload, so that 12 + N + P is a multiple of 8
+//   10      2     reserved, zero
 //   12      N     payload
-//   12+N    P     zero padding
+//   12+N    P     zero padding (not covered by the CRC; the reader requires it to be zero)
 //
-// Worked example: an entry frame whose payload is 25 bytes takes 12 + 25 + 3 = 40 bytes.
-//
-// Each segment opens with a CRC frame whose payload is the running CRC at the end of the
-// previous segment (0 for the first), then a metadata frame, then a state frame with the
-// newest hard state, so every segment can be verified and understood on its own.
-//
-// Payloads (all integers little endian; 64-bit values as two uint32, low word first):
-//   METADATA  opaque bytes chosen by the member (its member and cluster ids)
-//   ENTRY     term u64, index u64, entry type u8, data (rest of payload)
-//   STATE     term u64, vote u64, commit u64
-//   CRC       running crc u32
-//   SNAPSHOT  index u64, term u64 (a raft snapshot was taken at this point)
+// Encoding is done in place into one Buffer per save: callers add up frameSize() of every
+// record first, then a FrameWriter fills the buffer front to back.
 
 import { crc32c } from '@node-rs/crc32';
 import type { Entry, HardState } from '../raft/types.js';
 
 export enum RecordType {
+  /** Opaque bytes chosen by the member (its member and cluster ids); at the head of every segment. */
   Metadata = 1,
+  /** One raft log entry. */
   Entry = 2,
+  /** The raft hard state (term, vote, commit). */
   State = 3,
+  /** First frame of every segment: the running CRC at the end of the previous segment. */
   Crc = 4,
+  /** A raft snapshot was taken at (index, term); the log before it may be purged. */
   Snapshot = 5,
 }
 
 export const FRAME_HEADER_BYTES = 12;
 export const FRAME_ALIGN_BYTES = 8;
-/** Largest payload a frame may carry; a larger length in a header means corruption. */
+/** Largest payload one frame may carry; a larger length in a header means damage. */
 export const MAX_RECORD_PAYLOAD_BYTES = 64 * 1024 * 1024;
 
+/** ENTRY payload: term u64, index u64, entry type u8, then the entry's data. */
+export const ENTRY_FIXED_BYTES = 17;
+/** STATE payload: term u64, vote u64, commit u64. */
+export const STATE_PAYLOAD_BYTES = 24;
+/** CRC payload: the carried running CRC, u32. */
+export const CRC_PAYLOAD_BYTES = 4;
+/** SNAPSHOT payload: index u64, term u64. */
+export const SNAPSHOT_PAYLOAD_BYTES = 16;
+
+/** Where a raft snapshot was taken, as the WAL records it. */
 export interface WalSnapshotMark {
   index: number;
   term: number;
 }
 
+/** Bytes a frame with an N-byte payload takes on disk, padding included. */
 export function frameSize(payloadBytes: number): number {
   const raw = FRAME_HEADER_BYTES + payloadBytes;
   return raw + ((FRAME_ALIGN_BYTES - (raw % FRAME_ALIGN_BYTES)) % FRAME_ALIGN_BYTES);
 }
 
-const TWO_32 = 2 ** 32;
-
-export function writeU64(buf: Buffer, value: number | bigint, offset: number): void {
-  const v = typeof value === 'bigint' ? value : BigInt(value);
-  buf.writeUInt32LE(Number(v & 0xffffffffn), offset);
-  buf.writeUInt32LE(Number(v >> 32n), offset + 4);
+export function entryFrameSize(e: Entry): number {
+  return frameSize(ENTRY_FIXED_BYTES + e.data.length);
 }
 
-export function readU64Number(buf: Buffer, offset: number): number {
+export const STATE_FRAME_BYTES = frameSize(STATE_PAYLOAD_BYTES);
+export const CRC_FRAME_BYTES = frameSize(CRC_PAYLOAD_BYTES);
+export const SNAPSHOT_FRAME_BYTES = frameSize(SNAPSHOT_PAYLOAD_BYTES);
+
+const TWO_32 = 2 ** 32;
+
+/** Writes a non-negative safe integer as u64 without going through BigInt. */
+function writeU64(buf: Buffer, value: number, offset: number): void {
+  buf.writeUInt32LE(value % TWO_32, offset);
+  buf.writeUInt32LE(Math.floor(value / TWO_32), offset + 4);
+}
+
+function readU64(buf: Buffer, offset: number): number {
   return buf.readUInt32LE(offset + 4) * TWO_32 + buf.readUInt32LE(offset);
 }
 
-export function readU64Big(buf: Buffer, offset: number): bigint {
-  return (BigInt(buf.readUInt32LE(offset + 4)) << 32n) | BigInt(buf.readUInt32LE(offset));
-}
-
-/** Computes the chained CRC of a frame's type and payload. */
-export function frameCrc(type: RecordType, payload: Buffer, prevCrc: number): number {
-  return crc32c(payload, crc32c(Buffer.of(type), prevCrc));
+/** The chained CRC of the frame at `off` whose payload is `len` bytes. */
+export function frameCrc(buf: Buffer, off: number, len: number, prevCrc: number): number {
+  return crc32c(buf.subarray(off + 4, off + FRAME_HEADER_BYTES + len), prevCrc);
 }
 
 /**
- * Appends frames to a growing buffer; `crc` is the running checksum after the last frame.
- * One encoder serves one save, so a whole Ready becomes one write.
+ * Fills a pre-sized buffer (Buffer.allocUnsafe is fine: every byte of a frame, padding
+ * included, is written) with frames. `crc` is the running checksum after the last frame
+ * written; `offset` the next free byte.
  */
-export class FrameEncoder {
-  private chunks: Buffer[] = [];
-  private size = 0;
+export class FrameWriter {
+  offset = 0;
 
-  constructor(public crc: number) {}
+  constructor(
+    readonly buf: Buffer,
+    public crc: number,
+  ) {}
 
-  get byteLength(): number {
-    return this.size;
+  entry(e: Entry): void {
+    const p = this.open(RecordType.Entry, ENTRY_FIXED_BYTES + e.data.length);
+    writeU64(this.buf, e.term, p);
+    writeU64(this.buf, e.index, p + 8);
+    this.buf[p + 16] = e.type;
+    this.buf.set(e.data, p + ENTRY_FIXED_BYTES);
+    this.seal();
   }
 
-  add(type: RecordType, payload: Buffer): void {
-    const total = frameSize(payload.length);
-    const frame = Buffer.alloc(total);
-    frame.writeUInt32LE(payload.length, 0);
-    frame[4] = type;
-    frame[5] = total - FRAME_HEADER_BYTES - payload.length;
-    this.crc = frameCrc(type, payload, this.crc);
-    frame.writeUInt32LE(this.crc, 8);
-    payload.copy(frame, FRAME_HEADER_BYTES);
-    this.chunks.push(frame);
-    this.size += total;
+  state(hs: HardState): void {
+    const p = this.open(RecordType.State, STATE_PAYLOAD_BYTES);
+    writeU64(this.buf, hs.term, p);
+    this.buf.writeBigUInt64LE(hs.vote, p + 8);
+    writeU64(this.buf, hs.commit, p + 16);
+    this.seal();
   }
 
-  finish(): Buffer {
-    const out = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size);
-    this.chunks = [];
-    this.size = 0;
-    return out;
+  /** A segment's first frame: carries `carried` (the previous segment's final CRC) and re-seeds the chain with it. */
+  crcRecord(carried: number): void {
+    this.crc = carried;
+    const p = this.open(RecordType.Crc, CRC_PAYLOAD_BYTES);
+    this.buf.writeUInt32LE(carried >>> 0, p);
+    this.seal();
+  }
+
+  metadata(m: Uint8Array): void {
+    const p = this.open(RecordType.Metadata, m.length);
+    this.buf.set(m, p);
+    this.seal();
+  }
+
+  snapshot(s: WalSnapshotMark): void {
+    const p = this.open(RecordType.Snapshot, SNAPSHOT_PAYLOAD_BYTES);
+    writeU64(this.buf, s.index, p);
+    writeU64(this.buf, s.term, p + 8);
+    this.seal();
+  }
+
+  private frameStart = 0;
+  private payloadLen = 0;
+
+  /** Writes the header (but the CRC) and returns the payload's offset. */
+  private open(type: RecordType, len: number): number {
+    if (len > MAX_RECORD_PAYLOAD_BYTES) {
+      throw new Error(`wal: max entry size limit exceeded (record of ${len} bytes, limit ${MAX_RECORD_PAYLOAD_BYTES})`);
+    }
+    const off = this.offset;
+    const total = frameSize(len);
+    if (off + total > this.buf.length) throw new Error(`wal: frame buffer too small (${off + total} > ${this.buf.length})`);
+    this.buf.writeUInt32LE(len, off + 4);
+    this.buf[off + 8] = type;
+    this.buf[off + 9] = total - FRAME_HEADER_BYTES - len;
+    this.buf.writeUInt16LE(0, off + 10);
+    this.frameStart = off;
+    this.payloadLen = len;
+    return off + FRAME_HEADER_BYTES;
+  }
+
+  private seal(): void {
+    const off = this.frameStart;
+    const payloadEnd = off + FRAME_HEADER_BYTES + this.payloadLen;
+    const frameEnd = off + frameSize(this.payloadLen);
+    this.buf.fill(0, payloadEnd, frameEnd);
+    this.crc = frameCrc(this.buf, off, this.payloadLen, this.crc);
+    this.buf.writeUInt32LE(this.crc, off);
+    this.offset = frameEnd;
   }
 }
 
-export function encodeEntry(e: Entry): Buffer {
-  const b = Buffer.allocUnsafe(17 + e.data.length);
-  writeU64(b, e.term, 0);
-  writeU64(b, e.index, 8);
-  b[16] = e.type;
-  b.set(e.data, 17);
-  return b;
+/** The index of an ENTRY payload, without decoding (or copying) the rest. */
+export function entryIndex(p: Buffer): number {
+  return readU64(p, 8);
 }
 
 export function decodeEntry(p: Buffer): Entry {
   return {
-    term: readU64Number(p, 0),
-    index: readU64Number(p, 8),
+    term: readU64(p, 0),
+    index: readU64(p, 8),
     type: p[16]!,
-    // Copy: the payload is a view into the segment read buffer.
-    data: Uint8Array.prototype.slice.call(p, 17),
+    // Copy: `p` is a view into a whole segment's read buffer, which must not stay alive.
+    data: Uint8Array.prototype.slice.call(p, ENTRY_FIXED_BYTES),
   };
 }
 
-export function encodeHardState(hs: HardState): Buffer {
-  const b = Buffer.alloc(24);
-  writeU64(b, hs.term, 0);
-  writeU64(b, hs.vote, 8);
-  writeU64(b, hs.commit, 16);
-  return b;
-}
-
 export function decodeHardState(p: Buffer): HardState {
-  return { term: readU64Number(p, 0), vote: readU64Big(p, 8), commit: readU64Number(p, 16) };
-}
-
-export function encodeCrc(crc: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32LE(crc >>> 0, 0);
-  return b;
-}
-
-export function encodeSnapshotMark(s: WalSnapshotMark): Buffer {
-  const b = Buffer.alloc(16);
-  writeU64(b, s.index, 0);
-  writeU64(b, s.term, 8);
-  return b;
+  return { term: readU64(p, 0), vote: p.readBigUInt64LE(8), commit: readU64(p, 16) };
 }
 
 export function decodeSnapshotMark(p: Buffer): WalSnapshotMark {
-  return { index: readU64Number(p, 0), term: readU64Number(p, 8) };
+  return { index: readU64(p, 0), term: readU64(p, 8) };
 }
 
-/** Segment file name for sequence `seq` whose first entry index is `index`. */
-export function segmentName(seq: number, index: number): string {
-  return `${seq.toString(16).padStart(16, '0')}-${index.toString(16).padStart(16, '0')}.wal`;
+export function decodeCrc(p: Buffer): number {
+  return p.readUInt32LE(0);
 }
 
-export function parseSegmentName(name: string): { seq: number; index: number } | undefined {
-  const m = /^([0-9a-f]{16})-([0-9a-f]{16})\.wal$/.exec(name);
-  if (!m) return undefined;
-  return { seq: parseInt(m[1]!, 16), index: parseInt(m[2]!, 16) };
+/** Whether a payload of `len` bytes is well formed for `type`; anything else is damage. */
+export function payloadLengthValid(type: RecordType, len: number): boolean {
+  switch (type) {
+    case RecordType.Metadata:
+      return true;
+    case RecordType.Entry:
+      return len >= ENTRY_FIXED_BYTES;
+    case RecordType.State:
+      return len === STATE_PAYLOAD_BYTES;
+    case RecordType.Crc:
+      return len === CRC_PAYLOAD_BYTES;
+    case RecordType.Snapshot:
+      return len === SNAPSHOT_PAYLOAD_BYTES;
+  }
 }

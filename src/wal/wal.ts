@@ -1,306 +1,413 @@
-// The write-ahead log: raft's hard state and entries, appended and fsynced before any
-// of them is acknowledged or acted on. See record-format.ts for the bytes.
+// The write-ahead log: raft's hard state and entries, written and fdatasync'ed before
+// any of them is acknowledged or acted on. Format: ./README.md and record-format.ts.
+//
+// Life cycle: WAL.create(dir, metadata) for a new member, or WAL.open(dir, {fromSnapshot})
+// then readAll() on restart; then save() once per raft Ready, saveSnapshot() after a raft
+// snapshot file is written, releaseLockTo()/purge() to drop old segments, close().
 //
 // Invariants:
-// - save() resolves only after its frames are written and fdatasync'ed.
-// - saves are serialized: a save starts after the previous one finished, so one Ready's
-//   records are never interleaved with another's.
-// - Only the last segment is ever written; earlier ones are immutable.
+// - save() resolves only after its frames are written and fdatasync'ed; a save that
+//   rejected leaves the WAL failed (every later call rejects): the member must stop.
+// - Writes are serialized. Saves queued while a write is in flight are coalesced into
+//   the next single write and fdatasync (group commit), in the order they were called.
+// - Only the last segment is written. A segment is cut after a write takes it to
+//   `segmentBytes`: it is truncated to its data and fsynced, and the next one becomes
+//   visible by rename only after its head (crc, metadata, hard state) is fsynced.
+// - The directory's LOCK is held from open/create until close.
 
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, fsyncSync, writeFileSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
-import { join, dirname, basename } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { readdir, rename, unlink, mkdir, rm, open, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import type { Entry, HardState } from '../raft/types.js';
 import {
-  FrameEncoder,
-  RecordType,
-  decodeEntry,
-  decodeHardState,
-  decodeSnapshotMark,
-  encodeCrc,
-  encodeEntry,
-  encodeHardState,
-  encodeSnapshotMark,
-  parseSegmentName,
-  segmentName,
+  CRC_FRAME_BYTES,
+  ENTRY_FIXED_BYTES,
+  FrameWriter,
+  MAX_RECORD_PAYLOAD_BYTES,
+  SNAPSHOT_FRAME_BYTES,
+  STATE_FRAME_BYTES,
+  entryFrameSize,
+  frameSize,
   type WalSnapshotMark,
 } from './record-format.js';
-import { scanSegment, WalCorruptionError } from './segment-reader.js';
+import { SEGMENT_TMP_SUFFIX, fsyncDir, listSegments, parseSegmentName, searchSegment, segmentName, sequenceIsContiguous, type SegmentName } from './segment-files.js';
+import { readLog, type WalContents } from './log-reader.js';
+import { DirLock } from './dir-lock.js';
+import { WalFileNotFoundError } from './errors.js';
 
-/** Segment size; a segment is cut once a save takes it past this. Tests override it. */
+export type { WalContents } from './log-reader.js';
+export type { WalSnapshotMark } from './record-format.js';
+export * from './errors.js';
+
+/** Segment size (bytes) at which a segment is cut; preallocated up front. Tests pass smaller. */
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
-const LOCK_FILE = 'LOCK';
+/** Most saves coalesced into one write + fdatasync. */
+export const MAX_SAVES_PER_WRITE = 256;
+/** Most saves waiting behind the one being written; more means the caller does not await. */
+export const MAX_PENDING_SAVES = 4096;
+
+export type WalWarn = (msg: string, fields: Record<string, unknown>) => void;
 
 export interface WalOptions {
+  /** Cut segments at this size (bytes). Default DEFAULT_SEGMENT_BYTES. */
   segmentBytes?: number;
-  /** Told about repaired torn tails; the member logs them. */
-  warn?: (msg: string, fields: Record<string, unknown>) => void;
+  /** Receives warnings worth an operator's attention (a repaired torn tail). */
+  warn?: WalWarn;
 }
 
-export interface WalContents {
-  metadata: Uint8Array;
+export interface WalOpenOptions extends WalOptions {
+  /** Read entries after this snapshot; a snapshot record for it must exist. Default {0, 0}. */
+  fromSnapshot?: WalSnapshotMark;
+}
+
+type Op =
+  | { kind: 'save'; hardState: HardState | undefined; entries: Entry[]; resolve: () => void; reject: (e: Error) => void }
+  | { kind: 'snapshot'; mark: WalSnapshotMark; resolve: () => void; reject: (e: Error) => void };
+
+interface TailState {
+  fh: FileHandle;
+  seq: number;
+  offset: number;
+  crc: number;
+  lastIndex: number;
   hardState: HardState | undefined;
-  /** Entries after the snapshot index, with later writes of an index replacing earlier ones. */
-  entries: Entry[];
-  /** The newest snapshot mark seen. */
-  snapshot: WalSnapshotMark | undefined;
-}
-
-export class WalLockedError extends Error {
-  constructor(dir: string, pid: number) {
-    super(`wal: ${dir} is locked by process ${pid}`);
-    this.name = 'WalLockedError';
-  }
-}
-
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** A pid lock file: a crashed holder leaves a stale file, recognised because its pid is gone. */
-function acquireLock(dir: string): void {
-  const path = join(dir, LOCK_FILE);
-  if (existsSync(path)) {
-    const pid = Number(readFileSync(path, 'utf8').trim());
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid)) throw new WalLockedError(dir, pid);
-  }
-  writeFileSync(path, `${process.pid}\n`);
-}
-
-function listSegments(dir: string): { name: string; seq: number; index: number }[] {
-  return readdirSync(dir)
-    .map((name) => ({ name, parsed: parseSegmentName(name) }))
-    .filter((x): x is { name: string; parsed: { seq: number; index: number } } => x.parsed !== undefined)
-    .map((x) => ({ name: x.name, ...x.parsed }))
-    .sort((a, b) => a.seq - b.seq);
 }
 
 export class WAL {
+  /** Current last segment; the only one written. */
   private fh: FileHandle;
-  private offset: number;
-  private crc: number;
+  /** Its seq number. */
   private seq: number;
+  /** Next write position in it (bytes); a multiple of 8. */
+  private offset: number;
+  /** Running CRC after the last frame written. */
+  private crc: number;
+  /** Index of the last entry (or snapshot) saved: the next cut's segment name index - 1. */
   private lastIndex: number;
+  /** Newest hard state saved; repeated at the head of every new segment. */
   private hardState: HardState | undefined;
-  private tail: Promise<void> = Promise.resolve();
+  /** Segments still needed (not releasable by purge), oldest first; always includes the last. */
+  private locked: SegmentName[];
+  /** What open() read, until readAll() hands it over. */
+  private opened: WalContents | undefined;
+  private pending: Op[] = [];
+  private flushing: Promise<void> | undefined;
+  private failed: Error | undefined;
   private closed = false;
-  private readonly segmentBytes: number;
+  /** fdatasync calls and bytes written since open, for metrics (etcd_disk_wal_fsync_duration_seconds_count). */
+  private counters = { fsyncs: 0, bytesWritten: 0 };
 
   private constructor(
+    /** The WAL directory. */
     readonly dir: string,
     private readonly metadata: Uint8Array,
-    fh: FileHandle,
-    state: { offset: number; crc: number; seq: number; lastIndex: number; hardState: HardState | undefined },
-    opts: WalOptions,
+    private readonly lock: DirLock,
+    private readonly segmentBytes: number,
+    tail: TailState,
+    locked: SegmentName[],
+    opened: WalContents | undefined,
   ) {
-    this.fh = fh;
-    this.offset = state.offset;
-    this.crc = state.crc;
-    this.seq = state.seq;
-    this.lastIndex = state.lastIndex;
-    this.hardState = state.hardState;
-    this.segmentBytes = opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+    this.fh = tail.fh;
+    this.seq = tail.seq;
+    this.offset = tail.offset;
+    this.crc = tail.crc;
+    this.lastIndex = tail.lastIndex;
+    this.hardState = tail.hardState;
+    this.locked = locked;
+    this.opened = opened;
   }
 
+  /** True when `dir` holds at least one segment file. Synchronous: it runs before anything starts. */
   static exists(dir: string): boolean {
-    return existsSync(dir) && listSegments(dir).length > 0;
+    try {
+      return readdirSync(dir).some((n) => parseSegmentName(n) !== undefined);
+    } catch {
+      return false;
+    }
   }
 
   /**
-   * Creates a WAL holding `metadata`. Built in a sibling temporary directory and renamed
-   * into place, so a crash mid-create leaves either no WAL or a complete one.
+   * Creates a WAL in `dir` holding `metadata`, with a snapshot record at {0, 0}. It is
+   * built in `<dir>.tmp` and renamed into place, so a crash leaves either no WAL or a
+   * whole one. Throws if `dir` already holds segments.
    */
   static async create(dir: string, metadata: Uint8Array, opts: WalOptions = {}): Promise<WAL> {
     if (WAL.exists(dir)) throw new Error(`wal: ${dir} already exists`);
-    const tmp = join(dirname(dir), `${basename(dir)}.tmp`);
-    rmSync(tmp, { recursive: true, force: true });
-    mkdirSync(tmp, { recursive: true, mode: 0o700 });
     const segmentBytes = opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
-    const enc = new FrameEncoder(0);
-    enc.add(RecordType.Crc, encodeCrc(0));
-    enc.add(RecordType.Metadata, Buffer.from(metadata));
-    enc.add(RecordType.Snapshot, encodeSnapshotMark({ index: 0, term: 0 }));
-    const head = enc.finish();
-    const path = join(tmp, segmentName(0, 0));
-    const fh = await open(path, 'w+');
-    await fh.truncate(Math.max(segmentBytes, head.length));
-    await fh.write(head, 0, head.length, 0);
-    await fh.sync();
-    await fh.close();
-    fsyncDir(tmp);
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(tmp, dir);
-    fsyncDir(dirname(dir));
-    const w = await WAL.open(dir, opts);
-    return w.wal;
+    const tmp = join(dirname(dir), `${basename(dir)}.tmp`);
+    await rm(tmp, { recursive: true, force: true });
+    await mkdir(tmp, { recursive: true, mode: 0o700 });
+    const head = Buffer.allocUnsafe(CRC_FRAME_BYTES + frameSize(metadata.length) + SNAPSHOT_FRAME_BYTES);
+    const w = new FrameWriter(head, 0);
+    w.crcRecord(0);
+    w.metadata(metadata);
+    w.snapshot({ index: 0, term: 0 });
+    const fh = await open(join(tmp, segmentName(0, 0)), 'w+', 0o600);
+    try {
+      await fh.truncate(Math.max(segmentBytes, head.length));
+      await writeAll(fh, head, 0);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fsyncDir(tmp);
+    // `dir` may exist empty (--wal-dir made by an operator); it holds no segments.
+    await rm(dir, { recursive: true, force: true });
+    await rename(tmp, dir);
+    await fsyncDir(dirname(dir));
+    const wal = await WAL.open(dir, opts);
+    wal.opened = undefined;
+    return wal;
   }
 
   /**
-   * Opens an existing WAL, verifies every frame, repairs a torn tail in the last
-   * segment, and returns its contents. Throws WalCorruptionError (`wal: crc mismatch`,
-   * naming file and offset) for damage anywhere else.
+   * Opens the WAL in `dir` for appending, after reading and verifying every segment from
+   * the one holding `fromSnapshot` on. A torn tail is cut back to the last good record
+   * (and `warn`ed about); damage anywhere else throws WalCorruptionError, whose message
+   * starts `wal: crc mismatch` and names the file and offset. Takes the directory lock
+   * (WalLockedError if held). Call readAll() for what was read.
    */
-  static async open(dir: string, opts: WalOptions = {}): Promise<{ wal: WAL; contents: WalContents }> {
-    const segments = listSegments(dir);
-    if (segments.length === 0) throw new Error(`wal: no segment files in ${dir}`);
-    acquireLock(dir);
-    let crc = 0;
-    let metadata: Uint8Array | undefined;
-    let hardState: HardState | undefined;
-    let snapshot: WalSnapshotMark | undefined;
-    let entries: Entry[] = [];
-    let end = 0;
-    for (let i = 0; i < segments.length; i++) {
-      const seg = segments[i]!;
-      const path = join(dir, seg.name);
-      const buf = readFileSync(path);
-      const isLast = i === segments.length - 1;
-      const scan = scanSegment(path, buf, crc, isLast);
-      const first = scan.frames[0];
-      if (i > 0 && (!first || first.type !== RecordType.Crc || first.payload.readUInt32LE(0) !== crc)) {
-        throw new WalCorruptionError(path, 0, 'segment does not continue the previous segment checksum');
-      }
-      for (const f of scan.frames) {
-        switch (f.type) {
-          case RecordType.Metadata:
-            if (metadata && Buffer.compare(Buffer.from(metadata), f.payload) !== 0) {
-              throw new WalCorruptionError(path, f.offset, 'metadata differs between segments');
-            }
-            metadata = Uint8Array.prototype.slice.call(f.payload);
-            break;
-          case RecordType.Entry: {
-            const e = decodeEntry(f.payload);
-            const base = snapshot?.index ?? 0;
-            if (e.index <= base) break;
-            // A rewritten index replaces the old suffix (raft overwrote a conflicting tail).
-            const pos = e.index - base - 1;
-            if (pos < entries.length) entries = entries.slice(0, pos);
-            if (pos !== entries.length) throw new WalCorruptionError(path, f.offset, `entry index ${e.index} leaves a gap`);
-            entries.push(e);
-            break;
-          }
-          case RecordType.State:
-            hardState = decodeHardState(f.payload);
-            break;
-          case RecordType.Snapshot: {
-            const mark = decodeSnapshotMark(f.payload);
-            if (!snapshot || mark.index >= snapshot.index) {
-              snapshot = mark;
-              entries = entries.filter((e) => e.index > mark.index);
-            }
-            break;
-          }
-          case RecordType.Crc:
-            break;
+  static async open(dir: string, opts: WalOpenOptions = {}): Promise<WAL> {
+    const from = opts.fromSnapshot ?? { index: 0, term: 0 };
+    const segmentBytes = opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+    const all = await listSegments(dir);
+    if (all.length === 0) throw new WalFileNotFoundError(dir, 'no segment files');
+    const startPos = searchSegment(all, from.index);
+    if (startPos < 0) throw new WalFileNotFoundError(dir, `no segment holds index ${from.index}`);
+    const segs = all.slice(startPos);
+    if (!sequenceIsContiguous(segs)) throw new WalFileNotFoundError(dir, 'segment sequence numbers have a gap');
+    const lock = DirLock.acquire(dir);
+    try {
+      await removeTmpSegments(dir);
+      const read = await readLog(dir, segs, from);
+      const t = read.tail;
+      const fh = await open(t.path, 'r+');
+      try {
+        if (t.torn !== undefined) {
+          opts.warn?.('wal: repairing torn tail', { path: t.path, offset: t.end, 'discarded-bytes': t.sizeBytes - t.end, reason: t.torn });
+          // Zero everything after the last good record: later cuts must not find the
+          // torn bytes behind new data. Keeps the preallocated size.
+          await fh.truncate(t.end);
         }
-      }
-      crc = scan.crc;
-      end = scan.end;
-      if (scan.torn) {
-        opts.warn?.('repairing a torn WAL tail', { file: path, offset: scan.end, discardedBytes: buf.length - scan.end });
-        const fh = await open(path, 'r+');
-        // Zero from the last good frame on, keeping the preallocated size.
-        await fh.truncate(scan.end);
-        await fh.truncate(Math.max(buf.length, scan.end));
+        if (t.torn !== undefined || t.sizeBytes < segmentBytes) await fh.truncate(Math.max(t.sizeBytes, segmentBytes));
         await fh.sync();
+      } catch (err) {
         await fh.close();
+        throw err;
+      }
+      const tail: TailState = { fh, seq: t.segment.seq, offset: t.end, crc: t.crc, lastIndex: read.lastIndex, hardState: read.contents.hardState };
+      return new WAL(dir, read.contents.metadata, lock, segmentBytes, tail, segs, read.contents);
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
+  }
+
+  /** What open() read: the metadata, newest hard state, and entries after the snapshot. Once. */
+  async readAll(): Promise<WalContents> {
+    const c = this.opened;
+    if (c === undefined) throw new Error('wal: readAll is only available once, after open');
+    this.opened = undefined;
+    return c;
+  }
+
+  /** @deprecated Transitional, for callers of the former `{ wal, contents } = await WAL.open()`; use the WAL itself. */
+  get wal(): WAL {
+    return this;
+  }
+
+  /** @deprecated Transitional, for callers of the former `{ wal, contents } = await WAL.open()`; use readAll(). */
+  get contents(): WalContents {
+    if (this.opened === undefined) throw new Error('wal: contents are only available after open, before the first save');
+    return this.opened;
+  }
+
+  /**
+   * Persists one Ready: `entries` (in order) then `hardState`. Resolves once they are
+   * fdatasync'ed. Saves made while another is being written share its successor's write
+   * and fdatasync. Entries may rewrite earlier indexes (raft overwriting a conflicting
+   * uncommitted tail); readAll() then keeps the newer ones.
+   */
+  save(hardState: HardState | undefined, entries: Entry[]): Promise<void> {
+    for (const e of entries) {
+      if (ENTRY_FIXED_BYTES + e.data.length > MAX_RECORD_PAYLOAD_BYTES) {
+        return Promise.reject(new Error(`wal: max entry size limit exceeded (entry ${e.index} has ${e.data.length} bytes)`));
       }
     }
-    if (!metadata) throw new WalCorruptionError(join(dir, segments[0]!.name), 0, 'no metadata frame');
-    const last = segments[segments.length - 1]!;
-    const fh = await open(join(dir, last.name), 'r+');
-    const lastIndex = entries.length > 0 ? entries[entries.length - 1]!.index : (snapshot?.index ?? 0);
-    const wal = new WAL(dir, metadata, fh, { offset: end, crc, seq: last.seq, lastIndex, hardState }, opts);
-    return { wal, contents: { metadata, hardState, entries, snapshot } };
+    return this.enqueue((resolve, reject) => ({ kind: 'save', hardState, entries, resolve, reject }));
   }
 
-  /** Persists a Ready's hard state and entries; resolves once they are durable. */
-  save(hardState: HardState | undefined, entries: Entry[]): Promise<void> {
-    if (!hardState && entries.length === 0) return this.tail;
-    return this.enqueue(async () => {
-      const enc = new FrameEncoder(this.crc);
-      for (const e of entries) enc.add(RecordType.Entry, encodeEntry(e));
-      if (hardState) enc.add(RecordType.State, encodeHardState(hardState));
-      await this.append(enc);
-      if (entries.length > 0) this.lastIndex = entries[entries.length - 1]!.index;
-      if (hardState) this.hardState = hardState;
-      if (this.offset >= this.segmentBytes) await this.cut();
-    });
-  }
-
-  /** Records that a raft snapshot covers everything up to `mark.index`. */
+  /** Records (and fdatasyncs) that a raft snapshot at `mark` was saved; open() can start from it. */
   saveSnapshot(mark: WalSnapshotMark): Promise<void> {
-    return this.enqueue(async () => {
-      const enc = new FrameEncoder(this.crc);
-      enc.add(RecordType.Snapshot, encodeSnapshotMark(mark));
-      await this.append(enc);
-    });
+    return this.enqueue((resolve, reject) => ({ kind: 'snapshot', mark, resolve, reject }));
   }
 
   /**
-   * Runs `job` after every earlier one. Encoding happens inside the job, so offsets and
-   * the checksum chain always continue from the state the previous job left (a segment
-   * cut included). A failed job poisons the chain: the member must stop.
+   * Marks segments no longer needed once everything up to `index` is in a snapshot:
+   * every segment before the newest one whose name index is below `index`. (That one may
+   * still hold entries after `index`, so it stays.) Example: holding segments starting at
+   * 1, 2, 3, 4, 5, 6, releaseLockTo(4) releases 1 and 2 and keeps 3.
    */
-  private enqueue(job: () => Promise<void>): Promise<void> {
-    const run = this.tail.then(() => {
-      if (this.closed) throw new Error('wal: closed');
-      return job();
-    });
-    this.tail = run;
-    return run;
+  releaseLockTo(index: number): void {
+    let keepFrom = this.locked.length - 1;
+    for (let i = 0; i < this.locked.length; i++) {
+      if (this.locked[i]!.index >= index) {
+        keepFrom = i - 1;
+        break;
+      }
+    }
+    if (keepFrom <= 0) return;
+    this.locked = this.locked.slice(keepFrom);
   }
 
-  /** Writes the encoded frames at the end of the current segment and fdatasyncs. */
-  private async append(enc: FrameEncoder): Promise<void> {
-    const buf = enc.finish();
-    await this.fh.write(buf, 0, buf.length, this.offset);
+  /**
+   * Deletes the oldest segments while more than `maxWals` remain, stopping at the first
+   * one still held (see releaseLockTo). 0 means unlimited (etcd's --max-wals=0). Returns
+   * the deleted paths.
+   */
+  async purge(maxWals: number): Promise<string[]> {
+    if (maxWals <= 0) return [];
+    const segs = await listSegments(this.dir);
+    const held = new Set(this.locked.map((s) => s.name));
+    const removed: string[] = [];
+    for (const s of segs) {
+      if (segs.length - removed.length <= maxWals || held.has(s.name)) break;
+      const path = join(this.dir, s.name);
+      await unlink(path);
+      removed.push(path);
+    }
+    if (removed.length > 0) await fsyncDir(this.dir);
+    return removed;
+  }
+
+  /** Counts since open: fdatasyncs of saves (one per coalesced write) and bytes they wrote. */
+  stats(): { fsyncs: number; bytesWritten: number } {
+    return { ...this.counters };
+  }
+
+  /** Waits for queued saves, then closes the segment and releases the lock. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.flushing;
+    this.opened = undefined;
+    try {
+      await this.fh.close();
+    } finally {
+      this.lock.release();
+    }
+  }
+
+  private enqueue(make: (resolve: () => void, reject: (e: Error) => void) => Op): Promise<void> {
+    if (this.failed) return Promise.reject(this.failed);
+    if (this.closed) return Promise.reject(new Error('wal: closed'));
+    if (this.pending.length >= MAX_PENDING_SAVES) return Promise.reject(new Error(`wal: more than ${MAX_PENDING_SAVES} saves pending`));
+    const p = new Promise<void>((resolve, reject) => this.pending.push(make(resolve, reject)));
+    this.flushing ??= this.flush();
+    return p;
+  }
+
+  /** Writes pending saves, a batch per write + fdatasync, until none is left. */
+  private async flush(): Promise<void> {
+    // Let the caller's synchronous code queue more saves into this first batch.
+    await Promise.resolve();
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0, MAX_SAVES_PER_WRITE);
+      try {
+        if (this.failed) throw this.failed;
+        await this.writeBatch(batch);
+      } catch (err) {
+        this.failed ??= err instanceof Error ? err : new Error(String(err));
+        for (const op of batch) op.reject(this.failed);
+        continue;
+      }
+      for (const op of batch) op.resolve();
+    }
+    this.flushing = undefined;
+  }
+
+  private async writeBatch(batch: Op[]): Promise<void> {
+    let size = 0;
+    for (const op of batch) {
+      if (op.kind === 'snapshot') size += SNAPSHOT_FRAME_BYTES;
+      else {
+        for (const e of op.entries) size += entryFrameSize(e);
+        if (op.hardState) size += STATE_FRAME_BYTES;
+      }
+    }
+    if (size === 0) return;
+    // The first save after open no longer needs what open read.
+    this.opened = undefined;
+    const buf = Buffer.allocUnsafe(size);
+    const w = new FrameWriter(buf, this.crc);
+    let lastIndex = this.lastIndex;
+    let hardState = this.hardState;
+    for (const op of batch) {
+      if (op.kind === 'snapshot') {
+        w.snapshot(op.mark);
+        lastIndex = Math.max(lastIndex, op.mark.index);
+        continue;
+      }
+      for (const e of op.entries) w.entry(e);
+      if (op.hardState) w.state(op.hardState);
+      if (op.entries.length > 0) lastIndex = op.entries[op.entries.length - 1]!.index;
+      if (op.hardState) hardState = op.hardState;
+    }
+    await writeAll(this.fh, buf, this.offset);
     await this.fh.datasync();
-    this.offset += buf.length;
-    this.crc = enc.crc;
+    this.counters.fsyncs++;
+    this.counters.bytesWritten += size;
+    this.offset += size;
+    this.crc = w.crc;
+    this.lastIndex = lastIndex;
+    this.hardState = hardState;
+    if (this.offset >= this.segmentBytes) await this.cut();
   }
 
-  /** Starts a new segment; runs inside the save chain, after the old one is synced. */
+  /** Finishes the last segment and starts the next; runs inside flush(). */
   private async cut(): Promise<void> {
-    const seq = this.seq + 1;
-    const name = segmentName(seq, this.lastIndex + 1);
-    const enc = new FrameEncoder(this.crc);
-    enc.add(RecordType.Crc, encodeCrc(this.crc));
-    enc.add(RecordType.Metadata, Buffer.from(this.metadata));
-    if (this.hardState) enc.add(RecordType.State, encodeHardState(this.hardState));
-    const head = enc.finish();
-    const tmpPath = join(this.dir, `${name}.tmp`);
-    const fh = await open(tmpPath, 'w+');
-    await fh.truncate(Math.max(this.segmentBytes, head.length));
-    await fh.write(head, 0, head.length, 0);
-    await fh.sync();
-    renameSync(tmpPath, join(this.dir, name));
-    fsyncDir(this.dir);
+    // Drop the old segment's unused preallocation: only the last segment ends in zeros.
+    await this.fh.truncate(this.offset);
+    await this.fh.sync();
+    const next: SegmentName = { name: segmentName(this.seq + 1, this.lastIndex + 1), seq: this.seq + 1, index: this.lastIndex + 1 };
+    const head = Buffer.allocUnsafe(CRC_FRAME_BYTES + frameSize(this.metadata.length) + (this.hardState ? STATE_FRAME_BYTES : 0));
+    const w = new FrameWriter(head, 0);
+    w.crcRecord(this.crc);
+    w.metadata(this.metadata);
+    if (this.hardState) w.state(this.hardState);
+    const tmpPath = join(this.dir, `${next.name}.tmp`);
+    const fh = await open(tmpPath, 'w+', 0o600);
+    try {
+      await fh.truncate(Math.max(this.segmentBytes, head.length));
+      await writeAll(fh, head, 0);
+      await fh.sync();
+      await rename(tmpPath, join(this.dir, next.name));
+      await fsyncDir(this.dir);
+    } catch (err) {
+      await fh.close();
+      throw err;
+    }
     await this.fh.close();
     this.fh = fh;
-    this.seq = seq;
+    this.seq = next.seq;
     this.offset = head.length;
-    this.crc = enc.crc;
+    this.crc = w.crc;
+    this.locked.push(next);
   }
+}
 
-  async close(): Promise<void> {
-    await this.tail.catch(() => undefined);
-    this.closed = true;
-    await this.fh.close();
-    rmSync(join(this.dir, LOCK_FILE), { force: true });
+/** pwrite until every byte is written. */
+async function writeAll(fh: FileHandle, buf: Buffer, position: number): Promise<void> {
+  let done = 0;
+  while (done < buf.length) {
+    const { bytesWritten } = await fh.write(buf, done, buf.length - done, position + done);
+    done += bytesWritten;
+  }
+}
+
+/** Removes segments a crashed cut left half made; they were never renamed into use. */
+async function removeTmpSegments(dir: string): Promise<void> {
+  for (const n of await readdir(dir)) {
+    if (n.endsWith(SEGMENT_TMP_SUFFIX)) await unlink(join(dir, n));
   }
 }

@@ -1,166 +1,188 @@
-// WAL behaviour a member relies on: what save() resolved survives reopen; a torn tail
-// is repaired wherever the crash cut the last write; damage before the tail stops the
-// member with `wal: crc mismatch` naming file and offset.
+// WAL behaviour a member relies on: what save() resolved is read back after reopen, in
+// raft's order and with raft's overwrites applied; hard state persists; segments are cut
+// and read across; saves are serialized and share fsyncs; snapshots bound what is read.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { WAL, WalLockedError } from '../../src/wal/wal.js';
-import { WalCorruptionError } from '../../src/wal/segment-reader.js';
-import { EntryType, type Entry } from '../../src/raft/types.js';
-import { frameSize } from '../../src/wal/record-format.js';
+import {
+  WAL,
+  WalFileNotFoundError,
+  WalSnapshotMismatchError,
+  WalSnapshotNotFoundError,
+} from '../../src/wal/wal.js';
+import { EntryType } from '../../src/raft/types.js';
+import { META, SMALL_SEGMENT_BYTES, entry, readBack, segmentFiles, summary, tempRoot } from './helpers.js';
 
-const SMALL_SEGMENT = 4096;
-
-function tmp(): string {
-  return mkdtempSync(join(tmpdir(), 'wal-test-'));
-}
-
-function entry(index: number, term = 1, data = `data-${index}`): Entry {
-  return { index, term, type: EntryType.Normal, data: new TextEncoder().encode(data) };
-}
-
-const meta = new TextEncoder().encode('member-metadata');
-
-async function reopen(dir: string, segmentBytes = SMALL_SEGMENT) {
-  const { wal, contents } = await WAL.open(dir, { segmentBytes });
+test('a new WAL reads back its metadata, no hard state and no entries', async (t) => {
+  const dir = join(tempRoot(t), 'wal');
+  assert.equal(WAL.exists(dir), false);
+  const wal = await WAL.create(dir, META, { segmentBytes: SMALL_SEGMENT_BYTES });
   await wal.close();
-  return contents;
-}
+  assert.equal(WAL.exists(dir), true);
+  assert.deepEqual(segmentFiles(dir), ['0000000000000000-0000000000000000.wal']);
+  assert.equal(statSync(join(dir, segmentFiles(dir)[0]!)).size, SMALL_SEGMENT_BYTES, 'preallocated');
+  assert.equal(existsSync(`${dir}.tmp`), false);
+  const c = await readBack(dir);
+  assert.equal(Buffer.from(c.metadata).toString(), 'member-metadata');
+  assert.equal(c.hardState, undefined);
+  assert.deepEqual(c.entries, []);
+});
 
-/** Offset of the last non-zero byte in [from, to): a frame is whole once it is written (zeros are there already). */
-function lastNonZero(buf: Buffer, from: number, to: number): number {
-  for (let i = to - 1; i >= from; i--) if (buf[i] !== 0) return i;
-  return from;
-}
-
-function segments(dir: string): string[] {
-  return readdirSync(dir).filter((n) => n.endsWith('.wal')).sort();
-}
-
-test('saved hard state and entries survive reopen', async () => {
-  const root = tmp();
+test('create refuses a directory that already holds a WAL, and accepts an empty one', async (t) => {
+  const root = tempRoot(t);
   const dir = join(root, 'wal');
-  const wal = await WAL.create(dir, meta, { segmentBytes: SMALL_SEGMENT });
-  await wal.save({ term: 1, vote: 0x8e9e05c52164694dn, commit: 0 }, [entry(1), entry(2)]);
-  await wal.save({ term: 2, vote: 0x8e9e05c52164694dn, commit: 2 }, [entry(3, 2)]);
+  mkdirSync(dir);
+  const wal = await WAL.create(dir, META);
   await wal.close();
-  const c = await reopen(dir);
-  assert.deepEqual(Buffer.from(c.metadata).toString(), 'member-metadata');
-  assert.deepEqual(c.hardState, { term: 2, vote: 0x8e9e05c52164694dn, commit: 2 });
-  assert.deepEqual(c.entries.map((e) => [e.index, e.term, Buffer.from(e.data).toString()]), [
+  await assert.rejects(WAL.create(dir, META), /wal: .* already exists/);
+});
+
+test('saved hard state and entries survive reopen, including conf-change entries and 64-bit votes', async (t) => {
+  const dir = join(tempRoot(t), 'wal');
+  const wal = await WAL.create(dir, META, { segmentBytes: SMALL_SEGMENT_BYTES });
+  await wal.save({ term: 1, vote: 0x8e9e05c52164694dn, commit: 0 }, [entry(1), entry(2, 1, '', EntryType.ConfChange)]);
+  await wal.save({ term: 2, vote: 0xffffffffffffffffn, commit: 2 }, [entry(3, 2)]);
+  await wal.save({ term: 2, vote: 0xffffffffffffffffn, commit: 3 }, []);
+  await wal.close();
+  const c = await readBack(dir);
+  assert.deepEqual(c.hardState, { term: 2, vote: 0xffffffffffffffffn, commit: 3 });
+  assert.deepEqual(summary(c.entries), [
     [1, 1, 'data-1'],
-    [2, 1, 'data-2'],
+    [2, 1, ''],
     [3, 2, 'data-3'],
   ]);
-  rmSync(root, { recursive: true, force: true });
+  assert.equal(c.entries[1]!.type, EntryType.ConfChange);
 });
 
-test('a rewritten index replaces the conflicting suffix', async () => {
-  const root = tmp();
-  const dir = join(root, 'wal');
-  const wal = await WAL.create(dir, meta);
-  await wal.save(undefined, [entry(1), entry(2), entry(3)]);
-  await wal.save(undefined, [entry(2, 2, 'new-2')]);
+test('an entry rewriting an earlier index replaces it and drops everything after it', async (t) => {
+  const dir = join(tempRoot(t), 'wal');
+  const wal = await WAL.create(dir, META);
+  await wal.save(undefined, [entry(1), entry(2), entry(3), entry(4)]);
+  await wal.save(undefined, [entry(2, 2, 'new-2'), entry(3, 2, 'new-3')]);
+  await wal.save(undefined, [entry(4, 2, 'new-4')]);
+  await wal.save(undefined, [entry(4, 3, 'newer-4')]);
   await wal.close();
-  const c = await reopen(dir);
-  assert.deepEqual(c.entries.map((e) => [e.index, e.term]), [[1, 1], [2, 2]]);
-  rmSync(root, { recursive: true, force: true });
+  assert.deepEqual(summary((await readBack(dir)).entries), [
+    [1, 1, 'data-1'],
+    [2, 2, 'new-2'],
+    [3, 2, 'new-3'],
+    [4, 3, 'newer-4'],
+  ]);
 });
 
-test('entries spanning many segments are read back in order, and writing continues after reopen', async () => {
-  const root = tmp();
-  const dir = join(root, 'wal');
-  let wal = await WAL.create(dir, meta, { segmentBytes: SMALL_SEGMENT });
-  for (let i = 1; i <= 200; i++) await wal.save({ term: 1, vote: 1n, commit: i }, [entry(i, 1, 'x'.repeat(50))]);
+test('many saves across many segments read back in order, and writing continues after reopen', async (t) => {
+  const dir = join(tempRoot(t), 'wal');
+  let wal = await WAL.create(dir, META, { segmentBytes: SMALL_SEGMENT_BYTES });
+  for (let i = 1; i <= 300; i++) await wal.save({ term: 1 + Math.floor(i / 100), vote: 1n, commit: i - 1 }, [entry(i, 1 + Math.floor(i / 100), 'x'.repeat(i % 90))]);
   await wal.close();
-  assert.ok(segments(dir).length > 3, `expected several segments, got ${segments(dir).length}`);
-  const opened = await WAL.open(dir, { segmentBytes: SMALL_SEGMENT });
-  wal = opened.wal;
-  assert.equal(opened.contents.entries.length, 200);
-  await wal.save({ term: 1, vote: 1n, commit: 201 }, [entry(201)]);
+  const segs = segmentFiles(dir);
+  assert.ok(segs.length >= 5, `expected several segments, got ${segs.length}`);
+  // Names: consecutive seqs; each index is one past the last entry saved before the cut.
+  segs.forEach((name, i) => assert.equal(name.slice(0, 16), i.toString(16).padStart(16, '0')));
+  // Every segment but the last is truncated to its data; the last is preallocated.
+  for (const s of segs.slice(0, -1)) assert.ok(statSync(join(dir, s)).size >= SMALL_SEGMENT_BYTES - 200);
+  assert.equal(statSync(join(dir, segs.at(-1)!)).size, SMALL_SEGMENT_BYTES);
+
+  wal = await WAL.open(dir, { segmentBytes: SMALL_SEGMENT_BYTES });
+  const c = await wal.readAll();
+  assert.deepEqual(c.entries.map((e) => e.index), Array.from({ length: 300 }, (_, i) => i + 1));
+  assert.deepEqual(c.hardState, { term: 4, vote: 1n, commit: 299 });
+  await wal.save({ term: 4, vote: 1n, commit: 301 }, [entry(301, 4)]);
   await wal.close();
-  const c = await reopen(dir);
-  assert.deepEqual(c.entries.map((e) => e.index), Array.from({ length: 201 }, (_, i) => i + 1));
-  assert.equal(c.hardState?.commit, 201);
-  rmSync(root, { recursive: true, force: true });
+  const again = await readBack(dir);
+  assert.equal(again.entries.length, 301);
+  assert.equal(again.hardState?.commit, 301);
 });
 
-test('a torn last write is repaired at every byte where the crash could cut it', async () => {
-  const root = tmp();
-  const base = join(root, 'base');
-  const wal = await WAL.create(base, meta, { segmentBytes: SMALL_SEGMENT });
-  await wal.save({ term: 1, vote: 1n, commit: 1 }, [entry(1)]);
+test('the newest segment names the index its first entry should have', async (t) => {
+  const dir = join(tempRoot(t), 'wal');
+  const wal = await WAL.create(dir, META, { segmentBytes: 256 });
+  await wal.save(undefined, [entry(1, 1, 'y'.repeat(300))]); // one save past the segment size cuts
   await wal.close();
-  const [seg] = segments(base);
-  const before = readFileSync(join(base, seg!));
-  // Append one more save, then rebuild copies of the file with only a prefix of it written.
-  const good = await WAL.open(base, { segmentBytes: SMALL_SEGMENT });
-  await good.wal.save({ term: 1, vote: 1n, commit: 2 }, [entry(2, 1, 'y'.repeat(40))]);
-  await good.wal.close();
-  const after = readFileSync(join(base, seg!));
-  let start = 0;
-  while (start < before.length && before[start] === after[start]) start++;
-  const lastWriteBytes = frameSize(17 + 40) + frameSize(24);
-  for (let cut = 1; cut < lastWriteBytes; cut++) {
-    const dir = join(root, `cut-${cut}`);
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir);
-    const torn = Buffer.from(before);
-    after.copy(torn, start, start, start + cut);
-    writeFileSync(join(dir, seg!), torn);
-    const c = await reopen(dir);
-    // Once the entry frame's header and payload are on disk it is whole (its padding is
-    // zero anyway) and may be recovered; it was never acknowledged, so either is safe.
-    const entryWhole = cut > lastNonZero(after, start, start + frameSize(17 + 40)) - start;
-    assert.deepEqual(c.entries.map((e) => e.index), entryWhole ? [1, 2] : [1], `cut at ${cut}`);
-    const stateStart = start + frameSize(17 + 40);
-    const stateWhole = cut > lastNonZero(after, stateStart, stateStart + frameSize(24)) - start;
-    assert.equal(c.hardState?.commit, stateWhole ? 2 : 1, `hard state after cut at ${cut}`);
-    // The repaired log accepts new writes that survive another reopen.
-    const { wal: w2 } = await WAL.open(dir);
-    await w2.save({ term: 1, vote: 1n, commit: 2 }, [entry(2)]);
-    await w2.close();
-    assert.deepEqual((await reopen(dir)).entries.map((e) => e.index), [1, 2], `rewrite after cut at ${cut}`);
-  }
-  rmSync(root, { recursive: true, force: true });
+  assert.deepEqual(segmentFiles(dir), ['0000000000000000-0000000000000000.wal', '0000000000000001-0000000000000002.wal']);
+  // The new segment repeats the hard state, so reading from it alone still finds it.
+  assert.deepEqual(summary((await readBack(dir, { segmentBytes: 256 })).entries), [[1, 1, 'y'.repeat(300)]]);
 });
 
-test('damage before the tail stops opening with wal: crc mismatch, file and offset', async () => {
-  const root = tmp();
-  const dir = join(root, 'wal');
-  const wal = await WAL.create(dir, meta);
-  for (let i = 1; i <= 10; i++) await wal.save({ term: 1, vote: 1n, commit: i }, [entry(i)]);
+test('concurrent saves are written in call order and share fdatasyncs', async (t) => {
+  const dir = join(tempRoot(t), 'wal');
+  const wal = await WAL.create(dir, META, { segmentBytes: 1024 * 1024 });
+  const saves: Promise<void>[] = [];
+  for (let i = 1; i <= 200; i++) saves.push(wal.save({ term: 1, vote: 1n, commit: i - 1 }, [entry(i)]));
+  await Promise.all(saves);
+  const { fsyncs } = wal.stats();
+  assert.ok(fsyncs < 200, `200 concurrent saves took ${fsyncs} fdatasyncs`);
+  assert.ok(fsyncs >= 1);
   await wal.close();
-  const [seg] = segments(dir);
-  const path = join(dir, seg!);
-  const buf = readFileSync(path);
-  const target = 200; // inside an early entry, well before the last record
-  buf[target] = buf[target]! ^ 0xff;
-  writeFileSync(path, buf);
-  await assert.rejects(WAL.open(dir), (err: unknown) => {
-    assert.ok(err instanceof WalCorruptionError);
-    assert.match(err.message, /^wal: crc mismatch/);
-    assert.ok(err.message.includes(path), err.message);
-    assert.match(err.message, /at offset \d+/);
+  const c = await readBack(dir);
+  assert.deepEqual(c.entries.map((e) => e.index), Array.from({ length: 200 }, (_, i) => i + 1));
+  assert.equal(c.hardState?.commit, 199);
+});
+
+test('an oversized entry is refused without harming later saves', async (t) => {
+  const dir = join(tempRoot(t), 'wal');
+  const wal = await WAL.create(dir, META);
+  const huge = { index: 1, term: 1, type: EntryType.Normal, data: new Uint8Array(64 * 1024 * 1024) };
+  await assert.rejects(wal.save(undefined, [huge]), /wal: max entry size limit exceeded/);
+  await wal.save(undefined, [entry(1)]);
+  await wal.close();
+  assert.deepEqual(summary((await readBack(dir)).entries), [[1, 1, 'data-1']]);
+});
+
+test('after close, saves are refused', async (t) => {
+  const dir = join(tempRoot(t), 'wal');
+  const wal = await WAL.create(dir, META);
+  await wal.close();
+  await assert.rejects(wal.save(undefined, [entry(1)]), /wal: closed/);
+});
+
+test('opening at a snapshot returns only the entries after it, and needs its snapshot record', async (t) => {
+  const dir = join(tempRoot(t), 'wal');
+  const wal = await WAL.create(dir, META, { segmentBytes: SMALL_SEGMENT_BYTES });
+  await wal.save({ term: 1, vote: 1n, commit: 5 }, [1, 2, 3, 4, 5].map((i) => entry(i)));
+  await wal.saveSnapshot({ index: 3, term: 1 });
+  await wal.save({ term: 2, vote: 1n, commit: 6 }, [entry(6, 2)]);
+  await wal.close();
+  assert.deepEqual((await readBack(dir, { fromSnapshot: { index: 3, term: 1 } })).entries.map((e) => e.index), [4, 5, 6]);
+  assert.deepEqual((await readBack(dir)).entries.map((e) => e.index), [1, 2, 3, 4, 5, 6]);
+  await assert.rejects(readBack(dir, { fromSnapshot: { index: 4, term: 1 } }), (err: Error) => {
+    assert.ok(err instanceof WalSnapshotNotFoundError);
+    assert.match(err.message, /^wal: snapshot not found/);
     return true;
   });
-  rmSync(root, { recursive: true, force: true });
+  await assert.rejects(readBack(dir, { fromSnapshot: { index: 3, term: 2 } }), (err: Error) => {
+    assert.ok(err instanceof WalSnapshotMismatchError);
+    assert.match(err.message, /^wal: snapshot mismatch/);
+    return true;
+  });
+  // A failed open releases the lock.
+  assert.equal((await readBack(dir)).entries.length, 6);
 });
 
-test('a second live process cannot open a locked WAL; a stale lock from a dead one is taken over', async () => {
-  const root = tmp();
-  const dir = join(root, 'wal');
-  const wal = await WAL.create(dir, meta);
+test('opening a directory without segments is wal: file not found', async (t) => {
+  const dir = join(tempRoot(t), 'wal');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'not-a-segment.txt'), 'x');
+  await assert.rejects(WAL.open(dir), (err: Error) => err instanceof WalFileNotFoundError && /^wal: file not found/.test(err.message));
+});
+
+test('a half-made segment from a crashed cut is ignored and removed', async (t) => {
+  const dir = join(tempRoot(t), 'wal');
+  const wal = await WAL.create(dir, META);
+  await wal.save(undefined, [entry(1)]);
   await wal.close();
-  // pid 1 is always alive and never us.
-  writeFileSync(join(dir, 'LOCK'), '1\n');
-  await assert.rejects(WAL.open(dir), WalLockedError);
-  writeFileSync(join(dir, 'LOCK'), '999999999\n');
-  const opened = await WAL.open(dir);
-  await opened.wal.close();
-  assert.ok(statSync(dir).isDirectory());
-  rmSync(root, { recursive: true, force: true });
+  writeFileSync(join(dir, '0000000000000001-0000000000000002.wal.tmp'), Buffer.alloc(64, 7));
+  assert.deepEqual(summary((await readBack(dir)).entries), [[1, 1, 'data-1']]);
+  assert.deepEqual(readdirSync(dir).sort(), ['0000000000000000-0000000000000000.wal']);
+});
+
+test('readAll hands the contents over once', async (t) => {
+  const dir = join(tempRoot(t), 'wal');
+  await (await WAL.create(dir, META)).close();
+  const wal = await WAL.open(dir);
+  await wal.readAll();
+  await assert.rejects(wal.readAll(), /wal: readAll is only available once/);
+  await wal.close();
 });
