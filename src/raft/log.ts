@@ -51,14 +51,22 @@ export class RaftLog {
     return this.storage.term(i);
   }
 
-  /** Like term(), but 0 where the term is unknown (compacted or beyond the end). */
-  termOrZero(i: number): number {
+  /** The term of entry i, or undefined outside [firstIndex-1, lastIndex] (no exception: this is on hot paths). */
+  maybeTerm(i: number): number | undefined {
+    if (i < this.firstIndex() - 1 || i > this.lastIndex()) return undefined;
+    const t = this.unstable.maybeTerm(i);
+    if (t !== undefined) return t;
     try {
-      return this.term(i);
+      return this.storage.term(i);
     } catch (err) {
-      if (err instanceof ErrCompacted || err instanceof ErrUnavailable) return 0;
+      if (err instanceof ErrCompacted || err instanceof ErrUnavailable) return undefined;
       throw err;
     }
+  }
+
+  /** Like term(), but 0 where the term is unknown (compacted or beyond the end). */
+  termOrZero(i: number): number {
+    return this.maybeTerm(i) ?? 0;
   }
 
   lastTerm(): number {
@@ -66,12 +74,7 @@ export class RaftLog {
   }
 
   matchTerm(i: number, t: number): boolean {
-    try {
-      return this.term(i) === t;
-    } catch (err) {
-      if (err instanceof ErrCompacted || err instanceof ErrUnavailable) return false;
-      throw err;
-    }
+    return this.maybeTerm(i) === t;
   }
 
   /** Raft §5.4.1: a log ending at (lastIndex, term) is at least as up to date as ours. */
@@ -114,13 +117,8 @@ export class RaftLog {
    */
   findConflictByTerm(index: number, term: number): { index: number; term: number } {
     for (; index > 0; index--) {
-      let t: number;
-      try {
-        t = this.term(index);
-      } catch (err) {
-        if (err instanceof ErrCompacted || err instanceof ErrUnavailable) return { index, term: 0 };
-        throw err;
-      }
+      const t = this.maybeTerm(index);
+      if (t === undefined) return { index, term: 0 };
       if (t <= term) return { index, term: t };
     }
     return { index: 0, term: 0 };

@@ -42,6 +42,8 @@ export interface PeerStatus {
   paused: boolean;
   /** Appends in flight. */
   inflight: number;
+  /** In StateSnapshot: index of the snapshot being sent; 0 otherwise. */
+  pendingSnapshot: number;
 }
 
 export interface Status {
@@ -254,6 +256,7 @@ export class RawNode {
         state: p.state,
         paused: p.isPaused(),
         inflight: p.inflights.count(),
+        pendingSnapshot: p.pendingSnapshot,
       });
     }
     return {
