@@ -1,6 +1,18 @@
 #!/usr/bin/env bash
 # Regenerates src/gen from proto/ with ts-proto. Needs protoc (Debian: protobuf-compiler).
 # The output is committed, so building and testing never need protoc.
+#
+# ts-proto options, and why:
+#   esModuleInterop=true, importSuffix=.js   our tsconfig (NodeNext ES modules)
+#   forceLong=bigint                         member, cluster and lease IDs are uint64 > 2^53
+#   outputServices=grpc-js                   <Name>Service definitions + <Name>Client stubs
+#   env=node                                 bytes fields are Buffer
+#   snakeToCamel=keys                        range_end -> rangeEnd (names like ID, TTL,
+#                                            peerURLs, dbSizeInUse stay as etcd spells them)
+#   protoJsonFormat=false                    toJSON/fromJSON use the .proto field names
+#                                            (create_revision), as etcd's JSON gateway does
+#   useExactTypes=false                      fromPartial accepts plain object literals
+#   exportCommonSymbols=false                no clashing DeepPartial/MessageFns exports
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=src/gen

@@ -12,6 +12,7 @@ import {
   ClusterVersionSetRequest,
   DowngradeInfoSetRequest,
 } from "../membershippb/membership.js";
+import { Request } from "./etcdserver.js";
 import {
   AlarmRequest,
   AuthDisableRequest,
@@ -42,7 +43,8 @@ import {
 
 /**
  * What a member proposes to raft: one request of any kind, with the id the proposer
- * waits on. Only members read these; they never leave the cluster.
+ * waits on. Only members read these; they never leave the cluster, but they are in every
+ * WAL, so the field numbers are as binding as rpc.proto's (etcd 3.5).
  */
 
 export interface RequestHeader {
@@ -53,9 +55,15 @@ export interface RequestHeader {
   authRevision: bigint;
 }
 
+/**
+ * Exactly one of the request fields is set (a oneof in spirit; etcd declares them as
+ * plain fields, so they are plain fields here too: the encoding is the same).
+ */
 export interface InternalRaftRequest {
   header: RequestHeader | undefined;
   ID: bigint;
+  /** A v2-store request (etcd 3.5 still proposes some; 3.6 reserves the number). */
+  v2: Request | undefined;
   range: RangeRequest | undefined;
   put: PutRequest | undefined;
   deleteRange: DeleteRangeRequest | undefined;
@@ -213,6 +221,7 @@ function createBaseInternalRaftRequest(): InternalRaftRequest {
   return {
     header: undefined,
     ID: 0n,
+    v2: undefined,
     range: undefined,
     put: undefined,
     deleteRange: undefined,
@@ -255,6 +264,9 @@ export const InternalRaftRequest: MessageFns<InternalRaftRequest> = {
         throw new globalThis.Error("value provided for field message.ID of type uint64 too large");
       }
       writer.uint32(8).uint64(message.ID);
+    }
+    if (message.v2 !== undefined) {
+      Request.encode(message.v2, writer.uint32(18).fork()).join();
     }
     if (message.range !== undefined) {
       RangeRequest.encode(message.range, writer.uint32(26).fork()).join();
@@ -373,6 +385,14 @@ export const InternalRaftRequest: MessageFns<InternalRaftRequest> = {
             }
 
             message.ID = reader.uint64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.v2 = Request.decode(reader, reader.uint32());
             continue;
           }
           case 3: {
@@ -623,6 +643,7 @@ export const InternalRaftRequest: MessageFns<InternalRaftRequest> = {
     return {
       header: isSet(object.header) ? RequestHeader.fromJSON(object.header) : undefined,
       ID: isSet(object.ID) ? BigInt(object.ID) : 0n,
+      v2: isSet(object.v2) ? Request.fromJSON(object.v2) : undefined,
       range: isSet(object.range) ? RangeRequest.fromJSON(object.range) : undefined,
       put: isSet(object.put) ? PutRequest.fromJSON(object.put) : undefined,
       deleteRange: isSet(object.delete_range) ? DeleteRangeRequest.fromJSON(object.delete_range) : undefined,
@@ -684,6 +705,9 @@ export const InternalRaftRequest: MessageFns<InternalRaftRequest> = {
     }
     if (message.ID !== 0n) {
       obj.ID = message.ID.toString();
+    }
+    if (message.v2 !== undefined) {
+      obj.v2 = Request.toJSON(message.v2);
     }
     if (message.range !== undefined) {
       obj.range = RangeRequest.toJSON(message.range);
@@ -784,6 +808,7 @@ export const InternalRaftRequest: MessageFns<InternalRaftRequest> = {
       ? RequestHeader.fromPartial(object.header)
       : undefined;
     message.ID = (object.ID !== undefined && object.ID !== null) ? BigInt(object.ID) : 0n;
+    message.v2 = (object.v2 !== undefined && object.v2 !== null) ? Request.fromPartial(object.v2) : undefined;
     message.range = (object.range !== undefined && object.range !== null)
       ? RangeRequest.fromPartial(object.range)
       : undefined;

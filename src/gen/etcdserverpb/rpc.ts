@@ -27,8 +27,11 @@ import { Permission, UserAddOptions } from "../authpb/auth.js";
 import { Event, KeyValue } from "../mvccpb/kv.js";
 
 /**
- * etcd's v3 client API: services and messages, with etcd's package, names and field
- * numbers. The JSON gateway path of each rpc is noted beside it.
+ * etcd's v3 client API (as of etcd 3.5): services and messages, with etcd's package,
+ * service, rpc, message and field names, field numbers and enum values, which are the
+ * wire contract with every etcd client. Written for etcd-ts; gogoproto and
+ * google.api.http annotations are left out. The JSON gateway path of each rpc (always
+ * POST, body "*") is noted beside it for src/api's gateway.
  */
 
 export enum AlarmType {
@@ -373,9 +376,18 @@ export interface HashKVRequest {
 }
 
 export interface HashKVResponse {
-  header: ResponseHeader | undefined;
+  header:
+    | ResponseHeader
+    | undefined;
+  /** CRC-32C (Castagnoli) over the keys bucket up to the requested revision. */
   hash: number;
+  /** The store's compacted revision when hashing began. */
   compactRevision: bigint;
+  /**
+   * The revision the hash covers. An etcd 3.6 field, kept because it is wire-compatible
+   * (3.5 peers and clients skip it; 3.5 members leave it 0).
+   */
+  hashRevision: bigint;
 }
 
 export interface HashResponse {
@@ -737,7 +749,14 @@ export interface AuthenticateRequest {
 export interface AuthUserAddRequest {
   name: string;
   password: string;
-  options: UserAddOptions | undefined;
+  options:
+    | UserAddOptions
+    | undefined;
+  /**
+   * Filled in by the API layer (bcrypt of `password`) before proposing, so members
+   * apply the same hash; clients leave it empty. 3.5+.
+   */
+  hashedPassword: string;
 }
 
 export interface AuthUserGetRequest {
@@ -751,6 +770,8 @@ export interface AuthUserDeleteRequest {
 export interface AuthUserChangePasswordRequest {
   name: string;
   password: string;
+  /** As in AuthUserAddRequest: set by the API layer, not by clients. 3.5+. */
+  hashedPassword: string;
 }
 
 export interface AuthUserGrantRoleRequest {
@@ -2837,7 +2858,7 @@ export const HashKVRequest: MessageFns<HashKVRequest> = {
 };
 
 function createBaseHashKVResponse(): HashKVResponse {
-  return { header: undefined, hash: 0, compactRevision: 0n };
+  return { header: undefined, hash: 0, compactRevision: 0n, hashRevision: 0n };
 }
 
 export const HashKVResponse: MessageFns<HashKVResponse> = {
@@ -2853,6 +2874,12 @@ export const HashKVResponse: MessageFns<HashKVResponse> = {
         throw new globalThis.Error("value provided for field message.compactRevision of type int64 too large");
       }
       writer.uint32(24).int64(message.compactRevision);
+    }
+    if (message.hashRevision !== 0n) {
+      if (BigInt.asIntN(64, message.hashRevision) !== message.hashRevision) {
+        throw new globalThis.Error("value provided for field message.hashRevision of type int64 too large");
+      }
+      writer.uint32(32).int64(message.hashRevision);
     }
     return writer;
   },
@@ -2894,6 +2921,14 @@ export const HashKVResponse: MessageFns<HashKVResponse> = {
             message.compactRevision = reader.int64() as bigint;
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.hashRevision = reader.int64() as bigint;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2911,6 +2946,7 @@ export const HashKVResponse: MessageFns<HashKVResponse> = {
       header: isSet(object.header) ? ResponseHeader.fromJSON(object.header) : undefined,
       hash: isSet(object.hash) ? globalThis.Number(object.hash) : 0,
       compactRevision: isSet(object.compact_revision) ? BigInt(object.compact_revision) : 0n,
+      hashRevision: isSet(object.hash_revision) ? BigInt(object.hash_revision) : 0n,
     };
   },
 
@@ -2924,6 +2960,9 @@ export const HashKVResponse: MessageFns<HashKVResponse> = {
     }
     if (message.compactRevision !== 0n) {
       obj.compact_revision = message.compactRevision.toString();
+    }
+    if (message.hashRevision !== 0n) {
+      obj.hash_revision = message.hashRevision.toString();
     }
     return obj;
   },
@@ -2939,6 +2978,9 @@ export const HashKVResponse: MessageFns<HashKVResponse> = {
     message.hash = object.hash ?? 0;
     message.compactRevision = (object.compactRevision !== undefined && object.compactRevision !== null)
       ? BigInt(object.compactRevision)
+      : 0n;
+    message.hashRevision = (object.hashRevision !== undefined && object.hashRevision !== null)
+      ? BigInt(object.hashRevision)
       : 0n;
     return message;
   },
@@ -7267,7 +7309,7 @@ export const AuthenticateRequest: MessageFns<AuthenticateRequest> = {
 };
 
 function createBaseAuthUserAddRequest(): AuthUserAddRequest {
-  return { name: "", password: "", options: undefined };
+  return { name: "", password: "", options: undefined, hashedPassword: "" };
 }
 
 export const AuthUserAddRequest: MessageFns<AuthUserAddRequest> = {
@@ -7280,6 +7322,9 @@ export const AuthUserAddRequest: MessageFns<AuthUserAddRequest> = {
     }
     if (message.options !== undefined) {
       UserAddOptions.encode(message.options, writer.uint32(26).fork()).join();
+    }
+    if (message.hashedPassword !== "") {
+      writer.uint32(34).string(message.hashedPassword);
     }
     return writer;
   },
@@ -7321,6 +7366,14 @@ export const AuthUserAddRequest: MessageFns<AuthUserAddRequest> = {
             message.options = UserAddOptions.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.hashedPassword = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -7338,6 +7391,7 @@ export const AuthUserAddRequest: MessageFns<AuthUserAddRequest> = {
       name: isSet(object.name) ? globalThis.String(object.name) : "",
       password: isSet(object.password) ? globalThis.String(object.password) : "",
       options: isSet(object.options) ? UserAddOptions.fromJSON(object.options) : undefined,
+      hashedPassword: isSet(object.hashedPassword) ? globalThis.String(object.hashedPassword) : "",
     };
   },
 
@@ -7352,6 +7406,9 @@ export const AuthUserAddRequest: MessageFns<AuthUserAddRequest> = {
     if (message.options !== undefined) {
       obj.options = UserAddOptions.toJSON(message.options);
     }
+    if (message.hashedPassword !== "") {
+      obj.hashedPassword = message.hashedPassword;
+    }
     return obj;
   },
 
@@ -7365,6 +7422,7 @@ export const AuthUserAddRequest: MessageFns<AuthUserAddRequest> = {
     message.options = (object.options !== undefined && object.options !== null)
       ? UserAddOptions.fromPartial(object.options)
       : undefined;
+    message.hashedPassword = object.hashedPassword ?? "";
     return message;
   },
 };
@@ -7504,7 +7562,7 @@ export const AuthUserDeleteRequest: MessageFns<AuthUserDeleteRequest> = {
 };
 
 function createBaseAuthUserChangePasswordRequest(): AuthUserChangePasswordRequest {
-  return { name: "", password: "" };
+  return { name: "", password: "", hashedPassword: "" };
 }
 
 export const AuthUserChangePasswordRequest: MessageFns<AuthUserChangePasswordRequest> = {
@@ -7514,6 +7572,9 @@ export const AuthUserChangePasswordRequest: MessageFns<AuthUserChangePasswordReq
     }
     if (message.password !== "") {
       writer.uint32(18).string(message.password);
+    }
+    if (message.hashedPassword !== "") {
+      writer.uint32(26).string(message.hashedPassword);
     }
     return writer;
   },
@@ -7547,6 +7608,14 @@ export const AuthUserChangePasswordRequest: MessageFns<AuthUserChangePasswordReq
             message.password = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.hashedPassword = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -7563,6 +7632,7 @@ export const AuthUserChangePasswordRequest: MessageFns<AuthUserChangePasswordReq
     return {
       name: isSet(object.name) ? globalThis.String(object.name) : "",
       password: isSet(object.password) ? globalThis.String(object.password) : "",
+      hashedPassword: isSet(object.hashedPassword) ? globalThis.String(object.hashedPassword) : "",
     };
   },
 
@@ -7574,6 +7644,9 @@ export const AuthUserChangePasswordRequest: MessageFns<AuthUserChangePasswordReq
     if (message.password !== "") {
       obj.password = message.password;
     }
+    if (message.hashedPassword !== "") {
+      obj.hashedPassword = message.hashedPassword;
+    }
     return obj;
   },
 
@@ -7584,6 +7657,7 @@ export const AuthUserChangePasswordRequest: MessageFns<AuthUserChangePasswordReq
     const message = createBaseAuthUserChangePasswordRequest();
     message.name = object.name ?? "";
     message.password = object.password ?? "";
+    message.hashedPassword = object.hashedPassword ?? "";
     return message;
   },
 };
@@ -10035,6 +10109,11 @@ export const MaintenanceService = {
     responseSerialize: (value: HashResponse): Buffer => Buffer.from(HashResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): HashResponse => HashResponse.decode(value),
   },
+  /**
+   * etcd 3.4 and 3.5 bind HashKV to /v3/maintenance/hash too, where Hash answers first,
+   * so HashKV is unreachable over JSON (checked against etcd 3.4.23: /hashkv is 404);
+   * etcd 3.6 moved it to /v3/maintenance/hashkv.
+   */
   hashKv: {
     path: "/etcdserverpb.Maintenance/HashKV" as const,
     requestStream: false as const,
@@ -10078,6 +10157,11 @@ export interface MaintenanceServer extends UntypedServiceImplementation {
   status: handleUnaryCall<StatusRequest, StatusResponse>;
   defragment: handleUnaryCall<DefragmentRequest, DefragmentResponse>;
   hash: handleUnaryCall<HashRequest, HashResponse>;
+  /**
+   * etcd 3.4 and 3.5 bind HashKV to /v3/maintenance/hash too, where Hash answers first,
+   * so HashKV is unreachable over JSON (checked against etcd 3.4.23: /hashkv is 404);
+   * etcd 3.6 moved it to /v3/maintenance/hashkv.
+   */
   hashKv: handleUnaryCall<HashKVRequest, HashKVResponse>;
   snapshot: handleServerStreamingCall<SnapshotRequest, SnapshotResponse>;
   moveLeader: handleUnaryCall<MoveLeaderRequest, MoveLeaderResponse>;
@@ -10142,6 +10226,11 @@ export interface MaintenanceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: HashResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * etcd 3.4 and 3.5 bind HashKV to /v3/maintenance/hash too, where Hash answers first,
+   * so HashKV is unreachable over JSON (checked against etcd 3.4.23: /hashkv is 404);
+   * etcd 3.6 moved it to /v3/maintenance/hashkv.
+   */
   hashKv(
     request: HashKVRequest,
     callback: (error: ServiceError | null, response: HashKVResponse) => void,
