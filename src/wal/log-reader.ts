@@ -68,7 +68,7 @@ export async function readLog(dir: string, segs: SegmentName[], from: WalSnapsho
           if (metadata !== undefined && !Buffer.from(metadata.buffer, metadata.byteOffset, metadata.byteLength).equals(f.payload)) {
             throw new WalMetadataConflictError(path, f.offset);
           }
-          metadata ??= Uint8Array.prototype.slice.call(f.payload);
+          metadata ??= new Uint8Array(f.payload);
           break;
         case RecordType.Entry: {
           const index = entryIndex(f.payload);

@@ -175,8 +175,8 @@ export function decodeEntry(p: Buffer): Entry {
     term: readU64(p, 0),
     index: readU64(p, 8),
     type: p[16]!,
-    // Copy: `p` is a view into a whole segment's read buffer, which must not stay alive.
-    data: Uint8Array.prototype.slice.call(p, ENTRY_FIXED_BYTES),
+    // A plain Uint8Array copy: `p` is a view into a whole segment's read buffer, which must not stay alive.
+    data: new Uint8Array(p.subarray(ENTRY_FIXED_BYTES)),
   };
 }
 

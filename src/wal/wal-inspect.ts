@@ -30,7 +30,7 @@ export async function dumpWal(dir: string): Promise<WalRecord[]> {
       const at = { file, offset: f.offset };
       switch (f.type) {
         case RecordType.Metadata:
-          out.push({ type: 'metadata', ...at, metadata: Uint8Array.prototype.slice.call(f.payload) });
+          out.push({ type: 'metadata', ...at, metadata: new Uint8Array(f.payload) });
           break;
         case RecordType.Entry:
           out.push({ type: 'entry', ...at, entry: decodeEntry(f.payload) });

@@ -186,3 +186,14 @@ test('readAll hands the contents over once', async (t) => {
   await assert.rejects(wal.readAll(), /wal: readAll is only available once/);
   await wal.close();
 });
+
+test('entries and metadata read back as plain Uint8Arrays that do not share the segment buffer', async (t) => {
+  const dir = join(tempRoot(t), 'wal');
+  const wal = await WAL.create(dir, META);
+  await wal.save(undefined, [entry(1), entry(2)]);
+  await wal.close();
+  const c = await readBack(dir);
+  assert.deepEqual(c.entries[0], entry(1));
+  assert.equal(Object.getPrototypeOf(c.metadata), Uint8Array.prototype);
+  assert.ok(c.entries[0]!.data.buffer.byteLength < 1024, 'owns its bytes');
+});
