@@ -103,16 +103,16 @@ export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<Running
   });
 
   if (haveWal) {
-    const opened = await WAL.open(layout.walDir, { warn: walWarn });
-    wal = opened.wal;
-    ({ memberId, clusterId } = decodeWalMetadata(opened.contents.metadata));
-    if (opened.contents.hardState) storage.setHardState(opened.contents.hardState);
-    storage.append(opened.contents.entries);
+    wal = await WAL.open(layout.walDir, { warn: walWarn });
+    const contents = await wal.readAll();
+    ({ memberId, clusterId } = decodeWalMetadata(contents.metadata));
+    if (contents.hardState) storage.setHardState(contents.hardState);
+    storage.append(contents.entries);
     node = new RawNode(raftConfig(memberId));
     log.info('restarting local member', {
       'cluster-id': formatId(clusterId),
       'local-member-id': formatId(memberId),
-      'commit-index': opened.contents.hardState?.commit ?? 0,
+      'commit-index': contents.hardState?.commit ?? 0,
     });
   } else {
     if (cfg.initialClusterState === 'existing') {

@@ -211,17 +211,6 @@ export class WAL {
     return c;
   }
 
-  /** @deprecated Transitional, for callers of the former `{ wal, contents } = await WAL.open()`; use the WAL itself. */
-  get wal(): WAL {
-    return this;
-  }
-
-  /** @deprecated Transitional, for callers of the former `{ wal, contents } = await WAL.open()`; use readAll(). */
-  get contents(): WalContents {
-    if (this.opened === undefined) throw new Error('wal: contents are only available after open, before the first save');
-    return this.opened;
-  }
-
   /**
    * Persists one Ready: `entries` (in order) then `hardState`. Resolves once they are
    * fdatasync'ed. Saves made while another is being written share its successor's write
