@@ -19,7 +19,7 @@ function everyFormat(args: string[], stdin?: string): Step[] {
 
 const TXN_SWAP = 'value("foo") = "bar2"\n\nput foo swapped\nget foo\n\nput foo lost\n\n';
 const TXN_FAIL = 'mod("foo") > "1000"\n\nput foo never\n\ndel a\nget foo --prefix\n\n';
-const TXN_ALL_TARGETS = 'version("foo") > "0"\ncreate("foo") != "0"\nmod("foo") < "1000"\nval("a") = "1"\n\nput x y --prev-kv\ndel x --prev-kv\nget a --keys-only\n\n\n';
+const TXN_ALL_TARGETS = 'version("foo") > "0"\ncreate("foo") != "0"\nmod("foo") < "1000"\nval("lk") = "v"\n\nput x y --prev-kv\ndel nope --prev-kv\nget foo --keys-only\n\n\n';
 /** etcdctl 3.4.23 panics on any lease() compare (clientv3 rejects the int64 it is given). */
 const TXN_LEASE = 'lease("lk") = "' + LEASE_DEC + '"\n\n\n\n';
 
