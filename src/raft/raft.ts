@@ -563,7 +563,9 @@ export class Raft {
     let ents: Entry[];
     try {
       prevTerm = this.log.term(prevIndex);
-      ents = this.log.entries(pr.next, this.cfg.maxSizePerMsg);
+      // A full window sends no entries, only an empty append: if every append in the
+      // window was lost, its answer (ack or reject) is what frees the window again.
+      ents = pr.state === ProgressState.Replicate && pr.inflights.full() ? [] : this.log.entries(pr.next, this.cfg.maxSizePerMsg);
     } catch (err) {
       if (!(err instanceof ErrCompacted || err instanceof ErrUnavailable)) throw err;
       return this.sendSnapshot(to);
