@@ -44,12 +44,17 @@ export function hexId(id: NodeId): string {
   return id.toString(16);
 }
 
-/** Printable payload: UTF-8 text if it is plain ASCII, else hex. */
+/** Payload bytes shown in descriptions; longer payloads are cut with their size noted. */
+export const DESCRIBE_DATA_BYTES_MAX = 64;
+
+/** Printable payload: text if it is plain ASCII, else hex. */
 export function describeData(data: Uint8Array): string {
+  const shown = data.subarray(0, DESCRIBE_DATA_BYTES_MAX);
+  const more = data.length > shown.length ? `...(${data.length} bytes)` : '';
   let ascii = true;
-  for (const b of data) if (b < 0x20 || b > 0x7e) ascii = false;
-  if (ascii) return `"${String.fromCharCode(...data)}"`;
-  return '0x' + Array.from(data, (b) => b.toString(16).padStart(2, '0')).join('');
+  for (const b of shown) if (b < 0x20 || b > 0x7e) ascii = false;
+  if (ascii) return `"${String.fromCharCode(...shown)}"${more}`;
+  return '0x' + Array.from(shown, (b) => b.toString(16).padStart(2, '0')).join('') + more;
 }
 
 export function describeEntry(e: Entry, decodeConf?: (data: Uint8Array) => string): string {

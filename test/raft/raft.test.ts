@@ -37,11 +37,15 @@ function drain(node: RawNode, storage: MemoryStorage): Entry[] {
   return applied;
 }
 
-test('the raft core imports nothing from node:* (it is pure)', () => {
+test('the raft core imports nothing from node:* and uses no clock, timer, promise or Math.random (it is pure)', () => {
   const dir = resolve(import.meta.dirname, '..', '..', '..', 'src', 'raft');
-  for (const f of readdirSync(dir).filter((n) => n.endsWith('.ts'))) {
+  const files = (readdirSync(dir, { recursive: true }) as string[]).filter((n) => n.endsWith('.ts'));
+  assert.ok(files.length >= 10 && files.some((f) => f.includes('tracker')), `found ${files.join(', ')}`);
+  for (const f of files) {
     const text = readFileSync(join(dir, f), 'utf8');
-    assert.doesNotMatch(text, /from ['"]node:|require\(['"]node:|setTimeout|setInterval|Date\.now|Promise/, f);
+    assert.doesNotMatch(text, /from ['"]node:|import\(['"]node:|require\(|setTimeout|setInterval|setImmediate|Date\.now|new Date|performance\.|Promise|async |await |Math\.random|process\./, f);
+    // Only relative imports: the core depends on nothing outside src/raft.
+    for (const m of text.matchAll(/from ['"]([^'"]+)['"]/g)) assert.match(m[1]!, /^\.\.?\//, `${f} imports ${m[1]}`);
   }
 });
 

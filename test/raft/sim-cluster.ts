@@ -414,6 +414,11 @@ export class SimCluster {
     }
   }
 
+  /** Stops membership changes, so a last removal of the leader cannot end the run leaderless. */
+  stopMembershipChanges(): void {
+    this.cfg = { ...this.cfg, confChangeRate: 0 };
+  }
+
   /** Number of committed client proposals (for liveness checks). */
   committedCount(): number {
     return this.committed.size;
