@@ -52,7 +52,12 @@ export interface RaftConfig {
   /** Ticks between leader heartbeats; must be < electionTick. */
   heartbeatTick: number;
   storage: RaftStorage;
-  /** Last index the application applied before a restart; committed entries up to it are not handed out again. */
+  /**
+   * Last index the application applied before a restart; committed entries up to it are
+   * not handed out again. The configuration is rebuilt from the storage snapshot's
+   * ConfState, so conf changes between the snapshot and `applied` must still be passed
+   * to applyConfChange by the application (or leave `applied` at the snapshot index).
+   */
   applied?: number;
   /** Upper bound, in bytes, of entries in one append message (one entry is always allowed). */
   maxSizePerMsg: number;
