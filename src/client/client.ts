@@ -1,186 +1,339 @@
-// The TypeScript etcd client used by etcdctl (and later the benchmark and console):
-// one gRPC channel per endpoint, per-call deadlines, and failover of calls to the next
-// endpoint when one is unreachable.
+// The TypeScript etcd client used by etcdctl, the benchmark and the console: typed calls
+// for every etcd v3 service, returning the generated message types. Connection handling,
+// deadlines, failover and auth tokens live in client-core.ts; watch and lease keep-alive
+// streams in watch.ts and lease-keepalive.ts.
+//
+//   const c = new Client({ endpoints: ['127.0.0.1:2379'], commandTimeoutMs: 5000 });
+//   await c.put({ key: Buffer.from('a'), value: Buffer.from('1') });
+//   const r = await c.range({ key: Buffer.from('a') });   // r.kvs[0].value
+//   c.close();
+//
+// Requests are given as ts-proto's DeepPartial (fields may be omitted; 64-bit fields accept
+// bigint, number or decimal string); responses are the full generated types with bigint
+// for every 64-bit field and Buffer for bytes.
 
-import { connectivityState, credentials, Metadata, status as GrpcStatus, type CallOptions, type ServiceError, type ClientOptions } from '@grpc/grpc-js';
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import {
   AlarmRequest,
+  AlarmRequest_AlarmAction,
   AlarmResponse,
-  ClusterClient,
+  AlarmType,
+  AuthService,
+  ClusterService,
   CompactionRequest,
   CompactionResponse,
+  DefragmentRequest,
+  DefragmentResponse,
   DeleteRangeRequest,
   DeleteRangeResponse,
-  KVClient,
-  MaintenanceClient,
+  DowngradeRequest,
+  DowngradeResponse,
+  HashKVRequest,
+  HashKVResponse,
+  HashRequest,
+  HashResponse,
+  KVService,
+  LeaseGrantRequest,
+  LeaseGrantResponse,
+  LeaseLeasesRequest,
+  LeaseLeasesResponse,
+  LeaseRevokeRequest,
+  LeaseRevokeResponse,
+  LeaseService,
+  LeaseTimeToLiveRequest,
+  LeaseTimeToLiveResponse,
+  MaintenanceService,
+  MemberAddRequest,
+  MemberAddResponse,
   MemberListRequest,
   MemberListResponse,
+  MemberPromoteRequest,
+  MemberPromoteResponse,
+  MemberRemoveRequest,
+  MemberRemoveResponse,
+  MemberUpdateRequest,
+  MemberUpdateResponse,
+  MoveLeaderRequest,
+  MoveLeaderResponse,
   PutRequest,
   PutResponse,
   RangeRequest,
   RangeResponse,
+  SnapshotRequest,
+  SnapshotResponse,
   StatusRequest,
   StatusResponse,
   TxnRequest,
   TxnResponse,
 } from '../gen/etcdserverpb/rpc.js';
+import * as pb from '../gen/etcdserverpb/rpc.js';
+import { CampaignRequest, CampaignResponse, ElectionService, LeaderRequest, LeaderResponse, ProclaimRequest, ProclaimResponse, ResignRequest, ResignResponse } from '../gen/v3electionpb/v3election.js';
+import { LockRequest, LockResponse, LockService, UnlockRequest, UnlockResponse } from '../gen/v3lockpb/v3lock.js';
+import { ClientCore, type CallOptions, type ClientConfig } from './client-core.js';
+import { parseEndpoint } from './endpoint.js';
+import { ClientError, fromServiceError } from './errors.js';
+import { LeaseKeepAlive, keepAliveOnce } from './lease-keepalive.js';
+import { WatchStream } from './watch.js';
+import type { ServiceError } from '@grpc/grpc-js';
 
-export interface ClientConfig {
-  /** host:port, http://host:port or https://host:port */
-  endpoints: string[];
-  dialTimeoutMs: number;
-  /** Deadline of each call; 0 for none. */
-  commandTimeoutMs: number;
-}
+export { ClientError, GRPC_CODE_NAMES } from './errors.js';
+export { endpointTarget, parseEndpoint, type Endpoint } from './endpoint.js';
+export { MAX_SEND_BYTES, type CallOptions, type ClientConfig } from './client-core.js';
+export { WatchStream, type Watcher } from './watch.js';
+export { LeaseKeepAlive } from './lease-keepalive.js';
 
-export const GRPC_CODE_NAMES = ['OK', 'Canceled', 'Unknown', 'InvalidArgument', 'DeadlineExceeded', 'NotFound', 'AlreadyExists', 'PermissionDenied', 'ResourceExhausted', 'FailedPrecondition', 'Aborted', 'OutOfRange', 'Unimplemented', 'Internal', 'Unavailable', 'DataLoss', 'Unauthenticated'];
+/** The request shape `X.fromPartial` accepts (ts-proto's DeepPartial of the message). */
+export type Init<M extends { fromPartial: (object: never) => unknown }> = Parameters<M['fromPartial']>[0];
 
-/** A failed call: gRPC's status code and etcd's message (the status details). */
-export class ClientError extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-    /** The endpoint that answered with the error, when one did. */
-    readonly endpoint?: string,
-    /** The status description as Go's gRPC would word it, when it differs from `message`. */
-    readonly goDetails?: string,
-  ) {
-    super(message);
-    this.name = 'ClientError';
-  }
+/** A 64-bit id or revision as callers may hold it. */
+export type Int64 = bigint | number | string;
 
-  /** The status as Go's gRPC prints it. */
-  get grpcText(): string {
-    return `rpc error: code = ${GRPC_CODE_NAMES[this.code] ?? this.code} desc = ${this.goDetails ?? this.message}`;
-  }
-
+export class Client extends ClientCore {
   /**
-   * The error as clientv3 shows it: etcd's own errors (recognised by their message) as
-   * the bare message, anything else as the full gRPC status.
+   * A client for one endpoint only, sharing this client's connection when the endpoint is
+   * one of its own (etcdctl endpoint status/health ask each endpoint in turn). Closing it
+   * leaves shared connections open.
    */
-  get userText(): string {
-    if (this.code === GrpcStatus.DEADLINE_EXCEEDED || this.message.startsWith('etcdserver: ')) return this.message;
-    return this.grpcText;
-  }
-}
-
-/** Responses are not capped (grpc-js's ceiling is 2 GiB). */
-const MAX_RECEIVE_BYTES = 2 ** 31 - 1;
-/** Requests are capped at 2 MiB, clientv3's default, and refused before sending. */
-export const MAX_SEND_BYTES = 2 * 1024 * 1024;
-
-export function endpointTarget(ep: string): string {
-  return ep.replace(/^https?:\/\//, '').replace(/\/$/, '');
-}
-
-type Unary<Req, Res> = (req: Req, md: Metadata, opts: Partial<CallOptions>, cb: (err: ServiceError | null, res?: Res) => void) => unknown;
-
-interface Stubs {
-  kv: KVClient;
-  maintenance: MaintenanceClient;
-  cluster: ClusterClient;
-}
-
-export class Client {
-  private readonly stubs: Stubs[];
-  private current = 0;
-
-  constructor(readonly config: ClientConfig) {
-    const opts: Partial<ClientOptions> = {
-      'grpc.max_receive_message_length': MAX_RECEIVE_BYTES,
-      'grpc.max_send_message_length': MAX_RECEIVE_BYTES,
-    };
-    this.stubs = config.endpoints.map((ep) => {
-      const target = endpointTarget(ep);
-      const creds = credentials.createInsecure();
-      return { kv: new KVClient(target, creds, opts), maintenance: new MaintenanceClient(target, creds, opts), cluster: new ClusterClient(target, creds, opts) };
-    });
-  }
-
-  /** A client for one endpoint only (etcdctl endpoint status/health ask each endpoint). */
   forEndpoint(ep: string): Client {
-    return new Client({ ...this.config, endpoints: [ep] });
+    const address = parseEndpoint(ep).address;
+    const conn = this.conns.find((c) => c.endpoint.raw === ep || c.endpoint.address === address);
+    return new Client({ ...this.config, endpoints: [ep] }, conn === undefined ? undefined : [conn]);
   }
 
-  close(): void {
-    for (const s of this.stubs) {
-      s.kv.close();
-      s.maintenance.close();
-      s.cluster.close();
-    }
+  // ---- KV ----
+
+  range(r: Init<typeof RangeRequest>, opts?: CallOptions): Promise<RangeResponse> {
+    return this.unary(KVService.range, RangeRequest.fromPartial(r), 'read', opts);
+  }
+
+  put(r: Init<typeof PutRequest>, opts?: CallOptions): Promise<PutResponse> {
+    return this.unary(KVService.put, PutRequest.fromPartial(r), 'write', opts);
+  }
+
+  deleteRange(r: Init<typeof DeleteRangeRequest>, opts?: CallOptions): Promise<DeleteRangeResponse> {
+    return this.unary(KVService.deleteRange, DeleteRangeRequest.fromPartial(r), 'write', opts);
+  }
+
+  /** A transaction whose branches only read is retried like a read. */
+  txn(r: Init<typeof TxnRequest>, opts?: CallOptions): Promise<TxnResponse> {
+    const req = TxnRequest.fromPartial(r);
+    return this.unary(KVService.txn, req, txnReadOnly(req) ? 'read' : 'write', opts);
+  }
+
+  compact(r: Init<typeof CompactionRequest>, opts?: CallOptions): Promise<CompactionResponse> {
+    return this.unary(KVService.compact, CompactionRequest.fromPartial(r), 'write', opts);
+  }
+
+  // ---- Maintenance ----
+
+  status(opts?: CallOptions): Promise<StatusResponse> {
+    return this.unary(MaintenanceService.status, StatusRequest.fromPartial({}), 'read', opts);
+  }
+
+  hash(opts?: CallOptions): Promise<HashResponse> {
+    return this.unary(MaintenanceService.hash, HashRequest.fromPartial({}), 'read', opts);
+  }
+
+  /** Hash of the keys up to `revision` (0: the current revision). */
+  hashKV(revision: Int64 = 0n, opts?: CallOptions): Promise<HashKVResponse> {
+    return this.unary(MaintenanceService.hashKv, HashKVRequest.fromPartial({ revision }), 'read', opts);
+  }
+
+  alarm(r: Init<typeof AlarmRequest>, opts?: CallOptions): Promise<AlarmResponse> {
+    const req = AlarmRequest.fromPartial(r);
+    return this.unary(MaintenanceService.alarm, req, req.action === AlarmRequest_AlarmAction.GET ? 'read' : 'write', opts);
+  }
+
+  /** Every raised alarm (etcdctl alarm list). */
+  alarmList(opts?: CallOptions): Promise<AlarmResponse> {
+    return this.alarm({ action: AlarmRequest_AlarmAction.GET, memberID: 0n, alarm: AlarmType.NONE }, opts);
+  }
+
+  /** Clears every raised alarm on every member (etcdctl alarm disarm). */
+  alarmDisarmAll(opts?: CallOptions): Promise<AlarmResponse> {
+    return this.alarm({ action: AlarmRequest_AlarmAction.DEACTIVATE, memberID: 0n, alarm: AlarmType.NONE }, opts);
+  }
+
+  defragment(opts?: CallOptions): Promise<DefragmentResponse> {
+    return this.unary(MaintenanceService.defragment, DefragmentRequest.fromPartial({}), 'write', opts);
+  }
+
+  moveLeader(targetID: Int64, opts?: CallOptions): Promise<MoveLeaderResponse> {
+    return this.unary(MaintenanceService.moveLeader, MoveLeaderRequest.fromPartial({ targetID }), 'write', opts);
+  }
+
+  downgrade(r: Init<typeof DowngradeRequest>, opts?: CallOptions): Promise<DowngradeResponse> {
+    return this.unary(MaintenanceService.downgrade, DowngradeRequest.fromPartial(r), 'write', opts);
   }
 
   /**
-   * Calls `pick(stubs)` on the current endpoint; an endpoint that cannot be reached
-   * (UNAVAILABLE before any answer) moves the call to the next one.
+   * The member's backend as a stream of chunks (etcdctl snapshot save). The first
+   * response's header is the snapshot's point in time; `remainingBytes` counts down.
+   * No deadline applies to the stream itself, only to finding a live endpoint.
    */
-  private async call<Req, Res>(pick: (s: Stubs) => Unary<Req, Res>, req: Req, size?: number): Promise<Res> {
-    if (size !== undefined && size > MAX_SEND_BYTES) {
-      throw new ClientError(GrpcStatus.RESOURCE_EXHAUSTED, `trying to send message larger than max (${size} vs. ${MAX_SEND_BYTES})`, endpointTarget(this.config.endpoints[this.current]!));
+  async *snapshot(opts?: CallOptions): AsyncGenerator<SnapshotResponse> {
+    const { stream, endpoint } = await this.openServerStream(MaintenanceService.snapshot, SnapshotRequest.fromPartial({}), opts);
+    try {
+      for await (const chunk of stream) yield chunk as SnapshotResponse;
+    } catch (err) {
+      throw fromServiceError(err as ServiceError, endpoint);
+    } finally {
+      stream.cancel();
     }
-    const started = Date.now();
-    let lastErr: ClientError | undefined;
-    for (let attempt = 0; attempt < this.stubs.length; attempt++) {
-      const i = (this.current + attempt) % this.stubs.length;
-      const stub = this.stubs[i]!;
-      const timeout = this.config.commandTimeoutMs > 0 ? this.config.commandTimeoutMs - (Date.now() - started) : 0;
-      const options: Partial<CallOptions> = timeout > 0 ? { deadline: new Date(Date.now() + timeout) } : {};
-      try {
-        const res = await new Promise<Res>((resolve, reject) => {
-          // Like clientv3, keep (re)connecting until the deadline instead of failing at once.
-          pick(stub)(req, new Metadata({ waitForReady: true }), options, (err, r) => (err ? reject(err) : resolve(r as Res)));
-        });
-        this.current = i;
-        return res;
-      } catch (err) {
-        const e = err as ServiceError;
-        const target = endpointTarget(this.config.endpoints[i]!);
-        // A channel that never connected: Go words the timeout after the dial error.
-        const refused = stub.kv.getChannel().getConnectivityState(false) === connectivityState.TRANSIENT_FAILURE;
-        lastErr = new ClientError(
-          e.code ?? GrpcStatus.UNKNOWN,
-          e.code === GrpcStatus.DEADLINE_EXCEEDED ? 'context deadline exceeded' : (e.details ?? e.message),
-          target,
-          e.code === GrpcStatus.DEADLINE_EXCEEDED && refused
-            ? `latest balancer error: connection error: desc = "transport: Error while dialing dial tcp ${target}: connect: connection refused"`
-            : undefined,
-        );
-        if (e.code !== GrpcStatus.UNAVAILABLE) throw lastErr;
-      }
+  }
+
+  // ---- Cluster ----
+
+  /** `linearizable` (etcd 3.5) reads the member list through raft instead of locally. */
+  memberList(linearizable = false, opts?: CallOptions): Promise<MemberListResponse> {
+    return this.unary(ClusterService.memberList, MemberListRequest.fromPartial({ linearizable }), 'read', opts);
+  }
+
+  memberAdd(peerURLs: string[], isLearner = false, opts?: CallOptions): Promise<MemberAddResponse> {
+    return this.unary(ClusterService.memberAdd, MemberAddRequest.fromPartial({ peerURLs, isLearner }), 'write', opts);
+  }
+
+  memberRemove(ID: Int64, opts?: CallOptions): Promise<MemberRemoveResponse> {
+    return this.unary(ClusterService.memberRemove, MemberRemoveRequest.fromPartial({ ID }), 'write', opts);
+  }
+
+  memberUpdate(ID: Int64, peerURLs: string[], opts?: CallOptions): Promise<MemberUpdateResponse> {
+    return this.unary(ClusterService.memberUpdate, MemberUpdateRequest.fromPartial({ ID, peerURLs }), 'write', opts);
+  }
+
+  memberPromote(ID: Int64, opts?: CallOptions): Promise<MemberPromoteResponse> {
+    return this.unary(ClusterService.memberPromote, MemberPromoteRequest.fromPartial({ ID }), 'write', opts);
+  }
+
+  // ---- Lease ----
+
+  /** A lease of `ttlSec` seconds; `ID` 0 lets the server choose. */
+  leaseGrant(ttlSec: Int64, ID: Int64 = 0n, opts?: CallOptions): Promise<LeaseGrantResponse> {
+    return this.unary(LeaseService.leaseGrant, LeaseGrantRequest.fromPartial({ TTL: ttlSec, ID }), 'write', opts);
+  }
+
+  leaseRevoke(ID: Int64, opts?: CallOptions): Promise<LeaseRevokeResponse> {
+    return this.unary(LeaseService.leaseRevoke, LeaseRevokeRequest.fromPartial({ ID }), 'write', opts);
+  }
+
+  leaseTimeToLive(ID: Int64, keys = false, opts?: CallOptions): Promise<LeaseTimeToLiveResponse> {
+    return this.unary(LeaseService.leaseTimeToLive, LeaseTimeToLiveRequest.fromPartial({ ID, keys }), 'read', opts);
+  }
+
+  leaseLeases(opts?: CallOptions): Promise<LeaseLeasesResponse> {
+    return this.unary(LeaseService.leaseLeases, LeaseLeasesRequest.fromPartial({}), 'read', opts);
+  }
+
+  /** One keep-alive round trip (etcdctl lease keep-alive --once); TTL 0 means the lease is gone. */
+  async leaseKeepAliveOnce(ID: Int64, opts?: CallOptions): Promise<pb.LeaseKeepAliveResponse> {
+    const { stream, endpoint } = await this.openBidi(LeaseService.leaseKeepAlive, opts);
+    return keepAliveOnce(stream, BigInt(ID), endpoint);
+  }
+
+  /** Keeps lease `ID` alive until `stop()`, renewing at a third of its TTL. */
+  leaseKeepAlive(ID: Int64, onResponse?: (r: pb.LeaseKeepAliveResponse) => void): LeaseKeepAlive {
+    return new LeaseKeepAlive(this, BigInt(ID), onResponse);
+  }
+
+  // ---- Watch ----
+
+  /** A watch stream that can carry many watches; it resumes on another endpoint if its own fails. */
+  watchStream(): WatchStream {
+    return new WatchStream(this);
+  }
+
+  // ---- Auth ----
+
+  authenticate(name: string, password: string, opts?: CallOptions): Promise<pb.AuthenticateResponse> {
+    return this.unary(AuthService.authenticate, pb.AuthenticateRequest.fromPartial({ name, password }), 'write', opts);
+  }
+  authEnable(opts?: CallOptions): Promise<pb.AuthEnableResponse> {
+    return this.unary(AuthService.authEnable, pb.AuthEnableRequest.fromPartial({}), 'write', opts);
+  }
+  authDisable(opts?: CallOptions): Promise<pb.AuthDisableResponse> {
+    return this.unary(AuthService.authDisable, pb.AuthDisableRequest.fromPartial({}), 'write', opts);
+  }
+  authStatus(opts?: CallOptions): Promise<pb.AuthStatusResponse> {
+    return this.unary(AuthService.authStatus, pb.AuthStatusRequest.fromPartial({}), 'read', opts);
+  }
+  userAdd(r: Init<typeof pb.AuthUserAddRequest>, opts?: CallOptions): Promise<pb.AuthUserAddResponse> {
+    return this.unary(AuthService.userAdd, pb.AuthUserAddRequest.fromPartial(r), 'write', opts);
+  }
+  userGet(name: string, opts?: CallOptions): Promise<pb.AuthUserGetResponse> {
+    return this.unary(AuthService.userGet, pb.AuthUserGetRequest.fromPartial({ name }), 'read', opts);
+  }
+  userList(opts?: CallOptions): Promise<pb.AuthUserListResponse> {
+    return this.unary(AuthService.userList, pb.AuthUserListRequest.fromPartial({}), 'read', opts);
+  }
+  userDelete(name: string, opts?: CallOptions): Promise<pb.AuthUserDeleteResponse> {
+    return this.unary(AuthService.userDelete, pb.AuthUserDeleteRequest.fromPartial({ name }), 'write', opts);
+  }
+  userChangePassword(name: string, password: string, opts?: CallOptions): Promise<pb.AuthUserChangePasswordResponse> {
+    return this.unary(AuthService.userChangePassword, pb.AuthUserChangePasswordRequest.fromPartial({ name, password }), 'write', opts);
+  }
+  userGrantRole(user: string, role: string, opts?: CallOptions): Promise<pb.AuthUserGrantRoleResponse> {
+    return this.unary(AuthService.userGrantRole, pb.AuthUserGrantRoleRequest.fromPartial({ user, role }), 'write', opts);
+  }
+  userRevokeRole(name: string, role: string, opts?: CallOptions): Promise<pb.AuthUserRevokeRoleResponse> {
+    return this.unary(AuthService.userRevokeRole, pb.AuthUserRevokeRoleRequest.fromPartial({ name, role }), 'write', opts);
+  }
+  roleAdd(name: string, opts?: CallOptions): Promise<pb.AuthRoleAddResponse> {
+    return this.unary(AuthService.roleAdd, pb.AuthRoleAddRequest.fromPartial({ name }), 'write', opts);
+  }
+  roleGet(role: string, opts?: CallOptions): Promise<pb.AuthRoleGetResponse> {
+    return this.unary(AuthService.roleGet, pb.AuthRoleGetRequest.fromPartial({ role }), 'read', opts);
+  }
+  roleList(opts?: CallOptions): Promise<pb.AuthRoleListResponse> {
+    return this.unary(AuthService.roleList, pb.AuthRoleListRequest.fromPartial({}), 'read', opts);
+  }
+  roleDelete(role: string, opts?: CallOptions): Promise<pb.AuthRoleDeleteResponse> {
+    return this.unary(AuthService.roleDelete, pb.AuthRoleDeleteRequest.fromPartial({ role }), 'write', opts);
+  }
+  roleGrantPermission(r: Init<typeof pb.AuthRoleGrantPermissionRequest>, opts?: CallOptions): Promise<pb.AuthRoleGrantPermissionResponse> {
+    return this.unary(AuthService.roleGrantPermission, pb.AuthRoleGrantPermissionRequest.fromPartial(r), 'write', opts);
+  }
+  roleRevokePermission(r: Init<typeof pb.AuthRoleRevokePermissionRequest>, opts?: CallOptions): Promise<pb.AuthRoleRevokePermissionResponse> {
+    return this.unary(AuthService.roleRevokePermission, pb.AuthRoleRevokePermissionRequest.fromPartial(r), 'write', opts);
+  }
+
+  // ---- Lock and Election (v3lockpb, v3electionpb) ----
+
+  /** Blocks until the lock is held; give a timeout of 0 to wait without a deadline. */
+  lock(name: Buffer, lease: Int64 = 0n, opts?: CallOptions): Promise<LockResponse> {
+    return this.unary(LockService.lock, LockRequest.fromPartial({ name, lease }), 'write', opts);
+  }
+  unlock(key: Buffer, opts?: CallOptions): Promise<UnlockResponse> {
+    return this.unary(LockService.unlock, UnlockRequest.fromPartial({ key }), 'write', opts);
+  }
+  campaign(r: Init<typeof CampaignRequest>, opts?: CallOptions): Promise<CampaignResponse> {
+    return this.unary(ElectionService.campaign, CampaignRequest.fromPartial(r), 'write', opts);
+  }
+  proclaim(r: Init<typeof ProclaimRequest>, opts?: CallOptions): Promise<ProclaimResponse> {
+    return this.unary(ElectionService.proclaim, ProclaimRequest.fromPartial(r), 'write', opts);
+  }
+  leader(name: Buffer, opts?: CallOptions): Promise<LeaderResponse> {
+    return this.unary(ElectionService.leader, LeaderRequest.fromPartial({ name }), 'read', opts);
+  }
+  resign(r: Init<typeof ResignRequest>, opts?: CallOptions): Promise<ResignResponse> {
+    return this.unary(ElectionService.resign, ResignRequest.fromPartial(r), 'write', opts);
+  }
+  /** Each value the election's leaders proclaim, in order, until the caller stops iterating. */
+  async *observe(name: Buffer, opts?: CallOptions): AsyncGenerator<LeaderResponse> {
+    const { stream, endpoint } = await this.openServerStream(ElectionService.observe, LeaderRequest.fromPartial({ name }), opts);
+    try {
+      for await (const r of stream) yield r as LeaderResponse;
+    } catch (err) {
+      if ((err as ServiceError).code === GrpcStatus.CANCELLED) return;
+      throw err instanceof ClientError ? err : fromServiceError(err as ServiceError, endpoint);
+    } finally {
+      stream.cancel();
     }
-    throw lastErr ?? new ClientError(GrpcStatus.UNAVAILABLE, 'no endpoints');
-  }
-
-  range(r: Partial<RangeRequest>): Promise<RangeResponse> {
-    return this.call((s) => s.kv.range.bind(s.kv) as Unary<RangeRequest, RangeResponse>, RangeRequest.fromPartial(r));
-  }
-
-  put(r: Partial<PutRequest>): Promise<PutResponse> {
-    const req = PutRequest.fromPartial(r);
-    return this.call((s) => s.kv.put.bind(s.kv) as Unary<PutRequest, PutResponse>, req, PutRequest.encode(req).finish().length);
-  }
-
-  deleteRange(r: Partial<DeleteRangeRequest>): Promise<DeleteRangeResponse> {
-    return this.call((s) => s.kv.deleteRange.bind(s.kv) as Unary<DeleteRangeRequest, DeleteRangeResponse>, DeleteRangeRequest.fromPartial(r));
-  }
-
-  txn(r: TxnRequest): Promise<TxnResponse> {
-    return this.call((s) => s.kv.txn.bind(s.kv) as Unary<TxnRequest, TxnResponse>, r, TxnRequest.encode(r).finish().length);
-  }
-
-  compact(r: Partial<CompactionRequest>): Promise<CompactionResponse> {
-    return this.call((s) => s.kv.compact.bind(s.kv) as Unary<CompactionRequest, CompactionResponse>, CompactionRequest.fromPartial(r));
-  }
-
-  status(): Promise<StatusResponse> {
-    return this.call((s) => s.maintenance.status.bind(s.maintenance) as Unary<StatusRequest, StatusResponse>, StatusRequest.fromPartial({}));
-  }
-
-  alarmList(): Promise<AlarmResponse> {
-    return this.call((s) => s.maintenance.alarm.bind(s.maintenance) as Unary<AlarmRequest, AlarmResponse>, AlarmRequest.fromPartial({}));
-  }
-
-  memberList(): Promise<MemberListResponse> {
-    return this.call((s) => s.cluster.memberList.bind(s.cluster) as Unary<MemberListRequest, MemberListResponse>, MemberListRequest.fromPartial({}));
   }
 }
+
+/** Whether every operation of both branches (nested transactions included) is a range. */
+function txnReadOnly(t: TxnRequest): boolean {
+  const ops = [...t.success, ...t.failure];
+  return ops.every((op) => op.requestRange !== undefined || (op.requestTxn !== undefined && txnReadOnly(op.requestTxn)));
+}
+
