@@ -93,9 +93,13 @@ interface Handed {
 }
 
 export class RawNode {
+  /** The state machine itself; exposed for tests and status, not for driving. */
   readonly raft: Raft;
+  /** The SoftState last handed out (a Ready carries softState only when it changed). */
   private prevSoft: SoftState;
+  /** The HardState last handed out (a Ready carries hardState only when it changed). */
   private prevHard: HardState;
+  /** The outstanding Ready's contents, between ready() and advance(); undefined otherwise. */
   private handed: Handed | undefined;
 
   constructor(cfg: RaftConfig) {
