@@ -143,6 +143,8 @@ export class ClientCore {
     const deadline = deadlineMs === undefined ? undefined : new Date(deadlineMs);
     let lastErr: ClientError | undefined;
     let reauthenticated = false;
+    /** The last connection failure of each endpoint during this call. */
+    const dialErrors = new Map<Connection, ClientError>();
     for (let round = 0; ; round++) {
       for (let attempt = 0; attempt < this.conns.length; attempt++) {
         const i = (this.current + attempt) % this.conns.length;
@@ -151,8 +153,9 @@ export class ClientCore {
         const ready = await conn.waitSettled(this.dialDeadline(deadlineMs));
         const s = conn.state(false);
         if (!ready && (s === connectivityState.CONNECTING || s === connectivityState.IDLE)) {
-          // Still dialing: a call now would only queue. Try the next endpoint.
-          lastErr = new ClientError(GrpcStatus.UNAVAILABLE, `dial ${conn.endpoint.address}: timed out connecting`, conn.endpoint.address);
+          // Still dialing (perhaps a reconnect after a refusal): a call now would only
+          // queue. Try the next endpoint, remembering why this one last failed.
+          lastErr = dialErrors.get(conn) ?? new ClientError(GrpcStatus.UNAVAILABLE, `dial ${conn.endpoint.address}: timed out connecting`, conn.endpoint.address);
           continue;
         }
         // READY, or TRANSIENT_FAILURE where the call fails at once with the dial error.
@@ -173,6 +176,7 @@ export class ClientCore {
           if (ce.code === GrpcStatus.DEADLINE_EXCEEDED) throw ce; // this endpoint took the whole deadline
           const retryable = ce.code === GrpcStatus.UNAVAILABLE && (kind === 'read' || (!(err instanceof ClientError) && neverSent(err as ServiceError)));
           if (!retryable) throw ce;
+          if (!(err instanceof ClientError) && neverSent(err as ServiceError)) dialErrors.set(conn, ce);
           lastErr = ce;
         }
       }
