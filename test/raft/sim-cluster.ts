@@ -13,7 +13,7 @@ import { RawNode, bootstrap } from '../../src/raft/raw-node.js';
 import { MemoryStorage } from '../../src/raft/storage.js';
 import { decodeConfChange } from '../../src/raft/confchange-codec.js';
 import { ErrProposalDropped } from '../../src/raft/errors.js';
-import { ConfChangeType, EntryType, StateType, type Entry, type Message, type NodeId, type Snapshot } from '../../src/raft/types.js';
+import { ConfChangeType, EntryType, MessageType, StateType, type Entry, type Message, type NodeId, type Snapshot } from '../../src/raft/types.js';
 
 export { seeded } from './sim-network.js';
 
@@ -55,6 +55,19 @@ export const DEFAULT_SIM_CONFIG: SimConfig = {
   compactRate: 0.01,
   confChangeRate: 0.01,
   proposeRate: 0.5,
+};
+
+/** Many more faults: for a share of the seeds, and for bug hunts with RAFT_SIM_SEEDS. */
+export const HARSH_SIM_CONFIG: SimConfig = {
+  ...DEFAULT_SIM_CONFIG,
+  dropRate: 0.2,
+  duplicateRate: 0.05,
+  maxDelayRounds: 5,
+  partitionRate: 0.05,
+  crashRate: 0.03,
+  crashMidReadyRate: 0.02,
+  compactRate: 0.05,
+  confChangeRate: 0.03,
 };
 
 interface InFlight {
@@ -261,7 +274,8 @@ export class SimCluster {
 
   private send(msg: Message): void {
     if (this.net.length >= MAX_IN_FLIGHT_MESSAGES) return;
-    if (this.chance(this.cfg.dropRate)) return;
+    // Snapshots are streamed by the transport, which reports the outcome (deliver()).
+    if (msg.type !== MessageType.Snap && this.chance(this.cfg.dropRate)) return;
     const delay = () => this.round + Math.floor(this.rand() * (this.cfg.maxDelayRounds + 1));
     this.net.push({ m: msg, at: delay() });
     if (this.chance(this.cfg.duplicateRate)) this.net.push({ m: msg, at: delay() });
@@ -278,8 +292,12 @@ export class SimCluster {
     this.round++;
     for (const { m } of due) {
       const to = this.members.get(m.to);
-      if (!to?.up || !this.connected(m.from, m.to)) continue;
-      to.node.step(m);
+      const ok = to !== undefined && to.up && this.connected(m.from, m.to) && !(m.type === MessageType.Snap && this.chance(this.cfg.dropRate));
+      if (ok) to.node.step(m);
+      // Like a real transport, report how sending a snapshot went; without it the leader
+      // would wait in StateSnapshot for an acknowledgement that never comes.
+      const from = this.members.get(m.from);
+      if (m.type === MessageType.Snap && from?.up) from.node.reportSnapshot(m.to, ok);
     }
   }
 
