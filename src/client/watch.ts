@@ -42,6 +42,8 @@ interface WatchState extends Watcher {
   created?: { resolve: (w: Watcher) => void; reject: (e: Error) => void };
   /** Settles a pending cancel. */
   canceled?: () => void;
+  /** cancel() was called before etcd answered the create. */
+  cancelRequested?: boolean;
 }
 
 export class WatchStream {
@@ -101,6 +103,11 @@ export class WatchStream {
   private cancel(state: WatchState): Promise<void> {
     const queuedAt = this.queued.indexOf(state);
     if (queuedAt >= 0) this.queued.splice(queuedAt, 1);
+    if (this.pending.includes(state)) {
+      // Sent but not yet created: cancel as soon as etcd names it.
+      state.cancelRequested = true;
+      return new Promise((resolve) => (state.canceled = resolve));
+    }
     if (!this.active.has(state.id) || this.stream === undefined) {
       this.active.delete(state.id);
       return Promise.resolve();
@@ -161,6 +168,7 @@ export class WatchStream {
       s.id = r.watchId;
       if (s.nextRevision <= 0n) s.nextRevision = (r.header?.revision ?? 0n) + 1n;
       this.active.set(s.id, s);
+      if (s.cancelRequested) stream.write(WatchRequest.fromPartial({ cancelRequest: WatchCancelRequest.fromPartial({ watchId: s.id }) }));
       const created = s.created;
       s.created = undefined;
       created?.resolve(s);
