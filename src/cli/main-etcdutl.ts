@@ -2,7 +2,8 @@
 // directly. Snapshot restore/status and defrag arrive with the maintenance issue; until
 // then the commands are listed and refused with a clear error and etcdutl's exit code.
 
-import { ETCDCTL_VERSION } from './etcdctl/cluster-commands.js';
+/** etcdutl exists from etcd 3.5 on; it reports the release etcd-ts presents itself as. */
+const ETCDCTL_VERSION = '3.5.17';
 
 const USAGE = `NAME:
 \tetcdutl - An administrative command line tool for etcd3.

@@ -1,142 +1,101 @@
-// version, endpoint health, endpoint status and member list, printed as etcdctl prints them.
+// version, endpoint health, endpoint status and member list, run as etcdctl 3.4 runs them.
 
-import { MemberListResponse, StatusResponse } from '../../gen/etcdserverpb/rpc.js';
-import { Client, ClientError } from '../../client/client.js';
-import { goJson, goJsonValue } from './go-json.js';
-import { goDuration, humanizeBytes } from './format.js';
-import { fieldsHeader, type Output, type PrintOptions } from './printers.js';
-import { renderTable } from './table.js';
+import { ClientError } from '../../client/client.js';
+import { ExitCode, CtlError } from './errors.js';
+import { display, type EndpointHealth, type EndpointStatus } from './printer.js';
+import type { Session } from './session.js';
+import { CTL_API_VERSION, CTL_VERSION } from './usage.js';
 
-export const ETCDCTL_VERSION = '3.5.17';
-export const API_VERSION = '3.5';
-
-export function printVersion(out: Output): void {
-  out.line(`etcdctl version: ${ETCDCTL_VERSION}`);
-  out.line(`API version: ${API_VERSION}`);
+export async function versionCommand(s: Session): Promise<number> {
+  s.out.line(`etcdctl version: ${CTL_VERSION}`);
+  s.out.line(`API version: ${CTL_API_VERSION}`);
+  return ExitCode.Success;
 }
 
-interface Health {
-  endpoint: string;
-  health: boolean;
-  tookNs: number;
-  error?: string;
-}
+const ALARM_NAMES = ['NONE', 'NOSPACE', 'CORRUPT'];
 
-async function checkHealth(client: Client, ep: string): Promise<Health> {
-  const c = client.forEndpoint(ep);
-  const started = process.hrtime.bigint();
+/** --cluster: every member's client URLs instead of --endpoints. */
+async function targetEndpoints(s: Session): Promise<string[]> {
+  if (!s.flags.bool('cluster')) return s.endpoints();
+  const c = s.client();
   try {
-    await c.range({ key: Buffer.from('health') });
-    const tookNs = Number(process.hrtime.bigint() - started);
-    try {
-      const alarms = await c.alarmList();
-      if (alarms.alarms.length > 0) {
-        const names = alarms.alarms.map((a) => `memberID:${a.memberID} alarm:${['NONE', 'NOSPACE', 'CORRUPT'][a.alarm] ?? a.alarm} `);
-        return { endpoint: ep, health: false, tookNs, error: `Active Alarm(s): ${names.join('')}` };
-      }
-    } catch {
-      return { endpoint: ep, health: false, tookNs, error: 'Unable to fetch the alarm list' };
-    }
-    return { endpoint: ep, health: true, tookNs };
-  } catch (err) {
-    const tookNs = Number(process.hrtime.bigint() - started);
-    return { endpoint: ep, health: false, tookNs, error: err instanceof ClientError ? err.message : String(err) };
+    const r = await s.call(() => c.memberList());
+    return r.members.flatMap((m) => m.clientURLs);
   } finally {
     c.close();
   }
 }
 
-/** Returns false when any endpoint is unhealthy. Errors go to `err`, as etcdctl writes them to stderr. */
-export async function endpointHealth(client: Client, endpoints: string[], out: Output, errOut: Output, o: PrintOptions): Promise<boolean> {
-  const results = await Promise.all(endpoints.map((ep) => checkHealth(client, ep)));
-  if (o.format === 'json') {
-    out.line(goJsonValue(results.map((h) => ({ endpoint: h.endpoint, health: h.health, took: goDuration(h.tookNs), ...(h.error ? { error: h.error } : {}) }))));
-  } else if (o.format === 'table') {
-    out.raw(renderTable(['endpoint', 'health', 'took', 'error'], results.map((h) => [h.endpoint, String(h.health), goDuration(h.tookNs), h.error ?? ''])));
-  } else {
-    // etcdctl 3.4 writes the simple health lines, healthy or not, to stderr.
-    for (const h of results) {
-      if (h.health) errOut.line(`${h.endpoint} is healthy: successfully committed proposal: took = ${goDuration(h.tookNs)}`);
-      else errOut.line(`${h.endpoint} is unhealthy: failed to commit proposal: ${h.error}`);
+/**
+ * One endpoint's check, as etcdctl does it: a linearizable Get of "health" (permission
+ * denied counts as healthy: the request went through consensus), then the alarm list.
+ */
+async function checkHealth(s: Session, ep: string): Promise<EndpointHealth> {
+  const c = s.client([ep]);
+  const started = process.hrtime.bigint();
+  const took = () => Number(process.hrtime.bigint() - started);
+  try {
+    try {
+      await s.call(() => c.range({ key: Buffer.from('health') }));
+    } catch (e) {
+      if (!(e instanceof ClientError) || e.message !== 'etcdserver: permission denied') {
+        return { endpoint: ep, health: false, tookNs: took(), error: e instanceof ClientError ? e.userText : String(e) };
+      }
     }
+    const tookNs = took();
+    try {
+      const alarms = await s.call(() => c.alarmList());
+      if (alarms.alarms.length > 0) {
+        const names = alarms.alarms.map((a) => `memberID:${a.memberID} alarm:${ALARM_NAMES[a.alarm] ?? a.alarm} `).join('');
+        return { endpoint: ep, health: false, tookNs, error: `Active Alarm(s): ${names}` };
+      }
+    } catch {
+      return { endpoint: ep, health: false, tookNs, error: 'Unable to fetch the alarm list' };
+    }
+    return { endpoint: ep, health: true, tookNs };
+  } finally {
+    c.close();
   }
-  return results.every((h) => h.health);
 }
 
-export async function endpointStatus(client: Client, endpoints: string[], out: Output, errOut: Output, o: PrintOptions): Promise<boolean> {
-  const statuses: { ep: string; s: StatusResponse }[] = [];
-  let ok = true;
-  for (const ep of endpoints) {
-    const c = client.forEndpoint(ep);
+export async function endpointHealthCommand(s: Session): Promise<number> {
+  const { format, printer } = s.printer();
+  const eps = await targetEndpoints(s);
+  // etcdctl checks all endpoints at once and lists them as the answers arrive.
+  const results: EndpointHealth[] = [];
+  await Promise.all(eps.map(async (ep) => results.push(await checkHealth(s, ep))));
+  display(printer, format, 'endpointHealth', results);
+  if (results.some((h) => !h.health)) throw new CtlError('unhealthy cluster', ExitCode.Error);
+  return ExitCode.Success;
+}
+
+export async function endpointStatusCommand(s: Session): Promise<number> {
+  const { format, printer } = s.printer();
+  const eps = await targetEndpoints(s);
+  const statuses: EndpointStatus[] = [];
+  let failed = false;
+  for (const ep of eps) {
+    const c = s.client([ep]);
     try {
-      statuses.push({ ep, s: await c.status() });
-    } catch (err) {
-      ok = false;
-      errOut.line(`Failed to get the status of endpoint ${ep} (${err instanceof Error ? err.message : String(err)})`);
+      statuses.push({ endpoint: ep, status: await s.call(() => c.status(), 'passthrough') });
+    } catch (e) {
+      failed = true;
+      s.err.line(`Failed to get the status of endpoint ${ep} (${e instanceof ClientError ? e.userText : String(e)})`);
     } finally {
       c.close();
     }
   }
-  const row = ({ ep, s }: { ep: string; s: StatusResponse }): string[] => [
-    ep,
-    (s.header?.memberId ?? 0n).toString(16),
-    s.version,
-    humanizeBytes(Number(s.dbSize)),
-    String(s.leader === s.header?.memberId),
-    String(s.isLearner),
-    String(s.raftTerm),
-    String(s.raftIndex),
-    String(s.raftAppliedIndex),
-    s.errors.join(', '),
-  ];
-  if (o.format === 'json') {
-    out.line(`[${statuses.map(({ ep, s }) => `{"Endpoint":${JSON.stringify(ep)},"Status":${goJson(StatusResponse, s)}}`).join(',')}]`);
-  } else if (o.format === 'table') {
-    out.raw(renderTable(['endpoint', 'ID', 'version', 'db size', 'is leader', 'is learner', 'raft term', 'raft index', 'raft applied index', 'errors'], statuses.map(row)));
-  } else if (o.format === 'fields') {
-    for (const { ep, s } of statuses) {
-      fieldsHeader(out, s.header);
-      out.line(`"Version" : ${JSON.stringify(s.version)}`);
-      out.line(`"DBSize" : ${s.dbSize}`);
-      out.line(`"Leader" : ${s.leader}`);
-      out.line(`"IsLearner" : ${s.isLearner}`);
-      out.line(`"RaftIndex" : ${s.raftIndex}`);
-      out.line(`"RaftTerm" : ${s.raftTerm}`);
-      out.line(`"RaftAppliedIndex" : ${s.raftAppliedIndex}`);
-      out.line(`"Errors" : [${s.errors.join(' ')}]`);
-      out.line(`"Endpoint" : ${JSON.stringify(ep)}`);
-      out.line();
-    }
-  } else {
-    for (const st of statuses) out.line(row(st).join(', '));
-  }
-  return ok;
+  display(printer, format, 'endpointStatus', statuses);
+  return failed ? ExitCode.Error : ExitCode.Success;
 }
 
-export function printMemberList(r: MemberListResponse, out: Output, o: PrintOptions): void {
-  const row = (m: MemberListResponse['members'][number]): string[] => [
-    m.ID.toString(16),
-    m.name === '' ? 'unstarted' : 'started',
-    m.name,
-    m.peerURLs.join(','),
-    m.clientURLs.join(','),
-    String(m.isLearner),
-  ];
-  if (o.format === 'json') {
-    out.line(goJson(MemberListResponse, r));
-  } else if (o.format === 'table') {
-    out.raw(renderTable(['ID', 'status', 'name', 'peer addrs', 'client addrs', 'is learner'], r.members.map(row)));
-  } else if (o.format === 'fields') {
-    fieldsHeader(out, r.header);
-    for (const m of r.members) {
-      out.line(`"ID" : ${m.ID}`);
-      out.line(`"Name" : ${JSON.stringify(m.name)}`);
-      for (const u of m.peerURLs) out.line(`"PeerURL" : ${JSON.stringify(u)}`);
-      for (const u of m.clientURLs) out.line(`"ClientURL" : ${JSON.stringify(u)}`);
-      out.line(`"IsLearner" : ${m.isLearner}`);
-      out.line();
-    }
-  } else {
-    for (const m of r.members) out.line(row(m).join(', '));
+export async function memberListCommand(s: Session): Promise<number> {
+  const { format, printer } = s.printer();
+  const c = s.client();
+  try {
+    display(printer, format, 'memberList', await s.call(() => c.memberList()));
+  } finally {
+    c.close();
   }
+  return ExitCode.Success;
 }

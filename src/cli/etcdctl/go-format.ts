@@ -26,3 +26,38 @@ export function goDuration(ns: number): string {
 export function hexBytes(b: Uint8Array): string {
   return Array.from(b, (x) => `\\x${x.toString(16).padStart(2, '0')}`).join('');
 }
+
+/** Go's %q for a byte string: printable UTF-8 kept, everything else escaped. */
+export function goQuote(b: Uint8Array): string {
+  let out = '"';
+  const s = Buffer.from(b);
+  for (let i = 0; i < s.length; ) {
+    const c = s[i]!;
+    if (c < 0x80) {
+      if (c === 0x22) out += '\\"';
+      else if (c === 0x5c) out += '\\\\';
+      else if (c >= 0x20 && c < 0x7f) out += String.fromCharCode(c);
+      else if (c === 0x07) out += '\\a';
+      else if (c === 0x08) out += '\\b';
+      else if (c === 0x0c) out += '\\f';
+      else if (c === 0x0a) out += '\\n';
+      else if (c === 0x0d) out += '\\r';
+      else if (c === 0x09) out += '\\t';
+      else if (c === 0x0b) out += '\\v';
+      else out += `\\x${c.toString(16).padStart(2, '0')}`;
+      i++;
+      continue;
+    }
+    const len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 0;
+    const seq = len > 0 ? s.subarray(i, i + len) : undefined;
+    const text = seq && seq.length === len ? seq.toString('utf8') : '\ufffd';
+    if (!text.includes('\ufffd') && len > 0) {
+      out += text;
+      i += len;
+    } else {
+      out += `\\x${c.toString(16).padStart(2, '0')}`;
+      i++;
+    }
+  }
+  return out + '"';
+}

@@ -8,12 +8,11 @@ import {
   RangeRequest_SortOrder,
   RangeRequest_SortTarget,
 } from '../../gen/etcdserverpb/rpc.js';
-import { boolFlag, UsageError, type CtlFlag } from './pflag.js';
-
-/** etcdctl's exit codes. */
-export const ExitCode = { Success: 0, Error: 1, BadConnection: 2, InvalidInput: 3, BadFeature: 4, Interrupted: 5, IO: 6, BadArgs: 128 } as const;
-
-const f = (name: string, kind: CtlFlag['kind'], def: string, usage: string, short?: string): CtlFlag => ({ name, kind, default: def, usage, short });
+import type { Client } from '../../client/client.js';
+import { CtlError as UsageError, ExitCode } from './errors.js';
+import { display } from './printer.js';
+import type { Session } from './session.js';
+import { flag as f, parseGoInt, type FlagDef as CtlFlag, type FlagValues } from './flags.js';
 
 export const PUT_FLAGS: CtlFlag[] = [
   f('lease', 'string', '0', 'lease ID (in hexadecimal) to attach to the key'),
@@ -31,7 +30,6 @@ export const GET_FLAGS: CtlFlag[] = [
   f('from-key', 'bool', 'false', 'Get keys that are greater than or equal to the given key using byte compare'),
   f('rev', 'int', '0', 'Specify the kv revision'),
   f('keys-only', 'bool', 'false', 'Get only the keys'),
-  { ...f('count-only', 'bool', 'false', 'Get only the count'), hidden: true },
   f('print-value-only', 'bool', 'false', 'Only write values when using the "simple" output format'),
 ];
 
@@ -55,50 +53,44 @@ export function prefixEnd(key: Buffer): Buffer {
   return Buffer.from([0]);
 }
 
-type Values = Map<string, string>;
+type Values = FlagValues;
 
+/**
+ * put's request: the value from the second argument, else from stdin (read only then,
+ * so `put k --ignore-value` never waits on a terminal); the lease in hexadecimal.
+ */
 export function buildPut(args: string[], values: Values, stdin: () => Buffer): PutRequest {
-  let key: string | undefined;
-  let value: Buffer;
-  if (args.length === 1) {
-    key = args[0]!;
-    value = stdin();
-  } else if (args.length >= 2) {
-    key = args[0]!;
-    value = Buffer.from(args[1]!);
-  } else {
-    throw new UsageError('put command needs 1 argument and input from stdin or 2 arguments', ExitCode.BadArgs);
-  }
-  const leaseText = values.get('lease')!;
-  let lease = 0n;
-  try {
-    lease = BigInt(`0x${leaseText}`);
-  } catch {
-    throw new UsageError(`bad lease ID (strconv.ParseInt: parsing "${leaseText}": invalid syntax), expecting ID in Hex`, ExitCode.BadArgs);
-  }
-  const ignoreValue = boolFlag(values.get('ignore-value'));
-  if (ignoreValue && args.length === 1) value = Buffer.alloc(0);
+  const needArgs = () => new UsageError('put command needs 1 argument and input from stdin or 2 arguments', ExitCode.BadArgs);
+  if (args.length === 0) throw needArgs();
+  const ignoreValue = values.bool('ignore-value');
+  if (ignoreValue && args.length > 1) throw new UsageError("put command needs only 1 argument when 'ignore-value' is set", ExitCode.BadArgs);
+  let value: Buffer = Buffer.alloc(0);
+  if (!ignoreValue) value = args.length >= 2 ? Buffer.from(args[1]!) : stdin();
+  const leaseText = values.string('lease');
+  const lease = parseGoInt(leaseText, false, 16);
+  if (typeof lease === 'string') throw new UsageError(`bad lease ID (${lease}), expecting ID in Hex`, ExitCode.BadArgs);
   return PutRequest.fromPartial({
-    key: Buffer.from(key),
+    key: Buffer.from(args[0]!),
     value,
     lease,
-    prevKv: boolFlag(values.get('prev-kv')),
+    prevKv: values.bool('prev-kv'),
     ignoreValue,
-    ignoreLease: boolFlag(values.get('ignore-lease')),
+    ignoreLease: values.bool('ignore-lease'),
   });
 }
 
-function keyRange(cmd: string, args: string[], values: Values): { key: Buffer; rangeEnd: Buffer } {
-  if (args.length === 0 || args.length > 2) {
+function keyRange(cmd: 'get' | 'del', args: string[], values: Values): { key: Buffer; rangeEnd: Buffer } {
+  // get ignores arguments after range_end; del refuses them.
+  if (args.length === 0 || (cmd === 'del' && args.length > 2)) {
     throw new UsageError(`${cmd} command needs one argument as key and an optional argument as range_end`, ExitCode.BadArgs);
   }
-  const prefix = boolFlag(values.get('prefix'));
-  const fromKey = boolFlag(values.get('from-key'));
+  const prefix = values.bool('prefix');
+  const fromKey = values.bool('from-key');
   if (prefix && fromKey) throw new UsageError('`--prefix` and `--from-key` cannot be set at the same time, choose one', ExitCode.BadArgs);
   let key: Buffer = Buffer.from(args[0]!);
   let rangeEnd: Buffer = Buffer.alloc(0);
-  if (args.length === 2) {
-    if (prefix) throw new UsageError("too many arguments, only accept one argument when `--prefix` is set.", ExitCode.BadArgs);
+  if (args.length >= 2) {
+    if (prefix || fromKey) throw new UsageError("too many arguments, only accept one argument when `--prefix` or `--from-key` is set", ExitCode.BadArgs);
     rangeEnd = Buffer.from(args[1]!);
   }
   if (prefix) {
@@ -126,15 +118,15 @@ const SORT_TARGETS: Record<string, RangeRequest_SortTarget> = {
 
 export function buildGet(args: string[], values: Values): RangeRequest {
   const { key, rangeEnd } = keyRange('get', args, values);
-  const consistency = values.get('consistency')!;
+  const consistency = values.string('consistency');
   if (consistency !== 'l' && consistency !== 's') throw new UsageError(`unknown consistency flag "${consistency}"`, ExitCode.BadFeature);
   let order = RangeRequest_SortOrder.NONE;
-  const orderText = values.get('order')!;
+  const orderText = values.string('order');
   if (orderText === 'ASCEND') order = RangeRequest_SortOrder.ASCEND;
   else if (orderText === 'DESCEND') order = RangeRequest_SortOrder.DESCEND;
   else if (orderText !== '') throw new UsageError(`bad sort order ${orderText}`, ExitCode.BadFeature);
   let target = RangeRequest_SortTarget.KEY;
-  const targetText = values.get('sort-by')!;
+  const targetText = values.string('sort-by');
   if (targetText !== '') {
     const t = SORT_TARGETS[targetText];
     if (t === undefined) throw new UsageError(`bad sort target ${targetText}`, ExitCode.BadFeature);
@@ -145,17 +137,59 @@ export function buildGet(args: string[], values: Values): RangeRequest {
   return RangeRequest.fromPartial({
     key,
     rangeEnd,
-    limit: BigInt(values.get('limit')!),
-    revision: BigInt(values.get('rev')!),
+    limit: values.int('limit'),
+    revision: values.int('rev'),
     sortOrder: order,
     sortTarget: target,
     serializable: consistency === 's',
-    keysOnly: boolFlag(values.get('keys-only')),
-    countOnly: boolFlag(values.get('count-only')),
+    keysOnly: values.bool('keys-only'),
   });
 }
 
 export function buildDel(args: string[], values: Values): DeleteRangeRequest {
   const { key, rangeEnd } = keyRange('del', args, values);
-  return DeleteRangeRequest.fromPartial({ key, rangeEnd, prevKv: boolFlag(values.get('prev-kv')) });
+  return DeleteRangeRequest.fromPartial({ key, rangeEnd, prevKv: values.bool('prev-kv') });
+}
+
+// ---- runners ----
+
+async function withClient<T>(s: Session, fn: (c: Client) => Promise<T>): Promise<T> {
+  const c = s.client();
+  try {
+    return await s.call(() => fn(c));
+  } finally {
+    c.close();
+  }
+}
+
+export async function putCommand(s: Session): Promise<number> {
+  const req = buildPut(s.args, s.flags, () => s.stdin());
+  const { format, printer } = s.printer();
+  display(printer, format, 'put', await withClient(s, (c) => c.put(req)));
+  return ExitCode.Success;
+}
+
+export async function getCommand(s: Session): Promise<number> {
+  const req = buildGet(s.args, s.flags);
+  const { format, printer } = s.printer();
+  const resp = await withClient(s, (c) => c.range(req));
+  display(printer, format, 'get', resp, { valueOnly: s.flags.bool('print-value-only') });
+  return ExitCode.Success;
+}
+
+export async function delCommand(s: Session): Promise<number> {
+  const req = buildDel(s.args, s.flags);
+  const { format, printer } = s.printer();
+  display(printer, format, 'del', await withClient(s, (c) => c.deleteRange(req)));
+  return ExitCode.Success;
+}
+
+export async function compactionCommand(s: Session): Promise<number> {
+  if (s.args.length !== 1) throw new UsageError('compaction command needs 1 argument', ExitCode.BadArgs);
+  const rev = parseGoInt(s.args[0]!, false, 10);
+  if (typeof rev === 'string') throw new UsageError(rev, ExitCode.Error);
+  const physical = s.flags.bool('physical');
+  await withClient(s, (c) => c.compact({ revision: rev, physical }));
+  s.out.line(`compacted revision ${rev}`);
+  return ExitCode.Success;
 }

@@ -1,9 +1,13 @@
-// etcdctl's `-w json` is Go's encoding/json applied to the gRPC response structs: proto
+// -w json: etcdctl prints Go's encoding/json applied to the gRPC response structs: proto
 // field names, omitted zero values, 64-bit integers as bare JSON numbers (full uint64
 // precision, which JSON.stringify cannot give), bytes as base64, enums as numbers.
 //
 // ts-proto's toJSON already yields the names, order and omissions; this walks it beside
 // the original message to restore the number types Go would print.
+
+import { DeleteRangeResponse, MemberListResponse, PutResponse, RangeResponse, StatusResponse, TxnResponse } from '../../gen/etcdserverpb/rpc.js';
+import { goDuration } from './go-format.js';
+import type { EndpointHealth, EndpointStatus, Printer, PrinterIO } from './printer.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -59,4 +63,29 @@ export function goJsonValue(v: unknown): string {
       .join(',')}}`;
   }
   return JSON.stringify(v);
+}
+
+export class JsonPrinter implements Printer {
+  constructor(private readonly io: PrinterIO) {}
+  put(r: PutResponse): void {
+    this.io.out.line(goJson(PutResponse, r));
+  }
+  get(r: RangeResponse): void {
+    this.io.out.line(goJson(RangeResponse, r));
+  }
+  del(r: DeleteRangeResponse): void {
+    this.io.out.line(goJson(DeleteRangeResponse, r));
+  }
+  txn(r: TxnResponse): void {
+    this.io.out.line(goJson(TxnResponse, r));
+  }
+  memberList(r: MemberListResponse): void {
+    this.io.out.line(goJson(MemberListResponse, r));
+  }
+  endpointHealth(hs: EndpointHealth[]): void {
+    this.io.out.line(goJsonValue(hs.map((h) => ({ endpoint: h.endpoint, health: h.health, took: goDuration(h.tookNs), ...(h.error !== undefined ? { error: h.error } : {}) }))));
+  }
+  endpointStatus(ss: EndpointStatus[]): void {
+    this.io.out.line(`[${ss.map(({ endpoint, status }) => `{"Endpoint":${JSON.stringify(endpoint)},"Status":${goJson(StatusResponse, status)}}`).join(',')}]`);
+  }
 }

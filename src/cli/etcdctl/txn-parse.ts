@@ -11,8 +11,9 @@ import {
   RequestOp,
   TxnRequest,
 } from '../../gen/etcdserverpb/rpc.js';
-import { buildDel, buildGet, buildPut, DEL_FLAGS, ExitCode, GET_FLAGS, PUT_FLAGS } from './kv-commands.js';
-import { parseCommandLine, UsageError } from './pflag.js';
+import { CtlError as UsageError, ExitCode, GoPanic } from './errors.js';
+import { FlagValues, parseFlags, type FlagDef as CtlFlag } from './flags.js';
+import { buildDel, buildGet, buildPut, DEL_FLAGS, GET_FLAGS, PUT_FLAGS } from './kv-commands.js';
 
 /** Splits a line into words; double-quoted words may contain spaces and Go escapes. */
 export function argify(line: string): string[] {
@@ -40,7 +41,8 @@ export function parseCompare(line: string): Compare {
   if (!m) throw new Error(`malformed comparison: ${line}`);
   const key = Buffer.from(JSON.parse(`"${m[1]}"`) as string);
   const result = OPS[m[2]!];
-  if (result === undefined) throw new Error(`malformed comparison: ${line}`);
+  // etcdctl hands an unknown operator to clientv3, which panics.
+  if (result === undefined) throw new GoPanic('Unknown result op');
   const val = JSON.parse(`"${m[3]}"`) as string;
   const int = (): bigint => {
     if (!/^[+-]?\d+$/.test(val)) throw new Error(`invalid txn compare request: ${line}`);
@@ -60,28 +62,43 @@ export function parseCompare(line: string): Compare {
     case 'value':
       return Compare.fromPartial({ key, result, target: Compare_CompareTarget.VALUE, value: Buffer.from(val) });
     case 'lease':
-      return Compare.fromPartial({ key, result, target: Compare_CompareTarget.LEASE, lease: int() });
+      // etcdctl 3.4 passes the lease as an int64, which clientv3's Compare refuses with a panic.
+      int();
+      throw new GoPanic('bad value');
     default:
       throw new Error(`malformed comparison: ${line} (unknown target ${target})`);
   }
 }
 
+const OP_FLAGS: Record<string, CtlFlag[]> = { put: PUT_FLAGS, get: GET_FLAGS, del: DEL_FLAGS };
+
+/**
+ * One success/failure line: etcdctl runs it through its own put/get/del commands, so
+ * their argument errors surface unchanged while a bad command or flag is reported as
+ * an invalid request. stdin is spent by then: a put without a value is an error.
+ */
 export function parseRequestOp(line: string): RequestOp {
   const args = argify(line);
-  if (args.length < 2) throw new Error(`invalid txn compare request: ${line}`);
+  if (args.length < 2) throw new UsageError(`invalid txn compare request: ${line}`, ExitCode.InvalidInput);
+  const invalid = () => new UsageError(`invalid txn request: ${line}`, ExitCode.InvalidInput);
+  const cmd = args[0]!;
+  const defs = OP_FLAGS[cmd];
+  if (!defs) throw invalid();
+  const values = new FlagValues(defs);
+  let rest: string[];
   try {
-    const parsed = parseCommandLine(args, [], [
-      { path: ['put'], flags: PUT_FLAGS },
-      { path: ['get'], flags: GET_FLAGS },
-      { path: ['del'], flags: DEL_FLAGS },
-    ], {});
-    const [cmd] = parsed.command.path;
-    if (cmd === 'put') return RequestOp.fromPartial({ requestPut: buildPut(parsed.args, parsed.values, () => Buffer.alloc(0)) });
-    if (cmd === 'get') return RequestOp.fromPartial({ requestRange: buildGet(parsed.args, parsed.values) });
-    return RequestOp.fromPartial({ requestDeleteRange: buildDel(parsed.args, parsed.values) });
+    rest = parseFlags(args.slice(1), values);
   } catch {
-    throw new Error(`invalid txn request: ${line}`);
+    throw invalid();
   }
+  if (cmd === 'put') {
+    const noStdin = (): Buffer => {
+      throw new UsageError('put command needs 1 argument and input from stdin or 2 arguments', ExitCode.BadArgs);
+    };
+    return RequestOp.fromPartial({ requestPut: buildPut(rest, values, noStdin) });
+  }
+  if (cmd === 'get') return RequestOp.fromPartial({ requestRange: buildGet(rest, values) });
+  return RequestOp.fromPartial({ requestDeleteRange: buildDel(rest, values) });
 }
 
 /** Reads the three sections from `lines` (each ending with "\n" except possibly at EOF). */
@@ -95,6 +112,7 @@ export function parseTxn(lines: Iterator<string>, prompt?: (text: string) => voi
       try {
         out.push(parse(next.value));
       } catch (err) {
+        if (err instanceof UsageError) throw err;
         throw new UsageError((err as Error).message, ExitCode.InvalidInput);
       }
     }

@@ -1,0 +1,156 @@
+// Every etcdctl 3.4 command, in the order etcdctl adds them (cobra suggests in that
+// order), with its help text. Commands not implemented yet are listed (the root help and
+// prefix matching see them) and answer with an error; they slot in by adding `run`.
+
+import { compactionCommand, COMPACTION_FLAGS, delCommand, DEL_FLAGS, getCommand, GET_FLAGS, putCommand, PUT_FLAGS } from './kv-commands.js';
+import { endpointHealthCommand, endpointStatusCommand, memberListCommand, versionCommand } from './cluster-commands.js';
+import { CtlError, ExitCode } from './errors.js';
+import { flag } from './flags.js';
+import type { CommandDef, RunContext } from './command-tree.js';
+import type { Session } from './session.js';
+import { txnCommand } from './txn-command.js';
+
+export type SessionRun = (s: Session) => Promise<number>;
+
+/** The command table holds session runners; main adapts them to RunContext. */
+export interface CatalogCommand extends Omit<CommandDef, 'run' | 'subcommands'> {
+  exec?: SessionRun;
+  subcommands?: CatalogCommand[];
+  /** Listed in help as runnable though not implemented here yet. */
+  pending?: boolean;
+}
+
+const PUT_LONG = `Puts the given key into the store.
+
+When <value> begins with '-', <value> is interpreted as a flag.
+Insert '--' for workaround:
+
+$ put <key> -- <value>
+$ put -- <key> <value>
+
+If <value> isn't given as a command line argument and '--ignore-value' is not specified,
+this command tries to read the value from standard input.
+
+If <lease> isn't given as a command line argument and '--ignore-lease' is not specified,
+this command tries to read the value from standard input.
+
+For example,
+$ cat file | put <key>
+will store the content of the file to <key>.`;
+
+const pending = (name: string, short: string): CatalogCommand => ({ name, short, pending: true });
+const group = (name: string, short: string, subcommands: CatalogCommand[], extra: Partial<CatalogCommand> = {}): CatalogCommand => ({
+  name,
+  short,
+  use: '<subcommand>',
+  subcommands,
+  ...extra,
+});
+
+export const ROOT: CatalogCommand = {
+  name: 'etcdctl',
+  short: 'A simple command line client for etcd3.',
+  subcommands: [
+    { name: 'get', short: 'Gets the key or a range of keys', use: '[options] <key> [range_end]', flags: GET_FLAGS, exec: getCommand },
+    { name: 'put', short: 'Puts the given key into the store', use: '[options] <key> <value> (<value> can also be given from stdin)', long: PUT_LONG, flags: PUT_FLAGS, exec: putCommand },
+    { name: 'del', short: 'Removes the specified key or range of keys [key, range_end)', use: '[options] <key> [range_end]', flags: DEL_FLAGS, exec: delCommand },
+    {
+      name: 'txn',
+      short: 'Txn processes all the requests in one transaction',
+      use: '[options]',
+      flags: [flag('interactive', 'bool', 'false', 'Input transaction in interactive mode', 'i')],
+      exec: txnCommand,
+    },
+    { name: 'compaction', short: 'Compacts the event history in etcd', use: '[options] <revision>', flags: COMPACTION_FLAGS, exec: compactionCommand },
+    group('alarm', 'Alarm related commands', [pending('disarm', 'Disarms all alarms'), pending('list', 'Lists all alarms')]),
+    pending('defrag', 'Defragments the storage of the etcd members with given endpoints'),
+    group(
+      'endpoint',
+      'Endpoint related commands',
+      [
+        pending('hashkv', 'Prints the KV history hash for each endpoint in --endpoints'),
+        { name: 'health', short: 'Checks the healthiness of endpoints specified in `--endpoints` flag', exec: endpointHealthCommand },
+        {
+          name: 'status',
+          short: 'Prints out the status of endpoints specified in `--endpoints` flag',
+          long: 'When --write-out is set to simple, this command prints out comma-separated status lists for each endpoint.\nThe items in the lists are endpoint, ID, version, db size, is leader, is learner, raft term, raft index, raft applied index, errors.',
+          exec: endpointStatusCommand,
+        },
+      ],
+      { persistentFlags: [flag('cluster', 'bool', 'false', 'use all endpoints from the cluster member list')] },
+    ),
+    pending('move-leader', 'Transfers leadership to another etcd cluster member.'),
+    pending('watch', 'Watches events stream on keys or prefixes'),
+    { name: 'version', short: 'Prints the version of etcdctl', exec: versionCommand },
+    group('lease', 'Lease related commands', [
+      pending('grant', 'Creates leases'),
+      pending('revoke', 'Revokes leases'),
+      pending('timetolive', 'Get lease information'),
+      pending('list', 'List all active leases'),
+      pending('keep-alive', 'Keeps leases alive (renew)'),
+    ]),
+    group('member', 'Membership related commands', [
+      pending('add', 'Adds a member into the cluster'),
+      pending('remove', 'Removes a member from the cluster'),
+      pending('update', 'Updates a member in the cluster'),
+      {
+        name: 'list',
+        short: 'Lists all members in the cluster',
+        long: 'When --write-out is set to simple, this command prints out comma-separated member lists for each endpoint.\nThe items in the lists are ID, Status, Name, Peer Addrs, Client Addrs, Is Learner.',
+        exec: memberListCommand,
+      },
+      pending('promote', 'Promotes a non-voting member in the cluster'),
+    ]),
+    group('snapshot', 'Manages etcd node snapshots', [
+      pending('save', 'Stores an etcd node backend snapshot to a given file'),
+      pending('restore', 'Restores an etcd member snapshot to an etcd directory'),
+      pending('status', 'Gets backend snapshot status of a given file'),
+    ]),
+    pending('make-mirror', 'Makes a mirror at the destination etcd cluster'),
+    pending('migrate', 'Migrates keys in a v2 store to a mvcc store'),
+    pending('lock', 'Acquires a named lock'),
+    pending('elect', 'Observes and participates in leader election'),
+    group('auth', 'Enable or disable authentication', [pending('enable', 'Enables authentication'), pending('disable', 'Disables authentication')]),
+    group('user', 'User related commands', [
+      pending('add', 'Adds a new user'),
+      pending('delete', 'Deletes a user'),
+      pending('get', 'Gets detailed information of a user'),
+      pending('list', 'Lists all users'),
+      pending('passwd', 'Changes password of user'),
+      pending('grant-role', 'Grants a role to a user'),
+      pending('revoke-role', 'Revokes a role from a user'),
+    ]),
+    group('role', 'Role related commands', [
+      pending('add', 'Adds a new role'),
+      pending('delete', 'Deletes a role'),
+      pending('get', 'Gets detailed information of a role'),
+      pending('list', 'Lists all roles'),
+      pending('grant-permission', 'Grants a key to a role'),
+      pending('revoke-permission', 'Revokes a key from a role'),
+    ]),
+    group('check', 'commands for checking properties of the etcd cluster', [
+      pending('perf', 'Check the performance of the etcd cluster'),
+      pending('datascale', 'Check the memory usage of holding data for different workloads on a given server endpoint.'),
+    ]),
+    // cobra adds these two when the root executes.
+    { name: 'help', short: 'Help about any command', use: '[command]' },
+    group('completion', 'Generate the autocompletion script for the specified shell', [
+      pending('bash', 'Generate the autocompletion script for bash'),
+      pending('fish', 'Generate the autocompletion script for fish'),
+      pending('powershell', 'Generate the autocompletion script for powershell'),
+      pending('zsh', 'Generate the autocompletion script for zsh'),
+    ]),
+  ],
+};
+
+/** Builds the cobra-style tree: `wrap` turns a session runner into a RunContext runner. */
+export function commandTree(wrap: (exec: SessionRun, ctx: RunContext) => Promise<number>, c: CatalogCommand = ROOT): CommandDef {
+  const { exec, subcommands, pending: isPending, ...rest } = c;
+  const def: CommandDef = { ...rest, ...(subcommands ? { subcommands: subcommands.map((s) => commandTree(wrap, s)) } : {}) };
+  if (exec) def.run = (ctx) => wrap(exec, ctx);
+  else if (isPending) def.run = async (ctx) => {
+    throw new CtlError(`etcdctl ${ctx.path.join(' ')} is not implemented yet`, ExitCode.Error);
+  };
+  else if (c.name === 'help') def.run = async () => ExitCode.Success; // handled by main
+  return def;
+}

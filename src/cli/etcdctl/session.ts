@@ -1,0 +1,136 @@
+// What a running etcdctl command works with: its parsed flags, stdout/stderr buffers,
+// the printer chosen by -w, and a client built the way etcdctl 3.4's mustClientFromCmd
+// builds one (ETCDCTL_* applied first, --debug dump, endpoints, timeouts, TLS, auth).
+// Failed unary calls are logged on stderr like clientv3's retry interceptor logs them.
+
+import { randomUUID } from 'node:crypto';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { Client, ClientError, parseEndpoint } from '../../client/client.js';
+import type { TlsFiles } from '../../client/connection.js';
+import { applyEnv, debugDump } from './global-flags.js';
+import type { RunContext } from './command-tree.js';
+import type { FlagDef } from './flags.js';
+import type { Output } from './output.js';
+import { newPrinter } from './printers.js';
+import type { OutputFormat, Printer } from './printer.js';
+
+/** How clientv3 names the gRPC target of a call in its warning. */
+export type TargetKind = 'balancer' | 'passthrough';
+
+export class Session {
+  /** Part of clientv3's balancer target name; one per process, like one client per command. */
+  private readonly clientId = randomUUID();
+  private envApplied = false;
+
+  constructor(
+    readonly ctx: RunContext,
+    readonly out: Output,
+    readonly err: Output,
+    private readonly inherited: FlagDef[],
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly readStdin: () => Buffer,
+  ) {}
+
+  get flags() {
+    return this.ctx.flags;
+  }
+
+  get args(): string[] {
+    return this.ctx.args;
+  }
+
+  stdin(): Buffer {
+    return this.readStdin();
+  }
+
+  /** ETCDCTL_* and --debug, once, when the command first needs its client settings. */
+  private applyEnvOnce(): void {
+    if (this.envApplied) return;
+    this.envApplied = true;
+    for (const w of applyEnv(this.flags, this.inherited, this.env, new Date())) this.err.line(w);
+    if (this.flags.bool('debug')) for (const l of debugDump(this.flags, this.inherited)) this.err.line(l);
+  }
+
+  printer(): { format: OutputFormat; printer: Printer } {
+    this.applyEnvOnce();
+    return newPrinter(this.flags.string('write-out'), { out: this.out, err: this.err, hex: this.flags.bool('hex') });
+  }
+
+  endpoints(): string[] {
+    this.applyEnvOnce();
+    return this.flags.strings('endpoints');
+  }
+
+  get commandTimeoutMs(): number {
+    return this.flags.durationMs('command-timeout');
+  }
+
+  /** A client for `endpoints` (default: --endpoints) with the global flags' settings. */
+  client(endpoints = this.endpoints()): Client {
+    this.applyEnvOnce();
+    const f = this.flags;
+    let username: string | undefined;
+    let password: string | undefined;
+    const user = f.string('user');
+    if (user !== '') {
+      const colon = user.indexOf(':');
+      username = colon >= 0 ? user.slice(0, colon) : user;
+      password = colon >= 0 ? user.slice(colon + 1) : f.string('password');
+    }
+    const cert = f.string('cert');
+    const key = f.string('key');
+    const cacert = f.string('cacert');
+    const file = (p: string) => (p === '' ? undefined : p);
+    const tls: TlsFiles | undefined =
+      cert !== '' || key !== '' || cacert !== '' || !f.bool('insecure-transport')
+        ? { caFile: file(cacert), certFile: file(cert), keyFile: file(key), insecureSkipVerify: f.bool('insecure-skip-tls-verify') }
+        : undefined;
+    return new Client({
+      endpoints,
+      dialTimeoutMs: f.durationMs('dial-timeout'),
+      commandTimeoutMs: this.commandTimeoutMs,
+      ...(username !== undefined ? { username, password } : {}),
+      ...(tls ? { tls } : {}),
+    });
+  }
+
+  /** clientv3's warning for a failed call, written to stderr. */
+  warnFailedCall(e: ClientError, kind: TargetKind = 'balancer'): void {
+    const address = e.endpoint ?? '';
+    const target = kind === 'balancer' ? `endpoint://client-${this.clientId}/${address}` : `passthrough:///${address}`;
+    let error = e.grpcText;
+    if (e.code === GrpcStatus.DEADLINE_EXCEEDED && e.goDetails !== undefined && kind === 'balancer') {
+      // Behind clientv3's balancer a refused dial reads as no ready sub-connection.
+      error = 'rpc error: code = DeadlineExceeded desc = latest balancer error: all SubConns are in TransientFailure';
+    }
+    this.err.line(
+      JSON.stringify({
+        level: 'warn',
+        ts: new Date().toISOString(),
+        caller: 'clientv3/retry_interceptor.go:62',
+        msg: 'retrying of unary invoker failed',
+        target,
+        attempt: 0,
+        error,
+      }),
+    );
+  }
+
+  /** Runs one client call; a failure is logged, then rethrown for main to report. */
+  async call<T>(fn: () => Promise<T>, kind: TargetKind = 'balancer'): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (e instanceof ClientError && e.endpoint !== undefined) this.warnFailedCall(e, kind);
+      throw e;
+    }
+  }
+}
+
+export function addressOf(ep: string): string {
+  try {
+    return parseEndpoint(ep).address;
+  } catch {
+    return ep;
+  }
+}

@@ -1,0 +1,21 @@
+// txn: reads compares, success and failure requests from stdin (with prompts under
+// --interactive), sends one Txn and prints the answer.
+
+import { CtlError, ExitCode } from './errors.js';
+import { display } from './printer.js';
+import type { Session } from './session.js';
+import { inputLines, parseTxn } from './txn-parse.js';
+
+export async function txnCommand(s: Session): Promise<number> {
+  if (s.args.length !== 0) throw new CtlError('txn command does not accept argument', ExitCode.BadArgs);
+  const interactive = s.flags.bool('interactive');
+  const txn = parseTxn(inputLines(s.stdin().toString('utf8')), interactive ? (t) => s.out.raw(t) : undefined);
+  const { format, printer } = s.printer();
+  const c = s.client();
+  try {
+    display(printer, format, 'txn', await s.call(() => c.txn(txn)));
+  } finally {
+    c.close();
+  }
+  return ExitCode.Success;
+}
