@@ -19,7 +19,7 @@ import { MESSAGE_TYPE_NAMES, STATE_NAMES, hexId } from './describe.js';
 import { ErrCompacted, ErrProposalDropped, ErrUnavailable } from './errors.js';
 import { RaftLog } from './log.js';
 import { VoteResult } from './quorum.js';
-import { ReadOnly, type ReadIndexStatus } from './read-only.js';
+import { ReadOnly } from './read-only.js';
 import type { RaftStorage } from './storage.js';
 import { ProgressState } from './tracker/progress.js';
 import { ProgressTracker, compareIds } from './tracker/tracker.js';
@@ -1044,4 +1044,3 @@ export class Raft {
   }
 }
 
-export type { ReadIndexStatus };

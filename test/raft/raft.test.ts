@@ -175,3 +175,60 @@ test('a partitioned minority cannot elect a leader, and pre-vote keeps it from d
   assert.equal(c.leader()?.id, leader.id, 'the majority leader keeps leading');
   assert.equal(c.leader()?.node.status().term, termBefore, 'no term inflation from the isolated member');
 });
+
+test('election timeouts are randomized in [electionTick, 2*electionTick) by the injected source', () => {
+  for (const [r, want] of [
+    [0, 10],
+    [0.5, 15],
+    [0.999, 19],
+  ] as const) {
+    const storage = new MemoryStorage();
+    bootstrap(storage, [{ id: 1n, context: new Uint8Array() }, { id: 2n, context: new Uint8Array() }]);
+    const node = new RawNode({ id: 1n, electionTick: 10, heartbeatTick: 1, storage, maxSizePerMsg: 1024, maxInflightMsgs: 8, checkQuorum: false, preVote: false, random: () => r });
+    drain(node, storage);
+    let ticks = 0;
+    while (node.status().raftState === StateType.Follower && ticks < 100) {
+      node.tick();
+      ticks++;
+    }
+    assert.equal(ticks, want, `random() = ${r}`);
+    assert.equal(node.status().raftState, StateType.Candidate);
+  }
+});
+
+test('a restarted node given its applied index does not hand those entries out again', () => {
+  const storage = new MemoryStorage();
+  const node = singleNode(storage);
+  node.bootstrap([{ id: 1n, context: new Uint8Array() }]);
+  drain(node, storage);
+  node.campaign();
+  drain(node, storage);
+  node.propose(enc('a'));
+  node.propose(enc('b'));
+  const applied = drain(node, storage);
+  const aIndex = applied.find((e) => dec(e.data) === 'a')!.index;
+  const restarted = new RawNode({ id: 1n, electionTick: 10, heartbeatTick: 1, storage, applied: aIndex, maxSizePerMsg: 1 << 20, maxInflightMsgs: 256, checkQuorum: true, preVote: true, random: seeded(1) });
+  assert.deepEqual(normal(drain(restarted, storage)), ['b']);
+});
+
+test('Ready carries softState and hardState only when they changed, and nothing when idle', () => {
+  const storage = new MemoryStorage();
+  const node = singleNode(storage);
+  node.bootstrap([{ id: 1n, context: new Uint8Array() }]);
+  drain(node, storage);
+  node.campaign();
+  const rd = node.ready();
+  assert.deepEqual(rd.softState, { lead: 1n, raftState: StateType.Leader });
+  assert.equal(rd.hardState?.vote, 1n);
+  storage.append(rd.entries);
+  storage.setHardState(rd.hardState!);
+  assert.equal(node.hasReady(), false, 'no second Ready before advance()');
+  node.advance();
+  const rd2 = node.ready();
+  assert.equal(rd2.softState, undefined, 'leadership unchanged');
+  assert.equal(rd2.hardState?.commit, 2, 'the empty entry of the new term commits once persisted');
+  storage.setHardState(rd2.hardState!);
+  node.advance();
+  for (let i = 0; i < 5; i++) node.tick();
+  assert.equal(node.hasReady(), false, 'a sole voter has no one to heartbeat');
+});
