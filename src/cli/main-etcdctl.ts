@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { ClientError } from '../client/client.js';
 import { commandTree, type SessionRun } from './etcdctl/catalog.js';
-import { commandFlags, findCommand, suggestionsFor, type CommandDef, type RunContext } from './etcdctl/command-tree.js';
+import { commandFlags, findCommand, stripFlags, suggestionsFor, type CommandDef, type RunContext } from './etcdctl/command-tree.js';
 import { CtlError, ExitCode, GoPanic } from './etcdctl/errors.js';
 import { FlagError, FlagValues, parseFlags, type FlagDef } from './etcdctl/flags.js';
 import { FatalLog, GLOBAL_FLAGS } from './etcdctl/global-flags.js';
@@ -43,6 +43,16 @@ function readStdinOnce(): () => Buffer {
   };
 }
 
+function unknownCommand(root: CommandDef, word: string, err: Output): number {
+  const suggestions = suggestionsFor(root, word);
+  let msg = `unknown command "${word}" for "etcdctl"`;
+  if (suggestions.length > 0) msg += `\n\nDid you mean this?\n${suggestions.map((s) => `\t${s}\n`).join('')}`;
+  err.line(`Error: ${msg}`);
+  err.line(`Run 'etcdctl --help' for usage.`);
+  err.line(`Error: ${msg}`);
+  return ExitCode.Error;
+}
+
 /** Runs etcdctl; returns the exit code. Output goes to `out`/`err`. */
 export async function run(argv: string[], out: Output, err: Output, env: NodeJS.ProcessEnv, stdin: () => Buffer): Promise<number> {
   let chain: CommandDef[] = [];
@@ -55,6 +65,10 @@ export async function run(argv: string[], out: Output, err: Output, env: NodeJS.
   });
   chain = found.chain;
   const flags = flagsOf(chain);
+  // cobra checks the root's leftover words while finding the command, before any flag
+  // is parsed: `etcdctl --foo get k` is an unknown command "k" (--foo took "get").
+  const rootWords = chain.length === 1 ? stripFlags(found.args, [...flags.local, ...flags.inherited]) : [];
+  if (rootWords.length > 0 && !(rootWords[0] === 'help')) return unknownCommand(root, rootWords[0]!, err);
   inherited = flags.inherited;
   const values = new FlagValues([...flags.local, ...flags.inherited.filter((g) => !flags.local.some((l) => l.name === g.name))]);
   let args: string[];
@@ -79,15 +93,6 @@ export async function run(argv: string[], out: Output, err: Output, env: NodeJS.
     return ExitCode.Success;
   }
   if (!cmd.run) {
-    if (chain.length === 1 && args.length > 0) {
-      const suggestions = suggestionsFor(root, args[0]!);
-      let msg = `unknown command "${args[0]}" for "etcdctl"`;
-      if (suggestions.length > 0) msg += `\n\nDid you mean this?\n${suggestions.map((s) => `\t${s}\n`).join('')}`;
-      err.line(`Error: ${msg}`);
-      err.line(`Run 'etcdctl --help' for usage.`);
-      err.line(`Error: ${msg}`);
-      return ExitCode.Error;
-    }
     out.raw(helpOf(chain));
     return ExitCode.Success;
   }
@@ -116,6 +121,8 @@ export async function run(argv: string[], out: Output, err: Output, env: NodeJS.
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // Node's own deprecation notices (e.g. TLS to an IP address) are not etcdctl output.
+  process.noDeprecation = true;
   const out = new Output();
   const err = new Output();
   let code: number;

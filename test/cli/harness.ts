@@ -133,6 +133,13 @@ function substitute(s: string, m: RealMember): string {
     .replaceAll('${DEAD}', `127.0.0.1:${m.ports.dead}`);
 }
 
+/** For binary output (-w protobuf): the ports, replaced in place (same length keeps it valid). */
+function normalizeBytes(b: Buffer, m: RealMember): Buffer {
+  let s = b.toString('latin1');
+  s = s.replaceAll(String(m.ports.client), 'EPORT').replaceAll(String(m.ports.client2), 'EPRT2').replaceAll(String(m.ports.peer), 'PPORT');
+  return Buffer.from(s, 'latin1');
+}
+
 /** Makes output comparable across runs without changing its width. */
 export function normalize(text: string, m: RealMember): string {
   let s = text
@@ -147,7 +154,7 @@ export function normalize(text: string, m: RealMember): string {
     .replace(/"took":"[^"]*"/g, '"took":"<took>"')
     .replace(/"Took" : \S+/g, '"Took" : <took>');
   // A health table's TOOK column changes width with the timing: compare its shape only.
-  if (s.includes('|  TOOK') || s.includes('| TOOK')) {
+  if (/\|\s+TOOK\s+\|/.test(s)) {
     s = s.replace(/\d+(\.\d+)?(ns|µs|ms|s)\b/g, '<took>').replace(/-+/g, '-').replace(/ +/g, ' ');
   }
   return s;
@@ -164,7 +171,7 @@ export function runCtl(step: CtlStep, m: RealMember, opts: RunOptions): Recorded
   for (const [k, v] of Object.entries(step.env ?? {})) env[k] = substitute(v, m);
   const [cmd, argv] = opts.ctl === 'real' ? [REAL_ETCDCTL, args] : [process.execPath, [OUR_ETCDCTL, ...args]];
   const r = spawnSync(cmd, argv, { input: step.stdin ?? '', env, timeout: CTL_TIMEOUT_MS });
-  const out = r.stdout;
+  const out = normalizeBytes(r.stdout, m);
   const utf8 = Buffer.from(out.toString('utf8')).equals(out);
   return {
     args: step.args,

@@ -49,7 +49,7 @@ function isBoolFlag(name: string, flags: FlagDef[], short: boolean): boolean {
 }
 
 /** cobra's stripFlags: the words left after removing flags and the values they take. */
-function stripFlags(args: string[], flags: FlagDef[]): string[] {
+export function stripFlags(args: string[], flags: FlagDef[]): string[] {
   const words: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const s = args[i]!;

@@ -6,7 +6,20 @@ export function humanizeBytes(n: number): string {
   if (n < 10) return `${n} B`;
   const e = Math.floor(Math.log(n) / Math.log(1000));
   const val = Math.floor((n / 1000 ** e) * 10 + 0.5) / 10;
-  return val < 10 ? `${val.toFixed(1)} ${units[e]}` : `${val.toFixed(0)} ${units[e]}`;
+  return val < 10 ? `${goFixed(val, 1)} ${units[e]}` : `${goFixed(val, 0)} ${units[e]}`;
+}
+
+/** Go's %.Nf: rounds a tie to even ("%.0f" of 20.5 is "20"), where toFixed rounds it up. */
+export function goFixed(x: number, digits: number): string {
+  const scale = 10 ** digits;
+  const scaled = x * scale;
+  const floor = Math.floor(scaled);
+  const diff = scaled - floor;
+  const TIE_EPSILON = 1e-9;
+  let r: number;
+  if (Math.abs(diff - 0.5) < TIE_EPSILON) r = floor % 2 === 0 ? floor : floor + 1;
+  else r = Math.round(scaled);
+  return (r / scale).toFixed(digits);
 }
 
 /** Go's time.Duration String() for a duration in nanoseconds below an hour. */

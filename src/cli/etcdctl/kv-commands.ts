@@ -154,7 +154,7 @@ export function buildDel(args: string[], values: Values): DeleteRangeRequest {
 // ---- runners ----
 
 async function withClient<T>(s: Session, fn: (c: Client) => Promise<T>): Promise<T> {
-  const c = s.client();
+  const c = await s.client();
   try {
     return await s.call(() => fn(c));
   } finally {
@@ -172,8 +172,10 @@ export async function putCommand(s: Session): Promise<number> {
 export async function getCommand(s: Session): Promise<number> {
   const req = buildGet(s.args, s.flags);
   const { format, printer } = s.printer();
+  const valueOnly = s.flags.bool('print-value-only');
+  if (valueOnly && format !== 'simple') throw new UsageError('print-value-only is only for `--write-out=simple`', ExitCode.BadArgs);
   const resp = await withClient(s, (c) => c.range(req));
-  display(printer, format, 'get', resp, { valueOnly: s.flags.bool('print-value-only') });
+  display(printer, format, 'get', resp, { valueOnly });
   return ExitCode.Success;
 }
 

@@ -14,6 +14,8 @@ import type { Output } from './output.js';
 import { newPrinter } from './printers.js';
 import type { OutputFormat, Printer } from './printer.js';
 
+const AUTH_NOT_ENABLED = 'etcdserver: authentication is not enabled';
+
 /** How clientv3 names the gRPC target of a call in its warning. */
 export type TargetKind = 'balancer' | 'passthrough';
 
@@ -65,8 +67,12 @@ export class Session {
     return this.flags.durationMs('command-timeout');
   }
 
-  /** A client for `endpoints` (default: --endpoints) with the global flags' settings. */
-  client(endpoints = this.endpoints()): Client {
+  /**
+   * A client for `endpoints` (default: --endpoints) with the global flags' settings.
+   * With --user, clientv3 authenticates first; when the server has auth disabled it logs
+   * the refusal and carries on without a token, and so does this.
+   */
+  async client(endpoints = this.endpoints()): Promise<Client> {
     this.applyEnvOnce();
     const f = this.flags;
     let username: string | undefined;
@@ -85,13 +91,29 @@ export class Session {
       cert !== '' || key !== '' || cacert !== '' || !f.bool('insecure-transport')
         ? { caFile: file(cacert), certFile: file(cert), keyFile: file(key), insecureSkipVerify: f.bool('insecure-skip-tls-verify') }
         : undefined;
-    return new Client({
-      endpoints,
+    // clientv3 dials a schemeless endpoint with TLS whenever TLS is configured.
+    const dialed = tls ? endpoints.map((ep) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(ep.trim()) ? ep : `https://${ep}`)) : endpoints;
+    const config = {
+      endpoints: dialed,
       dialTimeoutMs: f.durationMs('dial-timeout'),
       commandTimeoutMs: this.commandTimeoutMs,
-      ...(username !== undefined ? { username, password } : {}),
       ...(tls ? { tls } : {}),
-    });
+    };
+    if (username === undefined) return new Client(config);
+    const probe = new Client(config);
+    try {
+      await probe.authenticate(username, password ?? '');
+    } catch (e) {
+      if (e instanceof ClientError && e.message === AUTH_NOT_ENABLED) {
+        this.warnFailedCall(e);
+        return probe;
+      }
+      probe.close();
+      if (e instanceof ClientError) this.warnFailedCall(e);
+      throw e;
+    }
+    probe.close();
+    return new Client({ ...config, username, password });
   }
 
   /** clientv3's warning for a failed call, written to stderr. */

@@ -11,7 +11,7 @@ export async function txnCommand(s: Session): Promise<number> {
   const interactive = s.flags.bool('interactive');
   const txn = parseTxn(inputLines(s.stdin().toString('utf8')), interactive ? (t) => s.out.raw(t) : undefined);
   const { format, printer } = s.printer();
-  const c = s.client();
+  const c = await s.client();
   try {
     display(printer, format, 'txn', await s.call(() => c.txn(txn)));
   } finally {

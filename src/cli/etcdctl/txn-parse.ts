@@ -110,9 +110,9 @@ export function parseTxn(lines: Iterator<string>, prompt?: (text: string) => voi
       if (next.done) throw new UsageError('EOF', ExitCode.InvalidInput);
       if (next.value.trim() === '') return out;
       try {
-        out.push(parse(next.value));
+        out.push(parse(next.value.replace(/\r?\n$/, '')));
       } catch (err) {
-        if (err instanceof UsageError) throw err;
+        if (err instanceof UsageError || err instanceof GoPanic) throw err;
         throw new UsageError((err as Error).message, ExitCode.InvalidInput);
       }
     }
