@@ -91,10 +91,13 @@ export function findCommand(root: CommandDef, args: string[], flagsAt: (chain: C
   return { chain, args: rest };
 }
 
-/** Levenshtein distance, case-insensitive as cobra computes it for suggestions. */
-function distance(a: string, b: string): number {
-  a = a.toLowerCase();
-  b = b.toLowerCase();
+/**
+ * Levenshtein distance, case-insensitive, over UTF-8 bytes as cobra computes it for
+ * suggestions ("–version" with an en dash is 3 edits from "version", so no suggestion).
+ */
+function distance(sa: string, sb: string): number {
+  const a = Buffer.from(sa.toLowerCase());
+  const b = Buffer.from(sb.toLowerCase());
   const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) d[0]![j] = j;
   for (let i = 1; i <= a.length; i++) {
