@@ -1,28 +1,41 @@
-// etcd's --config-file: a YAML document whose keys are the flag names
+// etcd's --config-file: a YAML document whose keys are (mostly) the flag names
 // ("listen-client-urls: http://...,http://..."), plus the nested TLS sections. When a
 // config file is given, etcd takes every setting from it and ignores the other flags and
-// the ETCD_* environment; etcd-ts does the same.
+// the ETCD_* environment; etcd-ts does the same. Settings are handed back as flag text so
+// they are validated exactly like flags.
 
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { FlagError, type FlagSpec } from './go-flags.js';
 
 /** Nested TLS sections and the flags their keys stand for. */
 const TLS_SECTIONS: Record<string, Record<string, string>> = {
   'client-transport-security': {
     'cert-file': 'cert-file',
     'key-file': 'key-file',
+    'client-cert-file': 'client-cert-file',
+    'client-key-file': 'client-key-file',
     'client-cert-auth': 'client-cert-auth',
     'trusted-ca-file': 'trusted-ca-file',
     'auto-tls': 'auto-tls',
+    'allowed-hostname': 'client-cert-allowed-hostname',
   },
   'peer-transport-security': {
     'cert-file': 'peer-cert-file',
     'key-file': 'peer-key-file',
+    'client-cert-file': 'peer-client-cert-file',
+    'client-key-file': 'peer-client-key-file',
     'client-cert-auth': 'peer-client-cert-auth',
     'trusted-ca-file': 'peer-trusted-ca-file',
     'auto-tls': 'peer-auto-tls',
+    'allowed-cn': 'peer-cert-allowed-cn',
+    'allowed-hostname': 'peer-cert-allowed-hostname',
   },
+};
+
+/** YAML keys of etcd's Config that differ from the flag names. */
+const KEY_ALIASES: Record<string, string> = {
+  'experimental-snapshot-catch-up-entries': 'experimental-snapshot-catchup-entries',
+  'client-crl-file': 'client-crl-file',
 };
 
 function text(v: unknown): string {
@@ -32,17 +45,23 @@ function text(v: unknown): string {
 }
 
 /**
- * Reads the file into flag values. Keys that are not flags are ignored, as Go's YAML
- * decoding into etcd's config struct ignores them.
+ * Reads the file into flag name → text. Keys that are not flags come back too; the
+ * caller ignores unknown ones, as Go's YAML decoding into etcd's config struct does.
  */
-export function readConfigFile(path: string, specs: FlagSpec[]): Map<string, string> {
+export function readConfigFile(path: string): Map<string, string> {
+  let body: string;
+  try {
+    body = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(code === 'ENOENT' ? `open ${path}: no such file or directory` : (err as Error).message);
+  }
   let doc: unknown;
   try {
-    doc = parse(readFileSync(path, 'utf8'));
+    doc = parse(body);
   } catch (err) {
-    throw new FlagError(`error verifying flags, ${(err as Error).message}. See 'etcd --help'.`);
+    throw new Error(`error converting YAML to JSON: ${(err as Error).message.split('\n')[0]}`);
   }
-  const known = new Set(specs.map((s) => s.name));
   const out = new Map<string, string>();
   if (doc === null || typeof doc !== 'object') return out;
   for (const [k, v] of Object.entries(doc as Record<string, unknown>)) {
@@ -52,8 +71,8 @@ export function readConfigFile(path: string, specs: FlagSpec[]): Map<string, str
         const flag = section[sk];
         if (flag) out.set(flag, text(sv));
       }
-    } else if (known.has(k)) {
-      out.set(k, text(v));
+    } else if (v !== null && v !== undefined) {
+      out.set(KEY_ALIASES[k] ?? k, text(v));
     }
   }
   return out;

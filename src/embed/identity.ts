@@ -2,25 +2,40 @@
 // same flags has the same ids as real etcd (`etcd` with no flags is member
 // 8e9e05c52164694d in cluster cdf818194e3a8c32).
 //
-// member id  = first 8 bytes (big endian) of SHA-1(sorted peer URLs joined, + cluster token [+ unix time])
-// cluster id = first 8 bytes (big endian) of SHA-1(sorted member ids as 8-byte big-endian words)
+//   member id  = first 8 bytes, big endian, of SHA-1( sorted peer URLs concatenated
+//                + cluster token [+ decimal unix seconds, only for members added at runtime] )
+//   cluster id = first 8 bytes, big endian, of SHA-1( the member ids sorted ascending,
+//                each as 8 big-endian bytes )
+//
+// Peer URLs enter the hash as etcd prints them (Go's url.String()), which is why
+// ../pkg/go-url.ts keeps the text as written instead of normalizing it.
 
 import { createHash } from 'node:crypto';
+import { compareText } from '../pkg/go-url.js';
 
-export function computeMemberId(peerUrls: string[], token: string, nowUnixSeconds?: number): bigint {
-  const joined = [...peerUrls].sort().join('');
-  const text = joined + token + (nowUnixSeconds === undefined ? '' : String(nowUnixSeconds));
+export { formatId, parseId } from '../pkg/ids.js';
+
+export function computeMemberId(peerUrls: readonly string[], token: string, nowUnixSeconds?: number): bigint {
+  const joined = [...peerUrls].sort(compareText).join('');
+  const text = joined + token + (nowUnixSeconds === undefined ? '' : String(Math.floor(nowUnixSeconds)));
   return createHash('sha1').update(text).digest().readBigUInt64BE(0);
 }
 
-export function computeClusterId(memberIds: bigint[]): bigint {
+export function computeClusterId(memberIds: readonly bigint[]): bigint {
   const sorted = [...memberIds].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const buf = Buffer.alloc(8 * sorted.length);
   sorted.forEach((id, i) => buf.writeBigUInt64BE(id, 8 * i));
   return createHash('sha1').update(buf).digest().readBigUInt64BE(0);
 }
 
-/** etcd prints ids as lowercase hex without leading zeros. */
-export function formatId(id: bigint): string {
-  return id.toString(16);
+export interface BootstrapMember {
+  name: string;
+  peerUrls: string[];
+  id: bigint;
+}
+
+/** The members and cluster id a new cluster starts with, from --initial-cluster and the token. */
+export function bootstrapIds(initialCluster: ReadonlyMap<string, readonly string[]>, token: string): { members: BootstrapMember[]; clusterId: bigint } {
+  const members = [...initialCluster].map(([name, urls]) => ({ name, peerUrls: [...urls], id: computeMemberId(urls, token) }));
+  return { members, clusterId: computeClusterId(members.map((m) => m.id)) };
 }

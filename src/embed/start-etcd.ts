@@ -16,8 +16,10 @@ import { EtcdServer } from '../server/etcd-server.js';
 import { Membership, encodeMember } from '../server/membership.js';
 import type { ServerConfig } from './config.js';
 import { loadBackendMembership } from './backend-membership.js';
-import { computeClusterId, computeMemberId, formatId } from './identity.js';
+import { verifyBootstrap } from './bootstrap-check.js';
+import { bootstrapIds, formatId } from './identity.js';
 import type { Logger } from './logger.js';
+import { MSG } from './log-messages.js';
 import { startPeerServer } from './peer-server.js';
 import { listenAddress } from './urls.js';
 
@@ -118,12 +120,13 @@ export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<Running
     if (cfg.initialClusterState === 'existing') {
       throw new StartError('joining an existing cluster (--initial-cluster-state=existing) needs peer transport, which this build does not have yet');
     }
-    const myUrls = cfg.initialCluster.get(cfg.name);
-    if (!myUrls) throw new StartError(`couldn't find local name "${cfg.name}" in the initial cluster configuration`);
+    const problem = verifyBootstrap(cfg);
+    if (problem !== undefined) throw new StartError(problem);
     const token = cfg.initialClusterToken;
-    const peers = [...cfg.initialCluster].map(([name, urls]) => ({ name, urls, id: computeMemberId(urls, token) }));
-    memberId = computeMemberId(myUrls, token);
-    clusterId = computeClusterId(peers.map((p) => p.id));
+    const boot = bootstrapIds(cfg.initialCluster, token);
+    const peers = boot.members.map((m) => ({ name: m.name, urls: m.peerUrls, id: m.id }));
+    memberId = peers.find((p) => p.name === cfg.name)!.id;
+    clusterId = boot.clusterId;
     wal = await WAL.create(layout.walDir, encodeWalMetadata(memberId, clusterId), { warn: walWarn });
     node = new RawNode(raftConfig(memberId));
     node.bootstrap(
@@ -168,11 +171,9 @@ export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<Running
   });
   await clientServer.listen();
   const embedLog = log.child('embed/serve.ts');
-  embedLog.info('ready to serve client requests');
+  embedLog.info(MSG.readyToServe);
   for (const url of cfg.listenClientUrls) {
-    if (url.startsWith('http://')) {
-      embedLog.info('serving client traffic insecurely; this is strongly discouraged!', { address: url.replace(/^http:\/\//, '') });
-    }
+    if (url.startsWith('http://')) embedLog.info(MSG.servingInsecure, { address: url.slice('http://'.length) });
   }
   return { server, stop: () => server.stop() };
 }

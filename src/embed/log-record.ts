@@ -1,0 +1,27 @@
+// A log line decided before the member's logger exists (flag and environment parsing
+// happen first, as in etcd), handed to whoever writes logs.
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'dpanic' | 'panic' | 'fatal';
+
+export interface LogRecord {
+  level: LogLevel;
+  /** zap's short caller, e.g. "etcdmain/etcd.go:73"; etcd's file names so greps line up. */
+  caller: string;
+  msg: string;
+  fields?: Record<string, unknown>;
+}
+
+/** Where etcd 3.5 logs these messages from (file:line in etcd v3.5.17). */
+export const CALLERS = {
+  running: 'etcdmain/etcd.go:73',
+  verifyFailed: 'etcdmain/etcd.go:75',
+  advertiseUnset: 'etcdmain/etcd.go:78',
+  dataDirDefault: 'etcdmain/etcd.go:116',
+  envUsed: 'flags/flag.go:113',
+  envUnrecognized: 'flags/flag.go:93',
+  envConflict: 'flags/flag.go:85',
+  envSpecial: 'etcdmain/config.go:372',
+  configFile: 'etcdmain/config.go:348',
+  singlePort: 'embed/config.go:688',
+  leaseCheckpoint: 'embed/config.go:735',
+} as const;
