@@ -1,34 +1,16 @@
-// `etcd`: parse etcd's flags, start a member, stop cleanly on SIGTERM/SIGINT.
+// `etcd`: parse etcd's flags (writing exactly what etcd writes for --help, --version and
+// bad flags), start a member, stop cleanly on SIGTERM/SIGINT.
 
-import { parseServerArgs, SERVER_FLAGS } from '../embed/config.js';
-import { createLogger } from '../embed/logger.js';
+import { handleServerArgs } from '../embed/handle-args.js';
 import { startEtcd, StartError } from '../embed/start-etcd.js';
-import { SERVER_VERSION } from '../server/etcd-server.js';
-
-function usage(): string {
-  const lines = ['Usage:', '', '  etcd [flags]', '    Start an etcd server.', '', '  etcd --version', '    Show the version of etcd.', '', '  etcd -h | --help', '    Show the help information about etcd.', ''];
-  for (const f of SERVER_FLAGS) lines.push(`  --${f.name}${f.default !== '' && f.kind !== 'bool' ? ` '${f.default}'` : ''}`, `    ${f.usage}`);
-  return lines.join('\n') + '\n';
-}
 
 export async function main(argv: string[]): Promise<void> {
-  const outcome = parseServerArgs(argv, process.env);
-  if (outcome.kind === 'version') {
-    process.stdout.write(`etcd Version: ${SERVER_VERSION}\nGit SHA: etcd-ts\nGo Version: node${process.versions.node}\nGo OS/Arch: ${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}\n`);
+  const handled = handleServerArgs(argv, process.env);
+  if ('exitCode' in handled) {
+    process.exitCode = handled.exitCode;
     return;
   }
-  if (outcome.kind === 'help') {
-    process.stdout.write(usage());
-    return;
-  }
-  if (outcome.kind === 'error') {
-    process.stderr.write(`${outcome.message}\n`);
-    if (outcome.exitCode === 2) process.stderr.write(usage());
-    process.exit(outcome.exitCode);
-  }
-  const cfg = outcome.config;
-  const log = createLogger(cfg.logLevel, cfg.logOutputs);
-  for (const w of cfg.warnings) log.warn(w);
+  const { config: cfg, logger: log } = handled;
   log.child('etcdmain/etcd.ts').info('Running: ', { args: [process.argv[1], ...argv] });
   try {
     const member = await startEtcd(cfg, log.child('etcdserver/server.ts'));
@@ -45,11 +27,10 @@ export async function main(argv: string[]): Promise<void> {
     process.on('SIGTERM', () => shutdown('SIGTERM'));
     process.on('SIGINT', () => shutdown('SIGINT'));
   } catch (err) {
-    if (err instanceof StartError) {
-      log.error(err.message);
-      process.exit(err.exitCode);
-    }
-    log.error('failed to start etcd', { error: err instanceof Error ? err.message : String(err) });
-    process.exit(1);
+    const message = err instanceof Error ? err.message : String(err);
+    // etcd 3.5 reports a failed start as a warning followed by a fatal line, both with the error.
+    log.warn('failed to start etcd', { error: message });
+    log.error(err instanceof StartError ? 'discovery failed' : 'failed to start etcd', { error: message });
+    process.exit(err instanceof StartError ? err.exitCode : 1);
   }
 }
