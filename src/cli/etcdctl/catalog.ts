@@ -139,7 +139,10 @@ export const ROOT: CatalogCommand = {
       pending('fish', 'Generate the autocompletion script for fish'),
       pending('powershell', 'Generate the autocompletion script for powershell'),
       pending('zsh', 'Generate the autocompletion script for zsh'),
-    ]),
+    ], {
+      use: undefined,
+      long: "Generate the autocompletion script for etcdctl for the specified shell.\nSee each sub-command's help for details on how to use the generated script.\n",
+    }),
   ],
 };
 

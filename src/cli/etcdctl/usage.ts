@@ -53,7 +53,8 @@ export function renderHelp({ chain, local, inherited }: HelpInput): string {
     for (const d of runnableDescendants(cmd)) t += `\t${d.path.join(' ')}\t${d.cmd.short}\n`;
     t += '\n';
   }
-  if (cmd.long) t += `DESCRIPTION:\n${cmd.long.split('\n').map((l) => `\t${l}\n`).join('')}\n`;
+  // etcdctl splits the trimmed description into lines.
+  if (cmd.long) t += `DESCRIPTION:\n${cmd.long.trim().split('\n').map((l) => `\t${l}\n`).join('')}\n`;
   if (local.length > 0) t += `OPTIONS:\n${flagLines(local)}\n`;
   if (inherited.length > 0) t += `GLOBAL OPTIONS:\n${flagLines(inherited)}\n`;
   return tabwrite(t);
