@@ -7,7 +7,6 @@
 // "Error: <message>" with etcdctl's exit code. ETCDCTL_API is accepted and ignored:
 // only the v3 API exists here.
 
-import { readFileSync } from 'node:fs';
 import { ClientError } from '../client/client.js';
 import { commandTree, type SessionRun } from './etcdctl/catalog.js';
 import { commandFlags, findCommand, stripFlags, suggestionsFor, type CommandDef, type RunContext } from './etcdctl/command-tree.js';
@@ -16,6 +15,7 @@ import { FlagError, FlagValues, parseFlags, type FlagDef } from './etcdctl/flags
 import { FatalLog, GLOBAL_FLAGS } from './etcdctl/global-flags.js';
 import { Output } from './etcdctl/output.js';
 import { Session } from './etcdctl/session.js';
+import { processStdin, type Stdin } from './etcdctl/stdin.js';
 import { renderHelp } from './etcdctl/usage.js';
 
 /** A Go program that panics exits with status 2. */
@@ -29,20 +29,6 @@ function helpOf(chain: CommandDef[]): string {
   return renderHelp({ chain, ...flagsOf(chain) });
 }
 
-function readStdinOnce(): () => Buffer {
-  let data: Buffer | undefined;
-  return () => {
-    if (data === undefined) {
-      try {
-        data = readFileSync(0);
-      } catch {
-        data = Buffer.alloc(0);
-      }
-    }
-    return data;
-  };
-}
-
 function unknownCommand(root: CommandDef, word: string, err: Output): number {
   const suggestions = suggestionsFor(root, word);
   let msg = `unknown command "${word}" for "etcdctl"`;
@@ -54,7 +40,7 @@ function unknownCommand(root: CommandDef, word: string, err: Output): number {
 }
 
 /** Runs etcdctl; returns the exit code. Output goes to `out`/`err`. */
-export async function run(argv: string[], out: Output, err: Output, env: NodeJS.ProcessEnv, stdin: () => Buffer): Promise<number> {
+export async function run(argv: string[], out: Output, err: Output, env: NodeJS.ProcessEnv, stdin: Stdin): Promise<number> {
   let chain: CommandDef[] = [];
   let inherited: FlagDef[] = [];
   const wrap = (exec: SessionRun, ctx: RunContext) => exec(new Session(ctx, out, err, inherited, env, stdin));
@@ -137,7 +123,7 @@ export async function main(argv: string[]): Promise<void> {
   const err = new Output();
   let code: number;
   try {
-    code = await run(argv, out, err, process.env, readStdinOnce());
+    code = await run(argv, out, err, process.env, processStdin());
   } catch (e) {
     err.line(`Error: ${e instanceof Error ? e.message : String(e)}`);
     code = ExitCode.Error;

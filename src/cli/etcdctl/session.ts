@@ -4,6 +4,7 @@
 // Failed unary calls are logged on stderr like clientv3's retry interceptor logs them.
 
 import { randomUUID } from 'node:crypto';
+import { writeSync } from 'node:fs';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { Client, ClientError, parseEndpoint } from '../../client/client.js';
 import type { TlsFiles } from '../../client/connection.js';
@@ -11,6 +12,7 @@ import { applyEnv, debugDump } from './global-flags.js';
 import type { RunContext } from './command-tree.js';
 import type { FlagDef } from './flags.js';
 import type { Output } from './output.js';
+import type { Stdin } from './stdin.js';
 import { newPrinter } from './printers.js';
 import type { OutputFormat, Printer } from './printer.js';
 
@@ -30,7 +32,7 @@ export class Session {
     readonly err: Output,
     private readonly inherited: FlagDef[],
     private readonly env: NodeJS.ProcessEnv,
-    private readonly readStdin: () => Buffer,
+    private readonly input: Stdin,
   ) {}
 
   get flags() {
@@ -41,8 +43,19 @@ export class Session {
     return this.ctx.args;
   }
 
+  /** All of stdin (put's value). */
   stdin(): Buffer {
-    return this.readStdin();
+    return this.input.all();
+  }
+
+  /** stdin line by line (txn). */
+  stdinLines(): Iterator<string> {
+    return this.input.lines();
+  }
+
+  /** Writes at once, ahead of the buffered output: --interactive's prompts. */
+  prompt(text: string): void {
+    writeSync(1, text);
   }
 
   /** ETCDCTL_* and --debug, once, when the command first needs its client settings. */

@@ -4,12 +4,12 @@
 import { CtlError, ExitCode } from './errors.js';
 import { display } from './printer.js';
 import type { Session } from './session.js';
-import { inputLines, parseTxn } from './txn-parse.js';
+import { parseTxn } from './txn-parse.js';
 
 export async function txnCommand(s: Session): Promise<number> {
   if (s.args.length !== 0) throw new CtlError('txn command does not accept argument', ExitCode.BadArgs);
   const interactive = s.flags.bool('interactive');
-  const txn = parseTxn(inputLines(s.stdin().toString('utf8')), interactive ? (t) => s.out.raw(t) : undefined);
+  const txn = parseTxn(s.stdinLines(), interactive ? (t) => s.prompt(t) : undefined);
   const { format, printer } = s.printer();
   const c = await s.client();
   try {

@@ -125,17 +125,3 @@ export function parseTxn(lines: Iterator<string>, prompt?: (text: string) => voi
   const failure = section(parseRequestOp);
   return TxnRequest.fromPartial({ compare, success, failure });
 }
-
-/**
- * Splits input into lines that keep their "\n". A final line without "\n" is dropped:
- * etcdctl reads with ReadString('\n'), which reports EOF for it.
- */
-export function* inputLines(text: string): Generator<string> {
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    if (text[i] === '\n') {
-      yield text.slice(start, i + 1);
-      start = i + 1;
-    }
-  }
-}
