@@ -2,8 +2,8 @@
 // (/work/shared/seeds, typos and all) run once with Debian's etcdctl 3.4.23 and once with
 // ours, each against a fresh real etcd 3.4.23 started the same way; stdout, stderr and
 // exit codes must be equal after harness.ts's normalization (ports, log timestamps,
-// client ids, timings). Commands not implemented yet (member add/remove, alarm, defrag,
-// make-mirror, migrate) are not in this list; they join it as they land.
+// client ids, timings). Commands not implemented yet (member add/remove, make-mirror,
+// migrate) are not in this list; they join it as they land.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,6 +27,9 @@ const SEED_STEPS: Step[] = [
   { args: ['compact', '3'] },
   { args: ['del', '/', '--', 'prefix'] },
   { args: ['del', '/', 'test', '--', 'prefix'] },
+  { args: ['alarm', 'list'] },
+  { args: ['alarm', 'disarm'] },
+  { args: ['defrag'] },
   { args: ['endpoint', 'health'] },
   { args: ['endpoint', 'status', '--write-out=table'] },
   { args: ['--write-out=table', 'endpoint', 'status'] },

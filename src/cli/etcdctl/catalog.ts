@@ -5,6 +5,7 @@
 import { compactionCommand, COMPACTION_FLAGS, delCommand, DEL_FLAGS, getCommand, GET_FLAGS, putCommand, PUT_FLAGS } from './kv-commands.js';
 import { endpointHealthCommand, endpointStatusCommand, memberListCommand, versionCommand } from './cluster-commands.js';
 import { CtlError, ExitCode } from './errors.js';
+import { alarmDisarmCommand, alarmListCommand, defragCommand, endpointHashKVCommand } from './maintenance-commands.js';
 import { flag } from './flags.js';
 import type { CommandDef, RunContext } from './command-tree.js';
 import type { Session } from './session.js';
@@ -62,13 +63,29 @@ export const ROOT: CatalogCommand = {
       exec: txnCommand,
     },
     { name: 'compaction', short: 'Compacts the event history in etcd', use: '[options] <revision>', flags: COMPACTION_FLAGS, exec: compactionCommand },
-    group('alarm', 'Alarm related commands', [pending('disarm', 'Disarms all alarms'), pending('list', 'Lists all alarms')]),
-    pending('defrag', 'Defragments the storage of the etcd members with given endpoints'),
+    group('alarm', 'Alarm related commands', [
+      { name: 'disarm', short: 'Disarms all alarms', exec: alarmDisarmCommand },
+      { name: 'list', short: 'Lists all alarms', exec: alarmListCommand },
+    ]),
+    {
+      name: 'defrag',
+      short: 'Defragments the storage of the etcd members with given endpoints',
+      flags: [
+        flag('cluster', 'bool', 'false', 'use all endpoints from the cluster member list'),
+        flag('data-dir', 'string', '', 'Optional. If present, defragments a data directory not in use by etcd.'),
+      ],
+      exec: defragCommand,
+    },
     group(
       'endpoint',
       'Endpoint related commands',
       [
-        pending('hashkv', 'Prints the KV history hash for each endpoint in --endpoints'),
+        {
+          name: 'hashkv',
+          short: 'Prints the KV history hash for each endpoint in --endpoints',
+          flags: [flag('rev', 'int', '0', 'maximum revision to hash (default: all revisions)')],
+          exec: endpointHashKVCommand,
+        },
         { name: 'health', short: 'Checks the healthiness of endpoints specified in `--endpoints` flag', exec: endpointHealthCommand },
         {
           name: 'status',

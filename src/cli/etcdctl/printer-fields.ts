@@ -3,9 +3,10 @@
 // print their own header, whose cluster/member ids and term the server leaves zero.
 
 import type { KeyValue } from '../../gen/mvccpb/kv.js';
-import type { DeleteRangeResponse, MemberListResponse, PutResponse, RangeResponse, ResponseHeader, TxnResponse } from '../../gen/etcdserverpb/rpc.js';
+import { alarmTypeToJSON, type AlarmResponse, type DeleteRangeResponse, MemberListResponse, PutResponse, RangeResponse, ResponseHeader, TxnResponse } from '../../gen/etcdserverpb/rpc.js';
+import { GoPanic } from './errors.js';
 import { goDuration, goQuote } from './go-format.js';
-import type { EndpointHealth, EndpointStatus, Printer, PrinterIO } from './printer.js';
+import type { EndpointHash, EndpointHealth, EndpointStatus, Printer, PrinterIO } from './printer.js';
 
 export class FieldsPrinter implements Printer {
   constructor(private readonly io: PrinterIO) {}
@@ -77,6 +78,25 @@ export class FieldsPrinter implements Printer {
       this.l(`"Took" : ${goDuration(h.tookNs)}`);
       this.l(`"Error" : ${h.error ?? ''}`);
       this.l('');
+    }
+  }
+
+  endpointHashKV(hs: EndpointHash[]): void {
+    for (const h of hs) {
+      this.header(h.hashKV.header);
+      this.l(`"Endpoint" : ${JSON.stringify(h.endpoint)}`);
+      this.l(`"Hash" : ${h.hashKV.hash}`);
+      this.l('');
+    }
+  }
+
+  /** etcdctl 3.4 dereferences the header, which alarm responses lack: a nil-pointer panic. */
+  alarm(r: AlarmResponse): void {
+    if (!r.header) throw new GoPanic('runtime error: invalid memory address or nil pointer dereference');
+    this.header(r.header);
+    for (const a of r.alarms) {
+      this.l(`"MemberID" : ${a.memberID}`);
+      this.l(`"AlarmType" : ${alarmTypeToJSON(a.alarm)}`);
     }
   }
 

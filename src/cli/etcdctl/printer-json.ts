@@ -5,9 +5,9 @@
 // ts-proto's toJSON already yields the names, order and omissions; this walks it beside
 // the original message to restore the number types Go would print.
 
-import { DeleteRangeResponse, MemberListResponse, PutResponse, RangeResponse, StatusResponse, TxnResponse } from '../../gen/etcdserverpb/rpc.js';
+import { AlarmResponse, DeleteRangeResponse, HashKVResponse, MemberListResponse, PutResponse, RangeResponse, StatusResponse, TxnResponse } from '../../gen/etcdserverpb/rpc.js';
 import { goDuration } from './go-format.js';
-import type { EndpointHealth, EndpointStatus, Printer, PrinterIO } from './printer.js';
+import type { EndpointHash, EndpointHealth, EndpointStatus, Printer, PrinterIO } from './printer.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -84,6 +84,12 @@ export class JsonPrinter implements Printer {
   }
   endpointHealth(hs: EndpointHealth[]): void {
     this.io.out.line(goJsonValue(hs.map((h) => ({ endpoint: h.endpoint, health: h.health, took: goDuration(h.tookNs), ...(h.error !== undefined ? { error: h.error } : {}) }))));
+  }
+  endpointHashKV(hs: EndpointHash[]): void {
+    this.io.out.line(`[${hs.map((h) => `{"Endpoint":${JSON.stringify(h.endpoint)},"HashKV":${goJson(HashKVResponse, h.hashKV)}}`).join(',')}]`);
+  }
+  alarm(r: AlarmResponse): void {
+    this.io.out.line(goJson(AlarmResponse, r));
   }
   endpointStatus(ss: EndpointStatus[]): void {
     this.io.out.line(`[${ss.map(({ endpoint, status }) => `{"Endpoint":${JSON.stringify(endpoint)},"Status":${goJson(StatusResponse, status)}}`).join(',')}]`);

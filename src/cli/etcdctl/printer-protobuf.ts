@@ -1,7 +1,7 @@
 // -w protobuf: the response message's wire bytes, no newline. Health and status lists
 // are not messages and are refused, as etcdctl refuses them.
 
-import { DeleteRangeResponse, MemberListResponse, PutResponse, RangeResponse, TxnResponse } from '../../gen/etcdserverpb/rpc.js';
+import { AlarmResponse, DeleteRangeResponse, MemberListResponse, PutResponse, RangeResponse, TxnResponse } from '../../gen/etcdserverpb/rpc.js';
 import type { Printer, PrinterIO } from './printer.js';
 
 export class ProtobufPrinter implements Printer {
@@ -17,6 +17,9 @@ export class ProtobufPrinter implements Printer {
   }
   txn(r: TxnResponse): void {
     this.io.out.raw(TxnResponse.encode(r).finish());
+  }
+  alarm(r: AlarmResponse): void {
+    this.io.out.raw(AlarmResponse.encode(r).finish());
   }
   memberList(r: MemberListResponse): void {
     this.io.out.raw(MemberListResponse.encode(r).finish());

@@ -3,9 +3,9 @@
 // blank line; health lines go to stderr, as etcdctl 3.4 writes them there.
 
 import type { KeyValue } from '../../gen/mvccpb/kv.js';
-import type { DeleteRangeResponse, MemberListResponse, PutResponse, RangeResponse, TxnResponse } from '../../gen/etcdserverpb/rpc.js';
+import { alarmTypeToJSON, type AlarmResponse, type DeleteRangeResponse, MemberListResponse, PutResponse, RangeResponse, TxnResponse } from '../../gen/etcdserverpb/rpc.js';
 import { goDuration, hexBytes, humanizeBytes } from './go-format.js';
-import type { EndpointHealth, EndpointStatus, GetOptions, Printer, PrinterIO } from './printer.js';
+import type { EndpointHash, EndpointHealth, EndpointStatus, GetOptions, Printer, PrinterIO } from './printer.js';
 
 export function memberRow(m: MemberListResponse['members'][number]): string[] {
   return [m.ID.toString(16), m.name === '' ? 'unstarted' : 'started', m.name, m.peerURLs.join(','), m.clientURLs.join(','), String(m.isLearner)];
@@ -75,5 +75,13 @@ export class SimplePrinter implements Printer {
 
   endpointStatus(ss: EndpointStatus[]): void {
     for (const s of ss) this.io.out.line(statusRow(s).join(', '));
+  }
+
+  endpointHashKV(hs: EndpointHash[]): void {
+    for (const h of hs) this.io.out.line(`${h.endpoint}, ${h.hashKV.hash}`);
+  }
+
+  alarm(r: AlarmResponse): void {
+    for (const a of r.alarms) this.io.out.line(`memberID:${a.memberID} alarm:${alarmTypeToJSON(a.alarm)} `);
   }
 }

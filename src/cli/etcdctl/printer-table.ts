@@ -4,7 +4,7 @@
 
 import type { MemberListResponse } from '../../gen/etcdserverpb/rpc.js';
 import { goDuration } from './go-format.js';
-import type { EndpointHealth, EndpointStatus, Printer, PrinterIO } from './printer.js';
+import type { EndpointHash, EndpointHealth, EndpointStatus, Printer, PrinterIO } from './printer.js';
 import { memberRow, statusRow } from './printer-simple.js';
 
 function width(s: string): number {
@@ -36,6 +36,10 @@ export class TablePrinter implements Printer {
 
   endpointHealth(hs: EndpointHealth[]): void {
     this.io.out.raw(renderTable(['endpoint', 'health', 'took', 'error'], hs.map((h) => [h.endpoint, String(h.health), goDuration(h.tookNs), h.error ?? ''])));
+  }
+
+  endpointHashKV(hs: EndpointHash[]): void {
+    this.io.out.raw(renderTable(['endpoint', 'hash'], hs.map((h) => [h.endpoint, String(h.hashKV.hash)])));
   }
 
   endpointStatus(ss: EndpointStatus[]): void {

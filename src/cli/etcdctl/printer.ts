@@ -3,7 +3,7 @@
 // response fails the way etcdctl does, after the request was made: "<format> not
 // supported as output format", exit code 4.
 
-import type { DeleteRangeResponse, MemberListResponse, PutResponse, RangeResponse, StatusResponse, TxnResponse } from '../../gen/etcdserverpb/rpc.js';
+import type { AlarmResponse, DeleteRangeResponse, HashKVResponse, MemberListResponse, PutResponse, RangeResponse, StatusResponse, TxnResponse } from '../../gen/etcdserverpb/rpc.js';
 import { ExitCode, CtlError } from './errors.js';
 import type { Output } from './output.js';
 
@@ -24,6 +24,11 @@ export interface EndpointStatus {
   status: StatusResponse;
 }
 
+export interface EndpointHash {
+  endpoint: string;
+  hashKV: HashKVResponse;
+}
+
 export interface GetOptions {
   /** --print-value-only: values only, and only in the simple format. */
   valueOnly?: boolean;
@@ -38,6 +43,8 @@ export interface Printer {
   memberList?(r: MemberListResponse): void;
   endpointHealth?(hs: EndpointHealth[]): void;
   endpointStatus?(ss: EndpointStatus[]): void;
+  endpointHashKV?(hs: EndpointHash[]): void;
+  alarm?(r: AlarmResponse): void;
 }
 
 export interface PrinterIO {
