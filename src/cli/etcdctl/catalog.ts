@@ -5,6 +5,7 @@
 import { compactionCommand, COMPACTION_FLAGS, delCommand, DEL_FLAGS, getCommand, GET_FLAGS, putCommand, PUT_FLAGS } from './kv-commands.js';
 import { endpointHealthCommand, endpointStatusCommand, memberListCommand, versionCommand } from './cluster-commands.js';
 import { CtlError, ExitCode } from './errors.js';
+import { memberAddCommand, memberPromoteCommand, memberRemoveCommand, memberUpdateCommand } from './member-commands.js';
 import { alarmDisarmCommand, alarmListCommand, defragCommand, endpointHashKVCommand } from './maintenance-commands.js';
 import { flag } from './flags.js';
 import type { CommandDef, RunContext } from './command-tree.js';
@@ -107,16 +108,37 @@ export const ROOT: CatalogCommand = {
       pending('keep-alive', 'Keeps leases alive (renew)'),
     ]),
     group('member', 'Membership related commands', [
-      pending('add', 'Adds a member into the cluster'),
-      pending('remove', 'Removes a member from the cluster'),
-      pending('update', 'Updates a member in the cluster'),
+      {
+        name: 'add',
+        short: 'Adds a member into the cluster',
+        use: '<memberName> [options]',
+        flags: [
+          flag('peer-urls', 'string', '', 'comma separated peer URLs for the new member.'),
+          flag('learner', 'bool', 'false', 'indicates if the new member is raft learner'),
+        ],
+        exec: memberAddCommand,
+      },
+      { name: 'remove', short: 'Removes a member from the cluster', use: '<memberID>', exec: memberRemoveCommand },
+      {
+        name: 'update',
+        short: 'Updates a member in the cluster',
+        use: '<memberID> [options]',
+        flags: [flag('peer-urls', 'string', '', 'comma separated peer URLs for the updated member.')],
+        exec: memberUpdateCommand,
+      },
       {
         name: 'list',
         short: 'Lists all members in the cluster',
         long: 'When --write-out is set to simple, this command prints out comma-separated member lists for each endpoint.\nThe items in the lists are ID, Status, Name, Peer Addrs, Client Addrs, Is Learner.',
         exec: memberListCommand,
       },
-      pending('promote', 'Promotes a non-voting member in the cluster'),
+      {
+        name: 'promote',
+        short: 'Promotes a non-voting member in the cluster',
+        use: '<memberID>',
+        long: 'Promotes a non-voting learner member to a voting one in the cluster.\n',
+        exec: memberPromoteCommand,
+      },
     ]),
     group('snapshot', 'Manages etcd node snapshots', [
       pending('save', 'Stores an etcd node backend snapshot to a given file'),

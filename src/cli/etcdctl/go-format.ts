@@ -74,3 +74,8 @@ export function goQuote(b: Uint8Array): string {
   }
   return out + '"';
 }
+
+/** Go's %16x: hexadecimal, space-padded to 16 (membership confirmations print IDs so). */
+export function hex16(id: bigint): string {
+  return id.toString(16).padStart(16, ' ');
+}

@@ -3,7 +3,7 @@
 // print their own header, whose cluster/member ids and term the server leaves zero.
 
 import type { KeyValue } from '../../gen/mvccpb/kv.js';
-import { alarmTypeToJSON, type AlarmResponse, type DeleteRangeResponse, MemberListResponse, PutResponse, RangeResponse, ResponseHeader, TxnResponse } from '../../gen/etcdserverpb/rpc.js';
+import { alarmTypeToJSON, type AlarmResponse, type DeleteRangeResponse, type MemberAddResponse, type MemberPromoteResponse, type MemberRemoveResponse, type MemberUpdateResponse, MemberListResponse, PutResponse, RangeResponse, ResponseHeader, TxnResponse } from '../../gen/etcdserverpb/rpc.js';
 import { GoPanic } from './errors.js';
 import { goDuration, goQuote } from './go-format.js';
 import type { EndpointHash, EndpointHealth, EndpointStatus, Printer, PrinterIO } from './printer.js';
@@ -69,6 +69,20 @@ export class FieldsPrinter implements Printer {
       this.l(`"IsLearner" : ${m.isLearner}`);
       this.l('');
     }
+  }
+
+  // etcdctl prints membership changes as the member list they carry.
+  memberAdd(r: MemberAddResponse): void {
+    this.memberList({ header: r.header, members: r.members });
+  }
+  memberRemove(_id: bigint, r: MemberRemoveResponse): void {
+    this.memberList({ header: r.header, members: r.members });
+  }
+  memberUpdate(_id: bigint, r: MemberUpdateResponse): void {
+    this.memberList({ header: r.header, members: r.members });
+  }
+  memberPromote(_id: bigint, r: MemberPromoteResponse): void {
+    this.memberList({ header: r.header, members: r.members });
   }
 
   endpointHealth(hs: EndpointHealth[]): void {

@@ -5,7 +5,7 @@
 // ts-proto's toJSON already yields the names, order and omissions; this walks it beside
 // the original message to restore the number types Go would print.
 
-import { AlarmResponse, DeleteRangeResponse, HashKVResponse, MemberListResponse, PutResponse, RangeResponse, StatusResponse, TxnResponse } from '../../gen/etcdserverpb/rpc.js';
+import { AlarmResponse, DeleteRangeResponse, HashKVResponse, MemberAddResponse, MemberListResponse, MemberPromoteResponse, MemberRemoveResponse, MemberUpdateResponse, PutResponse, RangeResponse, StatusResponse, TxnResponse } from '../../gen/etcdserverpb/rpc.js';
 import { goDuration } from './go-format.js';
 import type { EndpointHash, EndpointHealth, EndpointStatus, Printer, PrinterIO } from './printer.js';
 
@@ -84,6 +84,18 @@ export class JsonPrinter implements Printer {
   }
   endpointHealth(hs: EndpointHealth[]): void {
     this.io.out.line(goJsonValue(hs.map((h) => ({ endpoint: h.endpoint, health: h.health, took: goDuration(h.tookNs), ...(h.error !== undefined ? { error: h.error } : {}) }))));
+  }
+  memberAdd(r: MemberAddResponse): void {
+    this.io.out.line(goJson(MemberAddResponse, r));
+  }
+  memberRemove(_id: bigint, r: MemberRemoveResponse): void {
+    this.io.out.line(goJson(MemberRemoveResponse, r));
+  }
+  memberUpdate(_id: bigint, r: MemberUpdateResponse): void {
+    this.io.out.line(goJson(MemberUpdateResponse, r));
+  }
+  memberPromote(_id: bigint, r: MemberPromoteResponse): void {
+    this.io.out.line(goJson(MemberPromoteResponse, r));
   }
   endpointHashKV(hs: EndpointHash[]): void {
     this.io.out.line(`[${hs.map((h) => `{"Endpoint":${JSON.stringify(h.endpoint)},"HashKV":${goJson(HashKVResponse, h.hashKV)}}`).join(',')}]`);

@@ -3,8 +3,8 @@
 // blank line; health lines go to stderr, as etcdctl 3.4 writes them there.
 
 import type { KeyValue } from '../../gen/mvccpb/kv.js';
-import { alarmTypeToJSON, type AlarmResponse, type DeleteRangeResponse, MemberListResponse, PutResponse, RangeResponse, TxnResponse } from '../../gen/etcdserverpb/rpc.js';
-import { goDuration, hexBytes, humanizeBytes } from './go-format.js';
+import { alarmTypeToJSON, type AlarmResponse, type DeleteRangeResponse, type MemberAddResponse, type MemberPromoteResponse, type MemberRemoveResponse, type MemberUpdateResponse, MemberListResponse, PutResponse, RangeResponse, TxnResponse } from '../../gen/etcdserverpb/rpc.js';
+import { goDuration, hex16, hexBytes, humanizeBytes } from './go-format.js';
 import type { EndpointHash, EndpointHealth, EndpointStatus, GetOptions, Printer, PrinterIO } from './printer.js';
 
 export function memberRow(m: MemberListResponse['members'][number]): string[] {
@@ -64,6 +64,23 @@ export class SimplePrinter implements Printer {
 
   memberList(r: MemberListResponse): void {
     for (const m of r.members) this.io.out.line(memberRow(m).join(', '));
+  }
+
+  memberAdd(r: MemberAddResponse): void {
+    const as = r.member?.isLearner ? ' as learner ' : ' ';
+    this.io.out.line(`Member ${hex16(r.member?.ID ?? 0n)} added${as}to cluster ${hex16(r.header?.clusterId ?? 0n)}`);
+  }
+
+  memberRemove(id: bigint, r: MemberRemoveResponse): void {
+    this.io.out.line(`Member ${hex16(id)} removed from cluster ${hex16(r.header?.clusterId ?? 0n)}`);
+  }
+
+  memberUpdate(id: bigint, r: MemberUpdateResponse): void {
+    this.io.out.line(`Member ${hex16(id)} updated in cluster ${hex16(r.header?.clusterId ?? 0n)}`);
+  }
+
+  memberPromote(id: bigint, r: MemberPromoteResponse): void {
+    this.io.out.line(`Member ${hex16(id)} promoted in cluster ${hex16(r.header?.clusterId ?? 0n)}`);
   }
 
   endpointHealth(hs: EndpointHealth[]): void {

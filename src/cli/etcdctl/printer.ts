@@ -3,7 +3,7 @@
 // response fails the way etcdctl does, after the request was made: "<format> not
 // supported as output format", exit code 4.
 
-import type { AlarmResponse, DeleteRangeResponse, HashKVResponse, MemberListResponse, PutResponse, RangeResponse, StatusResponse, TxnResponse } from '../../gen/etcdserverpb/rpc.js';
+import type { AlarmResponse, DeleteRangeResponse, HashKVResponse, MemberAddResponse, MemberListResponse, MemberPromoteResponse, MemberRemoveResponse, MemberUpdateResponse, PutResponse, RangeResponse, StatusResponse, TxnResponse } from '../../gen/etcdserverpb/rpc.js';
 import { ExitCode, CtlError } from './errors.js';
 import type { Output } from './output.js';
 
@@ -41,6 +41,10 @@ export interface Printer {
   del?(r: DeleteRangeResponse): void;
   txn?(r: TxnResponse): void;
   memberList?(r: MemberListResponse): void;
+  memberAdd?(r: MemberAddResponse): void;
+  memberRemove?(id: bigint, r: MemberRemoveResponse): void;
+  memberUpdate?(id: bigint, r: MemberUpdateResponse): void;
+  memberPromote?(id: bigint, r: MemberPromoteResponse): void;
   endpointHealth?(hs: EndpointHealth[]): void;
   endpointStatus?(ss: EndpointStatus[]): void;
   endpointHashKV?(hs: EndpointHash[]): void;
