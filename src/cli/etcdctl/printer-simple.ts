@@ -67,8 +67,8 @@ export class SimplePrinter implements Printer {
   }
 
   memberAdd(r: MemberAddResponse): void {
-    const as = r.member?.isLearner ? ' as learner ' : ' ';
-    this.io.out.line(`Member ${hex16(r.member?.ID ?? 0n)} added${as}to cluster ${hex16(r.header?.clusterId ?? 0n)}`);
+    // etcdctl 3.4 says "added to cluster" for learners too.
+    this.io.out.line(`Member ${hex16(r.member?.ID ?? 0n)} added to cluster ${hex16(r.header?.clusterId ?? 0n)}`);
   }
 
   memberRemove(id: bigint, r: MemberRemoveResponse): void {
