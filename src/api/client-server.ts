@@ -10,7 +10,9 @@ import {
   CompactionResponse,
   DeleteRangeRequest,
   DeleteRangeResponse,
+  AuthService,
   KVService,
+  LeaseService,
   MaintenanceService,
   PutRequest,
   PutResponse,
@@ -18,7 +20,13 @@ import {
   RangeResponse,
   TxnRequest,
   TxnResponse,
+  WatchService,
 } from '../gen/etcdserverpb/rpc.js';
+import { ElectionService } from '../gen/v3electionpb/v3election.js';
+import { LockService } from '../gen/v3lockpb/v3lock.js';
+import { grpcMetricsInterceptor, initServiceMetrics } from '../metrics/grpc-metrics.js';
+import { healthFailures, healthSuccess } from '../metrics/registry.js';
+import { scrapeMetrics } from '../metrics/server-metrics.js';
 import { CLUSTER_VERSION, SERVER_VERSION, type EtcdServer } from '../server/etcd-server.js';
 import { clusterService } from './cluster-service.js';
 import { createHttpHandler } from './http-handler.js';
@@ -64,6 +72,7 @@ export class ClientServer {
   private readonly grpc: GrpcServer;
   private readonly http1: http.Server;
   private readonly listeners: net.Server[] = [];
+  private readonly metricsServers: http.Server[] = [];
 
   constructor(
     private readonly server: EtcdServer,
@@ -72,17 +81,29 @@ export class ClientServer {
     this.grpc = new GrpcServer({
       'grpc.max_receive_message_length': opts.maxRequestBytes + GRPC_OVERHEAD_BYTES,
       'grpc.max_send_message_length': MAX_SEND_BYTES,
+      interceptors: [grpcMetricsInterceptor],
     });
+    // Every series of etcd's services exists from the start, at zero, as in etcd.
+    for (const def of [KVService, WatchService, LeaseService, ClusterService, AuthService, MaintenanceService, LockService, ElectionService]) {
+      initServiceMetrics(def);
+    }
     this.grpc.addService(KVService, kvService(server));
     this.grpc.addService(MaintenanceService, maintenanceService(server));
     this.grpc.addService(ClusterService, clusterService(server));
-    this.http1 = http.createServer(
-      createHttpHandler({
-        routes: gatewayRoutes(server),
-        version: () => ({ etcdserver: SERVER_VERSION, etcdcluster: CLUSTER_VERSION }),
-        health: () => this.health(),
-      }),
-    );
+    this.http1 = http.createServer(createHttpHandler({ ...this.httpBasics(), routes: gatewayRoutes(server) }));
+  }
+
+  /** What every HTTP listener of the member serves: /version, /health, /metrics. */
+  private httpBasics() {
+    return {
+      version: () => ({ etcdserver: SERVER_VERSION, etcdcluster: CLUSTER_VERSION }),
+      health: async () => {
+        const h = await this.health();
+        (h.health ? healthSuccess : healthFailures).inc();
+        return h;
+      },
+      metrics: scrapeMetrics,
+    };
   }
 
   /** etcd's /health: a leader exists and a linearizable read completes. */
@@ -103,7 +124,24 @@ export class ClientServer {
     }
   }
 
+  /** --listen-metrics-urls: plain HTTP with /metrics and /health only, no gateway. */
+  async listenMetrics(addresses: { host: string; port: number }[]): Promise<void> {
+    const handler = createHttpHandler({ ...this.httpBasics(), routes: new Map() });
+    for (const a of addresses) {
+      const server = http.createServer(handler);
+      this.metricsServers.push(server);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(a.port, a.host, () => resolve());
+      });
+    }
+  }
+
   async close(): Promise<void> {
+    for (const s of this.metricsServers) {
+      s.closeAllConnections();
+      s.close();
+    }
     for (const l of this.listeners) l.close();
     this.grpc.forceShutdown();
     this.http1.closeAllConnections();

@@ -2,6 +2,7 @@
 // dir's WAL and backend, builds the raft node for a new or restarted member, and serves
 // the client port once the member has published itself to the cluster.
 
+import { bindServerMetrics } from '../metrics/server-metrics.js';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomInt } from 'node:crypto';
@@ -72,6 +73,9 @@ export interface RunningMember {
   server: EtcdServer;
   stop(): Promise<void>;
 }
+
+/** etcd's default --quota-backend-bytes (0 means this): 2 GiB. */
+const DEFAULT_QUOTA_BACKEND_BYTES = 2 * 1024 * 1024 * 1024;
 
 export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<RunningMember> {
   const layout = dataDirLayout(cfg);
@@ -170,6 +174,8 @@ export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<Running
     maxRequestBytes: cfg.maxRequestBytes,
   });
   await clientServer.listen();
+  bindServerMetrics(server.metricsSource(cfg.quotaBackendBytes > 0 ? cfg.quotaBackendBytes : DEFAULT_QUOTA_BACKEND_BYTES, () => store.keyCount(), () => store.compactRev()));
+  await clientServer.listenMetrics(cfg.listenMetricsUrls.map(listenAddress));
   const embedLog = log.child('embed/serve.ts');
   embedLog.info(MSG.readyToServe);
   for (const url of cfg.listenClientUrls) {
