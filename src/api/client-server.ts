@@ -3,6 +3,7 @@
 
 import http from 'node:http';
 import type net from 'node:net';
+import type tls from 'node:tls';
 import { Server as GrpcServer, ServerCredentials } from '@grpc/grpc-js';
 import {
   ClusterService,
@@ -33,7 +34,8 @@ import { createHttpHandler } from './http-handler.js';
 import type { GatewayRoute } from './http-gateway.js';
 import { kvService } from './kv-service.js';
 import { maintenanceService } from './maintenance-service.js';
-import { listenSharedPort } from './shared-port-listener.js';
+import { serveNonGrpcStreams } from './grpc-h2-fallback.js';
+import { listenSharedPort, listenTlsPort } from './shared-port-listener.js';
 
 /** Room for gRPC framing on top of --max-request-bytes, as etcd allows. */
 const GRPC_OVERHEAD_BYTES = 512 * 1024;
@@ -63,14 +65,15 @@ function gatewayRoutes(server: EtcdServer): Map<string, GatewayRoute> {
 }
 
 export interface ClientListenerOptions {
-  /** host:port pairs parsed from --listen-client-urls. */
-  addresses: { host: string; port: number }[];
+  /** host:port pairs parsed from --listen-client-urls; `tls` for https:// ones. */
+  addresses: { host: string; port: number; tls?: tls.TlsOptions | undefined }[];
   maxRequestBytes: number;
 }
 
 export class ClientServer {
   private readonly grpc: GrpcServer;
   private readonly http1: http.Server;
+  private readonly httpHandler: http.RequestListener;
   private readonly listeners: net.Server[] = [];
   private readonly metricsServers: http.Server[] = [];
 
@@ -90,7 +93,8 @@ export class ClientServer {
     this.grpc.addService(KVService, kvService(server));
     this.grpc.addService(MaintenanceService, maintenanceService(server));
     this.grpc.addService(ClusterService, clusterService(server));
-    this.http1 = http.createServer(createHttpHandler({ ...this.httpBasics(), routes: gatewayRoutes(server) }));
+    this.httpHandler = createHttpHandler({ ...this.httpBasics(), routes: gatewayRoutes(server) });
+    this.http1 = http.createServer(this.httpHandler);
   }
 
   /** What every HTTP listener of the member serves: /version, /health, /metrics. */
@@ -119,8 +123,10 @@ export class ClientServer {
 
   async listen(): Promise<void> {
     const injector = this.grpc.createConnectionInjector(ServerCredentials.createInsecure());
+    serveNonGrpcStreams(this.grpc, this.httpHandler);
     for (const a of this.opts.addresses) {
-      this.listeners.push(await listenSharedPort({ host: a.host, port: a.port, grpc: injector, http1: this.http1 }));
+      const shared = { host: a.host, port: a.port, grpc: injector, http1: this.http1 };
+      this.listeners.push(await (a.tls ? listenTlsPort({ ...shared, tls: a.tls }) : listenSharedPort(shared)));
     }
   }
 

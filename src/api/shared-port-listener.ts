@@ -2,10 +2,11 @@
 // as every gRPC client speaks it over plaintext) and HTTP/1.1 (the JSON gateway,
 // /health, /version, /metrics), the way etcd multiplexes its client port.
 //
-// A connection's first bytes decide: the HTTP/2 client preface starts with
+// Plaintext: a connection's first bytes decide: the HTTP/2 client preface starts with
 // "PRI * HTTP/2.0", which no HTTP/1.1 request line can start with.
 
 import net from 'node:net';
+import tls from 'node:tls';
 import type http from 'node:http';
 import { Duplex } from 'node:stream';
 
@@ -64,34 +65,58 @@ function looksLikeHttp2(head: Buffer): boolean {
   return head.subarray(0, n).equals(HTTP2_PREFACE.subarray(0, n));
 }
 
-/** Starts listening; resolves with the server once bound (rejects on EADDRINUSE and the like). */
-export function listenSharedPort(opts: SharedPortOptions): Promise<net.Server> {
-  const server = net.createServer({ noDelay: true, pauseOnConnect: false }, (socket) => {
-    let head: Buffer = Buffer.alloc(0);
-    socket.setTimeout(SNIFF_TIMEOUT_MS, () => socket.destroy());
-    const onData = (chunk: Buffer): void => {
-      head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
-      if (head.length < SNIFF_BYTES) return;
-      socket.off('data', onData);
-      socket.pause();
-      socket.setTimeout(0);
-      if (looksLikeHttp2(head)) {
-        opts.grpc.injectConnection(prefixedStream(socket, head));
-        return;
-      }
-      // HTTP/1.1's parser reads unshifted bytes, so the socket itself is handed over.
-      socket.unshift(head);
-      opts.http1.emit('connection', socket);
-      socket.resume();
-    };
-    socket.on('data', onData);
-    socket.on('error', () => socket.destroy());
-  });
+/** Reads a connection's first bytes and hands it to gRPC or to HTTP/1.1. */
+function routeBySniffing(socket: net.Socket, opts: Pick<SharedPortOptions, 'grpc' | 'http1'>): void {
+  let head: Buffer = Buffer.alloc(0);
+  socket.setTimeout(SNIFF_TIMEOUT_MS, () => socket.destroy());
+  const onData = (chunk: Buffer): void => {
+    head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+    if (head.length < SNIFF_BYTES) return;
+    socket.off('data', onData);
+    socket.pause();
+    socket.setTimeout(0);
+    if (looksLikeHttp2(head)) {
+      opts.grpc.injectConnection(prefixedStream(socket, head));
+      return;
+    }
+    // HTTP/1.1's parser reads unshifted bytes, so the socket itself is handed over.
+    socket.unshift(head);
+    opts.http1.emit('connection', socket);
+    socket.resume();
+  };
+  socket.on('data', onData);
+  socket.on('error', () => socket.destroy());
+}
+
+function listening<T extends net.Server>(server: T, host: string, port: number): Promise<T> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ host: opts.host, port: opts.port, backlog: 1024 }, () => {
+    server.listen({ host, port, backlog: 1024 }, () => {
       server.off('error', reject);
       resolve(server);
     });
   });
+}
+
+/** Starts listening; resolves with the server once bound (rejects on EADDRINUSE and the like). */
+export function listenSharedPort(opts: SharedPortOptions): Promise<net.Server> {
+  const server = net.createServer({ noDelay: true, pauseOnConnect: false }, (socket) => routeBySniffing(socket, opts));
+  return listening(server, opts.host, opts.port);
+}
+
+/**
+ * An https:// client URL: TLS first, then ALPN decides as Go's server does — "h2" goes
+ * to the HTTP/2 side (gRPC, and plain HTTP/2 requests through the fallback), "http/1.1"
+ * to HTTP/1.1. A client that offers no ALPN is sniffed like a plaintext connection.
+ */
+export function listenTlsPort(opts: SharedPortOptions & { tls: tls.TlsOptions }): Promise<tls.Server> {
+  const server = tls.createServer({ ...opts.tls, ALPNProtocols: ['h2', 'http/1.1'] }, (socket) => {
+    socket.setNoDelay(true);
+    if (socket.alpnProtocol === 'h2') opts.grpc.injectConnection(socket);
+    else if (socket.alpnProtocol === 'http/1.1') opts.http1.emit('connection', socket);
+    else routeBySniffing(socket, opts);
+  });
+  // A failed handshake (no client certificate, untrusted CA) only ends that connection.
+  server.on('tlsClientError', () => undefined);
+  return listening(server, opts.host, opts.port);
 }

@@ -2,6 +2,7 @@
 // dir's WAL and backend, builds the raft node for a new or restarted member, and serves
 // the client port once the member has published itself to the cluster.
 
+import { serverTlsFor } from './tls-files.js';
 import { bindServerMetrics } from '../metrics/server-metrics.js';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -78,6 +79,11 @@ export interface RunningMember {
 const DEFAULT_QUOTA_BACKEND_BYTES = 2 * 1024 * 1024 * 1024;
 
 export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<RunningMember> {
+  // Certificates are read before anything is written, so a bad path leaves no data dir behind.
+  const clientAddresses = cfg.listenClientUrls.map((url) => ({
+    ...listenAddress(url),
+    tls: serverTlsFor(url, cfg.clientTls, { cert: '--cert-file', key: '--key-file' }),
+  }));
   const layout = dataDirLayout(cfg);
   for (const d of [layout.memberDir, layout.snapDir]) {
     if (!existsSync(d)) mkdirSync(d, { recursive: true, mode: 0o700 });
@@ -170,7 +176,7 @@ export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<Running
   server.start();
   await server.ready;
   clientServer = new ClientServer(server, {
-    addresses: cfg.listenClientUrls.map(listenAddress),
+    addresses: clientAddresses,
     maxRequestBytes: cfg.maxRequestBytes,
   });
   await clientServer.listen();
@@ -180,6 +186,7 @@ export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<Running
   embedLog.info(MSG.readyToServe);
   for (const url of cfg.listenClientUrls) {
     if (url.startsWith('http://')) embedLog.info(MSG.servingInsecure, { address: url.slice('http://'.length) });
+    else if (url.startsWith('https://')) embedLog.info(MSG.servingSecure, { address: url.slice('https://'.length) });
   }
   return { server, stop: () => server.stop() };
 }
