@@ -2,6 +2,7 @@
 // dir's WAL and backend, builds the raft node for a new or restarted member, and serves
 // the client port once the member has published itself to the cluster.
 
+import { notifySystemdReady } from './systemd-notify.js';
 import { serverTlsFor } from './tls-files.js';
 import { bindServerMetrics } from '../metrics/server-metrics.js';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -184,6 +185,7 @@ export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<Running
   await clientServer.listenMetrics(cfg.listenMetricsUrls.map(listenAddress));
   const embedLog = log.child('embed/serve.ts');
   embedLog.info(MSG.readyToServe);
+  await notifySystemdReady(log.child('etcdmain/main.ts'));
   for (const url of cfg.listenClientUrls) {
     if (url.startsWith('http://')) embedLog.info(MSG.servingInsecure, { address: url.slice('http://'.length) });
     else if (url.startsWith('https://')) embedLog.info(MSG.servingSecure, { address: url.slice('https://'.length) });
