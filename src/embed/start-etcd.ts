@@ -2,6 +2,7 @@
 // dir's WAL and backend, builds the raft node for a new or restarted member, and serves
 // the client port once the member has published itself to the cluster.
 
+import { preDiscoveryCluster, resolveBootstrapCluster } from './discovery/bootstrap-cluster.js';
 import { notifySystemdReady } from './systemd-notify.js';
 import { serverTlsFor } from './tls-files.js';
 import { bindServerMetrics } from '../metrics/server-metrics.js';
@@ -131,10 +132,10 @@ export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<Running
     if (cfg.initialClusterState === 'existing') {
       throw new StartError('joining an existing cluster (--initial-cluster-state=existing) needs peer transport, which this build does not have yet');
     }
-    const problem = verifyBootstrap(cfg);
+    const problem = verifyBootstrap({ ...cfg, initialCluster: preDiscoveryCluster(cfg) });
     if (problem !== undefined) throw new StartError(problem);
-    const token = cfg.initialClusterToken;
-    const boot = bootstrapIds(cfg.initialCluster, token);
+    const discovered = await resolveBootstrapCluster(cfg, log.child('v2discovery/discovery.ts'));
+    const boot = bootstrapIds(discovered.initialCluster, discovered.token);
     const peers = boot.members.map((m) => ({ name: m.name, urls: m.peerUrls, id: m.id }));
     memberId = peers.find((p) => p.name === cfg.name)!.id;
     clusterId = boot.clusterId;
