@@ -25,6 +25,8 @@ import { createHttpHandler } from './http-handler.js';
 import type { GatewayRoute } from './http-gateway.js';
 import { kvService } from './kv-service.js';
 import { maintenanceService } from './maintenance-service.js';
+import { leaseGatewayRoutes, leaseService } from './lease-service.js';
+import { LeaseService } from '../gen/etcdserverpb/rpc.js';
 import { listenSharedPort } from './shared-port-listener.js';
 
 /** Room for gRPC framing on top of --max-request-bytes, as etcd allows. */
@@ -51,6 +53,7 @@ function gatewayRoutes(server: EtcdServer): Map<string, GatewayRoute> {
     ['/v3/kv/deleterange', route(DeleteRangeRequest, DeleteRangeResponse, (r) => server.deleteRange(r))],
     ['/v3/kv/txn', route(TxnRequest, TxnResponse, (r) => server.txn(r))],
     ['/v3/kv/compaction', route(CompactionRequest, CompactionResponse, (r) => server.compact(r))],
+    ...leaseGatewayRoutes(server, route),
   ]);
 }
 
@@ -76,6 +79,7 @@ export class ClientServer {
     this.grpc.addService(KVService, kvService(server));
     this.grpc.addService(MaintenanceService, maintenanceService(server));
     this.grpc.addService(ClusterService, clusterService(server));
+    this.grpc.addService(LeaseService, leaseService(server));
     this.http1 = http.createServer(
       createHttpHandler({
         routes: gatewayRoutes(server),
