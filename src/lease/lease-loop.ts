@@ -21,6 +21,8 @@ export class LeaseLoop {
   /** Revokes proposed and not yet settled, with when they were proposed (ms of the lessor's clock). */
   private readonly inFlight = new Map<bigint, number>();
   private timer: NodeJS.Timeout | undefined;
+  /** Expired leases revoked through raft (etcd's etcd_debugging_server_lease_expired_total). */
+  expiredTotal = 0;
 
   constructor(
     private readonly lessor: Lessor,
@@ -49,7 +51,10 @@ export class LeaseLoop {
       this.inFlight.set(id, now);
       proposed++;
       this.proposer.revoke(id).then(
-        () => this.inFlight.delete(id),
+        () => {
+          this.inFlight.delete(id);
+          this.expiredTotal++;
+        },
         // Not found: another revoke got there first; anything else is retried after REVOKE_RETRY_MS.
         () => (this.lessor.has(id) ? undefined : this.inFlight.delete(id)),
       );

@@ -85,7 +85,8 @@ export class LeaseServer {
 
   /** Renews `id` on the leader; throws LeaseNotFound for a lease that is gone (the stream answers TTL 0). */
   async keepAlive(id: bigint): Promise<LeaseKeepAliveResponse> {
-    if (!this.host.isLeader()) return this.forward((leader, f) => f.keepAlive(leader, id));
+    // The answer carries this member's header, as etcd's follower fills it in.
+    if (!this.host.isLeader()) return this.ownHeader(await this.forward((leader, f) => f.keepAlive(leader, id)));
     const { ttlSec, clear } = this.lessor.renew(id);
     // A renewed lease must not come back with an old checkpointed TTL after a leader change.
     if (clear) void this.host.propose({ leaseCheckpoint: { checkpoints: [clear] } }).catch(() => undefined);
@@ -93,7 +94,7 @@ export class LeaseServer {
   }
 
   async timeToLive(r: LeaseTimeToLiveRequest): Promise<LeaseTimeToLiveResponse> {
-    if (!this.host.isLeader()) return this.forward((leader, f) => f.timeToLive(leader, r));
+    if (!this.host.isLeader()) return this.ownHeader(await this.forward((leader, f) => f.timeToLive(leader, r)));
     const l = this.lessor.lookup(r.ID);
     if (!l) throw Errors.LeaseNotFound;
     return {
@@ -111,6 +112,11 @@ export class LeaseServer {
       header: this.host.header(this.host.currentRevision()),
       leases: this.lessor.list().map((l) => ({ ID: l.id })),
     };
+  }
+
+  private ownHeader<T extends { header?: ResponseHeader | undefined }>(resp: T): T {
+    resp.header = this.host.header(this.host.currentRevision());
+    return resp;
   }
 
   private forward<T>(fn: (leader: bigint, f: LeaseForwarder) => Promise<T>): Promise<T> {
