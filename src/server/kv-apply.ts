@@ -146,12 +146,15 @@ function precheckPut(txn: KvRead, r: PutRequest, leases: LeaseLookup): void {
 
 export function applyPut(txn: KvWrite, r: PutRequest, leases: LeaseLookup): PutResponse {
   precheckPut(txn, r, leases);
-  const prev = r.prevKv || r.ignoreValue || r.ignoreLease || leases.attach ? getOne(txn, r.key) : undefined;
+  // The previous lease matters only when some key has a lease or this put sets one; the
+  // common lease-free put skips the extra read.
+  const trackLease = leases.attach !== undefined && (r.lease !== 0n || (leases.attachedKeyCount?.() ?? 1) > 0);
+  const prev = r.prevKv || r.ignoreValue || r.ignoreLease || trackLease ? getOne(txn, r.key) : undefined;
   const value = r.ignoreValue && prev ? prev.value : r.value;
   const lease = r.ignoreLease && prev ? prev.lease : r.lease;
   txn.put(r.key, value, lease);
   // A put with another lease (or none) moves the key; --ignore-lease keeps it where it is.
-  leases.attach?.(lease, prev?.lease ?? 0n, r.key);
+  if (trackLease) leases.attach!(lease, prev?.lease ?? 0n, r.key);
   return { header: revisionHeader(txn.rev()), prevKv: r.prevKv && prev ? toProtoKv(prev) : undefined };
 }
 
