@@ -56,6 +56,12 @@ export interface LessorOptions {
   clock?: Clock;
   /** 0 disables checkpointing (etcd's default unless --experimental-enable-lease-checkpoint). */
   checkpointIntervalMs?: number;
+  /**
+   * Store the checkpointed remaining TTL in the backend, so it also survives a restart
+   * (etcd 3.5's --experimental-enable-lease-checkpoint-persist); without it a restarted
+   * member starts each lease's full TTL again, as etcd 3.5 does.
+   */
+  persistRemainingTtl?: boolean;
 }
 
 export class Lease {
@@ -270,6 +276,7 @@ export class Lessor {
   }
 
   private persist(l: Lease): void {
-    this.opts.backend.put('lease', leaseBucketKey(l.id), encodeLease({ id: l.id, ttlSec: l.ttlSec, remainingTtlSec: l.remainingTtlSec }));
+    const remainingTtlSec = this.opts.persistRemainingTtl ? l.remainingTtlSec : 0;
+    this.opts.backend.put('lease', leaseBucketKey(l.id), encodeLease({ id: l.id, ttlSec: l.ttlSec, remainingTtlSec }));
   }
 }

@@ -8,7 +8,7 @@ import { restoreLessor } from './restore.js';
 export interface LessorConfig {
   electionTimeoutMs: number;
   heartbeatIntervalMs: number;
-  experimental: { enableLeaseCheckpoint: boolean };
+  experimental: { enableLeaseCheckpoint: boolean; enableLeaseCheckpointPersist: boolean };
 }
 
 export function newMemberLessor(backend: Backend, store: { read(): KvRead & { end(): void } }, cfg: LessorConfig): Lessor {
@@ -17,6 +17,7 @@ export function newMemberLessor(backend: Backend, store: { read(): KvRead & { en
     minTtlSec: minLeaseTtlSec(cfg.electionTimeoutMs, cfg.heartbeatIntervalMs),
     // etcd checkpoints only with --experimental-enable-lease-checkpoint, every 5 minutes.
     checkpointIntervalMs: cfg.experimental.enableLeaseCheckpoint ? DEFAULT_CHECKPOINT_INTERVAL_MS : 0,
+    persistRemainingTtl: cfg.experimental.enableLeaseCheckpointPersist,
   });
   restoreLessor(lessor, store.read());
   return lessor;
