@@ -21,6 +21,8 @@ import { decodeLease, encodeLease, leaseBucketKey } from './lease-codec.js';
 export const MAX_LEASE_TTL_SEC = 9_000_000_000;
 /** etcd's default interval between checkpoints of a lease's remaining TTL. */
 export const DEFAULT_CHECKPOINT_INTERVAL_MS = 5 * 60 * 1000;
+/** Leases revoked per second at most (etcd's leaseRevokeRate); promotion spreads expiries below it. */
+export const LEASE_REVOKE_RATE_PER_SEC = 1000;
 /** Most checkpoints carried by one LeaseCheckpoint proposal (etcd's maxLeaseCheckpointBatchSize). */
 export const MAX_CHECKPOINT_BATCH = 1000;
 
@@ -231,6 +233,39 @@ export class Lessor {
     const now = this.clock.nowMs();
     for (const l of this.leases.values()) {
       l.refresh(now, extendMs);
+      this.scheduleCheckpoint(l);
+    }
+    this.spreadExpiries(now, extendMs);
+  }
+
+  /**
+   * After a promotion many leases can end in the same second (all restarted their TTL at
+   * once). Like etcd, push the excess later so that at most three quarters of the revoke
+   * rate expire in any one-second window, leaving room for leases expiring normally.
+   * Worked example (rate 1000, target 750/s): 2000 leases all with 10 s left keep 750 at
+   * 10 s; the 751st gets 10 s + 751/750 s, ... the 2000th 10 s + 2000/750 s.
+   */
+  private spreadExpiries(now: number, extendMs: number): void {
+    if (this.leases.size < LEASE_REVOKE_RATE_PER_SEC) return;
+    const targetPerSec = (3 * LEASE_REVOKE_RATE_PER_SEC) / 4;
+    const sorted = this.list();
+    let baseMs = sorted[0]!.expiryMs - now;
+    let nextWindowMs = baseMs + 1000;
+    let expires = 0;
+    for (const l of sorted) {
+      const remainingMs = l.expiryMs - now;
+      if (remainingMs > nextWindowMs) {
+        baseMs = remainingMs;
+        nextWindowMs = baseMs + 1000;
+        expires = 1;
+        continue;
+      }
+      expires++;
+      if (expires <= targetPerSec) continue;
+      // A lease already n seconds past the window start needs n seconds less delay.
+      const delayMs = (1000 * expires) / targetPerSec - (remainingMs - baseMs);
+      nextWindowMs = baseMs + delayMs;
+      l.refresh(now, delayMs + extendMs);
       this.scheduleCheckpoint(l);
     }
   }

@@ -278,3 +278,17 @@ test('with checkpoint persistence a checkpointed remaining TTL survives a restar
     true,
   );
 });
+
+test('promotion spreads leases that would all expire in the same second', async () => {
+  await withMember(async (m, _reopen, clock) => {
+    const count = 2000;
+    for (let i = 1; i <= count; i++) m.lessor.grant(BigInt(i), 10);
+    m.lessor.promote(ELECTION_MS);
+    const expiries = m.lessor.list().map((l) => l.expiryMs - clock.nowMs());
+    const perSecond = new Map<number, number>();
+    for (const e of expiries) perSecond.set(Math.floor(e / 1000), (perSecond.get(Math.floor(e / 1000)) ?? 0) + 1);
+    for (const [sec, n] of perSecond) assert.ok(n <= 750, `${n} leases expire in second ${sec}`);
+    assert.equal(Math.min(...expiries), 11_000, 'the first leases were delayed beyond the election extension');
+    assert.ok(Math.max(...expiries) <= 11_000 + (1000 * count) / 750 + 1, 'leases pushed further than needed');
+  });
+});
