@@ -47,6 +47,9 @@ export interface LeaseHost {
 }
 
 const INT63_MASK = (1n << 63n) - 1n;
+/** A new leader's lessor becomes primary once the leader's first entry applies; keep-alives wait this long for it. */
+export const PROMOTION_WAIT_MS = 2000;
+const PROMOTION_POLL_MS = 20;
 
 export class LeaseServer {
   readonly loop: LeaseLoop;
@@ -87,6 +90,12 @@ export class LeaseServer {
   async keepAlive(id: bigint): Promise<LeaseKeepAliveResponse> {
     // The answer carries this member's header, as etcd's follower fills it in.
     if (!this.host.isLeader()) return this.ownHeader(await this.forward((leader, f) => f.keepAlive(leader, id)));
+    // Just elected: the lessor promotes when this term's first entry applies (etcd's
+    // renew answers "not primary" and the server retries the same way).
+    const deadline = Date.now() + PROMOTION_WAIT_MS;
+    while (!this.lessor.isPrimary() && this.host.isLeader() && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, PROMOTION_POLL_MS));
+    }
     const { ttlSec, clear } = this.lessor.renew(id);
     // A renewed lease must not come back with an old checkpointed TTL after a leader change.
     if (clear) void this.host.propose({ leaseCheckpoint: { checkpoints: [clear] } }).catch(() => undefined);
