@@ -35,6 +35,7 @@ import type { GatewayRoute } from './http-gateway.js';
 import { kvService } from './kv-service.js';
 import { maintenanceService } from './maintenance-service.js';
 import { serveNonGrpcStreams } from './grpc-h2-fallback.js';
+import { leaseGatewayRoutes, leaseService } from './lease-service.js';
 import { listenSharedPort, listenTlsPort } from './shared-port-listener.js';
 
 /** Room for gRPC framing on top of --max-request-bytes, as etcd allows. */
@@ -61,6 +62,7 @@ function gatewayRoutes(server: EtcdServer): Map<string, GatewayRoute> {
     ['/v3/kv/deleterange', route(DeleteRangeRequest, DeleteRangeResponse, (r) => server.deleteRange(r))],
     ['/v3/kv/txn', route(TxnRequest, TxnResponse, (r) => server.txn(r))],
     ['/v3/kv/compaction', route(CompactionRequest, CompactionResponse, (r) => server.compact(r))],
+    ...leaseGatewayRoutes(server, route),
   ]);
 }
 
@@ -93,6 +95,7 @@ export class ClientServer {
     this.grpc.addService(KVService, kvService(server));
     this.grpc.addService(MaintenanceService, maintenanceService(server));
     this.grpc.addService(ClusterService, clusterService(server));
+    this.grpc.addService(LeaseService, leaseService(server));
     this.httpHandler = createHttpHandler({ ...this.httpBasics(), routes: gatewayRoutes(server) });
     this.http1 = http.createServer(this.httpHandler);
   }

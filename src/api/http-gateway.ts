@@ -4,6 +4,7 @@
 
 import type http from 'node:http';
 import { EtcdError, GrpcCode } from '../server/errors.js';
+import { serveGatewayStream } from './gateway-stream.js';
 
 /** Request bodies beyond this are refused before parsing (the gRPC limit plus overhead). */
 export const MAX_GATEWAY_BODY_BYTES = 16 * 1024 * 1024;
@@ -12,6 +13,8 @@ export interface GatewayRoute {
   decode(json: unknown): unknown;
   encode(resp: unknown): unknown;
   handle(req: unknown): Promise<unknown>;
+  /** A client-streaming rpc (LeaseKeepAlive): the body is a sequence of JSON messages, see gateway-stream.ts. */
+  stream?: boolean;
 }
 
 /** grpc-gateway's mapping from gRPC status codes to HTTP statuses. */
@@ -26,7 +29,7 @@ const HTTP_STATUS: Record<number, number> = {
   [GrpcCode.PermissionDenied]: 403,
   [GrpcCode.Unauthenticated]: 401,
   [GrpcCode.ResourceExhausted]: 429,
-  [GrpcCode.FailedPrecondition]: 400,
+  [GrpcCode.FailedPrecondition]: 412,
   [GrpcCode.Aborted]: 409,
   [GrpcCode.OutOfRange]: 400,
   [GrpcCode.Unimplemented]: 501,
@@ -88,6 +91,7 @@ export function withProtoNames(json: unknown): unknown {
 }
 
 export async function serveGatewayRoute(route: GatewayRoute, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  if (route.stream) return serveGatewayStream(route, await readBody(req).catch(() => Buffer.alloc(0)), res);
   try {
     const json = parseJson(await readBody(req));
     let decoded: unknown;

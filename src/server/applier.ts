@@ -18,6 +18,8 @@ import { ErrCompacted, ErrFutureRev } from '../mvcc/errors.js';
 import { applyDeleteRange, applyPut, applyRange, applyTxn, noLeases, revisionHeader, type LeaseLookup } from './kv-apply.js';
 import type { KvRead, KvWrite } from './kv-view.js';
 import type { Membership } from './membership.js';
+import type { Lessor } from '../lease/lessor.js';
+import { applyLeaseRequest, type LeaseApplyResponse } from './lease-apply.js';
 
 /** The store operations the applier needs; the mvcc layer's store satisfies it. */
 export interface ApplyStore {
@@ -32,7 +34,7 @@ export interface ApplyStore {
   compact(rev: number): Promise<void>;
 }
 
-export type ApplyResponse = RangeResponse | PutResponse | DeleteRangeResponse | TxnResponse | CompactionResponse;
+export type ApplyResponse = RangeResponse | PutResponse | DeleteRangeResponse | TxnResponse | CompactionResponse | LeaseApplyResponse;
 
 export interface ApplyResult {
   resp?: ApplyResponse;
@@ -48,6 +50,8 @@ export interface ApplierEvents {
   confChange(cc: ConfChange, index: number): void;
   memberPublished(id: bigint, name: string, clientURLs: string[]): void;
   clusterVersionSet(version: string): void;
+  /** A leader's empty entry of a new term was applied (the lessor promotes then, as in etcd). */
+  noopApplied?(): void;
 }
 
 /**
@@ -67,6 +71,7 @@ export class Applier {
     private readonly membership: Membership,
     private readonly events: ApplierEvents,
     private readonly leases: LeaseLookup = noLeases,
+    private readonly lessor?: Lessor,
   ) {}
 
   /**
@@ -91,6 +96,7 @@ export class Applier {
     if (entry.data.length === 0) {
       // The leader's empty entry at the start of its term.
       this.store.setConsistentIndex(entry.index, entry.term);
+      this.events.noopApplied?.();
       return;
     }
     const req = InternalRaftRequest.decode(entry.data);
@@ -103,7 +109,7 @@ export class Applier {
   private applyRequest(req: InternalRaftRequest): ApplyResult {
     try {
       if (req.put) return this.inWrite((t) => applyPut(t, req.put!, this.leases));
-      if (req.deleteRange) return this.inWrite((t) => applyDeleteRange(t, req.deleteRange!));
+      if (req.deleteRange) return this.inWrite((t) => applyDeleteRange(t, req.deleteRange!, this.leases));
       if (req.txn) return this.inWrite((t) => applyTxn(t, req.txn!, this.leases));
       if (req.range) {
         const t = this.store.read();
@@ -112,6 +118,9 @@ export class Applier {
         } finally {
           t.end();
         }
+      }
+      if (this.lessor && (req.leaseGrant || req.leaseRevoke || req.leaseCheckpoint)) {
+        return { resp: applyLeaseRequest(req, this.lessor, this.store) };
       }
       if (req.compaction) return this.applyCompaction(Number(req.compaction.revision));
       if (req.clusterMemberAttrSet) {

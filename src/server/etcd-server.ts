@@ -30,6 +30,8 @@ import { RaftLoop, type RaftLog } from './raft-loop.js';
 import { ReadIndexBatcher } from './read-index.js';
 import { checkDeleteRequest, checkPutRequest, checkRangeRequest, checkTxnRequest } from './request-checks.js';
 import { WaitRegistry } from './wait-registry.js';
+import type { Lessor } from '../lease/lessor.js';
+import { LeaseServer } from './lease-server.js';
 
 /** etcd refuses new proposals when the applier is this far behind the commit index. */
 export const MAX_GAP_BETWEEN_APPLY_AND_COMMIT_INDEX = 5000;
@@ -66,6 +68,8 @@ export interface ServerParts {
   membership: Membership;
   /** Messages for other members; absent for a single member without a transport yet. */
   send?: (messages: Message[]) => void;
+  /** The member's leases, restored from the backend; absent in tests that need none. */
+  lessor?: Lessor;
 }
 
 export interface StatusInfo {
@@ -99,6 +103,8 @@ export class EtcdServer {
   /** Resolves once this member's name and client URLs were published through raft. */
   readonly ready: Promise<void> = new Promise((resolve) => (this.publishedResolve = resolve));
   private readonly requestTimeoutMs: number;
+  /** The lease API; undefined when the member was assembled without a lessor. */
+  readonly leases: LeaseServer | undefined;
 
   constructor(
     private readonly opts: EtcdServerOptions,
@@ -108,7 +114,22 @@ export class EtcdServer {
     // etcd's request timeout: 5s plus two election timeouts.
     this.requestTimeoutMs = 5000 + 2 * opts.electionMs;
     this.applied = parts.store.consistentIndex();
+    const lessor = parts.lessor;
+    this.leases = lessor
+      ? new LeaseServer(lessor, {
+          propose: (body) => this.proposeInternal(body),
+          header: (rev) => this.header(rev),
+          currentRevision: () => this.currentRevision(),
+          isLeader: () => parts.node.status().raftState === StateType.Leader,
+          leader: () => this.lead,
+          nextId: () => this.ids.next(),
+        })
+      : undefined;
     this.applier = new Applier(parts.store, parts.membership, {
+      // Promote once the new leader's empty entry applies: everything of earlier terms is applied by then.
+      noopApplied: () => {
+        if (lessor && parts.node.status().raftState === StateType.Leader) lessor.promote(opts.electionMs);
+      },
       applied: (id, result) => this.waits.trigger(id, result),
       confChange: (cc) => {
         parts.node.applyConfChange(cc);
@@ -126,7 +147,7 @@ export class EtcdServer {
         const short = ver.split('.').slice(0, 2).join('.');
         opts.logger.info(`enabled capabilities for version ${short}`, { 'cluster-version': short });
       },
-    });
+    }, lessor, lessor);
     this.reads = new ReadIndexBatcher({
       requestReadIndex: (ctx) => {
         parts.node.readIndex(ctx);
@@ -167,6 +188,7 @@ export class EtcdServer {
 
   start(): void {
     this.loop.start(this.opts.heartbeatMs);
+    this.leases?.loop.start();
     this.campaignIfSoleVoter();
     void this.publishUntilDone();
   }
@@ -191,6 +213,7 @@ export class EtcdServer {
     if (this.stopped) return;
     this.stopped = true;
     this.loop.stop();
+    this.leases?.loop.stop();
     this.waits.failAll(Errors.Stopped);
     this.reads.failAll(Errors.Stopped);
     await this.opts.onClose?.();
@@ -199,6 +222,7 @@ export class EtcdServer {
   private onSoftState(s: SoftState): void {
     const st = this.parts.node.status();
     this.term = st.term;
+    if (s.raftState !== StateType.Leader && this.parts.lessor?.isPrimary()) this.parts.lessor.demote();
     if (s.lead !== this.lead) {
       const prev = this.lead;
       this.lead = s.lead;
