@@ -33,6 +33,9 @@ import { clusterService } from './cluster-service.js';
 import { createHttpHandler } from './http-handler.js';
 import type { GatewayRoute } from './http-gateway.js';
 import { kvService } from './kv-service.js';
+import { authGatewayRoutes } from './auth-gateway-routes.js';
+import { authService } from './auth-service.js';
+import type { RequestAuth } from '../server/auth-gate.js';
 import { maintenanceService } from './maintenance-service.js';
 import { serveNonGrpcStreams } from './grpc-h2-fallback.js';
 import { listenSharedPort, listenTlsPort } from './shared-port-listener.js';
@@ -46,21 +49,22 @@ interface JsonCodec<T> {
   toJSON(message: T): unknown;
 }
 
-function route<Req, Res>(reqCodec: JsonCodec<Req>, resCodec: JsonCodec<Res>, handle: (r: Req) => Promise<Res>): GatewayRoute {
+function route<Req, Res>(reqCodec: JsonCodec<Req>, resCodec: JsonCodec<Res>, handle: (r: Req, auth: RequestAuth) => Promise<Res>): GatewayRoute {
   return {
     decode: (json) => reqCodec.fromJSON(json),
     encode: (resp) => resCodec.toJSON(resp as Res),
-    handle: (req) => handle(req as Req),
+    handle: (req, auth) => handle(req as Req, auth),
   };
 }
 
 function gatewayRoutes(server: EtcdServer): Map<string, GatewayRoute> {
   return new Map<string, GatewayRoute>([
-    ['/v3/kv/range', route(RangeRequest, RangeResponse, (r) => server.range(r))],
-    ['/v3/kv/put', route(PutRequest, PutResponse, (r) => server.put(r))],
-    ['/v3/kv/deleterange', route(DeleteRangeRequest, DeleteRangeResponse, (r) => server.deleteRange(r))],
-    ['/v3/kv/txn', route(TxnRequest, TxnResponse, (r) => server.txn(r))],
-    ['/v3/kv/compaction', route(CompactionRequest, CompactionResponse, (r) => server.compact(r))],
+    ['/v3/kv/range', route(RangeRequest, RangeResponse, (r, auth) => server.range(r, auth))],
+    ['/v3/kv/put', route(PutRequest, PutResponse, (r, auth) => server.put(r, auth))],
+    ['/v3/kv/deleterange', route(DeleteRangeRequest, DeleteRangeResponse, (r, auth) => server.deleteRange(r, auth))],
+    ['/v3/kv/txn', route(TxnRequest, TxnResponse, (r, auth) => server.txn(r, auth))],
+    ['/v3/kv/compaction', route(CompactionRequest, CompactionResponse, (r, auth) => server.compact(r, auth))],
+    ...authGatewayRoutes(server.authApi, route),
   ]);
 }
 
@@ -93,6 +97,7 @@ export class ClientServer {
     this.grpc.addService(KVService, kvService(server));
     this.grpc.addService(MaintenanceService, maintenanceService(server));
     this.grpc.addService(ClusterService, clusterService(server));
+    this.grpc.addService(AuthService, authService(server));
     this.httpHandler = createHttpHandler({ ...this.httpBasics(), routes: gatewayRoutes(server) });
     this.http1 = http.createServer(this.httpHandler);
   }

@@ -4,6 +4,8 @@
 
 import type http from 'node:http';
 import { EtcdError, GrpcCode } from '../server/errors.js';
+import type { RequestAuth } from '../server/auth-gate.js';
+import { httpRequestAuth } from './request-auth.js';
 
 /** Request bodies beyond this are refused before parsing (the gRPC limit plus overhead). */
 export const MAX_GATEWAY_BODY_BYTES = 16 * 1024 * 1024;
@@ -11,7 +13,8 @@ export const MAX_GATEWAY_BODY_BYTES = 16 * 1024 * 1024;
 export interface GatewayRoute {
   decode(json: unknown): unknown;
   encode(resp: unknown): unknown;
-  handle(req: unknown): Promise<unknown>;
+  /** `auth` carries the `Authorization` header, grpc-gateway's way of passing a token. */
+  handle(req: unknown, auth: RequestAuth): Promise<unknown>;
 }
 
 /** grpc-gateway's mapping from gRPC status codes to HTTP statuses. */
@@ -96,7 +99,7 @@ export async function serveGatewayRoute(route: GatewayRoute, req: http.IncomingM
     } catch (err) {
       throw new EtcdError(GrpcCode.InvalidArgument, err instanceof Error ? err.message : String(err));
     }
-    const resp = await route.handle(decoded);
+    const resp = await route.handle(decoded, httpRequestAuth(req));
     const body = JSON.stringify(route.encode(resp));
     res.writeHead(200, { 'Content-Type': 'application/json', 'Grpc-Metadata-Content-Type': 'application/grpc' });
     res.end(body);

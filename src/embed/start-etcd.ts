@@ -13,6 +13,8 @@ import { RawNode } from '../raft/raw-node.js';
 import { MemoryStorage } from '../raft/storage.js';
 import { Backend } from '../storage/backend.js';
 import { KVStore } from '../mvcc/kv-store.js';
+import { AuthStore } from '../auth/auth-store.js';
+import { newTokenProvider } from '../auth/token-options.js';
 import { WAL } from '../wal/wal.js';
 import { EtcdServer } from '../server/etcd-server.js';
 import { Membership, encodeMember } from '../server/membership.js';
@@ -95,6 +97,7 @@ export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<Running
   const backend = Backend.open(layout.backendPath);
   const store = await KVStore.open(backend);
   const membershipStore = await loadBackendMembership(backend);
+  const auth = new AuthStore(backend, newTokenProvider(cfg.authToken, cfg.authTokenTtlSeconds));
 
   const storage = new MemoryStorage();
   let memberId: bigint;
@@ -160,6 +163,7 @@ export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<Running
       electionMs: cfg.electionTimeoutMs,
       maxRequestBytes: cfg.maxRequestBytes,
       maxTxnOps: cfg.maxTxnOps,
+      bcryptCost: cfg.bcryptCost,
       logger: log.child('etcdserver/server.ts'),
       backendSize: () => ({ size: backend.size(), inUse: backend.sizeInUse() }),
       onClose: async () => {
@@ -169,7 +173,7 @@ export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<Running
         await backend.close();
       },
     },
-    { node, storage, wal, store, membership },
+    { node, storage, wal, store, membership, auth },
   );
 
   peerServers = await startPeerServer(server, cfg.listenPeerUrls);

@@ -18,6 +18,8 @@ import { ErrCompacted, ErrFutureRev } from '../mvcc/errors.js';
 import { applyDeleteRange, applyPut, applyRange, applyTxn, noLeases, revisionHeader, type LeaseLookup } from './kv-apply.js';
 import type { KvRead, KvWrite } from './kv-view.js';
 import type { Membership } from './membership.js';
+import type { AuthStore } from '../auth/auth-store.js';
+import { applyAuthRequest, checkAtApply, type AuthResponse } from './auth-apply.js';
 
 /** The store operations the applier needs; the mvcc layer's store satisfies it. */
 export interface ApplyStore {
@@ -32,7 +34,7 @@ export interface ApplyStore {
   compact(rev: number): Promise<void>;
 }
 
-export type ApplyResponse = RangeResponse | PutResponse | DeleteRangeResponse | TxnResponse | CompactionResponse;
+export type ApplyResponse = RangeResponse | PutResponse | DeleteRangeResponse | TxnResponse | CompactionResponse | AuthResponse;
 
 export interface ApplyResult {
   resp?: ApplyResponse;
@@ -67,6 +69,8 @@ export class Applier {
     private readonly membership: Membership,
     private readonly events: ApplierEvents,
     private readonly leases: LeaseLookup = noLeases,
+    /** Absent in tests that run without auth: then nothing is checked. */
+    private readonly auth?: AuthStore,
   ) {}
 
   /**
@@ -95,13 +99,18 @@ export class Applier {
     }
     const req = InternalRaftRequest.decode(entry.data);
     const id = req.header?.ID ?? req.ID;
-    const result = this.applyRequest(req);
+    const result = this.applyRequest(req, entry.index);
     this.store.setConsistentIndex(entry.index, entry.term);
     this.events.applied(id, result);
   }
 
-  private applyRequest(req: InternalRaftRequest): ApplyResult {
+  private applyRequest(req: InternalRaftRequest, index: number): ApplyResult {
     try {
+      if (this.auth) {
+        checkAtApply(this.auth, req);
+        const authResp = applyAuthRequest(this.auth, req, index, this.kvRev());
+        if (authResp) return { resp: authResp };
+      }
       if (req.put) return this.inWrite((t) => applyPut(t, req.put!, this.leases));
       if (req.deleteRange) return this.inWrite((t) => applyDeleteRange(t, req.deleteRange!));
       if (req.txn) return this.inWrite((t) => applyTxn(t, req.txn!, this.leases));
@@ -142,6 +151,15 @@ export class Applier {
     const t = this.store.write();
     try {
       return { resp: fn(t) };
+    } finally {
+      t.end();
+    }
+  }
+
+  private kvRev(): number {
+    const t = this.store.read();
+    try {
+      return t.rev();
     } finally {
       t.end();
     }

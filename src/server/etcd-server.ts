@@ -30,6 +30,11 @@ import { RaftLoop, type RaftLog } from './raft-loop.js';
 import { ReadIndexBatcher } from './read-index.js';
 import { checkDeleteRequest, checkPutRequest, checkRangeRequest, checkTxnRequest } from './request-checks.js';
 import { WaitRegistry } from './wait-registry.js';
+import type { AuthStore } from '../auth/auth-store.js';
+import type { AuthInfo } from '../auth/token-provider.js';
+import { AuthApi } from './auth-api.js';
+import { checkRangeAuth, checkTxnAuth } from './auth-checks.js';
+import { AuthGate, type RequestAuth } from './auth-gate.js';
 
 /** etcd refuses new proposals when the applier is this far behind the commit index. */
 export const MAX_GAP_BETWEEN_APPLY_AND_COMMIT_INDEX = 5000;
@@ -56,6 +61,8 @@ export interface EtcdServerOptions {
   backendSize(): { size: number; inUse: number };
   /** Called once every resource is closed. */
   onClose?: () => Promise<void>;
+  /** --bcrypt-cost for password hashes made on this member (default 10). */
+  bcryptCost?: number;
 }
 
 export interface ServerParts {
@@ -66,6 +73,8 @@ export interface ServerParts {
   membership: Membership;
   /** Messages for other members; absent for a single member without a transport yet. */
   send?: (messages: Message[]) => void;
+  /** Users, roles and permissions; absent (no auth at all) in some tests. */
+  auth?: AuthStore;
 }
 
 export interface StatusInfo {
@@ -99,6 +108,10 @@ export class EtcdServer {
   /** Resolves once this member's name and client URLs were published through raft. */
   readonly ready: Promise<void> = new Promise((resolve) => (this.publishedResolve = resolve));
   private readonly requestTimeoutMs: number;
+  /** Resolves tokens and checks permissions; Watch and Lease call it too. */
+  readonly authGate: AuthGate;
+  /** The Auth service's requests. */
+  readonly authApi: AuthApi;
 
   constructor(
     private readonly opts: EtcdServerOptions,
@@ -108,6 +121,14 @@ export class EtcdServer {
     // etcd's request timeout: 5s plus two election timeouts.
     this.requestTimeoutMs = 5000 + 2 * opts.electionMs;
     this.applied = parts.store.consistentIndex();
+    this.authGate = new AuthGate(parts.auth);
+    this.authApi = new AuthApi({
+      store: parts.auth,
+      gate: this.authGate,
+      bcryptCost: opts.bcryptCost ?? 10,
+      propose: (body, ai) => this.proposeInternal(body, ai),
+      withHeader: (resp) => this.withHeader(resp),
+    });
     this.applier = new Applier(parts.store, parts.membership, {
       applied: (id, result) => this.waits.trigger(id, result),
       confChange: (cc) => {
@@ -126,7 +147,7 @@ export class EtcdServer {
         const short = ver.split('.').slice(0, 2).join('.');
         opts.logger.info(`enabled capabilities for version ${short}`, { 'cluster-version': short });
       },
-    });
+    }, undefined, parts.auth);
     this.reads = new ReadIndexBatcher({
       requestReadIndex: (ctx) => {
         parts.node.readIndex(ctx);
@@ -258,12 +279,14 @@ export class EtcdServer {
 
   // ---- proposals ----
 
-  private async proposeInternal(body: Partial<InternalRaftRequest>): Promise<ApplyResult> {
+  private async proposeInternal(body: Partial<InternalRaftRequest>, ai?: AuthInfo): Promise<ApplyResult> {
     if (this.stopped) throw Errors.Stopped;
     const st = this.parts.node.status();
     if (st.commit - this.applied > MAX_GAP_BETWEEN_APPLY_AND_COMMIT_INDEX) throw Errors.TooManyRequests;
     const id = this.ids.next();
-    const req = InternalRaftRequest.fromPartial({ ...body, header: { ID: id } });
+    // The caller and the auth revision its token was checked at: apply re-checks with them.
+    const header = { ID: id, username: ai?.username ?? '', authRevision: BigInt(ai?.revision ?? 0) };
+    const req = InternalRaftRequest.fromPartial({ ...body, header });
     const data = InternalRaftRequest.encode(req).finish();
     if (data.length > this.opts.maxRequestBytes) throw Errors.RequestTooLarge;
     const done = this.waits.register(id, this.requestTimeoutMs);
@@ -297,10 +320,12 @@ export class EtcdServer {
 
   // ---- KV ----
 
-  async range(r: RangeRequest): Promise<RangeResponse> {
+  async range(r: RangeRequest, ctx?: RequestAuth): Promise<RangeResponse> {
     checkRangeRequest(r);
     metrics.rangeTotal.inc();
+    const ai = await this.authGate.authInfo(ctx);
     if (!r.serializable) await this.reads.wait(this.requestTimeoutMs);
+    if (this.parts.auth) checkRangeAuth(this.parts.auth, ai, r);
     const t = this.parts.store.read();
     try {
       return this.withHeader(applyRange(t, r));
@@ -311,26 +336,28 @@ export class EtcdServer {
     }
   }
 
-  async put(r: PutRequest): Promise<PutResponse> {
+  async put(r: PutRequest, ctx?: RequestAuth): Promise<PutResponse> {
     checkPutRequest(r);
     metrics.putTotal.inc();
-    const res = await this.proposeInternal({ put: r });
+    const res = await this.proposeInternal({ put: r }, await this.authGate.authInfo(ctx));
     return this.withHeader(res.resp as PutResponse);
   }
 
-  async deleteRange(r: DeleteRangeRequest): Promise<DeleteRangeResponse> {
+  async deleteRange(r: DeleteRangeRequest, ctx?: RequestAuth): Promise<DeleteRangeResponse> {
     checkDeleteRequest(r);
     metrics.deleteTotal.inc();
-    const res = await this.proposeInternal({ deleteRange: r });
+    const res = await this.proposeInternal({ deleteRange: r }, await this.authGate.authInfo(ctx));
     return this.withHeader(res.resp as DeleteRangeResponse);
   }
 
-  async txn(r: TxnRequest): Promise<TxnResponse> {
+  async txn(r: TxnRequest, ctx?: RequestAuth): Promise<TxnResponse> {
     checkTxnRequest(r, this.opts.maxTxnOps);
     metrics.txnTotal.inc();
+    const ai = await this.authGate.authInfo(ctx);
     if (!txnIsWrite(r)) {
       // A read-only txn is served like a linearizable range, without a log entry.
       await this.reads.wait(this.requestTimeoutMs);
+      if (this.parts.auth) checkTxnAuth(this.parts.auth, ai, r);
       const t = this.parts.store.read();
       try {
         return this.withHeader(applyTxn(readOnly(t), r, { has: () => false }));
@@ -340,12 +367,13 @@ export class EtcdServer {
         t.end();
       }
     }
-    const res = await this.proposeInternal({ txn: r });
+    const res = await this.proposeInternal({ txn: r }, ai);
     return this.withHeader(res.resp as TxnResponse);
   }
 
-  async compact(r: CompactionRequest): Promise<CompactionResponse> {
-    const res = await this.proposeInternal({ compaction: r });
+  async compact(r: CompactionRequest, ctx?: RequestAuth): Promise<CompactionResponse> {
+    // etcd 3.4 checks no permission for compaction; the token must still be valid.
+    const res = await this.proposeInternal({ compaction: r }, await this.authGate.authInfo(ctx));
     if (r.physical && res.physical) await res.physical;
     else res.physical?.catch(() => undefined);
     return this.withHeader(res.resp as CompactionResponse);
