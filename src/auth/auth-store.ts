@@ -116,7 +116,8 @@ export class AuthStore {
   async checkPassword(name: string, password: string): Promise<number> {
     if (!this.enabledFlag) throw AuthErrors.AuthNotEnabled;
     const u = this.getUser(name);
-    if (!u || u.options?.noPassword) throw AuthErrors.AuthFailed;
+    if (!u) throw AuthErrors.AuthFailed;
+    if (u.options?.noPassword) throw AuthErrors.NoPasswordUser;
     if (!(await passwordMatches(password, Buffer.from(u.password).toString('utf8')))) throw AuthErrors.AuthFailed;
     return this.rev;
   }

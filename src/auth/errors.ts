@@ -21,5 +21,7 @@ export const AuthErrors = {
   AuthNotEnabled: e(GrpcCode.FailedPrecondition, 'etcdserver: authentication is not enabled'),
   InvalidAuthToken: e(GrpcCode.Unauthenticated, 'etcdserver: invalid auth token'),
   InvalidAuthMgmt: e(GrpcCode.InvalidArgument, 'etcdserver: invalid auth management'),
+  // etcd returns this one unmapped, so clients see gRPC's UNKNOWN and the auth package's text.
+  NoPasswordUser: e(GrpcCode.Unknown, 'auth: authentication failed, password was given for no password user'),
   AuthOldRevision: e(GrpcCode.InvalidArgument, 'etcdserver: revision of auth store is old'),
 } as const;
