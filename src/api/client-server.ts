@@ -35,6 +35,7 @@ import type { GatewayRoute } from './http-gateway.js';
 import { kvService } from './kv-service.js';
 import { authGatewayRoutes } from './auth-gateway-routes.js';
 import { authService } from './auth-service.js';
+import { AuthErrors } from '../auth/errors.js';
 import type { RequestAuth } from '../server/auth-gate.js';
 import { maintenanceService } from './maintenance-service.js';
 import { serveNonGrpcStreams } from './grpc-h2-fallback.js';
@@ -122,6 +123,8 @@ export class ClientServer {
       await this.server.range(RangeRequest.fromPartial({ key: Buffer.from('health') }));
       return { health: true, reason: '' };
     } catch (err) {
+      // With auth on the anonymous probe read is refused, which still proves the read path works (etcd: same).
+      if (err === AuthErrors.UserEmpty || err === AuthErrors.PermissionDenied) return { health: true, reason: '' };
       return { health: false, reason: `QGET ERROR:${err instanceof Error ? err.message : String(err)}` };
     }
   }

@@ -29,7 +29,8 @@ const HTTP_STATUS: Record<number, number> = {
   [GrpcCode.PermissionDenied]: 403,
   [GrpcCode.Unauthenticated]: 401,
   [GrpcCode.ResourceExhausted]: 429,
-  [GrpcCode.FailedPrecondition]: 400,
+  // grpc-gateway v1 (etcd 3.4/3.5): 412, not v2's 400.
+  [GrpcCode.FailedPrecondition]: 412,
   [GrpcCode.Aborted]: 409,
   [GrpcCode.OutOfRange]: 400,
   [GrpcCode.Unimplemented]: 501,
