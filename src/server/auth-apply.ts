@@ -154,3 +154,13 @@ export function applyAuthRequest(auth: AuthStore, req: InternalRaftRequest, inde
   }
   return undefined;
 }
+
+/**
+ * For the lease applier: etcd refuses LeaseRevoke (and a put attaching a key to a lease)
+ * unless the requester may write every key already attached to that lease.
+ */
+export function checkLeaseKeysAtApply(auth: AuthStore, req: InternalRaftRequest, attachedKeys: Iterable<Uint8Array>): void {
+  if (!auth.enabled) return;
+  const ai = authInfoOf(req);
+  for (const key of attachedKeys) auth.checkOp(ai, key, undefined, 'write');
+}
