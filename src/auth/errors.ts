@@ -2,6 +2,7 @@
 // rpctypes match on the text, e.g. to re-authenticate on `invalid auth token`).
 
 import { EtcdError, GrpcCode } from '../server/errors.js';
+export { EtcdError };
 
 const e = (code: (typeof GrpcCode)[keyof typeof GrpcCode], message: string) => new EtcdError(code, message);
 
@@ -25,3 +26,11 @@ export const AuthErrors = {
   NoPasswordUser: e(GrpcCode.Unknown, 'auth: authentication failed, password was given for no password user'),
   AuthOldRevision: e(GrpcCode.InvalidArgument, 'etcdserver: revision of auth store is old'),
 } as const;
+
+/**
+ * etcd's maintenance service passes auth errors on without mapping them to gRPC ones, so
+ * clients see code UNKNOWN and the auth package's own wording ("auth: permission denied").
+ */
+export function unmappedAuthError(err: EtcdError): EtcdError {
+  return new EtcdError(GrpcCode.Unknown, err.message.replace(/^etcdserver: /, 'auth: '));
+}

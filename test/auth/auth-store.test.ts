@@ -190,3 +190,18 @@ test('simple tokens: valid until unused for the TTL, renewed by use, gone on pas
   s.authDisable();
   assert.equal(await s.authInfoFromToken(t3), undefined);
 });
+
+test('maintenance checks: root only, with etcd unmapped auth errors (code UNKNOWN)', async () => {
+  const { AuthGate } = await import('../../src/server/auth-gate.js');
+  const s = newStore();
+  withRoot(s);
+  s.userAdd('u', 'h', false);
+  s.authEnable();
+  const gate = new AuthGate(s);
+  await assert.rejects(gate.checkMaintenance(undefined), { code: 2, message: 'auth: user name is empty' });
+  const userToken = s.authenticate('u', 'aaaaaaaaaaaaaaaa', 1)!;
+  await assert.rejects(gate.checkMaintenance({ token: userToken }), { code: 2, message: 'auth: permission denied' });
+  await assert.rejects(gate.checkMaintenance({ token: 'nope.1' }), { code: 2, message: 'auth: invalid auth token' });
+  const rootToken = s.authenticate('root', 'bbbbbbbbbbbbbbbb', 2)!;
+  await gate.checkMaintenance({ token: rootToken });
+});
