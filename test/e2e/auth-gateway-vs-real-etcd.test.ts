@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { Client } from '../../src/client/client.js';
 import { etcdctl, freePort, removeDir, startMember, stopMember, tempDir } from '../helpers/processes.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -170,6 +171,17 @@ test('--auth-token jwt: a signed token works across a restart until the auth sto
     assert.equal(((await stale.json()) as { error: string }).error, 'etcdserver: revision of auth store is old');
     // etcdctl re-authenticates and carries on.
     assert.equal(etcdctl('ours', [ep, '--user', 'root:pw', 'get', 'k', '--print-value-only']).stdout, 'v\n');
+    // So does a long-lived client holding a token from before the change.
+    const client = new Client({ endpoints: [m.endpoint], username: 'root', password: 'pw' });
+    try {
+      assert.equal((await client.range({ key: Buffer.from('k') })).kvs.length, 1);
+      assert.equal(etcdctl('ours', [ep, '--user', 'root:pw', 'user', 'add', 'carol:c']).status, 0);
+      assert.equal((await client.range({ key: Buffer.from('k') })).kvs.length, 1);
+      const status = await client.authStatus();
+      assert.equal(status.enabled, true);
+    } finally {
+      client.close();
+    }
   } finally {
     await stopMember(m);
     removeDir(root);
