@@ -8,7 +8,6 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type http from 'node:http';
-import { Duplex } from 'node:stream';
 
 const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 /** Bytes needed to tell the protocols apart; "PRI " is never an HTTP/1.1 method we serve. */
@@ -17,7 +16,7 @@ const SNIFF_BYTES = 4;
 const SNIFF_TIMEOUT_MS = 10_000;
 
 export interface Http2Injector {
-  injectConnection(connection: Duplex): void;
+  injectConnection(connection: net.Socket): void;
 }
 
 export interface SharedPortOptions {
@@ -25,39 +24,6 @@ export interface SharedPortOptions {
   port: number;
   grpc: Http2Injector;
   http1: http.Server;
-}
-
-/**
- * A stream that yields `head` and then whatever `socket` receives. Node's HTTP/2 session
- * reads straight from a socket's native handle, so bytes already read (and unshifted)
- * would be lost to it; a non-socket Duplex makes it go through JS streams instead.
- * (HTTP/1.1's parser does honour unshift, so only gRPC connections pay for this copy.)
- */
-function prefixedStream(socket: net.Socket, head: Buffer): Duplex {
-  const d = new Duplex({
-    read() {
-      socket.resume();
-    },
-    write(chunk: Buffer, _enc, cb) {
-      socket.write(chunk, cb);
-    },
-    final(cb) {
-      socket.end();
-      cb();
-    },
-    destroy(err, cb) {
-      socket.destroy(err ?? undefined);
-      cb(err);
-    },
-  });
-  d.push(head);
-  socket.on('data', (c: Buffer) => {
-    if (!d.push(c)) socket.pause();
-  });
-  socket.on('end', () => d.push(null));
-  socket.on('error', (e) => d.destroy(e));
-  socket.on('close', () => d.destroy());
-  return d;
 }
 
 function looksLikeHttp2(head: Buffer): boolean {
@@ -75,12 +41,14 @@ function routeBySniffing(socket: net.Socket, opts: Pick<SharedPortOptions, 'grpc
     socket.off('data', onData);
     socket.pause();
     socket.setTimeout(0);
+    // Both parsers take the socket itself with the sniffed bytes unshifted: HTTP/1.1
+    // reads them through the stream, and an HTTP/2 session reads bytes already buffered
+    // on the socket before it starts consuming the native handle (Node >= 15).
+    socket.unshift(head);
     if (looksLikeHttp2(head)) {
-      opts.grpc.injectConnection(prefixedStream(socket, head));
+      opts.grpc.injectConnection(socket);
       return;
     }
-    // HTTP/1.1's parser reads unshifted bytes, so the socket itself is handed over.
-    socket.unshift(head);
     opts.http1.emit('connection', socket);
     socket.resume();
   };

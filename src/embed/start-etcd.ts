@@ -2,6 +2,8 @@
 // dir's WAL and backend, builds the raft node for a new or restarted member, and serves
 // the client port once the member has published itself to the cluster.
 
+import { preDiscoveryCluster, resolveBootstrapCluster } from './discovery/bootstrap-cluster.js';
+import { notifySystemdReady } from './systemd-notify.js';
 import { serverTlsFor } from './tls-files.js';
 import { bindServerMetrics } from '../metrics/server-metrics.js';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -133,10 +135,10 @@ export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<Running
     if (cfg.initialClusterState === 'existing') {
       throw new StartError('joining an existing cluster (--initial-cluster-state=existing) needs peer transport, which this build does not have yet');
     }
-    const problem = verifyBootstrap(cfg);
+    const problem = verifyBootstrap({ ...cfg, initialCluster: preDiscoveryCluster(cfg) });
     if (problem !== undefined) throw new StartError(problem);
-    const token = cfg.initialClusterToken;
-    const boot = bootstrapIds(cfg.initialCluster, token);
+    const discovered = await resolveBootstrapCluster(cfg, log.child('v2discovery/discovery.ts'));
+    const boot = bootstrapIds(discovered.initialCluster, discovered.token);
     const peers = boot.members.map((m) => ({ name: m.name, urls: m.peerUrls, id: m.id }));
     memberId = peers.find((p) => p.name === cfg.name)!.id;
     clusterId = boot.clusterId;
@@ -188,6 +190,7 @@ export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<Running
   await clientServer.listenMetrics(cfg.listenMetricsUrls.map(listenAddress));
   const embedLog = log.child('embed/serve.ts');
   embedLog.info(MSG.readyToServe);
+  await notifySystemdReady(log.child('etcdmain/main.ts'));
   for (const url of cfg.listenClientUrls) {
     if (url.startsWith('http://')) embedLog.info(MSG.servingInsecure, { address: url.slice('http://'.length) });
     else if (url.startsWith('https://')) embedLog.info(MSG.servingSecure, { address: url.slice('https://'.length) });
