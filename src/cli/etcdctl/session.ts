@@ -16,7 +16,6 @@ import type { FlagDef } from './flags.js';
 import type { Output } from './output.js';
 import type { Stdin } from './stdin.js';
 import { newPrinter } from './printers.js';
-import { CtlError, ExitCode } from './errors.js';
 import { askPassword } from './password-prompt.js';
 import type { OutputFormat, Printer } from './printer.js';
 
