@@ -33,6 +33,10 @@ import { clusterService } from './cluster-service.js';
 import { createHttpHandler } from './http-handler.js';
 import type { GatewayRoute } from './http-gateway.js';
 import { kvService } from './kv-service.js';
+import { authGatewayRoutes } from './auth-gateway-routes.js';
+import { authService } from './auth-service.js';
+import { AuthErrors } from '../auth/errors.js';
+import type { RequestAuth } from '../server/auth-gate.js';
 import { maintenanceService } from './maintenance-service.js';
 import { serveNonGrpcStreams } from './grpc-h2-fallback.js';
 import { leaseGatewayRoutes, leaseService } from './lease-service.js';
@@ -47,21 +51,22 @@ interface JsonCodec<T> {
   toJSON(message: T): unknown;
 }
 
-function route<Req, Res>(reqCodec: JsonCodec<Req>, resCodec: JsonCodec<Res>, handle: (r: Req) => Promise<Res>): GatewayRoute {
+function route<Req, Res>(reqCodec: JsonCodec<Req>, resCodec: JsonCodec<Res>, handle: (r: Req, auth: RequestAuth) => Promise<Res>): GatewayRoute {
   return {
     decode: (json) => reqCodec.fromJSON(json),
     encode: (resp) => resCodec.toJSON(resp as Res),
-    handle: (req) => handle(req as Req),
+    handle: (req, auth) => handle(req as Req, auth),
   };
 }
 
 function gatewayRoutes(server: EtcdServer): Map<string, GatewayRoute> {
   return new Map<string, GatewayRoute>([
-    ['/v3/kv/range', route(RangeRequest, RangeResponse, (r) => server.range(r))],
-    ['/v3/kv/put', route(PutRequest, PutResponse, (r) => server.put(r))],
-    ['/v3/kv/deleterange', route(DeleteRangeRequest, DeleteRangeResponse, (r) => server.deleteRange(r))],
-    ['/v3/kv/txn', route(TxnRequest, TxnResponse, (r) => server.txn(r))],
-    ['/v3/kv/compaction', route(CompactionRequest, CompactionResponse, (r) => server.compact(r))],
+    ['/v3/kv/range', route(RangeRequest, RangeResponse, (r, auth) => server.range(r, auth))],
+    ['/v3/kv/put', route(PutRequest, PutResponse, (r, auth) => server.put(r, auth))],
+    ['/v3/kv/deleterange', route(DeleteRangeRequest, DeleteRangeResponse, (r, auth) => server.deleteRange(r, auth))],
+    ['/v3/kv/txn', route(TxnRequest, TxnResponse, (r, auth) => server.txn(r, auth))],
+    ['/v3/kv/compaction', route(CompactionRequest, CompactionResponse, (r, auth) => server.compact(r, auth))],
+    ...authGatewayRoutes(server.authApi, route),
     ...leaseGatewayRoutes(server, route),
   ]);
 }
@@ -96,6 +101,7 @@ export class ClientServer {
     this.grpc.addService(MaintenanceService, maintenanceService(server));
     this.grpc.addService(ClusterService, clusterService(server));
     this.grpc.addService(LeaseService, leaseService(server));
+    this.grpc.addService(AuthService, authService(server));
     this.httpHandler = createHttpHandler({ ...this.httpBasics(), routes: gatewayRoutes(server) });
     this.http1 = http.createServer(this.httpHandler);
   }
@@ -120,6 +126,8 @@ export class ClientServer {
       await this.server.range(RangeRequest.fromPartial({ key: Buffer.from('health') }));
       return { health: true, reason: '' };
     } catch (err) {
+      // With auth on the anonymous probe read is refused, which still proves the read path works (etcd: same).
+      if (err === AuthErrors.UserEmpty || err === AuthErrors.PermissionDenied) return { health: true, reason: '' };
       return { health: false, reason: `QGET ERROR:${err instanceof Error ? err.message : String(err)}` };
     }
   }

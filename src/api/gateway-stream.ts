@@ -2,6 +2,7 @@
 // request body is a sequence of JSON messages ({"ID":1}{"ID":2}), each answered in
 // order by one `{"result":<response>}` line; an empty body gets an empty answer.
 
+import type { RequestAuth } from '../server/auth-gate.js';
 import type http from 'node:http';
 import { EtcdError } from '../server/errors.js';
 import type { GatewayRoute } from './http-gateway.js';
@@ -42,7 +43,7 @@ export function splitJsonValues(text: string): unknown[] {
   return out;
 }
 
-export async function serveGatewayStream(route: GatewayRoute, body: Buffer, res: http.ServerResponse): Promise<void> {
+export async function serveGatewayStream(route: GatewayRoute, body: Buffer, res: http.ServerResponse, auth: RequestAuth): Promise<void> {
   const messages = splitJsonValues(body.toString('utf8'));
   if (messages.length === 0) {
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
@@ -52,7 +53,7 @@ export async function serveGatewayStream(route: GatewayRoute, body: Buffer, res:
   res.writeHead(200, { 'Content-Type': 'application/json', 'Grpc-Metadata-Content-Type': 'application/grpc', 'Transfer-Encoding': 'chunked' });
   for (const m of messages) {
     try {
-      const resp = await route.handle(route.decode(withProtoNames(m)));
+      const resp = await route.handle(route.decode(withProtoNames(m)), auth);
       res.write(`${JSON.stringify({ result: route.encode(resp) })}\n`);
     } catch (err) {
       // grpc-gateway's in-stream error object.

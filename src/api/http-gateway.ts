@@ -5,6 +5,8 @@
 import type http from 'node:http';
 import { EtcdError, GrpcCode } from '../server/errors.js';
 import { serveGatewayStream } from './gateway-stream.js';
+import type { RequestAuth } from '../server/auth-gate.js';
+import { httpRequestAuth } from './request-auth.js';
 
 /** Request bodies beyond this are refused before parsing (the gRPC limit plus overhead). */
 export const MAX_GATEWAY_BODY_BYTES = 16 * 1024 * 1024;
@@ -12,7 +14,8 @@ export const MAX_GATEWAY_BODY_BYTES = 16 * 1024 * 1024;
 export interface GatewayRoute {
   decode(json: unknown): unknown;
   encode(resp: unknown): unknown;
-  handle(req: unknown): Promise<unknown>;
+  /** `auth` carries the `Authorization` header, grpc-gateway's way of passing a token. */
+  handle(req: unknown, auth: RequestAuth): Promise<unknown>;
   /** A client-streaming rpc (LeaseKeepAlive): the body is a sequence of JSON messages, see gateway-stream.ts. */
   stream?: boolean;
 }
@@ -29,6 +32,7 @@ const HTTP_STATUS: Record<number, number> = {
   [GrpcCode.PermissionDenied]: 403,
   [GrpcCode.Unauthenticated]: 401,
   [GrpcCode.ResourceExhausted]: 429,
+  // grpc-gateway v1 (etcd 3.4/3.5): 412, not v2's 400.
   [GrpcCode.FailedPrecondition]: 412,
   [GrpcCode.Aborted]: 409,
   [GrpcCode.OutOfRange]: 400,
@@ -91,7 +95,7 @@ export function withProtoNames(json: unknown): unknown {
 }
 
 export async function serveGatewayRoute(route: GatewayRoute, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-  if (route.stream) return serveGatewayStream(route, await readBody(req).catch(() => Buffer.alloc(0)), res);
+  if (route.stream) return serveGatewayStream(route, await readBody(req).catch(() => Buffer.alloc(0)), res, httpRequestAuth(req));
   try {
     const json = parseJson(await readBody(req));
     let decoded: unknown;
@@ -100,7 +104,7 @@ export async function serveGatewayRoute(route: GatewayRoute, req: http.IncomingM
     } catch (err) {
       throw new EtcdError(GrpcCode.InvalidArgument, err instanceof Error ? err.message : String(err));
     }
-    const resp = await route.handle(decoded);
+    const resp = await route.handle(decoded, httpRequestAuth(req));
     const body = JSON.stringify(route.encode(resp));
     res.writeHead(200, { 'Content-Type': 'application/json', 'Grpc-Metadata-Content-Type': 'application/grpc' });
     res.end(body);

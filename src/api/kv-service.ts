@@ -2,14 +2,15 @@
 
 import type { KVServer } from '../gen/etcdserverpb/rpc.js';
 import type { EtcdServer } from '../server/etcd-server.js';
+import { requestAuth } from './request-auth.js';
 import { unary } from './unary.js';
 
 export function kvService(server: EtcdServer): KVServer {
   return {
-    range: unary((r) => server.range(r)),
-    put: unary((r) => server.put(r)),
-    deleteRange: unary((r) => server.deleteRange(r)),
-    txn: unary((r) => server.txn(r)),
-    compact: unary((r) => server.compact(r)),
+    range: unary((r, call) => server.range(r, requestAuth(call.metadata))),
+    put: unary((r, call) => server.put(r, requestAuth(call.metadata))),
+    deleteRange: unary((r, call) => server.deleteRange(r, requestAuth(call.metadata))),
+    txn: unary((r, call) => server.txn(r, requestAuth(call.metadata))),
+    compact: unary((r, call) => server.compact(r, requestAuth(call.metadata))),
   };
 }

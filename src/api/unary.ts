@@ -4,11 +4,11 @@
 import { status as GrpcStatus, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 import { toServiceError } from './grpc-errors.js';
 
-export function unary<Req, Res>(fn: (req: Req) => Promise<Res> | Res) {
+export function unary<Req, Res>(fn: (req: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res> | Res) {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
     let result: Promise<Res>;
     try {
-      result = Promise.resolve(fn(call.request));
+      result = Promise.resolve(fn(call.request, call));
     } catch (err) {
       callback(toServiceError(err), null);
       return;

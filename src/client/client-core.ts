@@ -18,6 +18,9 @@ import { Connection, type MethodDef, type TlsFiles } from './connection.js';
 import { parseEndpoint } from './endpoint.js';
 import { ClientError, DEADLINE_TEXT, fromServiceError, goDialError, INVALID_AUTH_TOKEN, neverSent } from './errors.js';
 
+/** Errors after which clientv3 authenticates again and retries (its shouldRefreshToken). */
+const TOKEN_REFRESH_ERRORS = new Set([INVALID_AUTH_TOKEN, 'etcdserver: revision of auth store is old', 'etcdserver: user name is empty']);
+
 export interface ClientConfig {
   /** host:port, http://host:port, https://host:port, unix://path or unixs://path. */
   endpoints: string[];
@@ -166,8 +169,9 @@ export class ClientCore {
           return res;
         } catch (err) {
           const ce = err instanceof ClientError ? err : fromServiceError(err as ServiceError, conn.endpoint.address);
-          if (ce.message === INVALID_AUTH_TOKEN && this.config.username !== undefined && !reauthenticated) {
-            // The token expired (or the member restarted with simple tokens): fetch a new one, once.
+          if (TOKEN_REFRESH_ERRORS.has(ce.message) && this.config.username !== undefined && !reauthenticated) {
+            // The token expired, the member restarted with simple tokens, or (JWT) the auth
+            // store moved past the token's revision: fetch a new one, once, as clientv3 does.
             this.token = undefined;
             reauthenticated = true;
             attempt--;

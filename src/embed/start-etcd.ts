@@ -15,6 +15,8 @@ import { RawNode } from '../raft/raw-node.js';
 import { MemoryStorage } from '../raft/storage.js';
 import { Backend } from '../storage/backend.js';
 import { KVStore } from '../mvcc/kv-store.js';
+import { AuthStore } from '../auth/auth-store.js';
+import { newTokenProvider } from '../auth/token-options.js';
 import { WAL } from '../wal/wal.js';
 import { EtcdServer } from '../server/etcd-server.js';
 import { Membership, encodeMember } from '../server/membership.js';
@@ -99,6 +101,7 @@ export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<Running
   const store = await KVStore.open(backend);
   const membershipStore = await loadBackendMembership(backend);
   const lessor = newMemberLessor(backend, store, cfg);
+  const auth = new AuthStore(backend, newTokenProvider(cfg.authToken, cfg.authTokenTtlSeconds));
 
   const storage = new MemoryStorage();
   let memberId: bigint;
@@ -164,6 +167,7 @@ export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<Running
       electionMs: cfg.electionTimeoutMs,
       maxRequestBytes: cfg.maxRequestBytes,
       maxTxnOps: cfg.maxTxnOps,
+      bcryptCost: cfg.bcryptCost,
       logger: log.child('etcdserver/server.ts'),
       backendSize: () => ({ size: backend.size(), inUse: backend.sizeInUse() }),
       onClose: async () => {
@@ -173,7 +177,7 @@ export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<Running
         await backend.close();
       },
     },
-    { node, storage, wal, store, membership, lessor },
+    { node, storage, wal, store, membership, lessor, auth },
   );
 
   peerServers = await startPeerServer(server, cfg.listenPeerUrls);

@@ -20,6 +20,8 @@ import type { KvRead, KvWrite } from './kv-view.js';
 import type { Membership } from './membership.js';
 import type { Lessor } from '../lease/lessor.js';
 import { applyLeaseRequest, type LeaseApplyResponse } from './lease-apply.js';
+import type { AuthStore } from '../auth/auth-store.js';
+import { applyAuthRequest, checkAtApply, type AuthResponse } from './auth-apply.js';
 
 /** The store operations the applier needs; the mvcc layer's store satisfies it. */
 export interface ApplyStore {
@@ -34,7 +36,7 @@ export interface ApplyStore {
   compact(rev: number): Promise<void>;
 }
 
-export type ApplyResponse = RangeResponse | PutResponse | DeleteRangeResponse | TxnResponse | CompactionResponse | LeaseApplyResponse;
+export type ApplyResponse = RangeResponse | PutResponse | DeleteRangeResponse | TxnResponse | CompactionResponse | LeaseApplyResponse | AuthResponse;
 
 export interface ApplyResult {
   resp?: ApplyResponse;
@@ -72,6 +74,8 @@ export class Applier {
     private readonly events: ApplierEvents,
     private readonly leases: LeaseLookup = noLeases,
     private readonly lessor?: Lessor,
+    /** Absent in tests that run without auth: then nothing is checked. */
+    private readonly auth?: AuthStore,
   ) {}
 
   /**
@@ -101,13 +105,18 @@ export class Applier {
     }
     const req = InternalRaftRequest.decode(entry.data);
     const id = req.header?.ID ?? req.ID;
-    const result = this.applyRequest(req);
+    const result = this.applyRequest(req, entry.index);
     this.store.setConsistentIndex(entry.index, entry.term);
     this.events.applied(id, result);
   }
 
-  private applyRequest(req: InternalRaftRequest): ApplyResult {
+  private applyRequest(req: InternalRaftRequest, index: number): ApplyResult {
     try {
+      if (this.auth) {
+        checkAtApply(this.auth, req);
+        const authResp = applyAuthRequest(this.auth, req, index, this.kvRev());
+        if (authResp) return { resp: authResp };
+      }
       if (req.put) return this.inWrite((t) => applyPut(t, req.put!, this.leases));
       if (req.deleteRange) return this.inWrite((t) => applyDeleteRange(t, req.deleteRange!, this.leases));
       if (req.txn) return this.inWrite((t) => applyTxn(t, req.txn!, this.leases));
@@ -151,6 +160,15 @@ export class Applier {
     const t = this.store.write();
     try {
       return { resp: fn(t) };
+    } finally {
+      t.end();
+    }
+  }
+
+  private kvRev(): number {
+    const t = this.store.read();
+    try {
+      return t.rev();
     } finally {
       t.end();
     }

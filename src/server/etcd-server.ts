@@ -32,6 +32,11 @@ import { checkDeleteRequest, checkPutRequest, checkRangeRequest, checkTxnRequest
 import { WaitRegistry } from './wait-registry.js';
 import type { Lessor } from '../lease/lessor.js';
 import { LeaseServer } from './lease-server.js';
+import type { AuthStore } from '../auth/auth-store.js';
+import type { AuthInfo } from '../auth/token-provider.js';
+import { AuthApi } from './auth-api.js';
+import { checkRangeAuth, checkTxnAuth } from './auth-checks.js';
+import { AuthGate, type RequestAuth } from './auth-gate.js';
 
 /** etcd refuses new proposals when the applier is this far behind the commit index. */
 export const MAX_GAP_BETWEEN_APPLY_AND_COMMIT_INDEX = 5000;
@@ -58,6 +63,8 @@ export interface EtcdServerOptions {
   backendSize(): { size: number; inUse: number };
   /** Called once every resource is closed. */
   onClose?: () => Promise<void>;
+  /** --bcrypt-cost for password hashes made on this member (default 10). */
+  bcryptCost?: number;
 }
 
 export interface ServerParts {
@@ -70,6 +77,8 @@ export interface ServerParts {
   send?: (messages: Message[]) => void;
   /** The member's leases, restored from the backend; absent in tests that need none. */
   lessor?: Lessor;
+  /** Users, roles and permissions; absent (no auth at all) in some tests. */
+  auth?: AuthStore;
 }
 
 export interface StatusInfo {
@@ -105,6 +114,10 @@ export class EtcdServer {
   private readonly requestTimeoutMs: number;
   /** The lease API; undefined when the member was assembled without a lessor. */
   readonly leases: LeaseServer | undefined;
+  /** Resolves tokens and checks permissions; Watch and Lease call it too. */
+  readonly authGate: AuthGate;
+  /** The Auth service's requests. */
+  readonly authApi: AuthApi;
 
   constructor(
     private readonly opts: EtcdServerOptions,
@@ -125,6 +138,14 @@ export class EtcdServer {
           nextId: () => this.ids.next(),
         })
       : undefined;
+    this.authGate = new AuthGate(parts.auth);
+    this.authApi = new AuthApi({
+      store: parts.auth,
+      gate: this.authGate,
+      bcryptCost: opts.bcryptCost ?? 10,
+      propose: (body, ai) => this.proposeInternal(body, ai),
+      withHeader: (resp) => this.withHeader(resp),
+    });
     this.applier = new Applier(parts.store, parts.membership, {
       // Promote once the new leader's empty entry applies: everything of earlier terms is applied by then.
       noopApplied: () => {
@@ -147,7 +168,7 @@ export class EtcdServer {
         const short = ver.split('.').slice(0, 2).join('.');
         opts.logger.info(`enabled capabilities for version ${short}`, { 'cluster-version': short });
       },
-    }, lessor, lessor);
+    }, lessor, lessor, parts.auth);
     this.reads = new ReadIndexBatcher({
       requestReadIndex: (ctx) => {
         parts.node.readIndex(ctx);
@@ -282,12 +303,14 @@ export class EtcdServer {
 
   // ---- proposals ----
 
-  private async proposeInternal(body: Partial<InternalRaftRequest>): Promise<ApplyResult> {
+  private async proposeInternal(body: Partial<InternalRaftRequest>, ai?: AuthInfo): Promise<ApplyResult> {
     if (this.stopped) throw Errors.Stopped;
     const st = this.parts.node.status();
     if (st.commit - this.applied > MAX_GAP_BETWEEN_APPLY_AND_COMMIT_INDEX) throw Errors.TooManyRequests;
     const id = this.ids.next();
-    const req = InternalRaftRequest.fromPartial({ ...body, header: { ID: id } });
+    // The caller and the auth revision its token was checked at: apply re-checks with them.
+    const header = { ID: id, username: ai?.username ?? '', authRevision: BigInt(ai?.revision ?? 0) };
+    const req = InternalRaftRequest.fromPartial({ ...body, header });
     const data = InternalRaftRequest.encode(req).finish();
     if (data.length > this.opts.maxRequestBytes) throw Errors.RequestTooLarge;
     const done = this.waits.register(id, this.requestTimeoutMs);
@@ -321,10 +344,12 @@ export class EtcdServer {
 
   // ---- KV ----
 
-  async range(r: RangeRequest): Promise<RangeResponse> {
+  async range(r: RangeRequest, ctx?: RequestAuth): Promise<RangeResponse> {
     checkRangeRequest(r);
     metrics.rangeTotal.inc();
+    const ai = await this.authGate.authInfo(ctx);
     if (!r.serializable) await this.reads.wait(this.requestTimeoutMs);
+    if (this.parts.auth) checkRangeAuth(this.parts.auth, ai, r);
     const t = this.parts.store.read();
     try {
       return this.withHeader(applyRange(t, r));
@@ -335,26 +360,28 @@ export class EtcdServer {
     }
   }
 
-  async put(r: PutRequest): Promise<PutResponse> {
+  async put(r: PutRequest, ctx?: RequestAuth): Promise<PutResponse> {
     checkPutRequest(r);
     metrics.putTotal.inc();
-    const res = await this.proposeInternal({ put: r });
+    const res = await this.proposeInternal({ put: r }, await this.authGate.authInfo(ctx));
     return this.withHeader(res.resp as PutResponse);
   }
 
-  async deleteRange(r: DeleteRangeRequest): Promise<DeleteRangeResponse> {
+  async deleteRange(r: DeleteRangeRequest, ctx?: RequestAuth): Promise<DeleteRangeResponse> {
     checkDeleteRequest(r);
     metrics.deleteTotal.inc();
-    const res = await this.proposeInternal({ deleteRange: r });
+    const res = await this.proposeInternal({ deleteRange: r }, await this.authGate.authInfo(ctx));
     return this.withHeader(res.resp as DeleteRangeResponse);
   }
 
-  async txn(r: TxnRequest): Promise<TxnResponse> {
+  async txn(r: TxnRequest, ctx?: RequestAuth): Promise<TxnResponse> {
     checkTxnRequest(r, this.opts.maxTxnOps);
     metrics.txnTotal.inc();
+    const ai = await this.authGate.authInfo(ctx);
     if (!txnIsWrite(r)) {
       // A read-only txn is served like a linearizable range, without a log entry.
       await this.reads.wait(this.requestTimeoutMs);
+      if (this.parts.auth) checkTxnAuth(this.parts.auth, ai, r);
       const t = this.parts.store.read();
       try {
         return this.withHeader(applyTxn(readOnly(t), r, { has: () => false }));
@@ -364,12 +391,13 @@ export class EtcdServer {
         t.end();
       }
     }
-    const res = await this.proposeInternal({ txn: r });
+    const res = await this.proposeInternal({ txn: r }, ai);
     return this.withHeader(res.resp as TxnResponse);
   }
 
-  async compact(r: CompactionRequest): Promise<CompactionResponse> {
-    const res = await this.proposeInternal({ compaction: r });
+  async compact(r: CompactionRequest, ctx?: RequestAuth): Promise<CompactionResponse> {
+    // etcd 3.4 checks no permission for compaction; the token must still be valid.
+    const res = await this.proposeInternal({ compaction: r }, await this.authGate.authInfo(ctx));
     if (r.physical && res.physical) await res.physical;
     else res.physical?.catch(() => undefined);
     return this.withHeader(res.resp as CompactionResponse);

@@ -12,6 +12,7 @@ import type { CommandDef, RunContext } from './command-tree.js';
 import type { Session } from './session.js';
 import { txnCommand } from './txn-command.js';
 import { KEEPALIVE_FLAGS, leaseGrantCommand, leaseKeepAliveCommand, leaseListCommand, leaseRevokeCommand, leaseTimeToLiveCommand, TIMETOLIVE_FLAGS } from './lease-commands.js';
+import { AUTH_GROUP, ROLE_GROUP, USER_GROUP } from './auth-catalog.js';
 
 export type SessionRun = (s: Session) => Promise<number>;
 
@@ -150,24 +151,9 @@ export const ROOT: CatalogCommand = {
     pending('migrate', 'Migrates keys in a v2 store to a mvcc store'),
     pending('lock', 'Acquires a named lock'),
     pending('elect', 'Observes and participates in leader election'),
-    group('auth', 'Enable or disable authentication', [pending('enable', 'Enables authentication'), pending('disable', 'Disables authentication')]),
-    group('user', 'User related commands', [
-      pending('add', 'Adds a new user'),
-      pending('delete', 'Deletes a user'),
-      pending('get', 'Gets detailed information of a user'),
-      pending('list', 'Lists all users'),
-      pending('passwd', 'Changes password of user'),
-      pending('grant-role', 'Grants a role to a user'),
-      pending('revoke-role', 'Revokes a role from a user'),
-    ]),
-    group('role', 'Role related commands', [
-      pending('add', 'Adds a new role'),
-      pending('delete', 'Deletes a role'),
-      pending('get', 'Gets detailed information of a role'),
-      pending('list', 'Lists all roles'),
-      pending('grant-permission', 'Grants a key to a role'),
-      pending('revoke-permission', 'Revokes a key from a role'),
-    ]),
+    AUTH_GROUP,
+    USER_GROUP,
+    ROLE_GROUP,
     group('check', 'commands for checking properties of the etcd cluster', [
       pending('perf', 'Check the performance of the etcd cluster'),
       pending('datascale', 'Check the memory usage of holding data for different workloads on a given server endpoint.'),

@@ -16,6 +16,7 @@ import type { FlagDef } from './flags.js';
 import type { Output } from './output.js';
 import type { Stdin } from './stdin.js';
 import { newPrinter } from './printers.js';
+import { askPassword } from './password-prompt.js';
 import type { OutputFormat, Printer } from './printer.js';
 
 const AUTH_NOT_ENABLED = 'etcdserver: authentication is not enabled';
@@ -117,9 +118,22 @@ export class Session {
     let password: string | undefined;
     const user = f.string('user');
     if (user !== '') {
+      // etcdctl's authCfgFromCmd: --password takes the whole --user as the name;
+      // otherwise name:password, or a prompt for the password.
+      const passwordFlag = f.string('password');
       const colon = user.indexOf(':');
-      username = colon >= 0 ? user.slice(0, colon) : user;
-      password = colon >= 0 ? user.slice(colon + 1) : f.string('password');
+      if (passwordFlag !== '') {
+        username = user;
+        password = passwordFlag;
+      } else if (colon >= 0) {
+        username = user.slice(0, colon);
+        password = user.slice(colon + 1);
+      } else {
+        username = user;
+        password = askPassword(this, 'Password: ');
+      }
+      // clientv3 authenticates only with both a name and a password.
+      if (password === '') username = undefined;
     }
     const cert = f.string('cert');
     const key = f.string('key');
@@ -147,7 +161,11 @@ export class Session {
         return probe;
       }
       probe.close();
-      if (e instanceof ClientError) this.warnFailedCall(e);
+      if (e instanceof ClientError) {
+        this.warnFailedCall(e);
+        // etcdctl's mustClientFromCmd: a client that cannot be made is a bad connection.
+        throw new CtlError(e.userText, ExitCode.BadConnection);
+      }
       throw e;
     }
     probe.close();
