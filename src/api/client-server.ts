@@ -3,6 +3,7 @@
 
 import http from 'node:http';
 import type net from 'node:net';
+import type tls from 'node:tls';
 import { Server as GrpcServer, ServerCredentials } from '@grpc/grpc-js';
 import {
   ClusterService,
@@ -10,7 +11,9 @@ import {
   CompactionResponse,
   DeleteRangeRequest,
   DeleteRangeResponse,
+  AuthService,
   KVService,
+  LeaseService,
   MaintenanceService,
   PutRequest,
   PutResponse,
@@ -18,7 +21,13 @@ import {
   RangeResponse,
   TxnRequest,
   TxnResponse,
+  WatchService,
 } from '../gen/etcdserverpb/rpc.js';
+import { ElectionService } from '../gen/v3electionpb/v3election.js';
+import { LockService } from '../gen/v3lockpb/v3lock.js';
+import { grpcMetricsInterceptor, initServiceMetrics } from '../metrics/grpc-metrics.js';
+import { healthFailures, healthSuccess } from '../metrics/registry.js';
+import { scrapeMetrics } from '../metrics/server-metrics.js';
 import { CLUSTER_VERSION, SERVER_VERSION, type EtcdServer } from '../server/etcd-server.js';
 import { clusterService } from './cluster-service.js';
 import { createHttpHandler } from './http-handler.js';
@@ -26,8 +35,8 @@ import type { GatewayRoute } from './http-gateway.js';
 import { kvService } from './kv-service.js';
 import { maintenanceService } from './maintenance-service.js';
 import { leaseGatewayRoutes, leaseService } from './lease-service.js';
-import { LeaseService } from '../gen/etcdserverpb/rpc.js';
-import { listenSharedPort } from './shared-port-listener.js';
+import { serveNonGrpcStreams } from './grpc-h2-fallback.js';
+import { listenSharedPort, listenTlsPort } from './shared-port-listener.js';
 
 /** Room for gRPC framing on top of --max-request-bytes, as etcd allows. */
 const GRPC_OVERHEAD_BYTES = 512 * 1024;
@@ -58,15 +67,17 @@ function gatewayRoutes(server: EtcdServer): Map<string, GatewayRoute> {
 }
 
 export interface ClientListenerOptions {
-  /** host:port pairs parsed from --listen-client-urls. */
-  addresses: { host: string; port: number }[];
+  /** host:port pairs parsed from --listen-client-urls; `tls` for https:// ones. */
+  addresses: { host: string; port: number; tls?: tls.TlsOptions | undefined }[];
   maxRequestBytes: number;
 }
 
 export class ClientServer {
   private readonly grpc: GrpcServer;
   private readonly http1: http.Server;
+  private readonly httpHandler: http.RequestListener;
   private readonly listeners: net.Server[] = [];
+  private readonly metricsServers: http.Server[] = [];
 
   constructor(
     private readonly server: EtcdServer,
@@ -75,18 +86,31 @@ export class ClientServer {
     this.grpc = new GrpcServer({
       'grpc.max_receive_message_length': opts.maxRequestBytes + GRPC_OVERHEAD_BYTES,
       'grpc.max_send_message_length': MAX_SEND_BYTES,
+      interceptors: [grpcMetricsInterceptor],
     });
+    // Every series of etcd's services exists from the start, at zero, as in etcd.
+    for (const def of [KVService, WatchService, LeaseService, ClusterService, AuthService, MaintenanceService, LockService, ElectionService]) {
+      initServiceMetrics(def);
+    }
     this.grpc.addService(KVService, kvService(server));
     this.grpc.addService(MaintenanceService, maintenanceService(server));
     this.grpc.addService(ClusterService, clusterService(server));
     this.grpc.addService(LeaseService, leaseService(server));
-    this.http1 = http.createServer(
-      createHttpHandler({
-        routes: gatewayRoutes(server),
-        version: () => ({ etcdserver: SERVER_VERSION, etcdcluster: CLUSTER_VERSION }),
-        health: () => this.health(),
-      }),
-    );
+    this.httpHandler = createHttpHandler({ ...this.httpBasics(), routes: gatewayRoutes(server) });
+    this.http1 = http.createServer(this.httpHandler);
+  }
+
+  /** What every HTTP listener of the member serves: /version, /health, /metrics. */
+  private httpBasics() {
+    return {
+      version: () => ({ etcdserver: SERVER_VERSION, etcdcluster: CLUSTER_VERSION }),
+      health: async () => {
+        const h = await this.health();
+        (h.health ? healthSuccess : healthFailures).inc();
+        return h;
+      },
+      metrics: scrapeMetrics,
+    };
   }
 
   /** etcd's /health: a leader exists and a linearizable read completes. */
@@ -102,12 +126,31 @@ export class ClientServer {
 
   async listen(): Promise<void> {
     const injector = this.grpc.createConnectionInjector(ServerCredentials.createInsecure());
+    serveNonGrpcStreams(this.grpc, this.httpHandler);
     for (const a of this.opts.addresses) {
-      this.listeners.push(await listenSharedPort({ host: a.host, port: a.port, grpc: injector, http1: this.http1 }));
+      const shared = { host: a.host, port: a.port, grpc: injector, http1: this.http1 };
+      this.listeners.push(await (a.tls ? listenTlsPort({ ...shared, tls: a.tls }) : listenSharedPort(shared)));
+    }
+  }
+
+  /** --listen-metrics-urls: plain HTTP with /metrics and /health only, no gateway. */
+  async listenMetrics(addresses: { host: string; port: number }[]): Promise<void> {
+    const handler = createHttpHandler({ ...this.httpBasics(), routes: new Map() });
+    for (const a of addresses) {
+      const server = http.createServer(handler);
+      this.metricsServers.push(server);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(a.port, a.host, () => resolve());
+      });
     }
   }
 
   async close(): Promise<void> {
+    for (const s of this.metricsServers) {
+      s.closeAllConnections();
+      s.close();
+    }
     for (const l of this.listeners) l.close();
     this.grpc.forceShutdown();
     this.http1.closeAllConnections();

@@ -1,4 +1,4 @@
-// HTTP/1.1 on the client port: /health, /version, and the JSON gateway routes. Every
+// HTTP/1.1 on the client port: /health, /version, /metrics, and the JSON gateway routes. Every
 // answer carries etcd's permissive CORS headers so a browser console can call the
 // gateway directly.
 
@@ -15,6 +15,7 @@ export interface HttpHandlerDeps {
   routes: Map<string, GatewayRoute>;
   version(): { etcdserver: string; etcdcluster: string };
   health(): Promise<{ health: boolean; reason: string }>;
+  metrics(): Promise<{ contentType: string; body: string }>;
 }
 
 function text(res: http.ServerResponse, status: number, body: string): void {
@@ -40,6 +41,13 @@ export function createHttpHandler(deps: HttpHandlerDeps): http.RequestListener {
       void deps.health().then((h) => {
         res.writeHead(h.health ? 200 : 503, { 'Content-Type': 'text/plain; charset=utf-8' });
         res.end(JSON.stringify({ health: String(h.health), reason: h.reason }));
+      });
+      return;
+    }
+    if (path === '/metrics') {
+      void deps.metrics().then((m) => {
+        res.writeHead(200, { 'Content-Type': m.contentType });
+        res.end(m.body);
       });
       return;
     }

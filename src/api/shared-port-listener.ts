@@ -2,12 +2,12 @@
 // as every gRPC client speaks it over plaintext) and HTTP/1.1 (the JSON gateway,
 // /health, /version, /metrics), the way etcd multiplexes its client port.
 //
-// A connection's first bytes decide: the HTTP/2 client preface starts with
+// Plaintext: a connection's first bytes decide: the HTTP/2 client preface starts with
 // "PRI * HTTP/2.0", which no HTTP/1.1 request line can start with.
 
 import net from 'node:net';
+import tls from 'node:tls';
 import type http from 'node:http';
-import { Duplex } from 'node:stream';
 
 const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 /** Bytes needed to tell the protocols apart; "PRI " is never an HTTP/1.1 method we serve. */
@@ -16,7 +16,7 @@ const SNIFF_BYTES = 4;
 const SNIFF_TIMEOUT_MS = 10_000;
 
 export interface Http2Injector {
-  injectConnection(connection: Duplex): void;
+  injectConnection(connection: net.Socket): void;
 }
 
 export interface SharedPortOptions {
@@ -26,72 +26,65 @@ export interface SharedPortOptions {
   http1: http.Server;
 }
 
-/**
- * A stream that yields `head` and then whatever `socket` receives. Node's HTTP/2 session
- * reads straight from a socket's native handle, so bytes already read (and unshifted)
- * would be lost to it; a non-socket Duplex makes it go through JS streams instead.
- * (HTTP/1.1's parser does honour unshift, so only gRPC connections pay for this copy.)
- */
-function prefixedStream(socket: net.Socket, head: Buffer): Duplex {
-  const d = new Duplex({
-    read() {
-      socket.resume();
-    },
-    write(chunk: Buffer, _enc, cb) {
-      socket.write(chunk, cb);
-    },
-    final(cb) {
-      socket.end();
-      cb();
-    },
-    destroy(err, cb) {
-      socket.destroy(err ?? undefined);
-      cb(err);
-    },
-  });
-  d.push(head);
-  socket.on('data', (c: Buffer) => {
-    if (!d.push(c)) socket.pause();
-  });
-  socket.on('end', () => d.push(null));
-  socket.on('error', (e) => d.destroy(e));
-  socket.on('close', () => d.destroy());
-  return d;
-}
-
 function looksLikeHttp2(head: Buffer): boolean {
   const n = Math.min(head.length, HTTP2_PREFACE.length);
   return head.subarray(0, n).equals(HTTP2_PREFACE.subarray(0, n));
 }
 
-/** Starts listening; resolves with the server once bound (rejects on EADDRINUSE and the like). */
-export function listenSharedPort(opts: SharedPortOptions): Promise<net.Server> {
-  const server = net.createServer({ noDelay: true, pauseOnConnect: false }, (socket) => {
-    let head: Buffer = Buffer.alloc(0);
-    socket.setTimeout(SNIFF_TIMEOUT_MS, () => socket.destroy());
-    const onData = (chunk: Buffer): void => {
-      head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
-      if (head.length < SNIFF_BYTES) return;
-      socket.off('data', onData);
-      socket.pause();
-      socket.setTimeout(0);
-      if (looksLikeHttp2(head)) {
-        opts.grpc.injectConnection(prefixedStream(socket, head));
-        return;
-      }
-      // HTTP/1.1's parser reads unshifted bytes, so the socket itself is handed over.
-      socket.unshift(head);
-      opts.http1.emit('connection', socket);
-      socket.resume();
-    };
-    socket.on('data', onData);
-    socket.on('error', () => socket.destroy());
-  });
+/** Reads a connection's first bytes and hands it to gRPC or to HTTP/1.1. */
+function routeBySniffing(socket: net.Socket, opts: Pick<SharedPortOptions, 'grpc' | 'http1'>): void {
+  let head: Buffer = Buffer.alloc(0);
+  socket.setTimeout(SNIFF_TIMEOUT_MS, () => socket.destroy());
+  const onData = (chunk: Buffer): void => {
+    head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+    if (head.length < SNIFF_BYTES) return;
+    socket.off('data', onData);
+    socket.pause();
+    socket.setTimeout(0);
+    // Both parsers take the socket itself with the sniffed bytes unshifted: HTTP/1.1
+    // reads them through the stream, and an HTTP/2 session reads bytes already buffered
+    // on the socket before it starts consuming the native handle (Node >= 15).
+    socket.unshift(head);
+    if (looksLikeHttp2(head)) {
+      opts.grpc.injectConnection(socket);
+      return;
+    }
+    opts.http1.emit('connection', socket);
+    socket.resume();
+  };
+  socket.on('data', onData);
+  socket.on('error', () => socket.destroy());
+}
+
+function listening<T extends net.Server>(server: T, host: string, port: number): Promise<T> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ host: opts.host, port: opts.port, backlog: 1024 }, () => {
+    server.listen({ host, port, backlog: 1024 }, () => {
       server.off('error', reject);
       resolve(server);
     });
   });
+}
+
+/** Starts listening; resolves with the server once bound (rejects on EADDRINUSE and the like). */
+export function listenSharedPort(opts: SharedPortOptions): Promise<net.Server> {
+  const server = net.createServer({ noDelay: true, pauseOnConnect: false }, (socket) => routeBySniffing(socket, opts));
+  return listening(server, opts.host, opts.port);
+}
+
+/**
+ * An https:// client URL: TLS first, then ALPN decides as Go's server does — "h2" goes
+ * to the HTTP/2 side (gRPC, and plain HTTP/2 requests through the fallback), "http/1.1"
+ * to HTTP/1.1. A client that offers no ALPN is sniffed like a plaintext connection.
+ */
+export function listenTlsPort(opts: SharedPortOptions & { tls: tls.TlsOptions }): Promise<tls.Server> {
+  const server = tls.createServer({ ...opts.tls, ALPNProtocols: ['h2', 'http/1.1'] }, (socket) => {
+    socket.setNoDelay(true);
+    if (socket.alpnProtocol === 'h2') opts.grpc.injectConnection(socket);
+    else if (socket.alpnProtocol === 'http/1.1') opts.http1.emit('connection', socket);
+    else routeBySniffing(socket, opts);
+  });
+  // A failed handshake (no client certificate, untrusted CA) only ends that connection.
+  server.on('tlsClientError', () => undefined);
+  return listening(server, opts.host, opts.port);
 }

@@ -2,6 +2,7 @@
 // bad flags), start a member, stop cleanly on SIGTERM/SIGINT.
 
 import { handleServerArgs } from '../embed/handle-args.js';
+import { DiscoveryError } from '../embed/discovery/v2-discovery.js';
 import { startEtcd, StartError } from '../embed/start-etcd.js';
 
 export async function main(argv: string[]): Promise<void> {
@@ -28,6 +29,12 @@ export async function main(argv: string[]): Promise<void> {
     process.on('SIGINT', () => shutdown('SIGINT'));
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
+    if (err instanceof DiscoveryError) {
+      // etcd 3.5's words for a discovery that did not complete: the token is spent.
+      log.warn('failed to bootstrap; discovery token was already used', { 'discovery-token': cfg.discovery, error: message });
+      log.warn('do not reuse discovery token; generate a new one to bootstrap a cluster');
+      process.exit(1);
+    }
     // etcd 3.5 reports a failed start as a warning followed by a fatal line, both with the error.
     log.warn('failed to start etcd', { error: message });
     log.error(err instanceof StartError ? 'discovery failed' : 'failed to start etcd', { error: message });

@@ -2,6 +2,10 @@
 // dir's WAL and backend, builds the raft node for a new or restarted member, and serves
 // the client port once the member has published itself to the cluster.
 
+import { preDiscoveryCluster, resolveBootstrapCluster } from './discovery/bootstrap-cluster.js';
+import { notifySystemdReady } from './systemd-notify.js';
+import { serverTlsFor } from './tls-files.js';
+import { bindServerMetrics } from '../metrics/server-metrics.js';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomInt } from 'node:crypto';
@@ -74,7 +78,15 @@ export interface RunningMember {
   stop(): Promise<void>;
 }
 
+/** etcd's default --quota-backend-bytes (0 means this): 2 GiB. */
+const DEFAULT_QUOTA_BACKEND_BYTES = 2 * 1024 * 1024 * 1024;
+
 export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<RunningMember> {
+  // Certificates are read before anything is written, so a bad path leaves no data dir behind.
+  const clientAddresses = cfg.listenClientUrls.map((url) => ({
+    ...listenAddress(url),
+    tls: serverTlsFor(url, cfg.clientTls, { cert: '--cert-file', key: '--key-file' }),
+  }));
   const layout = dataDirLayout(cfg);
   for (const d of [layout.memberDir, layout.snapDir]) {
     if (!existsSync(d)) mkdirSync(d, { recursive: true, mode: 0o700 });
@@ -122,10 +134,10 @@ export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<Running
     if (cfg.initialClusterState === 'existing') {
       throw new StartError('joining an existing cluster (--initial-cluster-state=existing) needs peer transport, which this build does not have yet');
     }
-    const problem = verifyBootstrap(cfg);
+    const problem = verifyBootstrap({ ...cfg, initialCluster: preDiscoveryCluster(cfg) });
     if (problem !== undefined) throw new StartError(problem);
-    const token = cfg.initialClusterToken;
-    const boot = bootstrapIds(cfg.initialCluster, token);
+    const discovered = await resolveBootstrapCluster(cfg, log.child('v2discovery/discovery.ts'));
+    const boot = bootstrapIds(discovered.initialCluster, discovered.token);
     const peers = boot.members.map((m) => ({ name: m.name, urls: m.peerUrls, id: m.id }));
     memberId = peers.find((p) => p.name === cfg.name)!.id;
     clusterId = boot.clusterId;
@@ -168,14 +180,18 @@ export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<Running
   server.start();
   await server.ready;
   clientServer = new ClientServer(server, {
-    addresses: cfg.listenClientUrls.map(listenAddress),
+    addresses: clientAddresses,
     maxRequestBytes: cfg.maxRequestBytes,
   });
   await clientServer.listen();
+  bindServerMetrics(server.metricsSource(cfg.quotaBackendBytes > 0 ? cfg.quotaBackendBytes : DEFAULT_QUOTA_BACKEND_BYTES, () => store.keyCount(), () => store.compactRev()));
+  await clientServer.listenMetrics(cfg.listenMetricsUrls.map(listenAddress));
   const embedLog = log.child('embed/serve.ts');
   embedLog.info(MSG.readyToServe);
+  await notifySystemdReady(log.child('etcdmain/main.ts'));
   for (const url of cfg.listenClientUrls) {
     if (url.startsWith('http://')) embedLog.info(MSG.servingInsecure, { address: url.slice('http://'.length) });
+    else if (url.startsWith('https://')) embedLog.info(MSG.servingSecure, { address: url.slice('https://'.length) });
   }
   return { server, stop: () => server.stop() };
 }

@@ -2,6 +2,8 @@
 // applies what commits, and answers with etcd's headers and errors. Knows nothing of
 // gRPC or flags; the api layer calls it, embed/ assembles it.
 
+import * as metrics from '../metrics/registry.js';
+import type { ServerMetricsSource } from '../metrics/server-metrics.js';
 import {
   CompactionRequest,
   CompactionResponse,
@@ -224,6 +226,7 @@ export class EtcdServer {
     if (s.lead !== this.lead) {
       const prev = this.lead;
       this.lead = s.lead;
+      if (s.lead !== 0n) metrics.leaderChangesSeen.inc();
       if (s.lead === 0n) {
         this.opts.logger.info(`raft.node: ${hexId(this.opts.memberId)} lost leader ${hexId(prev)} at term ${st.term}`);
       } else {
@@ -252,6 +255,8 @@ export class EtcdServer {
   private async publishUntilDone(): Promise<void> {
     while (!this.stopped) {
       try {
+        // Like raft's blocking propose in etcd: wait for a leader rather than fail.
+        if (this.lead === 0n) throw Errors.NoLeader;
         await this.proposeInternal({
           clusterMemberAttrSet: {
             memberID: this.opts.memberId,
@@ -292,7 +297,10 @@ export class EtcdServer {
       this.waits.fail(id, this.lead === 0n ? Errors.NoLeader : Errors.LeaderChanged);
     }
     this.loop.kick();
-    const result = await done;
+    const result = await done.catch((err: unknown) => {
+      metrics.proposalsFailed.inc();
+      throw err;
+    });
     if (result.err) throw result.err;
     return result;
   }
@@ -315,6 +323,7 @@ export class EtcdServer {
 
   async range(r: RangeRequest): Promise<RangeResponse> {
     checkRangeRequest(r);
+    metrics.rangeTotal.inc();
     if (!r.serializable) await this.reads.wait(this.requestTimeoutMs);
     const t = this.parts.store.read();
     try {
@@ -328,18 +337,21 @@ export class EtcdServer {
 
   async put(r: PutRequest): Promise<PutResponse> {
     checkPutRequest(r);
+    metrics.putTotal.inc();
     const res = await this.proposeInternal({ put: r });
     return this.withHeader(res.resp as PutResponse);
   }
 
   async deleteRange(r: DeleteRangeRequest): Promise<DeleteRangeResponse> {
     checkDeleteRequest(r);
+    metrics.deleteTotal.inc();
     const res = await this.proposeInternal({ deleteRange: r });
     return this.withHeader(res.resp as DeleteRangeResponse);
   }
 
   async txn(r: TxnRequest): Promise<TxnResponse> {
     checkTxnRequest(r, this.opts.maxTxnOps);
+    metrics.txnTotal.inc();
     if (!txnIsWrite(r)) {
       // A read-only txn is served like a linearizable range, without a log entry.
       await this.reads.wait(this.requestTimeoutMs);
@@ -379,6 +391,25 @@ export class EtcdServer {
       dbSizeInUse: db.inUse,
       isLearner: me?.isLearner ?? false,
       errors: [],
+    };
+  }
+
+  /** What /metrics reads from this member at scrape time. */
+  metricsSource(quotaBackendBytes: number, keyCount: () => number, compactRevision: () => number): ServerMetricsSource {
+    return {
+      memberIdHex: hexId(this.opts.memberId),
+      serverVersion: SERVER_VERSION,
+      quotaBackendBytes,
+      clusterVersion: () => this.parts.membership.version,
+      leader: () => this.lead,
+      isLeader: () => this.parts.node.status().raftState === StateType.Leader,
+      isLearner: () => this.parts.membership.get(this.opts.memberId)?.isLearner ?? false,
+      committedIndex: () => this.parts.node.status().commit,
+      appliedIndex: () => this.applied,
+      pendingProposals: () => this.waits.size,
+      dbSize: () => this.opts.backendSize(),
+      revisions: () => ({ current: this.currentRevision(), compacted: compactRevision() }),
+      keyCount,
     };
   }
 

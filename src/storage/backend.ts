@@ -40,6 +40,7 @@ import { crc32c } from '@node-rs/crc32';
 import { BUCKETS, type BatchTx, type Bucket, type Entry } from './buckets.js';
 import { readGet, readRange, ReadView, type Tables } from './read-view.js';
 import { keyBytes, WriteLayer } from './write-layer.js';
+import { backendCommitSeconds } from '../metrics/registry.js';
 
 export { BUCKETS, type Bucket, type Entry, type BatchTx, type ReadTx } from './buckets.js';
 export { ReadView } from './read-view.js';
@@ -273,6 +274,7 @@ export class Backend implements BatchTx {
     if (this.commitFailure !== undefined) throw this.commitFailure;
     const env = this.env;
     const chunk = this.commitChunkOps;
+    const started = performance.now();
     try {
       await env.root.transaction(async () => {
         let n = 0;
@@ -290,6 +292,7 @@ export class Backend implements BatchTx {
       this.commitFailure = err;
       throw err;
     }
+    backendCommitSeconds.observe((performance.now() - started) / 1000);
     this.committing = this.committing.filter((l) => l !== layer);
     this.commitIfIdle(this.batchLimit);
   }

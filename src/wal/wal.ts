@@ -30,6 +30,7 @@ import {
   frameSize,
   type WalSnapshotMark,
 } from './record-format.js';
+import { walFsyncSeconds, walWriteBytes } from '../metrics/registry.js';
 import { SEGMENT_TMP_SUFFIX, fsyncDir, listSegments, parseSegmentName, searchSegment, segmentName, sequenceIsContiguous, type SegmentName } from './segment-files.js';
 import { readLog, type WalContents } from './log-reader.js';
 import { DirLock } from './dir-lock.js';
@@ -343,7 +344,10 @@ export class WAL {
       if (op.hardState) hardState = op.hardState;
     }
     await writeAll(this.fh, buf, this.offset);
+    const syncStart = performance.now();
     await this.fh.datasync();
+    walFsyncSeconds.observe((performance.now() - syncStart) / 1000);
+    walWriteBytes.inc(size);
     this.counters.fsyncs++;
     this.counters.bytesWritten += size;
     this.offset += size;

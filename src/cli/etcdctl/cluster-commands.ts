@@ -14,18 +14,6 @@ export async function versionCommand(s: Session): Promise<number> {
 
 const PERMISSION_DENIED = 'etcdserver: permission denied';
 
-/** --cluster: every member's client URLs instead of --endpoints. */
-async function targetEndpoints(s: Session): Promise<string[]> {
-  if (!s.flags.bool('cluster')) return s.endpoints();
-  const c = await s.client();
-  try {
-    const r = await s.call(() => c.memberList());
-    return r.members.flatMap((m) => m.clientURLs);
-  } finally {
-    c.close();
-  }
-}
-
 /**
  * One endpoint's check, as etcdctl 3.4 does it: a linearizable Get of "health" through
  * a client of its own; permission denied counts as healthy, since the request went
@@ -48,7 +36,7 @@ async function checkHealth(s: Session, ep: string): Promise<EndpointHealth> {
 
 export async function endpointHealthCommand(s: Session): Promise<number> {
   const { format, printer } = s.printer();
-  const eps = await targetEndpoints(s);
+  const eps = await s.targetEndpoints();
   // etcdctl checks all endpoints at once and lists them as the answers arrive.
   const results: EndpointHealth[] = [];
   await Promise.all(eps.map(async (ep) => results.push(await checkHealth(s, ep))));
@@ -59,7 +47,7 @@ export async function endpointHealthCommand(s: Session): Promise<number> {
 
 export async function endpointStatusCommand(s: Session): Promise<number> {
   const { format, printer } = s.printer();
-  const eps = await targetEndpoints(s);
+  const eps = await s.targetEndpoints();
   const statuses: EndpointStatus[] = [];
   let failed = false;
   for (const ep of eps) {

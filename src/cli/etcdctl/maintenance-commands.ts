@@ -38,21 +38,10 @@ export async function alarmDisarmCommand(s: Session): Promise<number> {
   return ExitCode.Success;
 }
 
-/** --cluster: every member's client URLs instead of --endpoints. */
-async function targetEndpoints(s: Session): Promise<string[]> {
-  if (!s.flags.bool('cluster')) return s.endpoints();
-  const c = await s.client();
-  try {
-    return (await s.call(() => c.memberList())).members.flatMap((m) => m.clientURLs);
-  } finally {
-    c.close();
-  }
-}
-
 export async function defragCommand(s: Session): Promise<number> {
   if (s.flags.string('data-dir') !== '') throw new CtlError('defrag --data-dir is not supported by etcd-ts yet; use etcdutl defrag', ExitCode.Error);
   let failed = false;
-  for (const ep of await targetEndpoints(s)) {
+  for (const ep of await s.targetEndpoints()) {
     const c = await s.client([ep]);
     try {
       await s.call(() => c.defragment({ timeoutMs: s.commandTimeoutMs }), 'passthrough');
@@ -72,7 +61,7 @@ export async function endpointHashKVCommand(s: Session): Promise<number> {
   const rev = s.flags.int('rev');
   const hashes: EndpointHash[] = [];
   let lastErr: unknown;
-  for (const ep of await targetEndpoints(s)) {
+  for (const ep of await s.targetEndpoints()) {
     const c = await s.client([ep]);
     try {
       hashes.push({ endpoint: ep, hashKV: await s.call(() => c.hashKV(rev), 'passthrough') });

@@ -8,7 +8,9 @@ import { writeSync } from 'node:fs';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { Client, ClientError, parseEndpoint } from '../../client/client.js';
 import type { TlsFiles } from '../../client/connection.js';
+import { CtlError, ExitCode } from './errors.js';
 import { applyEnv, debugDump } from './global-flags.js';
+import { srvClientEndpoints } from './srv-endpoints.js';
 import type { RunContext } from './command-tree.js';
 import type { FlagDef } from './flags.js';
 import type { Output } from './output.js';
@@ -71,9 +73,31 @@ export class Session {
     return newPrinter(this.flags.string('write-out'), { out: this.out, err: this.err, hex: this.flags.bool('hex') });
   }
 
-  endpoints(): string[] {
+  /** --endpoints, or what --discovery-srv finds (clientv3 falls back to --endpoints when it finds none). */
+  async endpoints(): Promise<string[]> {
     this.applyEnvOnce();
+    const domain = this.flags.string('discovery-srv');
+    if (domain !== '') {
+      let found: string[];
+      try {
+        found = await srvClientEndpoints(domain, this.flags.string('discovery-srv-name'), this.flags.bool('insecure-discovery'), (l) => this.err.line(l));
+      } catch (e) {
+        throw new CtlError((e as Error).message, ExitCode.Error);
+      }
+      if (found.length > 0) return found;
+    }
     return this.flags.strings('endpoints');
+  }
+
+  /** --cluster: every member's client URLs instead of --endpoints. */
+  async targetEndpoints(): Promise<string[]> {
+    if (!this.flags.bool('cluster')) return this.endpoints();
+    const c = await this.client();
+    try {
+      return (await this.call(() => c.memberList())).members.flatMap((m) => m.clientURLs);
+    } finally {
+      c.close();
+    }
   }
 
   get commandTimeoutMs(): number {
@@ -85,8 +109,9 @@ export class Session {
    * With --user, clientv3 authenticates first; when the server has auth disabled it logs
    * the refusal and carries on without a token, and so does this.
    */
-  async client(endpoints = this.endpoints()): Promise<Client> {
+  async client(chosen?: string[]): Promise<Client> {
     this.applyEnvOnce();
+    const endpoints = chosen ?? (await this.endpoints());
     const f = this.flags;
     let username: string | undefined;
     let password: string | undefined;

@@ -1,0 +1,33 @@
+// Turns etcd's TLS flags (--cert-file, --key-file, --trusted-ca-file, --client-cert-auth
+// and their peer- twins) into Node TLS server options, failing start-up the way etcd does
+// when an https:// URL has no certificate or a file cannot be read.
+
+import { readFileSync } from 'node:fs';
+import type tls from 'node:tls';
+import type { TlsConfig } from './config.js';
+import { StartError } from './start-etcd.js';
+
+/** The server TLS options for a listener of `url`, or undefined for http://. */
+export function serverTlsFor(url: string, cfg: TlsConfig, flags: { cert: string; key: string }): tls.TlsOptions | undefined {
+  if (!url.startsWith('https://') && !url.startsWith('unixs://')) return undefined;
+  if (cfg.certFile === '' || cfg.keyFile === '') {
+    throw new StartError(`TLS key/cert (${flags.cert}, ${flags.key}) must be provided for ${flags.cert.startsWith('--peer') ? 'peer' : 'client'} url ${url} with HTTPS scheme`);
+  }
+  const read = (path: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new StartError(`open ${path}: ${code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : String(err)}`);
+    }
+  };
+  return {
+    cert: read(cfg.certFile),
+    key: read(cfg.keyFile),
+    ...(cfg.trustedCaFile !== '' ? { ca: read(cfg.trustedCaFile) } : {}),
+    // Like Go's RequireAndVerifyClientCert: only --client-cert-auth asks for (and demands) one.
+    requestCert: cfg.clientCertAuth,
+    rejectUnauthorized: cfg.clientCertAuth,
+    minVersion: 'TLSv1.2',
+  };
+}

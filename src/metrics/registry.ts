@@ -1,0 +1,111 @@
+// The member's Prometheus registry: etcd's metric names and help texts (they are part
+// of its interface — dashboards and alerts query them by name), plus the process_* and
+// nodejs_* runtime metrics prom-client collects, in place of etcd's go_* ones.
+//
+// One registry per process, like the Go client's default registry: the layers that own
+// a measurement (WAL, backend, server, gRPC) record into it directly, without a
+// metrics object threaded through every constructor.
+
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export const metricsRegistry = new Registry();
+collectDefaultMetrics({ register: metricsRegistry });
+
+/** etcd's disk latency buckets: 1 ms doubling to ~8 s. */
+const DISK_BUCKETS = Array.from({ length: 14 }, (_, i) => 0.001 * 2 ** i);
+
+function gauge(name: string, help: string, labelNames: string[] = []): Gauge {
+  return new Gauge({ name, help, labelNames, registers: [metricsRegistry] });
+}
+
+function counter(name: string, help: string, labelNames: string[] = []): Counter {
+  return new Counter({ name, help, labelNames, registers: [metricsRegistry] });
+}
+
+// ---- disk ----
+export const walFsyncSeconds = new Histogram({
+  name: 'etcd_disk_wal_fsync_duration_seconds',
+  help: 'The latency distributions of fsync called by WAL.',
+  buckets: DISK_BUCKETS,
+  registers: [metricsRegistry],
+});
+export const walWriteBytes = gauge('etcd_disk_wal_write_bytes_total', 'Total number of bytes written in WAL.');
+export const backendCommitSeconds = new Histogram({
+  name: 'etcd_disk_backend_commit_duration_seconds',
+  help: 'The latency distributions of commit called by backend.',
+  buckets: DISK_BUCKETS,
+  registers: [metricsRegistry],
+});
+
+// ---- server (gauges read at scrape time from the bound member, see server-metrics.ts) ----
+export const hasLeader = gauge('etcd_server_has_leader', 'Whether or not a leader exists. 1 is existence, 0 is not.');
+export const isLeader = gauge('etcd_server_is_leader', 'Whether or not this member is a leader. 1 if is, 0 otherwise.');
+export const isLearner = gauge('etcd_server_is_learner', 'Whether or not this member is a learner. 1 if is, 0 otherwise.');
+export const leaderChangesSeen = counter('etcd_server_leader_changes_seen_total', 'The number of leader changes seen.');
+export const proposalsCommitted = gauge('etcd_server_proposals_committed_total', 'The total number of consensus proposals committed.');
+export const proposalsApplied = gauge('etcd_server_proposals_applied_total', 'The total number of consensus proposals applied.');
+export const proposalsPending = gauge('etcd_server_proposals_pending', 'The current number of pending proposals to commit.');
+export const proposalsFailed = counter('etcd_server_proposals_failed_total', 'The total number of failed proposals seen.');
+export const readIndexesFailed = counter('etcd_server_read_indexes_failed_total', 'The total number of failed read indexes seen.');
+export const slowReadIndexes = counter(
+  'etcd_server_slow_read_indexes_total',
+  "The total number of pending read indexes not in sync with leader's or timed out read index requests.",
+);
+export const slowApplies = counter('etcd_server_slow_apply_total', 'The total number of slow apply requests (likely overloaded from slow disk).');
+export const heartbeatSendFailures = counter(
+  'etcd_server_heartbeat_send_failures_total',
+  'The total number of leader heartbeat send failures (likely overloaded from slow disk).',
+);
+export const healthSuccess = counter('etcd_server_health_success', 'The total number of successful health checks');
+export const healthFailures = counter('etcd_server_health_failures', 'The total number of failed health checks');
+export const learnerPromoteSuccesses = counter(
+  'etcd_server_learner_promote_successes',
+  'The total number of successful learner promotions while this member is leader.',
+);
+export const snapshotApplyInProgress = gauge(
+  'etcd_server_snapshot_apply_in_progress_total',
+  '1 if the server is applying the incoming snapshot. 0 if none.',
+);
+export const quotaBackendBytes = gauge('etcd_server_quota_backend_bytes', 'Current backend storage quota size in bytes.');
+export const serverId = gauge('etcd_server_id', "Server or member ID in hexadecimal format. 1 for 'server_id' label with current ID.", ['server_id']);
+export const serverVersion = gauge('etcd_server_version', "Which version is running. 1 for 'server_version' label with current version.", ['server_version']);
+export const clusterVersion = gauge(
+  'etcd_cluster_version',
+  "Which version is running. 1 for 'cluster_version' label with current cluster version",
+  ['cluster_version'],
+);
+
+// ---- mvcc ----
+export const dbTotalSize = gauge('etcd_mvcc_db_total_size_in_bytes', 'Total size of the underlying database physically allocated in bytes.');
+export const dbTotalSizeInUse = gauge('etcd_mvcc_db_total_size_in_use_in_bytes', 'Total size of the underlying database logically in use in bytes.');
+export const currentRevision = gauge('etcd_debugging_mvcc_current_revision', 'The current revision of store.');
+export const compactRevision = gauge('etcd_debugging_mvcc_compact_revision', 'The revision of the last compaction in store.');
+export const keysTotal = gauge('etcd_debugging_mvcc_keys_total', 'Total number of keys.');
+export const rangeTotal = counter('etcd_mvcc_range_total', 'Total number of ranges seen by this member.');
+export const putTotal = counter('etcd_mvcc_put_total', 'Total number of puts seen by this member.');
+export const deleteTotal = counter('etcd_mvcc_delete_total', 'Total number of deletes seen by this member.');
+export const txnTotal = counter('etcd_mvcc_txn_total', 'Total number of txns seen by this member.');
+
+// ---- gRPC (go-grpc-prometheus's names, which etcd exports) ----
+const GRPC_LABELS = ['grpc_type', 'grpc_service', 'grpc_method'];
+export const grpcStarted = counter('grpc_server_started_total', 'Total number of RPCs started on the server.', GRPC_LABELS);
+export const grpcHandled = counter(
+  'grpc_server_handled_total',
+  'Total number of RPCs completed on the server, regardless of success or failure.',
+  [...GRPC_LABELS, 'grpc_code'],
+);
+export const grpcMsgReceived = counter('grpc_server_msg_received_total', 'Total number of RPC stream messages received on the server.', GRPC_LABELS);
+export const grpcMsgSent = counter('grpc_server_msg_sent_total', 'Total number of gRPC stream messages sent by the server.', GRPC_LABELS);
+
+// ---- leases (recorded by src/lease) ----
+export const leaseGranted = counter('etcd_debugging_lease_granted_total', 'The total number of granted leases.');
+export const leaseRevoked = counter('etcd_debugging_lease_revoked_total', 'The total number of revoked leases.');
+export const leaseRenewed = counter('etcd_debugging_lease_renewed_total', 'The number of renewed leases seen by the leader.');
+export const leaseTtls = new Histogram({
+  name: 'etcd_debugging_lease_ttl_total',
+  help: 'Bucketed histogram of lease TTLs.',
+  // etcd's buckets: 1 s doubling 24 times (to ~97 days).
+  buckets: Array.from({ length: 24 }, (_, i) => 2 ** i),
+  registers: [metricsRegistry],
+});
+export const leaseExpired = counter('etcd_debugging_server_lease_expired_total', 'The total number of expired leases.');

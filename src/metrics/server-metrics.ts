@@ -1,0 +1,60 @@
+// State-derived gauges (leader, raft indexes, db size, revisions) are read from the
+// member when /metrics is scraped, not pushed on every change: the hot paths stay free
+// of bookkeeping and a scrape always sees one consistent reading.
+
+import * as m from './registry.js';
+
+/** What a member exposes for its gauges. */
+export interface ServerMetricsSource {
+  memberIdHex: string;
+  serverVersion: string;
+  quotaBackendBytes: number;
+  clusterVersion(): string;
+  leader(): bigint;
+  isLeader(): boolean;
+  isLearner(): boolean;
+  committedIndex(): number;
+  appliedIndex(): number;
+  pendingProposals(): number;
+  dbSize(): { size: number; inUse: number };
+  revisions(): { current: number; compacted: number };
+  keyCount(): number;
+}
+
+let bound: ServerMetricsSource | undefined;
+
+/** Makes `source` the member whose state /metrics reports (one member per process). */
+export function bindServerMetrics(source: ServerMetricsSource): void {
+  bound = source;
+  m.serverId.reset();
+  m.serverId.set({ server_id: source.memberIdHex }, 1);
+  m.serverVersion.reset();
+  m.serverVersion.set({ server_version: source.serverVersion }, 1);
+  m.quotaBackendBytes.set(source.quotaBackendBytes);
+}
+
+function refresh(s: ServerMetricsSource): void {
+  m.hasLeader.set(s.leader() === 0n ? 0 : 1);
+  m.isLeader.set(s.isLeader() ? 1 : 0);
+  m.isLearner.set(s.isLearner() ? 1 : 0);
+  m.proposalsCommitted.set(s.committedIndex());
+  m.proposalsApplied.set(s.appliedIndex());
+  m.proposalsPending.set(s.pendingProposals());
+  const db = s.dbSize();
+  m.dbTotalSize.set(db.size);
+  m.dbTotalSizeInUse.set(db.inUse);
+  const revs = s.revisions();
+  m.currentRevision.set(revs.current);
+  m.compactRevision.set(revs.compacted);
+  m.keysTotal.set(s.keyCount());
+  // etcd reports the cluster version as major.minor, and nothing before it is decided.
+  const cv = s.clusterVersion();
+  m.clusterVersion.reset();
+  if (cv !== '') m.clusterVersion.set({ cluster_version: cv.split('.').slice(0, 2).join('.') }, 1);
+}
+
+/** The Prometheus text exposition of every metric, with the bound member's state read now. */
+export async function scrapeMetrics(): Promise<{ contentType: string; body: string }> {
+  if (bound) refresh(bound);
+  return { contentType: m.metricsRegistry.contentType, body: await m.metricsRegistry.metrics() };
+}

@@ -1,0 +1,156 @@
+// https:// client URLs as in the operators' posts (seed 004): certificates, client
+// certificate auth, gRPC and HTTP/1.1 and HTTP/2 on one TLS port, next to a plain
+// http:// loopback URL. Each check runs against real etcd 3.4.23 and etcd-ts alike.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http2 from 'node:http2';
+import https from 'node:https';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { etcdctl, freePort, OUR_ETCD, REAL_ETCD, REPO_ROOT, removeDir, startMember, stopMember, tempDir, type Member } from '../helpers/processes.js';
+
+const TLS_DIR = join(REPO_ROOT, 'test', 'fixtures', 'tls');
+const file = (name: string) => join(TLS_DIR, name);
+const CLIENT_CERT = ['--cacert', file('ca.pem'), '--cert', file('client.pem'), '--key', file('client-key.pem')];
+
+interface TlsMember {
+  m: Member;
+  httpsUrl: string;
+}
+
+async function startTlsMember(kind: 'ours' | 'real'): Promise<TlsMember> {
+  const tlsPort = await freePort();
+  const plainPort = await freePort();
+  const httpsUrl = `https://127.0.0.1:${tlsPort}`;
+  const m = await startMember(kind, {
+    clientPort: plainPort,
+    extraArgs: [
+      '--listen-client-urls', `${httpsUrl},http://127.0.0.1:${plainPort}`,
+      '--advertise-client-urls', httpsUrl,
+      '--cert-file', file('server.pem'),
+      '--key-file', file('server-key.pem'),
+      '--trusted-ca-file', file('ca.pem'),
+      '--client-cert-auth',
+    ],
+  });
+  return { m, httpsUrl };
+}
+
+function ctl(t: TlsMember, args: string[]) {
+  const r = etcdctl('real', ['--endpoints', t.httpsUrl, '--dial-timeout', '1s', ...args]);
+  // etcdctl's own warning lines carry a timestamp and a client id; the outcome is the rest.
+  return { stdout: r.stdout, status: r.status, lastErr: r.stderr.trim().split('\n').at(-1) ?? '' };
+}
+
+function https1(url: string, path: string, body?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      `${url}${path}`,
+      { method: body === undefined ? 'GET' : 'POST', ca: readFileSync(file('ca.pem')), cert: readFileSync(file('client.pem')), key: readFileSync(file('client-key.pem')) },
+      (res) => {
+        let data = '';
+        res.on('data', (c: Buffer) => (data += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function https2(url: string, path: string, body?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const session = http2.connect(url, { ca: readFileSync(file('ca.pem')), cert: readFileSync(file('client.pem')), key: readFileSync(file('client-key.pem')) });
+    session.on('error', reject);
+    const req = session.request({ ':method': body === undefined ? 'GET' : 'POST', ':path': path });
+    let status = 0;
+    let data = '';
+    req.on('response', (h) => (status = Number(h[':status'])));
+    req.on('data', (c: Buffer) => (data += c.toString()));
+    req.on('end', () => {
+      session.close();
+      resolve({ status, body: data });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+test('https client URLs with client certificate auth behave as in etcd 3.4.23', async (t) => {
+  const real = await startTlsMember('real');
+  const ours = await startTlsMember('ours');
+  t.after(async () => {
+    for (const x of [real, ours]) {
+      await stopMember(x.m);
+      removeDir(x.m.dataDir);
+    }
+  });
+
+  await t.test('etcdctl with a client certificate: put, get -w json, endpoint health', () => {
+    for (const x of [real, ours]) assert.equal(ctl(x, [...CLIENT_CERT, 'put', 'foo', 'bar']).stdout, 'OK\n');
+    const get = (x: TlsMember) => ctl(x, [...CLIENT_CERT, 'get', 'foo', '--print-value-only']);
+    assert.deepEqual(get(ours), get(real));
+    const health = (x: TlsMember) => etcdctl('real', ['--endpoints', x.httpsUrl, ...CLIENT_CERT, 'endpoint', 'health']).status;
+    assert.equal(health(ours), 0);
+    assert.equal(health(real), 0);
+  });
+
+  await t.test('our etcdctl speaks TLS to both servers', () => {
+    for (const x of [real, ours]) {
+      const r = etcdctl('ours', ['--endpoints', x.httpsUrl, ...CLIENT_CERT, 'get', 'foo', '--print-value-only']);
+      assert.equal(r.stdout, 'bar\n', `${x.m.kind}: ${r.stderr}`);
+    }
+  });
+
+  await t.test('without a client certificate the call is refused', () => {
+    const refused = (x: TlsMember) => ctl(x, ['--cacert', file('ca.pem'), 'get', 'foo']);
+    const theirs = refused(real);
+    const mine = refused(ours);
+    assert.equal(theirs.status, 1);
+    assert.deepEqual({ status: mine.status, lastErr: mine.lastErr }, { status: theirs.status, lastErr: theirs.lastErr });
+  });
+
+  await t.test('/health and the JSON gateway answer over HTTP/1.1 and HTTP/2 on the TLS port', async () => {
+    for (const x of [real, ours]) {
+      for (const call of [https1, https2]) {
+        const h = await call(x.httpsUrl, '/health');
+        assert.equal(h.status, 200, `${x.m.kind} ${call.name}`);
+        assert.equal(JSON.parse(h.body).health, 'true');
+      }
+    }
+    const body = JSON.stringify({ key: Buffer.from('foo').toString('base64') });
+    const kvs = async (x: TlsMember) => JSON.parse((await https2(x.httpsUrl, '/v3/kv/range', body)).body).kvs;
+    assert.deepEqual(await kvs(ours), await kvs(real));
+  });
+
+  await t.test('the plain http:// loopback URL keeps working beside it', () => {
+    for (const x of [real, ours]) assert.equal(etcdctl('real', ['--endpoints', x.m.endpoint, 'get', 'foo', '--print-value-only']).stdout, 'bar\n');
+  });
+});
+
+test('an https client URL without --cert-file/--key-file refuses to start, as etcd does', async () => {
+  const port = await freePort();
+  const peer = await freePort();
+  const run = (bin: string, node: boolean) => {
+    const dir = tempDir('etcd-tls-refused-');
+    const args = [
+      '--data-dir', join(dir, 'data'),
+      '--listen-client-urls', `https://127.0.0.1:${port}`,
+      '--advertise-client-urls', `https://127.0.0.1:${port}`,
+      '--listen-peer-urls', `http://127.0.0.1:${peer}`,
+      '--initial-advertise-peer-urls', `http://127.0.0.1:${peer}`,
+      '--initial-cluster', `default=http://127.0.0.1:${peer}`,
+    ];
+    const r = spawnSync(node ? process.execPath : bin, node ? [bin, ...args] : args, { encoding: 'utf8', timeout: 20_000 });
+    removeDir(dir);
+    return r;
+  };
+  const theirs = run(REAL_ETCD, false);
+  const mine = run(OUR_ETCD, true);
+  const message = `TLS key/cert (--cert-file, --key-file) must be provided for client url https://127.0.0.1:${port} with HTTPS scheme`;
+  assert.ok(theirs.stderr.includes(message), theirs.stderr);
+  assert.ok(mine.stderr.includes(message), mine.stderr);
+  assert.equal(mine.status, theirs.status);
+});
