@@ -34,8 +34,8 @@ import { createHttpHandler } from './http-handler.js';
 import type { GatewayRoute } from './http-gateway.js';
 import { kvService } from './kv-service.js';
 import { maintenanceService } from './maintenance-service.js';
-import { leaseGatewayRoutes, leaseService } from './lease-service.js';
 import { serveNonGrpcStreams } from './grpc-h2-fallback.js';
+import { leaseGatewayRoutes, leaseService } from './lease-service.js';
 import { listenSharedPort, listenTlsPort } from './shared-port-listener.js';
 
 /** Room for gRPC framing on top of --max-request-bytes, as etcd allows. */
