@@ -4,6 +4,7 @@
 // same log position. On a follower the lessor is not primary and both lists are empty.
 
 import type { LeaseCheckpointEntry, Lessor } from './lessor.js';
+import { leaseExpired } from '../metrics/registry.js';
 
 /** How often the leader looks for expired leases (etcd: every 500 ms). */
 export const LEASE_LOOP_INTERVAL_MS = 500;
@@ -54,6 +55,7 @@ export class LeaseLoop {
         () => {
           this.inFlight.delete(id);
           this.expiredTotal++;
+          leaseExpired.inc();
         },
         // Not found: another revoke got there first; anything else is retried after REVOKE_RETRY_MS.
         () => (this.lessor.has(id) ? undefined : this.inFlight.delete(id)),

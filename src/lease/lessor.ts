@@ -16,6 +16,7 @@
 import type { Backend } from '../storage/backend.js';
 import { Errors } from '../server/errors.js';
 import { decodeLease, encodeLease, leaseBucketKey } from './lease-codec.js';
+import { leaseGranted, leaseRenewed, leaseRevoked, leaseTtls } from '../metrics/registry.js';
 
 /** etcd's largest grantable TTL, in seconds (lease.MaxLeaseTTL). */
 export const MAX_LEASE_TTL_SEC = 9_000_000_000;
@@ -142,6 +143,8 @@ export class Lessor {
     }
     this.leases.set(id, l);
     this.persist(l);
+    leaseGranted.inc();
+    leaseTtls.observe(l.ttlSec);
     return l;
   }
 
@@ -155,6 +158,7 @@ export class Lessor {
     this.leases.delete(id);
     this.checkpointDue.delete(id);
     this.opts.backend.delete('lease', leaseBucketKey(id));
+    leaseRevoked.inc();
   }
 
   /** Applies a checkpoint: the lease's remaining TTL as the leader measured it. */
@@ -220,6 +224,7 @@ export class Lessor {
     l.remainingTtlSec = 0;
     l.refresh(now, 0);
     this.scheduleCheckpoint(l);
+    leaseRenewed.inc();
     return { ttlSec: l.ttlSec, ...(hadRemaining && this.checkpointIntervalMs > 0 ? { clear: { ID: id, remainingTTL: 0n } } : {}) };
   }
 

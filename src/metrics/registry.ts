@@ -96,3 +96,16 @@ export const grpcHandled = counter(
 );
 export const grpcMsgReceived = counter('grpc_server_msg_received_total', 'Total number of RPC stream messages received on the server.', GRPC_LABELS);
 export const grpcMsgSent = counter('grpc_server_msg_sent_total', 'Total number of gRPC stream messages sent by the server.', GRPC_LABELS);
+
+// ---- leases (recorded by src/lease) ----
+export const leaseGranted = counter('etcd_debugging_lease_granted_total', 'The total number of granted leases.');
+export const leaseRevoked = counter('etcd_debugging_lease_revoked_total', 'The total number of revoked leases.');
+export const leaseRenewed = counter('etcd_debugging_lease_renewed_total', 'The number of renewed leases seen by the leader.');
+export const leaseTtls = new Histogram({
+  name: 'etcd_debugging_lease_ttl_total',
+  help: 'Bucketed histogram of lease TTLs.',
+  // etcd's buckets: 1 s doubling 24 times (to ~97 days).
+  buckets: Array.from({ length: 24 }, (_, i) => 2 ** i),
+  registers: [metricsRegistry],
+});
+export const leaseExpired = counter('etcd_debugging_server_lease_expired_total', 'The total number of expired leases.');
