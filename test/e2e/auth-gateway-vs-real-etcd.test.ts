@@ -53,6 +53,8 @@ const CALLS: Call[] = [
   { path: '/v3/auth/disable', body: {}, auth: 'last' },
   { path: '/v3/auth/disable', body: {} },
   { path: '/v3/kv/range', body: { key: b64('/a') } },
+  // etcd refuses an unknown token even with auth off.
+  { path: '/v3/kv/range', body: { key: b64('/a') }, auth: 'bogus.1' },
 ];
 
 interface Answer {
@@ -130,6 +132,16 @@ test('users, roles, grants and the enabled flag survive a restart; simple tokens
     const stale = await fetch(`${m.clientUrl}/v3/kv/range`, { method: 'POST', body: JSON.stringify({ key: b64('/a1') }), headers: { Authorization: token } });
     assert.equal(stale.status, 401);
     assert.equal(((await stale.json()) as { error: string }).error, 'etcdserver: invalid auth token');
+
+    // A client holding credentials carries on without a token once auth is disabled, as clientv3 does.
+    const client = new Client({ endpoints: [m.endpoint], username: 'alice', password: 'apw' });
+    try {
+      assert.equal((await client.range({ key: Buffer.from('/a1') })).kvs.length, 1);
+      assert.equal(etcdctl('ours', [ep, '--user', 'root:pw', 'auth', 'disable']).status, 0);
+      assert.equal((await client.range({ key: Buffer.from('/b') })).kvs.length, 0);
+    } finally {
+      client.close();
+    }
   } finally {
     await stopMember(m);
     removeDir(root);
