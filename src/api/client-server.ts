@@ -39,6 +39,7 @@ import { AuthErrors } from '../auth/errors.js';
 import type { RequestAuth } from '../server/auth-gate.js';
 import { maintenanceService } from './maintenance-service.js';
 import { serveNonGrpcStreams } from './grpc-h2-fallback.js';
+import { leaseGatewayRoutes, leaseService } from './lease-service.js';
 import { listenSharedPort, listenTlsPort } from './shared-port-listener.js';
 
 /** Room for gRPC framing on top of --max-request-bytes, as etcd allows. */
@@ -54,7 +55,7 @@ function route<Req, Res>(reqCodec: JsonCodec<Req>, resCodec: JsonCodec<Res>, han
   return {
     decode: (json) => reqCodec.fromJSON(json),
     encode: (resp) => resCodec.toJSON(resp as Res),
-    handle: (req, auth) => handle(req as Req, auth),
+    handle: (req, auth) => handle(req as Req, auth ?? {}),
   };
 }
 
@@ -66,6 +67,7 @@ function gatewayRoutes(server: EtcdServer): Map<string, GatewayRoute> {
     ['/v3/kv/txn', route(TxnRequest, TxnResponse, (r, auth) => server.txn(r, auth))],
     ['/v3/kv/compaction', route(CompactionRequest, CompactionResponse, (r, auth) => server.compact(r, auth))],
     ...authGatewayRoutes(server.authApi, route),
+    ...leaseGatewayRoutes(server, route),
   ]);
 }
 
@@ -99,6 +101,7 @@ export class ClientServer {
     this.grpc.addService(MaintenanceService, maintenanceService(server));
     this.grpc.addService(ClusterService, clusterService(server));
     this.grpc.addService(AuthService, authService(server));
+    this.grpc.addService(LeaseService, leaseService(server));
     this.httpHandler = createHttpHandler({ ...this.httpBasics(), routes: gatewayRoutes(server) });
     this.http1 = http.createServer(this.httpHandler);
   }

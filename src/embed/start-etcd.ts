@@ -28,6 +28,7 @@ import type { Logger } from './logger.js';
 import { MSG } from './log-messages.js';
 import { startPeerServer } from './peer-server.js';
 import { listenAddress } from './urls.js';
+import { newMemberLessor } from '../lease/member-lessor.js';
 
 /** etcd's raft message limits: 1 MiB per append, 512 appends in flight per follower. */
 const MAX_SIZE_PER_MSG_BYTES = 1024 * 1024;
@@ -100,6 +101,7 @@ export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<Running
   const store = await KVStore.open(backend);
   const membershipStore = await loadBackendMembership(backend);
   const auth = new AuthStore(backend, newTokenProvider(cfg.authToken, cfg.authTokenTtlSeconds));
+  const lessor = newMemberLessor(backend, store, cfg);
 
   const storage = new MemoryStorage();
   let memberId: bigint;
@@ -175,7 +177,7 @@ export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<Running
         await backend.close();
       },
     },
-    { node, storage, wal, store, membership, auth },
+    { node, storage, wal, store, membership, lessor, auth },
   );
 
   peerServers = await startPeerServer(server, cfg.listenPeerUrls);

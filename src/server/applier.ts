@@ -20,6 +20,8 @@ import type { KvRead, KvWrite } from './kv-view.js';
 import type { Membership } from './membership.js';
 import type { AuthStore } from '../auth/auth-store.js';
 import { applyAuthRequest, checkAtApply, type AuthResponse } from './auth-apply.js';
+import type { Lessor } from '../lease/lessor.js';
+import { applyLeaseRequest, type LeaseApplyResponse } from './lease-apply.js';
 
 /** The store operations the applier needs; the mvcc layer's store satisfies it. */
 export interface ApplyStore {
@@ -34,7 +36,7 @@ export interface ApplyStore {
   compact(rev: number): Promise<void>;
 }
 
-export type ApplyResponse = RangeResponse | PutResponse | DeleteRangeResponse | TxnResponse | CompactionResponse | AuthResponse;
+export type ApplyResponse = RangeResponse | PutResponse | DeleteRangeResponse | TxnResponse | CompactionResponse | LeaseApplyResponse | AuthResponse;
 
 export interface ApplyResult {
   resp?: ApplyResponse;
@@ -50,6 +52,8 @@ export interface ApplierEvents {
   confChange(cc: ConfChange, index: number): void;
   memberPublished(id: bigint, name: string, clientURLs: string[]): void;
   clusterVersionSet(version: string): void;
+  /** A leader's empty entry of a new term was applied (the lessor promotes then, as in etcd). */
+  noopApplied?(): void;
 }
 
 /**
@@ -69,6 +73,7 @@ export class Applier {
     private readonly membership: Membership,
     private readonly events: ApplierEvents,
     private readonly leases: LeaseLookup = noLeases,
+    private readonly lessor?: Lessor,
     /** Absent in tests that run without auth: then nothing is checked. */
     private readonly auth?: AuthStore,
   ) {}
@@ -95,6 +100,7 @@ export class Applier {
     if (entry.data.length === 0) {
       // The leader's empty entry at the start of its term.
       this.store.setConsistentIndex(entry.index, entry.term);
+      this.events.noopApplied?.();
       return;
     }
     const req = InternalRaftRequest.decode(entry.data);
@@ -112,7 +118,7 @@ export class Applier {
         if (authResp) return { resp: authResp };
       }
       if (req.put) return this.inWrite((t) => applyPut(t, req.put!, this.leases));
-      if (req.deleteRange) return this.inWrite((t) => applyDeleteRange(t, req.deleteRange!));
+      if (req.deleteRange) return this.inWrite((t) => applyDeleteRange(t, req.deleteRange!, this.leases));
       if (req.txn) return this.inWrite((t) => applyTxn(t, req.txn!, this.leases));
       if (req.range) {
         const t = this.store.read();
@@ -121,6 +127,9 @@ export class Applier {
         } finally {
           t.end();
         }
+      }
+      if (this.lessor && (req.leaseGrant || req.leaseRevoke || req.leaseCheckpoint)) {
+        return { resp: applyLeaseRequest(req, this.lessor, this.store) };
       }
       if (req.compaction) return this.applyCompaction(Number(req.compaction.revision));
       if (req.clusterMemberAttrSet) {

@@ -35,6 +35,8 @@ import type { AuthInfo } from '../auth/token-provider.js';
 import { AuthApi } from './auth-api.js';
 import { checkRangeAuth, checkTxnAuth } from './auth-checks.js';
 import { AuthGate, type RequestAuth } from './auth-gate.js';
+import type { Lessor } from '../lease/lessor.js';
+import { LeaseServer } from './lease-server.js';
 
 /** etcd refuses new proposals when the applier is this far behind the commit index. */
 export const MAX_GAP_BETWEEN_APPLY_AND_COMMIT_INDEX = 5000;
@@ -75,6 +77,8 @@ export interface ServerParts {
   send?: (messages: Message[]) => void;
   /** Users, roles and permissions; absent (no auth at all) in some tests. */
   auth?: AuthStore;
+  /** The member's leases, restored from the backend; absent in tests that need none. */
+  lessor?: Lessor;
 }
 
 export interface StatusInfo {
@@ -112,6 +116,8 @@ export class EtcdServer {
   readonly authGate: AuthGate;
   /** The Auth service's requests. */
   readonly authApi: AuthApi;
+  /** The lease API; undefined when the member was assembled without a lessor. */
+  readonly leases: LeaseServer | undefined;
 
   constructor(
     private readonly opts: EtcdServerOptions,
@@ -129,7 +135,22 @@ export class EtcdServer {
       propose: (body, ai) => this.proposeInternal(body, ai),
       withHeader: (resp) => this.withHeader(resp),
     });
+    const lessor = parts.lessor;
+    this.leases = lessor
+      ? new LeaseServer(lessor, {
+          propose: (body) => this.proposeInternal(body),
+          header: (rev) => this.header(rev),
+          currentRevision: () => this.currentRevision(),
+          isLeader: () => parts.node.status().raftState === StateType.Leader,
+          leader: () => this.lead,
+          nextId: () => this.ids.next(),
+        })
+      : undefined;
     this.applier = new Applier(parts.store, parts.membership, {
+      // Promote once the new leader's empty entry applies: everything of earlier terms is applied by then.
+      noopApplied: () => {
+        if (lessor && parts.node.status().raftState === StateType.Leader) lessor.promote(opts.electionMs);
+      },
       applied: (id, result) => this.waits.trigger(id, result),
       confChange: (cc) => {
         parts.node.applyConfChange(cc);
@@ -147,7 +168,7 @@ export class EtcdServer {
         const short = ver.split('.').slice(0, 2).join('.');
         opts.logger.info(`enabled capabilities for version ${short}`, { 'cluster-version': short });
       },
-    }, undefined, parts.auth);
+    }, lessor, lessor, parts.auth);
     this.reads = new ReadIndexBatcher({
       requestReadIndex: (ctx) => {
         parts.node.readIndex(ctx);
@@ -188,6 +209,7 @@ export class EtcdServer {
 
   start(): void {
     this.loop.start(this.opts.heartbeatMs);
+    this.leases?.loop.start();
     this.campaignIfSoleVoter();
     void this.publishUntilDone();
   }
@@ -212,6 +234,7 @@ export class EtcdServer {
     if (this.stopped) return;
     this.stopped = true;
     this.loop.stop();
+    this.leases?.loop.stop();
     this.waits.failAll(Errors.Stopped);
     this.reads.failAll(Errors.Stopped);
     await this.opts.onClose?.();
@@ -220,6 +243,7 @@ export class EtcdServer {
   private onSoftState(s: SoftState): void {
     const st = this.parts.node.status();
     this.term = st.term;
+    if (s.raftState !== StateType.Leader && this.parts.lessor?.isPrimary()) this.parts.lessor.demote();
     if (s.lead !== this.lead) {
       const prev = this.lead;
       this.lead = s.lead;

@@ -30,6 +30,8 @@ export interface LeaseLookup {
   /** Called after a put attaches `key` to a lease (and detaches it from the previous one). */
   attach?(id: bigint, prev: bigint, key: Buffer): void;
   detach?(id: bigint, key: Buffer): void;
+  /** Keys attached to any lease; when 0, deletes skip looking up the keys they remove. */
+  attachedKeyCount?(): number;
 }
 
 /**
@@ -144,16 +146,25 @@ function precheckPut(txn: KvRead, r: PutRequest, leases: LeaseLookup): void {
 
 export function applyPut(txn: KvWrite, r: PutRequest, leases: LeaseLookup): PutResponse {
   precheckPut(txn, r, leases);
-  const prev = r.prevKv || r.ignoreValue || r.ignoreLease ? getOne(txn, r.key) : undefined;
+  // The previous lease matters only when some key has a lease or this put sets one; the
+  // common lease-free put skips the extra read.
+  const trackLease = leases.attach !== undefined && (r.lease !== 0n || (leases.attachedKeyCount?.() ?? 1) > 0);
+  const prev = r.prevKv || r.ignoreValue || r.ignoreLease || trackLease ? getOne(txn, r.key) : undefined;
   const value = r.ignoreValue && prev ? prev.value : r.value;
   const lease = r.ignoreLease && prev ? prev.lease : r.lease;
   txn.put(r.key, value, lease);
+  // A put with another lease (or none) moves the key; --ignore-lease keeps it where it is.
+  if (trackLease) leases.attach!(lease, prev?.lease ?? 0n, r.key);
   return { header: revisionHeader(txn.rev()), prevKv: r.prevKv && prev ? toProtoKv(prev) : undefined };
 }
 
-export function applyDeleteRange(txn: KvWrite, r: DeleteRangeRequest): DeleteRangeResponse {
-  const prevKvs = r.prevKv ? txn.range(r.key, r.rangeEnd, {}).kvs.map(toProtoKv) : [];
+export function applyDeleteRange(txn: KvWrite, r: DeleteRangeRequest, leases: LeaseLookup = noLeases): DeleteRangeResponse {
+  const lookLeases = leases.detach !== undefined && (leases.attachedKeyCount?.() ?? 1) > 0;
+  const before = r.prevKv || lookLeases ? txn.range(r.key, r.rangeEnd, {}).kvs : [];
+  const prevKvs = r.prevKv ? before.map(toProtoKv) : [];
   const deleted = txn.deleteRange(r.key, r.rangeEnd);
+  // A deleted key leaves its lease: revoking that lease later must not delete a newer key of the same name.
+  if (lookLeases) for (const kv of before) if (kv.lease !== 0n) leases.detach!(kv.lease, kv.key);
   return { header: revisionHeader(txn.rev()), deleted: BigInt(deleted), prevKvs };
 }
 
@@ -258,7 +269,7 @@ function executeTxn(txn: KvWrite, r: TxnRequest, cursor: PathCursor, leases: Lea
   const responses = (succeeded ? r.success : r.failure).map((op): ResponseOp => {
     if (op.requestRange) return { responseRange: applyRange(txn, op.requestRange) };
     if (op.requestPut) return { responsePut: applyPut(txn, op.requestPut, leases) };
-    if (op.requestDeleteRange) return { responseDeleteRange: applyDeleteRange(txn, op.requestDeleteRange) };
+    if (op.requestDeleteRange) return { responseDeleteRange: applyDeleteRange(txn, op.requestDeleteRange, leases) };
     if (op.requestTxn) return { responseTxn: executeTxn(txn, op.requestTxn, cursor, leases) };
     return {};
   });

@@ -12,6 +12,7 @@ import type { CommandDef, RunContext } from './command-tree.js';
 import type { Session } from './session.js';
 import { txnCommand } from './txn-command.js';
 import { AUTH_GROUP, ROLE_GROUP, USER_GROUP } from './auth-catalog.js';
+import { KEEPALIVE_FLAGS, leaseGrantCommand, leaseKeepAliveCommand, leaseListCommand, leaseRevokeCommand, leaseTimeToLiveCommand, TIMETOLIVE_FLAGS } from './lease-commands.js';
 
 export type SessionRun = (s: Session) => Promise<number>;
 
@@ -102,11 +103,11 @@ export const ROOT: CatalogCommand = {
     pending('watch', 'Watches events stream on keys or prefixes'),
     { name: 'version', short: 'Prints the version of etcdctl', exec: versionCommand },
     group('lease', 'Lease related commands', [
-      pending('grant', 'Creates leases'),
-      pending('revoke', 'Revokes leases'),
-      pending('timetolive', 'Get lease information'),
-      pending('list', 'List all active leases'),
-      pending('keep-alive', 'Keeps leases alive (renew)'),
+      { name: 'grant', short: 'Creates leases', use: '<ttl>', exec: leaseGrantCommand },
+      { name: 'revoke', short: 'Revokes leases', use: '<leaseID>', exec: leaseRevokeCommand },
+      { name: 'timetolive', short: 'Get lease information', use: '<leaseID> [options]', flags: TIMETOLIVE_FLAGS, exec: leaseTimeToLiveCommand },
+      { name: 'list', short: 'List all active leases', exec: leaseListCommand },
+      { name: 'keep-alive', short: 'Keeps leases alive (renew)', use: '[options] <leaseID>', flags: KEEPALIVE_FLAGS, exec: leaseKeepAliveCommand },
     ]),
     group('member', 'Membership related commands', [
       {
