@@ -55,7 +55,7 @@ function route<Req, Res>(reqCodec: JsonCodec<Req>, resCodec: JsonCodec<Res>, han
   return {
     decode: (json) => reqCodec.fromJSON(json),
     encode: (resp) => resCodec.toJSON(resp as Res),
-    handle: (req, auth) => handle(req as Req, auth),
+    handle: (req, auth) => handle(req as Req, auth ?? {}),
   };
 }
 
@@ -100,8 +100,8 @@ export class ClientServer {
     this.grpc.addService(KVService, kvService(server));
     this.grpc.addService(MaintenanceService, maintenanceService(server));
     this.grpc.addService(ClusterService, clusterService(server));
-    this.grpc.addService(LeaseService, leaseService(server));
     this.grpc.addService(AuthService, authService(server));
+    this.grpc.addService(LeaseService, leaseService(server));
     this.httpHandler = createHttpHandler({ ...this.httpBasics(), routes: gatewayRoutes(server) });
     this.http1 = http.createServer(this.httpHandler);
   }

@@ -4,9 +4,9 @@
 
 import type http from 'node:http';
 import { EtcdError, GrpcCode } from '../server/errors.js';
-import { serveGatewayStream } from './gateway-stream.js';
 import type { RequestAuth } from '../server/auth-gate.js';
 import { httpRequestAuth } from './request-auth.js';
+import { serveGatewayStream } from './gateway-stream.js';
 
 /** Request bodies beyond this are refused before parsing (the gRPC limit plus overhead). */
 export const MAX_GATEWAY_BODY_BYTES = 16 * 1024 * 1024;
@@ -15,7 +15,7 @@ export interface GatewayRoute {
   decode(json: unknown): unknown;
   encode(resp: unknown): unknown;
   /** `auth` carries the `Authorization` header, grpc-gateway's way of passing a token. */
-  handle(req: unknown, auth: RequestAuth): Promise<unknown>;
+  handle(req: unknown, auth?: RequestAuth): Promise<unknown>;
   /** A client-streaming rpc (LeaseKeepAlive): the body is a sequence of JSON messages, see gateway-stream.ts. */
   stream?: boolean;
 }
@@ -32,7 +32,6 @@ const HTTP_STATUS: Record<number, number> = {
   [GrpcCode.PermissionDenied]: 403,
   [GrpcCode.Unauthenticated]: 401,
   [GrpcCode.ResourceExhausted]: 429,
-  // grpc-gateway v1 (etcd 3.4/3.5): 412, not v2's 400.
   [GrpcCode.FailedPrecondition]: 412,
   [GrpcCode.Aborted]: 409,
   [GrpcCode.OutOfRange]: 400,

@@ -18,6 +18,8 @@ import { Connection, type MethodDef, type TlsFiles } from './connection.js';
 import { parseEndpoint } from './endpoint.js';
 import { ClientError, DEADLINE_TEXT, fromServiceError, goDialError, INVALID_AUTH_TOKEN, neverSent } from './errors.js';
 
+const AUTH_NOT_ENABLED = 'etcdserver: authentication is not enabled';
+
 /** Errors after which clientv3 authenticates again and retries (its shouldRefreshToken). */
 const TOKEN_REFRESH_ERRORS = new Set([INVALID_AUTH_TOKEN, 'etcdserver: revision of auth store is old', 'etcdserver: user name is empty']);
 
@@ -109,7 +111,8 @@ export class ClientCore {
   private async metadata(conn: Connection, deadlineMs: number | undefined): Promise<Metadata> {
     const md = new Metadata();
     if (this.config.username === undefined) return md;
-    md.set('token', await this.authToken(conn, deadlineMs));
+    const token = await this.authToken(conn, deadlineMs);
+    if (token !== '') md.set('token', token);
     return md;
   }
 
@@ -123,7 +126,13 @@ export class ClientCore {
         this.token = res.token;
         return res.token;
       } catch (err) {
-        throw fromServiceError(err as ServiceError, conn.endpoint.address);
+        const ce = fromServiceError(err as ServiceError, conn.endpoint.address);
+        // Like clientv3's getToken: with auth off, carry on without a token ('').
+        if (ce.message === AUTH_NOT_ENABLED) {
+          this.token = '';
+          return '';
+        }
+        throw ce;
       } finally {
         this.authenticating = undefined;
       }

@@ -100,8 +100,8 @@ export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<Running
   const backend = Backend.open(layout.backendPath);
   const store = await KVStore.open(backend);
   const membershipStore = await loadBackendMembership(backend);
-  const lessor = newMemberLessor(backend, store, cfg);
   const auth = new AuthStore(backend, newTokenProvider(cfg.authToken, cfg.authTokenTtlSeconds));
+  const lessor = newMemberLessor(backend, store, cfg);
 
   const storage = new MemoryStorage();
   let memberId: bigint;

@@ -18,10 +18,10 @@ import { ErrCompacted, ErrFutureRev } from '../mvcc/errors.js';
 import { applyDeleteRange, applyPut, applyRange, applyTxn, noLeases, revisionHeader, type LeaseLookup } from './kv-apply.js';
 import type { KvRead, KvWrite } from './kv-view.js';
 import type { Membership } from './membership.js';
-import type { Lessor } from '../lease/lessor.js';
-import { applyLeaseRequest, type LeaseApplyResponse } from './lease-apply.js';
 import type { AuthStore } from '../auth/auth-store.js';
 import { applyAuthRequest, checkAtApply, type AuthResponse } from './auth-apply.js';
+import type { Lessor } from '../lease/lessor.js';
+import { applyLeaseRequest, type LeaseApplyResponse } from './lease-apply.js';
 
 /** The store operations the applier needs; the mvcc layer's store satisfies it. */
 export interface ApplyStore {

@@ -30,13 +30,13 @@ import { RaftLoop, type RaftLog } from './raft-loop.js';
 import { ReadIndexBatcher } from './read-index.js';
 import { checkDeleteRequest, checkPutRequest, checkRangeRequest, checkTxnRequest } from './request-checks.js';
 import { WaitRegistry } from './wait-registry.js';
-import type { Lessor } from '../lease/lessor.js';
-import { LeaseServer } from './lease-server.js';
 import type { AuthStore } from '../auth/auth-store.js';
 import type { AuthInfo } from '../auth/token-provider.js';
 import { AuthApi } from './auth-api.js';
 import { checkRangeAuth, checkTxnAuth } from './auth-checks.js';
 import { AuthGate, type RequestAuth } from './auth-gate.js';
+import type { Lessor } from '../lease/lessor.js';
+import { LeaseServer } from './lease-server.js';
 
 /** etcd refuses new proposals when the applier is this far behind the commit index. */
 export const MAX_GAP_BETWEEN_APPLY_AND_COMMIT_INDEX = 5000;
@@ -75,10 +75,10 @@ export interface ServerParts {
   membership: Membership;
   /** Messages for other members; absent for a single member without a transport yet. */
   send?: (messages: Message[]) => void;
-  /** The member's leases, restored from the backend; absent in tests that need none. */
-  lessor?: Lessor;
   /** Users, roles and permissions; absent (no auth at all) in some tests. */
   auth?: AuthStore;
+  /** The member's leases, restored from the backend; absent in tests that need none. */
+  lessor?: Lessor;
 }
 
 export interface StatusInfo {
@@ -112,12 +112,12 @@ export class EtcdServer {
   /** Resolves once this member's name and client URLs were published through raft. */
   readonly ready: Promise<void> = new Promise((resolve) => (this.publishedResolve = resolve));
   private readonly requestTimeoutMs: number;
-  /** The lease API; undefined when the member was assembled without a lessor. */
-  readonly leases: LeaseServer | undefined;
   /** Resolves tokens and checks permissions; Watch and Lease call it too. */
   readonly authGate: AuthGate;
   /** The Auth service's requests. */
   readonly authApi: AuthApi;
+  /** The lease API; undefined when the member was assembled without a lessor. */
+  readonly leases: LeaseServer | undefined;
 
   constructor(
     private readonly opts: EtcdServerOptions,
@@ -127,6 +127,14 @@ export class EtcdServer {
     // etcd's request timeout: 5s plus two election timeouts.
     this.requestTimeoutMs = 5000 + 2 * opts.electionMs;
     this.applied = parts.store.consistentIndex();
+    this.authGate = new AuthGate(parts.auth);
+    this.authApi = new AuthApi({
+      store: parts.auth,
+      gate: this.authGate,
+      bcryptCost: opts.bcryptCost ?? 10,
+      propose: (body, ai) => this.proposeInternal(body, ai),
+      withHeader: (resp) => this.withHeader(resp),
+    });
     const lessor = parts.lessor;
     this.leases = lessor
       ? new LeaseServer(lessor, {
@@ -138,14 +146,6 @@ export class EtcdServer {
           nextId: () => this.ids.next(),
         })
       : undefined;
-    this.authGate = new AuthGate(parts.auth);
-    this.authApi = new AuthApi({
-      store: parts.auth,
-      gate: this.authGate,
-      bcryptCost: opts.bcryptCost ?? 10,
-      propose: (body, ai) => this.proposeInternal(body, ai),
-      withHeader: (resp) => this.withHeader(resp),
-    });
     this.applier = new Applier(parts.store, parts.membership, {
       // Promote once the new leader's empty entry applies: everything of earlier terms is applied by then.
       noopApplied: () => {

@@ -11,8 +11,8 @@ import { flag } from './flags.js';
 import type { CommandDef, RunContext } from './command-tree.js';
 import type { Session } from './session.js';
 import { txnCommand } from './txn-command.js';
-import { KEEPALIVE_FLAGS, leaseGrantCommand, leaseKeepAliveCommand, leaseListCommand, leaseRevokeCommand, leaseTimeToLiveCommand, TIMETOLIVE_FLAGS } from './lease-commands.js';
 import { AUTH_GROUP, ROLE_GROUP, USER_GROUP } from './auth-catalog.js';
+import { KEEPALIVE_FLAGS, leaseGrantCommand, leaseKeepAliveCommand, leaseListCommand, leaseRevokeCommand, leaseTimeToLiveCommand, TIMETOLIVE_FLAGS } from './lease-commands.js';
 
 export type SessionRun = (s: Session) => Promise<number>;
 
