@@ -39,6 +39,8 @@ import { AuthErrors } from '../auth/errors.js';
 import type { RequestAuth } from '../server/auth-gate.js';
 import { maintenanceService } from './maintenance-service.js';
 import { serveNonGrpcStreams } from './grpc-h2-fallback.js';
+import { watchService } from './watch-service.js';
+import { serveGatewayWatch } from './gateway-watch.js';
 import { leaseGatewayRoutes, leaseService } from './lease-service.js';
 import { listenSharedPort, listenTlsPort } from './shared-port-listener.js';
 
@@ -102,7 +104,8 @@ export class ClientServer {
     this.grpc.addService(ClusterService, clusterService(server));
     this.grpc.addService(AuthService, authService(server));
     this.grpc.addService(LeaseService, leaseService(server));
-    this.httpHandler = createHttpHandler({ ...this.httpBasics(), routes: gatewayRoutes(server) });
+    this.grpc.addService(WatchService, watchService(server));
+    this.httpHandler = createHttpHandler({ ...this.httpBasics(), routes: gatewayRoutes(server), watch: (req, res) => serveGatewayWatch(server, req, res) });
     this.http1 = http.createServer(this.httpHandler);
   }
 

@@ -16,6 +16,8 @@ export interface HttpHandlerDeps {
   version(): { etcdserver: string; etcdcluster: string };
   health(): Promise<{ health: boolean; reason: string }>;
   metrics(): Promise<{ contentType: string; body: string }>;
+  /** The streamed /v3/watch, on client URLs only. */
+  watch?: http.RequestListener;
 }
 
 function text(res: http.ServerResponse, status: number, body: string): void {
@@ -49,6 +51,14 @@ export function createHttpHandler(deps: HttpHandlerDeps): http.RequestListener {
         res.writeHead(200, { 'Content-Type': m.contentType });
         res.end(m.body);
       });
+      return;
+    }
+    if (path === '/v3/watch' && deps.watch) {
+      if (req.method !== 'POST') {
+        text(res, 405, 'Method Not Allowed\n');
+        return;
+      }
+      deps.watch(req, res);
       return;
     }
     const route = deps.routes.get(path);

@@ -2,6 +2,7 @@
 // dir's WAL and backend, builds the raft node for a new or restarted member, and serves
 // the client port once the member has published itself to the cluster.
 
+import { WatchableStore } from '../mvcc/watchable-store.js';
 import { preDiscoveryCluster, resolveBootstrapCluster } from './discovery/bootstrap-cluster.js';
 import { notifySystemdReady } from './systemd-notify.js';
 import { serverTlsFor } from './tls-files.js';
@@ -102,6 +103,10 @@ export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<Running
   const membershipStore = await loadBackendMembership(backend);
   const auth = new AuthStore(backend, newTokenProvider(cfg.authToken, cfg.authTokenTtlSeconds));
   const lessor = newMemberLessor(backend, store, cfg);
+  const watchable = new WatchableStore(store, backend);
+  // etcd's default progress interval is 10 minutes; the experimental flag changes it.
+  const progressTimer = setInterval(() => watchable.progressTick(), cfg.experimental.watchProgressNotifyIntervalMs > 0 ? cfg.experimental.watchProgressNotifyIntervalMs : 10 * 60 * 1000);
+  progressTimer.unref();
 
   const storage = new MemoryStorage();
   let memberId: bigint;
@@ -171,13 +176,15 @@ export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<Running
       logger: log.child('etcdserver/server.ts'),
       backendSize: () => ({ size: backend.size(), inUse: backend.sizeInUse() }),
       onClose: async () => {
+        clearInterval(progressTimer);
+        watchable.close();
         await clientServer?.close();
         for (const s of peerServers) s.close();
         await wal.close();
         await backend.close();
       },
     },
-    { node, storage, wal, store, membership, lessor, auth },
+    { node, storage, wal, store, membership, lessor, auth, watchable },
   );
 
   peerServers = await startPeerServer(server, cfg.listenPeerUrls);

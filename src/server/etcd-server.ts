@@ -2,6 +2,8 @@
 // applies what commits, and answers with etcd's headers and errors. Knows nothing of
 // gRPC or flags; the api layer calls it, embed/ assembles it.
 
+import type { WatchableStore } from '../mvcc/watchable-store.js';
+import type { WatchSessionHost } from './watch-session.js';
 import * as metrics from '../metrics/registry.js';
 import type { ServerMetricsSource } from '../metrics/server-metrics.js';
 import {
@@ -22,7 +24,7 @@ import type { RawNode } from '../raft/raw-node.js';
 import type { MemoryStorage } from '../raft/storage.js';
 import { StateType, type Entry, type Message, type SoftState } from '../raft/types.js';
 import { Applier, toEtcdError, type ApplyResult, type ApplyStore } from './applier.js';
-import { Errors } from './errors.js';
+import { EtcdError, Errors, GrpcCode } from './errors.js';
 import { IdGenerator } from './id-generator.js';
 import { applyRange, applyTxn, txnIsWrite } from './kv-apply.js';
 import type { Membership } from './membership.js';
@@ -77,6 +79,8 @@ export interface ServerParts {
   send?: (messages: Message[]) => void;
   /** Users, roles and permissions; absent (no auth at all) in some tests. */
   auth?: AuthStore;
+  /** Watchers over the store; absent in tests that need none. */
+  watchable?: WatchableStore;
   /** The member's leases, restored from the backend; absent in tests that need none. */
   lessor?: Lessor;
 }
@@ -420,6 +424,13 @@ export class EtcdServer {
       isLearner: me?.isLearner ?? false,
       errors: [],
     };
+  }
+
+  /** What a client watch stream needs from the member. */
+  watchHost(): WatchSessionHost {
+    const watchable = this.parts.watchable;
+    if (!watchable) throw new EtcdError(GrpcCode.Unimplemented, 'watch is not served by this member');
+    return { watchable, header: (rev) => this.header(rev), authGate: this.authGate, maxRequestBytes: this.opts.maxRequestBytes };
   }
 
   /** What /metrics reads from this member at scrape time. */

@@ -1,0 +1,36 @@
+// POST /v3/watch through the JSON gateway, as grpc-gateway serves etcd's bidirectional
+// Watch: the request body is one or more WatchRequest JSON values; the answer is an open
+// stream of `{"result":<WatchResponse>}` lines until the client goes away.
+
+import type http from 'node:http';
+import { WatchRequest, WatchResponse } from '../gen/etcdserverpb/rpc.js';
+import type { EtcdServer } from '../server/etcd-server.js';
+import { WatchSession } from '../server/watch-session.js';
+import { splitJsonValues } from './gateway-stream.js';
+import { withProtoNames } from './http-gateway.js';
+import { httpRequestAuth } from './request-auth.js';
+
+/** Output buffered beyond this makes watchers catch up from the backend instead. */
+const HIGH_WATER_BYTES = 4 * 1024 * 1024;
+
+export function serveGatewayWatch(server: EtcdServer, req: http.IncomingMessage, res: http.ServerResponse): void {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Grpc-Metadata-Content-Type': 'application/grpc', 'Transfer-Encoding': 'chunked' });
+    const session = new WatchSession(
+      server.watchHost(),
+      {
+        send: (r) => void res.write(`${JSON.stringify({ result: WatchResponse.toJSON(r) })}\n`),
+        hasRoom: () => res.writableLength < HIGH_WATER_BYTES,
+      },
+      httpRequestAuth(req),
+    );
+    res.on('close', () => session.close());
+    void (async () => {
+      for (const json of splitJsonValues(Buffer.concat(chunks).toString('utf8'))) {
+        await session.handle(WatchRequest.fromJSON(withProtoNames(json)));
+      }
+    })();
+  });
+}
