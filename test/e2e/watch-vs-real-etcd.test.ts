@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { etcdctl, REAL_ETCDCTL, removeDir, startMember, stopMember, type Member } from '../helpers/processes.js';
+import { etcdctl, OUR_ETCDCTL, REAL_ETCDCTL, removeDir, startMember, stopMember, type Member } from '../helpers/processes.js';
 
 function ctl(m: Member, args: string[]): string {
   const r = etcdctl('real', ['--endpoints', m.endpoint, ...args]);
@@ -32,27 +32,29 @@ async function runUntil(cmd: string, args: string[], done: (out: string) => bool
   return { stdout, stderr };
 }
 
-async function history(m: Member): Promise<Record<string, string>> {
+/** `watcher` is the etcdctl that watches; writes always go through Debian's. */
+async function history(m: Member, watcher: 'ours' | 'real' = 'real'): Promise<Record<string, string>> {
+  const [bin, pre] = watcher === 'ours' ? [process.execPath, [OUR_ETCDCTL]] : [REAL_ETCDCTL, []];
   ctl(m, ['put', 'foo', 'a']);
   ctl(m, ['put', 'foo', 'b']);
   ctl(m, ['del', 'foo']);
   ctl(m, ['put', 'foo', 'c']);
   ctl(m, ['compaction', '3']);
   const out: Record<string, string> = {};
-  const compacted = etcdctl('real', ['--endpoints', m.endpoint, 'watch', 'foo', '--rev', '2']);
+  const compacted = etcdctl(watcher, ['--endpoints', m.endpoint, 'watch', 'foo', '--rev', '2']);
   out.compacted = `${compacted.status}\n${compacted.stdout}\n${compacted.stderr.split('\n').filter((l) => l.startsWith('Error')).join('\n')}`;
   const lines = (n: number) => (s: string) => s.split('\n').length > n;
-  out.replayJson = maskIds((await runUntil(REAL_ETCDCTL, ['--endpoints', m.endpoint, 'watch', 'foo', '--rev', '3', '--prev-kv', '-w', 'json'], lines(1))).stdout);
+  out.replayJson = maskIds((await runUntil(bin, [...pre, '--endpoints', m.endpoint, 'watch', 'foo', '--rev', '3', '--prev-kv', '-w', 'json'], lines(1))).stdout);
   // The watch starts at the next revision, so writes made before it is established still count.
   out.live = (
-    await runUntil(REAL_ETCDCTL, ['--endpoints', m.endpoint, 'watch', 'fo', '--prefix', '--prev-kv', '--rev', '6'], lines(16), () => {
+    await runUntil(bin, [...pre, '--endpoints', m.endpoint, 'watch', 'fo', '--prefix', '--prev-kv', '--rev', '6'], lines(16), () => {
       ctl(m, ['put', 'foo', 'd']);
       ctl(m, ['put', 'fox', 'e']);
       assert.equal(etcdctl('real', ['--endpoints', m.endpoint, 'txn'], '\nput fop x\ndel fox\n\n\n').status, 0);
     })
   ).stdout;
   out.exec = (
-    await runUntil(REAL_ETCDCTL, ['--endpoints', m.endpoint, 'watch', 'foo', '--rev', '6', '--', 'sh', '-c', 'echo "$ETCD_WATCH_EVENT_TYPE $ETCD_WATCH_KEY=$ETCD_WATCH_VALUE @$ETCD_WATCH_REVISION"'], lines(1))
+    await runUntil(bin, [...pre, '--endpoints', m.endpoint, 'watch', 'foo', '--rev', '6', '--', 'sh', '-c', 'echo "$ETCD_WATCH_EVENT_TYPE $ETCD_WATCH_KEY=$ETCD_WATCH_VALUE @$ETCD_WATCH_REVISION"'], (o) => o.includes('@'))
   ).stdout;
   for (const body of [
     '{"create_request":{"key":"Zm9v","start_revision":2}}',
@@ -90,4 +92,12 @@ test('etcdctl watch and /v3/watch see the same events from etcd-ts as from real 
   const mine = await history(ours);
   assert.match(theirs.live!, /^PUT\nfoo\nc\nfoo\nd\nPUT\nfox\ne\n/);
   for (const k of Object.keys(theirs)) assert.equal(mine[k], theirs[k], k);
+  // And our etcdctl watching real etcd prints what Debian's does.
+  const other = await startMember('real');
+  t.after(async () => {
+    await stopMember(other);
+    removeDir(other.dataDir);
+  });
+  const ourCtl = await history(other, 'ours');
+  for (const k of Object.keys(theirs)) assert.equal(maskIds(ourCtl[k]!), maskIds(theirs[k]!), `our etcdctl: ${k}`);
 });

@@ -140,6 +140,8 @@ function readCsv(v: string): string[] {
 export class FlagValues {
   private readonly values = new Map<string, string | string[]>();
   private readonly changed = new Set<string>();
+  /** pflag's ArgsLenAtDash: positional arguments before a "--", or -1 without one. */
+  argsLenAtDash = -1;
 
   constructor(readonly defs: FlagDef[]) {
     for (const d of defs) this.values.set(d.name, d.kind === 'strings' ? readCsv(d.default) : d.default);
@@ -224,6 +226,7 @@ export function parseFlags(args: string[], values: FlagValues): string[] {
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '--') {
+      values.argsLenAtDash = positional.length;
       positional.push(...args.slice(i + 1));
       break;
     }

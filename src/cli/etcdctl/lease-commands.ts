@@ -9,7 +9,7 @@ import { CtlError, ExitCode } from './errors.js';
 import { flag } from './flags.js';
 import { parseGoInt } from './flags.js';
 import { leaseHex, printLease, type LeaseView } from './lease-printers.js';
-import { Output } from './output.js';
+import { ImmediateOutput, Output } from './output.js';
 import type { OutputFormat, PrinterIO } from './printer.js';
 import type { Session } from './session.js';
 
@@ -90,15 +90,6 @@ export async function leaseListCommand(s: Session): Promise<number> {
   return ExitCode.Success;
 }
 
-/** Writes each line as it is printed: keep-alive runs until the lease ends or etcdctl is stopped. */
-class ImmediateOutput extends Output {
-  override line(l: string | Uint8Array = ''): void {
-    writeSync(1, Buffer.concat([Buffer.from(l), Buffer.from('\n')]));
-  }
-  override raw(l: string | Uint8Array): void {
-    writeSync(1, Buffer.from(l));
-  }
-}
 
 export async function leaseKeepAliveCommand(s: Session): Promise<number> {
   if (s.args.length !== 1) throw new CtlError('lease keep-alive command needs lease ID as argument', ExitCode.BadArgs);

@@ -42,6 +42,12 @@ export class Session {
     return this.ctx.flags;
   }
 
+  /** Positional arguments before a "--" (pflag's ArgsLenAtDash), or undefined without one. */
+  get argsAtDash(): number | undefined {
+    const n = this.ctx.flags.argsLenAtDash;
+    return n >= 0 ? n : undefined;
+  }
+
   get args(): string[] {
     return this.ctx.args;
   }
