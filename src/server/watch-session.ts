@@ -39,18 +39,9 @@ function toProtoEvent(e: StoreEvent): Event {
   };
 }
 
+/** A WatchResponse with the generated defaults for every field not given. */
 function response(partial: Partial<WatchResponse>): WatchResponse {
-  return {
-    header: undefined,
-    watchId: 0n,
-    created: false,
-    canceled: false,
-    compactRevision: 0n,
-    cancelReason: '',
-    fragment: false,
-    events: [],
-    ...partial,
-  };
+  return WatchResponseCodec.fromPartial(partial);
 }
 
 export class WatchSession {
