@@ -45,7 +45,7 @@ export function computeStats(latencies: Float64Array, totalSecs: number, errors:
 
 /**
  * etcd's percentile rule: the first sorted sample whose rank i*100/n reaches the percentile
- * (no interpolation), so p50 of [1,2,3,4] is 3.
+ * (no interpolation), so p50 of [1,2,3,4] is 3; each sample settles at most one percentile.
  */
 export function percentiles(sorted: Float64Array, pctls: readonly number[] = PERCENTILES): number[] {
   const out = new Array<number>(pctls.length).fill(0);
@@ -53,7 +53,9 @@ export function percentiles(sorted: Float64Array, pctls: readonly number[] = PER
   let j = 0;
   for (let i = 0; i < n && j < pctls.length; i++) {
     const rank = (i * 100) / n;
-    while (j < pctls.length && rank >= pctls[j]!) {
+    // One percentile per sample at most, exactly as etcd's loop: with few samples the
+    // high percentiles stay unset (and are not printed).
+    if (rank >= pctls[j]!) {
       out[j] = sorted[i]!;
       j++;
     }

@@ -8,6 +8,8 @@ test('percentiles follow etcd: first sample whose rank i*100/n reaches p', () =>
   const xs = Float64Array.from({ length: 1000 }, (_, i) => i + 1);
   assert.deepEqual(percentiles(xs), [101, 251, 501, 751, 901, 951, 991, 1000]);
   assert.deepEqual(percentiles(Float64Array.from([1, 2, 3, 4]), [50]), [3]);
+  // etcd settles one percentile per sample: four samples give 10/25/50 and leave 75 unset.
+  assert.deepEqual(percentiles(Float64Array.from([1, 2, 3, 4]), [10, 25, 50, 75]), [2, 3, 4, 0]);
 });
 
 test('histogram: 11 marks from fastest to slowest, each latency in the first mark at or above it', () => {
@@ -30,7 +32,7 @@ test('report prints the summary, histogram, distribution and errors in etcd form
   const out = formatReport(s);
   assert.match(out, /^\nSummary:\n  Total:\t2\.0000 secs\.\n  Slowest:\t0\.0040 secs\.\n  Fastest:\t0\.0010 secs\.\n  Average:\t0\.0025 secs\.\n  Stddev:\t0\.0011 secs\.\n  Requests\/sec:\t2\.0000\n/);
   assert.match(out, /\nResponse time histogram:\n  0\.0010 \[1\]\t\|∎{40}\n/);
-  assert.match(out, /\nLatency distribution:\n  10% in 0\.0010 secs\.\n  25% in 0\.0020 secs\.\n  50% in 0\.0030 secs\.\n/);
+  assert.match(out, /\nLatency distribution:\n  10% in 0\.0020 secs\.\n  25% in 0\.0030 secs\.\n  50% in 0\.0040 secs\.\n\n/);
   assert.match(out, /\nError distribution:\n  \[3\]\trpc error: code = Unavailable desc = x\n$/);
   assert.match(formatReport(s, true), /Fastest:\t0\.001 secs\./);
 });
