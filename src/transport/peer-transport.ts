@@ -1,0 +1,186 @@
+// Raft messages between members over the peer URLs. Each member keeps one long-lived
+// HTTP/1.1 POST per remote peer (path RAFT_STREAM_PATH) whose chunked body is a sequence of
+// framed messages (message-codec.ts). Messages are one-way: a reply travels on the
+// receiver's own stream back. A failed or refused stream is retried with backoff and its
+// peer reported unreachable so raft slows probing; messages sent while a stream is down are
+// dropped, which raft tolerates (it retransmits). The receiving side refuses a stream whose
+// cluster id differs with etcd's words, and tells a removed member it was removed.
+
+import http from 'node:http';
+import type { Message, NodeId } from '../raft/types.js';
+import { MessageType } from '../raft/types.js';
+import { Backoff } from './backoff.js';
+import { frameMessage, FrameReader } from './message-codec.js';
+
+export const RAFT_STREAM_PATH = '/raft/stream';
+export const ERR_CLUSTER_ID_MISMATCH = 'request cluster ID mismatch';
+export const ERR_MEMBER_REMOVED = 'the member has been permanently removed from the cluster';
+
+export interface TransportHooks {
+  /** Delivers a message received from a peer to the local raft node. */
+  receive(m: Message): void;
+  reportUnreachable(id: NodeId): void;
+  reportSnapshot(id: NodeId, ok: boolean): void;
+  /** True when `id` was removed from the cluster: its streams are refused. */
+  isRemoved(id: NodeId): boolean;
+  /** Called when a peer refused us because we were removed. */
+  onRemovedByPeer?(): void;
+}
+
+class PeerStream {
+  private req: http.ClientRequest | undefined;
+  private connected = false;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly backoff = new Backoff();
+
+  constructor(
+    private readonly owner: PeerTransport,
+    readonly id: NodeId,
+    private urls: string[],
+  ) {
+    this.connect();
+  }
+
+  setUrls(urls: string[]): void {
+    this.urls = urls;
+  }
+
+  send(m: Message): boolean {
+    if (!this.req || !this.connected) return false;
+    this.req.write(frameMessage(m));
+    return true;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.req?.destroy();
+  }
+
+  private connect(): void {
+    if (this.stopped || this.urls.length === 0) return;
+    const url = new URL(RAFT_STREAM_PATH, this.urls[0]);
+    const req = http.request(url, {
+      method: 'POST',
+      headers: this.owner.headers(),
+    });
+    this.req = req;
+    // The receiver answers 200 at once and keeps the response open while it reads; an early
+    // non-200 answer is a refusal.
+    req.on('response', (res) => {
+      if (res.statusCode === 200) {
+        this.connected = true;
+        this.backoff.reset();
+        res.resume();
+        res.on('end', () => this.fail());
+        return;
+      }
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => {
+        if (body.includes(ERR_MEMBER_REMOVED)) this.owner.removedByPeer();
+        this.fail();
+      });
+    });
+    req.on('error', () => this.fail());
+    req.flushHeaders();
+  }
+
+  private fail(): void {
+    if (this.req === undefined) return;
+    this.req.destroy();
+    this.req = undefined;
+    this.connected = false;
+    if (this.stopped) return;
+    this.owner.hooks.reportUnreachable(this.id);
+    this.timer = setTimeout(() => this.connect(), this.backoff.nextDelay());
+    this.timer.unref();
+  }
+}
+
+export class PeerTransport {
+  private readonly peers = new Map<bigint, PeerStream>();
+  private readonly inbound = new Set<http.ServerResponse>();
+
+  constructor(
+    readonly localId: NodeId,
+    readonly clusterId: bigint,
+    readonly hooks: TransportHooks,
+  ) {}
+
+  headers(): Record<string, string> {
+    return {
+      'content-type': 'application/octet-stream',
+      'x-etcd-cluster-id': this.clusterId.toString(16),
+      'x-server-from': this.localId.toString(16),
+    };
+  }
+
+  addPeer(id: NodeId, urls: string[]): void {
+    const existing = this.peers.get(id);
+    if (existing) existing.setUrls(urls);
+    else this.peers.set(id, new PeerStream(this, id, urls));
+  }
+
+  removePeer(id: NodeId): void {
+    this.peers.get(id)?.stop();
+    this.peers.delete(id);
+  }
+
+  /** The raft loop's `send` hook. */
+  send(messages: Message[]): void {
+    for (const m of messages) {
+      const ok = this.peers.get(m.to)?.send(m) ?? false;
+      if (m.type === MessageType.Snap) this.hooks.reportSnapshot(m.to, ok);
+      if (!ok) this.hooks.reportUnreachable(m.to);
+    }
+  }
+
+  removedByPeer(): void {
+    this.hooks.onRemovedByPeer?.();
+  }
+
+  /** Handles a request on the peer server; returns false when it is not a raft stream. */
+  handle(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+    if (req.url !== RAFT_STREAM_PATH || req.method !== 'POST') return false;
+    const cid = String(req.headers['x-etcd-cluster-id'] ?? '');
+    if (cid !== this.clusterId.toString(16)) {
+      res.writeHead(412, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(`${ERR_CLUSTER_ID_MISMATCH}\n`);
+      return true;
+    }
+    const from = BigInt('0x' + String(req.headers['x-server-from'] ?? '0'));
+    if (this.hooks.isRemoved(from)) {
+      res.writeHead(410, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(`${ERR_MEMBER_REMOVED}\n`);
+      return true;
+    }
+    res.writeHead(200, { 'content-type': 'application/octet-stream' });
+    res.flushHeaders();
+    this.inbound.add(res);
+    const reader = new FrameReader();
+    req.on('data', (chunk: Buffer) => {
+      try {
+        for (const m of reader.push(chunk)) this.hooks.receive(m);
+      } catch {
+        req.destroy();
+      }
+    });
+    const close = (): void => {
+      this.inbound.delete(res);
+      res.end();
+    };
+    req.on('end', close);
+    req.on('close', close);
+    return true;
+  }
+
+  stop(): void {
+    for (const p of this.peers.values()) p.stop();
+    this.peers.clear();
+    for (const res of this.inbound) res.destroy();
+    this.inbound.clear();
+  }
+}
