@@ -175,6 +175,7 @@ export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<Running
       bcryptCost: cfg.bcryptCost,
       logger: log.child('etcdserver/server.ts'),
       backendSize: () => ({ size: backend.size(), inUse: backend.sizeInUse() }),
+      backendCopy: () => backend.snapshotStream(),
       onClose: async () => {
         clearInterval(progressTimer);
         watchable.close();
