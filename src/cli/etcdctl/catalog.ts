@@ -11,6 +11,7 @@ import { flag } from './flags.js';
 import type { CommandDef, RunContext } from './command-tree.js';
 import type { Session } from './session.js';
 import { txnCommand } from './txn-command.js';
+import { snapshotSaveCommand } from './snapshot-save.js';
 import { WATCH_FLAGS, watchCommand } from './watch-command.js';
 import { AUTH_GROUP, ROLE_GROUP, USER_GROUP } from './auth-catalog.js';
 import { KEEPALIVE_FLAGS, leaseGrantCommand, leaseKeepAliveCommand, leaseListCommand, leaseRevokeCommand, leaseTimeToLiveCommand, TIMETOLIVE_FLAGS } from './lease-commands.js';
@@ -144,7 +145,7 @@ export const ROOT: CatalogCommand = {
       },
     ]),
     group('snapshot', 'Manages etcd node snapshots', [
-      pending('save', 'Stores an etcd node backend snapshot to a given file'),
+      { name: 'save', short: 'Stores an etcd node backend snapshot to a given file', use: '<filename>', exec: snapshotSaveCommand },
       pending('restore', 'Restores an etcd member snapshot to an etcd directory'),
       pending('status', 'Gets backend snapshot status of a given file'),
     ]),
