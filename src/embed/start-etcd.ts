@@ -29,6 +29,7 @@ import type { Logger } from './logger.js';
 import { MSG } from './log-messages.js';
 import { startPeerServer } from './peer-server.js';
 import { listenAddress } from './urls.js';
+import { decodeWalMetadata, encodeWalMetadata } from './wal-metadata.js';
 import { newMemberLessor } from '../lease/member-lessor.js';
 
 /** etcd's raft message limits: 1 MiB per append, 512 appends in flight per follower. */
@@ -61,19 +62,6 @@ export function dataDirLayout(cfg: Pick<ServerConfig, 'dataDir' | 'walDir'>): Da
 /** Seeds raft's randomized election timeouts from the OS, so members don't tie. */
 function raftRandom(): () => number {
   return () => randomInt(0, 2 ** 32) / 2 ** 32;
-}
-
-/** The WAL's metadata: which member of which cluster wrote it. */
-function encodeWalMetadata(memberId: bigint, clusterId: bigint): Uint8Array {
-  const b = Buffer.alloc(16);
-  b.writeBigUInt64BE(memberId, 0);
-  b.writeBigUInt64BE(clusterId, 8);
-  return b;
-}
-
-function decodeWalMetadata(m: Uint8Array): { memberId: bigint; clusterId: bigint } {
-  const b = Buffer.from(m);
-  return { memberId: b.readBigUInt64BE(0), clusterId: b.readBigUInt64BE(8) };
 }
 
 export interface RunningMember {

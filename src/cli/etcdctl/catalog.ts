@@ -12,6 +12,7 @@ import type { CommandDef, RunContext } from './command-tree.js';
 import type { Session } from './session.js';
 import { txnCommand } from './txn-command.js';
 import { snapshotSaveCommand } from './snapshot-save.js';
+import { RESTORE_FLAGS, snapshotRestoreCommand, snapshotStatusCommand, STATUS_LONG } from './snapshot-commands.js';
 import { WATCH_FLAGS, watchCommand } from './watch-command.js';
 import { AUTH_GROUP, ROLE_GROUP, USER_GROUP } from './auth-catalog.js';
 import { KEEPALIVE_FLAGS, leaseGrantCommand, leaseKeepAliveCommand, leaseListCommand, leaseRevokeCommand, leaseTimeToLiveCommand, TIMETOLIVE_FLAGS } from './lease-commands.js';
@@ -146,8 +147,8 @@ export const ROOT: CatalogCommand = {
     ]),
     group('snapshot', 'Manages etcd node snapshots', [
       { name: 'save', short: 'Stores an etcd node backend snapshot to a given file', use: '<filename>', exec: snapshotSaveCommand },
-      pending('restore', 'Restores an etcd member snapshot to an etcd directory'),
-      pending('status', 'Gets backend snapshot status of a given file'),
+      { name: 'restore', short: 'Restores an etcd member snapshot to an etcd directory', use: '<filename> [options]', flags: RESTORE_FLAGS, exec: snapshotRestoreCommand },
+      { name: 'status', short: 'Gets backend snapshot status of a given file', use: '<filename>', long: STATUS_LONG, exec: snapshotStatusCommand },
     ]),
     pending('make-mirror', 'Makes a mirror at the destination etcd cluster'),
     pending('migrate', 'Migrates keys in a v2 store to a mvcc store'),
