@@ -13,7 +13,7 @@
 // etcd also writes a v2 store snapshot (member/snap/*.snap); etcd-ts keeps no v2 store
 // and its restart reads membership from the backend, so none is written.
 
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Backend } from '../storage/backend.js';
@@ -42,6 +42,11 @@ export interface RestoreOptions {
   initialClusterToken: string;
   initialAdvertisePeerUrls: string[];
   skipHashCheck: boolean;
+  /**
+   * etcdctl 3.4 refuses any existing --data-dir; etcdutl 3.5 accepts an empty one (a
+   * mounted volume) and words the refusal differently.
+   */
+  dialect: '3.4' | '3.5';
   /** Progress lines, with etcd's messages and fields; `caller` is etcd's source position. */
   log(caller: string, msg: string, fields: Record<string, unknown>): void;
 }
@@ -64,6 +69,14 @@ function openError(path: string, e: unknown): Error {
   const code = (e as NodeJS.ErrnoException).code;
   const what = code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
   return new Error(`open ${path}: ${what}`);
+}
+
+function isEmptyDir(path: string): boolean {
+  try {
+    return readdirSync(path).length === 0;
+  } catch {
+    return false;
+  }
 }
 
 /** Members in id order, as etcd lists them. */
@@ -92,7 +105,8 @@ export function planRestore(o: RestoreOptions): RestoredMember {
   if (problem !== undefined) throw new Error(problem);
   const boot = bootstrapIds(initialCluster, o.initialClusterToken);
   const dataDir = o.dataDir !== '' ? o.dataDir : `${o.name}.etcd`;
-  if (existsSync(dataDir)) throw new Error(`data-dir ${JSON.stringify(dataDir)} exists`);
+  if (o.dialect === '3.4' && existsSync(dataDir)) throw new Error(`data-dir ${JSON.stringify(dataDir)} exists`);
+  if (o.dialect === '3.5' && existsSync(dataDir) && !isEmptyDir(dataDir)) throw new Error(`data-dir ${JSON.stringify(dataDir)} not empty or could not be read`);
   let walDir = o.walDir;
   if (walDir === '') walDir = join(dataDir, 'member', 'wal');
   else if (existsSync(walDir)) throw new Error(`wal-dir ${JSON.stringify(walDir)} exists`);

@@ -69,6 +69,7 @@ export async function snapshotRestoreCommand(s: Session): Promise<number> {
       initialClusterToken: f.string('initial-cluster-token'),
       initialAdvertisePeerUrls: f.string('initial-advertise-peer-urls').split(','),
       skipHashCheck: f.bool('skip-hash-check'),
+      dialect: '3.4',
       log: (caller, msg, fields) => s.err.line(JSON.stringify({ level: 'info', ts: epochSeconds(), caller, msg, ...fields })),
     });
   } catch (e) {
