@@ -41,13 +41,20 @@ export function snapshotHandler(server: EtcdServer): (call: ServerWritableStream
   return (call) => {
     void (async () => {
       let gone = false;
-      call.on('cancelled', () => (gone = true));
+      // A client that goes away mid-stream may never drain its buffer: stop waiting then,
+      // so the copy (and its temporary file) is released.
+      const cancelled = new Promise<void>((resolve) =>
+        call.on('cancelled', () => {
+          gone = true;
+          resolve();
+        }),
+      );
       try {
         await server.authGate.checkMaintenance(requestAuth(call.metadata));
         for await (const piece of snapshotPieces(await server.backendCopy())) {
           if (gone) return;
           call.write(toResponse(piece));
-          await roomIn(call);
+          await Promise.race([roomIn(call), cancelled]);
         }
         call.end();
       } catch (err) {
