@@ -41,6 +41,11 @@ const HTTP_STATUS: Record<number, number> = {
   [GrpcCode.DataLoss]: 500,
 };
 
+/** The HTTP status grpc-gateway answers a gRPC status code with. */
+export function httpStatusFor(code: number): number {
+  return HTTP_STATUS[code] ?? 500;
+}
+
 export function writeGatewayError(res: http.ServerResponse, code: number, message: string): void {
   const body = JSON.stringify({ error: message, message, code });
   res.writeHead(HTTP_STATUS[code] ?? 500, { 'Content-Type': 'application/json' });

@@ -2,15 +2,15 @@
 // (POST /v3/maintenance/snapshot, one `{"result":...}` line per piece). As etcd 3.4 and
 // 3.5 send them, the pieces carry no response header: only remaining_bytes and blob.
 
-import type http from 'node:http';
+import http from 'node:http';
 import type { ServerWritableStream } from '@grpc/grpc-js';
 import { SnapshotResponse, type SnapshotRequest } from '../gen/etcdserverpb/rpc.js';
 import type { EtcdServer } from '../server/etcd-server.js';
 import { snapshotPieces, type SnapshotPiece } from '../server/backend-snapshot.js';
-import { EtcdError } from '../server/errors.js';
+import { EtcdError, GrpcCode } from '../server/errors.js';
 import { toServiceError } from './grpc-errors.js';
 import { requestAuth, httpRequestAuth } from './request-auth.js';
-import { writeGatewayError } from './http-gateway.js';
+import { httpStatusFor } from './http-gateway.js';
 
 function toResponse(p: SnapshotPiece): SnapshotResponse {
   return SnapshotResponse.fromPartial({ remainingBytes: BigInt(p.remainingBytes), blob: p.blob });
@@ -83,10 +83,16 @@ export function serveGatewaySnapshot(server: EtcdServer, req: http.IncomingMessa
         }
         res.end();
       } catch (err) {
-        const code = err instanceof EtcdError ? err.code : 2;
+        // grpc-gateway's error object for a server stream, with the HTTP status of the
+        // code when nothing was sent yet.
+        const code = err instanceof EtcdError ? err.code : GrpcCode.Unknown;
         const message = err instanceof Error ? err.message : String(err);
-        if (!started) writeGatewayError(res, code, message);
-        else res.end(`${JSON.stringify({ error: { grpc_code: code, message } })}\n`);
+        const httpCode = httpStatusFor(code);
+        const body = JSON.stringify({ error: { grpc_code: code, http_code: httpCode, message, http_status: http.STATUS_CODES[httpCode] ?? '' } });
+        if (!started) {
+          res.writeHead(httpCode, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+          res.end(body);
+        } else res.end(`${body}\n`);
       }
     })();
   });
