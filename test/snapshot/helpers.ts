@@ -2,6 +2,7 @@
 // restored data dir's WAL says about its member and cluster.
 
 import { spawnSync } from 'node:child_process';
+import http from 'node:http';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -49,4 +50,18 @@ export function normalizeSnapshotLog(text: string, replacements: [string, string
     .replace(/"size":"[^"]*"/g, '"size":<size>');
   for (const [from, to] of replacements) s = s.split(from).join(to);
   return s;
+}
+
+/** A POST on a new connection (a pooled one may be closed by the server's keep-alive timeout). */
+export function postFresh(url: string, body: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }

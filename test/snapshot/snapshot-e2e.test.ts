@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { etcdctl, freePort, removeDir, startMember, stopMember, tempDir, type Member } from '../helpers/processes.js';
-import { etcdutl, normalizeSnapshotLog, trailerMatches } from './helpers.js';
+import { etcdutl, normalizeSnapshotLog, postFresh, trailerMatches } from './helpers.js';
 
 interface StatusJson {
   hash: number;
@@ -151,9 +151,9 @@ test('snapshot save, status and restore against etcd-ts', async (t) => {
   });
 
   await t.test('POST /v3/maintenance/snapshot streams the pieces and then their SHA-256, as etcd’s gateway does', async () => {
-    const res = await fetch(`${m.clientUrl}/v3/maintenance/snapshot`, { method: 'POST', body: '{}' });
+    const res = await postFresh(`${m.clientUrl}/v3/maintenance/snapshot`, '{}');
     assert.equal(res.status, 200);
-    const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l) as { result: { remaining_bytes?: string; blob: string; header?: unknown } });
+    const lines = res.body.trim().split('\n').map((l) => JSON.parse(l) as { result: { remaining_bytes?: string; blob: string; header?: unknown } });
     const pieces = lines.slice(0, -1).map((l) => Buffer.from(l.result.blob, 'base64'));
     const total = pieces.reduce((n, p) => n + p.length, 0);
     let left = total;
