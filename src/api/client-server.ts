@@ -1,6 +1,7 @@
 // The client port: one grpc-js server and one HTTP/1.1 handler behind a listener per
 // --listen-client-urls address, sharing the port as etcd does.
 
+import { learnerGate } from './learner-gate.js';
 import http from 'node:http';
 import type net from 'node:net';
 import type tls from 'node:tls';
@@ -93,7 +94,7 @@ export class ClientServer {
     this.grpc = new GrpcServer({
       'grpc.max_receive_message_length': opts.maxRequestBytes + GRPC_OVERHEAD_BYTES,
       'grpc.max_send_message_length': MAX_SEND_BYTES,
-      interceptors: [grpcMetricsInterceptor],
+      interceptors: [grpcMetricsInterceptor, learnerGate(() => server.isLearner())],
     });
     // Every series of etcd's services exists from the start, at zero, as in etcd.
     for (const def of [KVService, WatchService, LeaseService, ClusterService, AuthService, MaintenanceService, LockService, ElectionService]) {

@@ -36,7 +36,11 @@ export function maintenanceService(server: EtcdServer): MaintenanceServer {
     hash: unimplemented(),
     hashKv: unimplemented(),
     snapshot: (call) => call.destroy(Object.assign(new Error('snapshot is not served yet'), { code: GrpcStatus.UNIMPLEMENTED })),
-    moveLeader: unimplemented(),
+    moveLeader: unary(async (r) => {
+      await server.moveLeader(r.targetID);
+      // etcd answers an empty message here, without even a header.
+      return { header: undefined };
+    }),
     downgrade: unimplemented(),
   };
 }

@@ -10,8 +10,7 @@ import { bindServerMetrics } from '../metrics/server-metrics.js';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomInt } from 'node:crypto';
-import type http from 'node:http';
-import { ClientServer } from '../api/client-server.js';
+import { ClientServer, type ClientListenerOptions } from '../api/client-server.js';
 import { RawNode } from '../raft/raw-node.js';
 import { MemoryStorage } from '../raft/storage.js';
 import { Backend } from '../storage/backend.js';
@@ -27,8 +26,13 @@ import { verifyBootstrap } from './bootstrap-check.js';
 import { bootstrapIds, formatId } from './identity.js';
 import type { Logger } from './logger.js';
 import { MSG } from './log-messages.js';
-import { startPeerServer } from './peer-server.js';
+import { listenPeers, type PeerListeners } from './peer-server.js';
 import { listenAddress } from './urls.js';
+import { assignIdFromRemote, fetchRemoteCluster, otherPeerUrls } from './join-existing.js';
+import { PeerTransport } from '../transport/peer-transport.js';
+import { forwardPromote } from '../transport/promote-forwarding.js';
+import { ConfChangeType } from '../raft/types.js';
+import type { Member } from '../server/membership.js';
 import { newMemberLessor } from '../lease/member-lessor.js';
 
 /** etcd's raft message limits: 1 MiB per append, 512 appends in flight per follower. */
@@ -90,6 +94,17 @@ export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<Running
     ...listenAddress(url),
     tls: serverTlsFor(url, cfg.clientTls, { cert: '--cert-file', key: '--key-file' }),
   }));
+  // Bound before anything is written, so a port in use leaves no data dir behind.
+  const peerListeners = await listenPeers(cfg.listenPeerUrls);
+  try {
+    return await startMember(cfg, log, clientAddresses, peerListeners);
+  } catch (err) {
+    peerListeners.close();
+    throw err;
+  }
+}
+
+async function startMember(cfg: ServerConfig, log: Logger, clientAddresses: ClientListenerOptions['addresses'], peerListeners: PeerListeners): Promise<RunningMember> {
   const layout = dataDirLayout(cfg);
   for (const d of [layout.memberDir, layout.snapDir]) {
     if (!existsSync(d)) mkdirSync(d, { recursive: true, mode: 0o700 });
@@ -126,6 +141,8 @@ export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<Running
     logger: raftLog,
   });
 
+  // Peers to talk to before the membership is known locally (a member joining a running cluster).
+  let remotePeers: Member[] = [];
   if (haveWal) {
     wal = await WAL.open(layout.walDir, { warn: walWarn });
     const contents = await wal.readAll();
@@ -138,10 +155,22 @@ export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<Running
       'local-member-id': formatId(memberId),
       'commit-index': contents.hardState?.commit ?? 0,
     });
+  } else if (cfg.initialClusterState === 'existing') {
+    const problem = verifyBootstrap(cfg);
+    if (problem !== undefined) throw new StartError(problem);
+    const remote = await fetchRemoteCluster(otherPeerUrls(cfg.initialCluster, cfg.name)).catch((err: Error) => {
+      throw new StartError(err.message);
+    });
+    const assigned = assignIdFromRemote(cfg.initialCluster, cfg.name, remote);
+    if (typeof assigned === 'string') throw new StartError(assigned);
+    memberId = assigned;
+    clusterId = remote.clusterId;
+    remotePeers = remote.members.filter((m) => m.id !== memberId);
+    wal = await WAL.create(layout.walDir, encodeWalMetadata(memberId, clusterId), { warn: walWarn });
+    // No bootstrap entries: the leader replicates the whole log, conf changes included.
+    node = new RawNode(raftConfig(memberId));
+    log.info('starting local member', { 'local-member-id': formatId(memberId), 'cluster-id': formatId(clusterId) });
   } else {
-    if (cfg.initialClusterState === 'existing') {
-      throw new StartError('joining an existing cluster (--initial-cluster-state=existing) needs peer transport, which this build does not have yet');
-    }
     const problem = verifyBootstrap({ ...cfg, initialCluster: preDiscoveryCluster(cfg) });
     if (problem !== undefined) throw new StartError(problem);
     const discovered = await resolveBootstrapCluster(cfg, log.child('v2discovery/discovery.ts'));
@@ -161,9 +190,33 @@ export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<Running
   }
 
   const membership = new Membership(clusterId, membershipStore);
+  // What the backend knows is the configuration as of its consistent index: raft starts
+  // from it, and only entries after that index change it (see Applier.applyEntry).
+  if (haveWal) {
+    for (const m of membership.list()) {
+      node.applyConfChange({ type: m.isLearner ? ConfChangeType.AddLearnerNode : ConfChangeType.AddNode, nodeId: m.id, context: new Uint8Array(), id: 0n });
+    }
+  }
   let clientServer: ClientServer | undefined;
-  let peerServers: http.Server[] = [];
-  const server = new EtcdServer(
+  // eslint-disable-next-line prefer-const -- assigned once the server exists, used by transport hooks
+  let server: EtcdServer;
+  const transport = new PeerTransport(memberId, clusterId, {
+    receive: (m) => server.stepRaft(m),
+    reportUnreachable: (id) => server.reportUnreachable(id),
+    reportSnapshot: (id, ok) => server.reportSnapshot(id, ok),
+    isRemoved: (id) => membership.isRemoved(id),
+    onRemovedByPeer: () => server.removedFromCluster(),
+  });
+  const syncPeers = (): void => {
+    for (const m of [...remotePeers, ...membership.list()]) {
+      if (m.id !== memberId && !membership.isRemoved(m.id)) transport.addPeer(m.id, m.peerURLs);
+    }
+    for (const id of transport.peerIds()) {
+      if (membership.isRemoved(id)) transport.removePeer(id);
+    }
+  };
+  syncPeers();
+  server = new EtcdServer(
     {
       memberId,
       name: cfg.name,
@@ -175,19 +228,26 @@ export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<Running
       bcryptCost: cfg.bcryptCost,
       logger: log.child('etcdserver/server.ts'),
       backendSize: () => ({ size: backend.size(), inUse: backend.sizeInUse() }),
+      strictReconfigCheck: cfg.strictReconfigCheck,
+      membersChanged: syncPeers,
+      onRemoved: () => process.exit(0),
       onClose: async () => {
         clearInterval(progressTimer);
         watchable.close();
+        transport.stop();
         await clientServer?.close();
-        for (const s of peerServers) s.close();
+        peerListeners.close();
         await wal.close();
         await backend.close();
       },
     },
-    { node, storage, wal, store, membership, lessor, auth, watchable },
+    { node, storage, wal, store, membership, lessor, auth, watchable, send: (msgs) => transport.send(msgs),
+      activeSince: (id) => transport.activeSince(id),
+      forwardPromote: (urls, id) => forwardPromote(urls, id, transport.headers()),
+    },
   );
 
-  peerServers = await startPeerServer(server, cfg.listenPeerUrls);
+  peerListeners.serve(server, transport);
   server.start();
   await server.ready;
   clientServer = new ClientServer(server, {

@@ -48,8 +48,11 @@ export interface ApplyResult {
 export interface ApplierEvents {
   /** A proposal with this id was applied. */
   applied(id: bigint, result: ApplyResult): void;
-  /** A conf change entry was applied to membership; raft must be told too. */
-  confChange(cc: ConfChange, index: number): void;
+  /**
+   * A new conf change entry was decided: raft must be told (with nodeId 0 when refused)
+   * and its proposer answered with `err` or success.
+   */
+  confChange(cc: ConfChange, index: number, err: EtcdError | undefined): void;
   memberPublished(id: bigint, name: string, clientURLs: string[]): void;
   clusterVersionSet(version: string): void;
   /** A leader's empty entry of a new term was applied (the lessor promotes then, as in etcd). */
@@ -80,23 +83,22 @@ export class Applier {
 
   /**
    * Applies one committed entry. Entries at or below the backend's consistent index
-   * were applied before a restart: their data is skipped, but conf changes are still
-   * replayed to raft (raft's own membership is rebuilt from the log).
+   * were applied before a restart and are skipped entirely: the backend's membership
+   * already reflects their conf changes, and the member seeds raft's configuration from
+   * it at start (see EtcdServer), so replaying them could only disagree with it.
    */
   applyEntry(entry: Entry): void {
     const alreadyApplied = entry.index <= this.store.consistentIndex();
+    if (alreadyApplied) return;
     if (entry.type === EntryType.ConfChange) {
       const cc = decodeConfChange(entry.data);
-      if (!alreadyApplied) {
-        this.membership.applyConfChange(cc, true);
-        this.store.setConsistentIndex(entry.index, entry.term);
-      } else {
-        this.membership.applyConfChange(cc, false);
-      }
-      this.events.confChange(cc, entry.index);
+      const refused = this.membership.validateConfChange(cc);
+      if (!refused) this.membership.applyConfChange(cc, true);
+      this.store.setConsistentIndex(entry.index, entry.term);
+      this.events.confChange(refused ? { ...cc, nodeId: 0n } : cc, entry.index, refused);
+      if (cc.id !== 0n) this.events.applied(cc.id, refused ? { err: refused } : {});
       return;
     }
-    if (alreadyApplied) return;
     if (entry.data.length === 0) {
       // The leader's empty entry at the start of its term.
       this.store.setConsistentIndex(entry.index, entry.term);

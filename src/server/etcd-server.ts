@@ -22,7 +22,8 @@ import {
 import { InternalRaftRequest } from '../gen/etcdserverpb/raft_internal.js';
 import type { RawNode } from '../raft/raw-node.js';
 import type { MemoryStorage } from '../raft/storage.js';
-import { StateType, type Entry, type Message, type SoftState } from '../raft/types.js';
+import { ConfChangeType, StateType, type ConfChange, type Entry, type Message, type SoftState } from '../raft/types.js';
+import { ClusterApi } from './cluster-api.js';
 import { Applier, toEtcdError, type ApplyResult, type ApplyStore } from './applier.js';
 import { EtcdError, Errors, GrpcCode } from './errors.js';
 import { IdGenerator } from './id-generator.js';
@@ -67,6 +68,12 @@ export interface EtcdServerOptions {
   onClose?: () => Promise<void>;
   /** --bcrypt-cost for password hashes made on this member (default 10). */
   bcryptCost?: number;
+  /** --strict-reconfig-check (default true): refuse membership changes that risk quorum. */
+  strictReconfigCheck?: boolean;
+  /** A conf change took effect: the transport must learn the new peers. */
+  membersChanged?: () => void;
+  /** This member was removed from the cluster; the process should exit once stopped. */
+  onRemoved?: () => void;
 }
 
 export interface ServerParts {
@@ -77,6 +84,10 @@ export interface ServerParts {
   membership: Membership;
   /** Messages for other members; absent for a single member without a transport yet. */
   send?: (messages: Message[]) => void;
+  /** When the link to a peer came up (undefined while down); absent without a transport. */
+  activeSince?: (id: bigint) => number | undefined;
+  /** Hands a learner promotion to the leader's peer URLs (etcd's /members/promote). */
+  forwardPromote?: (leaderPeerURLs: string[], id: bigint) => Promise<void>;
   /** Users, roles and permissions; absent (no auth at all) in some tests. */
   auth?: AuthStore;
   /** Watchers over the store; absent in tests that need none. */
@@ -122,6 +133,8 @@ export class EtcdServer {
   readonly authApi: AuthApi;
   /** The lease API; undefined when the member was assembled without a lessor. */
   readonly leases: LeaseServer | undefined;
+  /** Member add/remove/update/promote. */
+  readonly cluster: ClusterApi;
 
   constructor(
     private readonly opts: EtcdServerOptions,
@@ -138,6 +151,20 @@ export class EtcdServer {
       bcryptCost: opts.bcryptCost ?? 10,
       propose: (body, ai) => this.proposeInternal(body, ai),
       withHeader: (resp) => this.withHeader(resp),
+    });
+    this.cluster = new ClusterApi({
+      memberId: opts.memberId,
+      membership: parts.membership,
+      gate: this.authGate,
+      strictReconfigCheck: opts.strictReconfigCheck ?? true,
+      proposeConfChange: (cc) => this.proposeConfChange(cc),
+      activeSince: (id) => parts.activeSince?.(id),
+      leaderProgress: () => {
+        const st = parts.node.status();
+        return st.raftState === StateType.Leader ? st.progress : undefined;
+      },
+      forwardPromote: (id) => this.forwardPromote(id),
+      now: () => Date.now(),
     });
     const lessor = parts.lessor;
     this.leases = lessor
@@ -158,6 +185,12 @@ export class EtcdServer {
       applied: (id, result) => this.waits.trigger(id, result),
       confChange: (cc) => {
         parts.node.applyConfChange(cc);
+        if (cc.nodeId === 0n) return;
+        opts.membersChanged?.();
+        if (cc.type === ConfChangeType.RemoveNode && cc.nodeId === opts.memberId) {
+          this.removedFromCluster();
+          return;
+        }
         // Raft refuses to campaign with unapplied conf changes; try once this batch is advanced.
         setImmediate(() => this.campaignIfSoleVoter());
       },
@@ -207,6 +240,11 @@ export class EtcdServer {
     return this.parts.membership;
   }
 
+  /** True while this member is a learner (it then serves serializable reads only). */
+  isLearner(): boolean {
+    return this.parts.membership.get(this.opts.memberId)?.isLearner ?? false;
+  }
+
   leader(): bigint {
     return this.lead;
   }
@@ -242,6 +280,39 @@ export class EtcdServer {
     this.waits.failAll(Errors.Stopped);
     this.reads.failAll(Errors.Stopped);
     await this.opts.onClose?.();
+  }
+
+  /** Feeds a raft message from a peer into the core. */
+  stepRaft(m: Message): void {
+    if (this.stopped) return;
+    this.parts.node.step(m);
+    this.loop.kick();
+  }
+
+  /** The transport could not reach `id`: raft slows down probing it. */
+  reportUnreachable(id: bigint): void {
+    if (this.stopped) return;
+    this.parts.node.reportUnreachable(id);
+  }
+
+  reportSnapshot(id: bigint, ok: boolean): void {
+    if (this.stopped) return;
+    this.parts.node.reportSnapshot(id, ok);
+    this.loop.kick();
+  }
+
+  /**
+   * This member's removal was applied, or a peer refused us as removed: etcd stops the
+   * member and tells the operator the data dir is spent.
+   */
+  removedFromCluster(): void {
+    if (this.stopped) return;
+    this.opts.logger.warn('the member has been permanently removed from the cluster');
+    this.opts.logger.warn('the data-dir used by this member must be removed');
+    // Let the current Ready finish (its advance must run) before tearing down.
+    setImmediate(() => {
+      void this.stop().finally(() => this.opts.onRemoved?.());
+    });
   }
 
   private onSoftState(s: SoftState): void {
@@ -330,6 +401,41 @@ export class EtcdServer {
     });
     if (result.err) throw result.err;
     return result;
+  }
+
+  /** Proposes a membership change; resolves once applied, rejects with the refusal. */
+  private async proposeConfChange(cc: Omit<ConfChange, 'id'>): Promise<void> {
+    if (this.stopped) throw Errors.Stopped;
+    const id = this.ids.next();
+    const done = this.waits.register(id, this.requestTimeoutMs);
+    try {
+      this.parts.node.proposeConfChange({ ...cc, id });
+    } catch {
+      this.waits.fail(id, this.lead === 0n ? Errors.NoLeader : Errors.LeaderChanged);
+    }
+    this.loop.kick();
+    const result = await done;
+    if (result.err) throw result.err;
+  }
+
+  /** A follower asks the leader to promote, retrying while leadership is settling. */
+  private async forwardPromote(id: bigint): Promise<void> {
+    const forward = this.parts.forwardPromote;
+    if (!forward) throw Errors.NotLeader;
+    const deadline = Date.now() + this.requestTimeoutMs;
+    for (;;) {
+      const leader = this.lead === 0n ? undefined : this.parts.membership.get(this.lead);
+      try {
+        if (!leader) throw Errors.NoLeader;
+        if (leader.id === this.opts.memberId) return await this.cluster.promoteAsLeader(id);
+        return await forward(leader.peerURLs, id);
+      } catch (err) {
+        // The leader's own refusals are final; anything else (no leader, lost link) is retried.
+        const final = err === Errors.LearnerNotReady || err === Errors.MemberNotFound || err === Errors.MemberNotLearner || err === Errors.MemberNotEnoughStarted;
+        if (final || Date.now() >= deadline) throw final ? err : Errors.Timeout;
+      }
+      await new Promise((r) => setTimeout(r, this.opts.heartbeatMs));
+    }
   }
 
   header(revision: number): ResponseHeader {
@@ -424,6 +530,28 @@ export class EtcdServer {
       isLearner: me?.isLearner ?? false,
       errors: [],
     };
+  }
+
+  /**
+   * Hands leadership to `target` and resolves once it leads. Only the leader may be
+   * asked; a learner or unknown member is refused (etcd 3.5's rule: 3.4 would wait out
+   * the client's deadline for a learner).
+   */
+  async moveLeader(target: bigint): Promise<void> {
+    if (this.parts.node.status().raftState !== StateType.Leader) throw Errors.NotLeader;
+    const m = this.parts.membership.get(target);
+    if (!m || m.isLearner) throw Errors.BadLeaderTransferee;
+    const deadline = Date.now() + this.requestTimeoutMs;
+    if (this.lead !== target) {
+      this.opts.logger.info('leadership transfer starting', { 'local-member-id': hexId(this.opts.memberId), 'current-leader-member-id': hexId(this.lead), 'transferee-member-id': hexId(target) });
+      this.parts.node.transferLeader(target);
+      this.loop.kick();
+    }
+    while (this.lead !== target) {
+      if (this.stopped) throw Errors.Stopped;
+      if (Date.now() >= deadline) throw Errors.TimeoutLeaderTransfer;
+      await new Promise((r) => setTimeout(r, this.opts.heartbeatMs));
+    }
   }
 
   /** What a client watch stream needs from the member. */

@@ -30,6 +30,8 @@ export interface TransportHooks {
 class PeerStream {
   private req: http.ClientRequest | undefined;
   private connected = false;
+  /** When the current stream came up (ms since epoch); undefined while down. */
+  connectedAt: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly backoff = new Backoff();
@@ -66,14 +68,23 @@ class PeerStream {
       headers: this.owner.headers(),
     });
     this.req = req;
+    // Events of an earlier, already replaced request must not tear down this one.
+    const failThis = (): void => {
+      if (this.req === req) this.fail();
+    };
     // The receiver answers 200 at once and keeps the response open while it reads; an early
     // non-200 answer is a refusal.
     req.on('response', (res) => {
       if (res.statusCode === 200) {
         this.connected = true;
+        this.connectedAt = Date.now();
         this.backoff.reset();
         res.resume();
-        res.on('end', () => this.fail());
+        // A peer that dies mid-stream may end, reset or just close the response; any of
+        // them means the stream is gone and must be re-dialled.
+        res.on('end', () => failThis());
+        res.on('close', () => failThis());
+        res.on('error', () => failThis());
         return;
       }
       let body = '';
@@ -81,10 +92,11 @@ class PeerStream {
       res.on('data', (c: string) => (body += c));
       res.on('end', () => {
         if (body.includes(ERR_MEMBER_REMOVED)) this.owner.removedByPeer();
-        this.fail();
+        failThis();
       });
     });
-    req.on('error', () => this.fail());
+    req.on('error', () => failThis());
+    req.on('close', failThis);
     req.flushHeaders();
   }
 
@@ -93,6 +105,7 @@ class PeerStream {
     this.req.destroy();
     this.req = undefined;
     this.connected = false;
+    this.connectedAt = undefined;
     if (this.stopped) return;
     this.owner.hooks.reportUnreachable(this.id);
     this.timer = setTimeout(() => this.connect(), this.backoff.nextDelay());
@@ -122,6 +135,15 @@ export class PeerTransport {
     const existing = this.peers.get(id);
     if (existing) existing.setUrls(urls);
     else this.peers.set(id, new PeerStream(this, id, urls));
+  }
+
+  /** When the stream to `id` came up; undefined while it is down (etcd's ActiveSince). */
+  activeSince(id: NodeId): number | undefined {
+    return this.peers.get(id)?.connectedAt;
+  }
+
+  peerIds(): NodeId[] {
+    return [...this.peers.keys()];
   }
 
   removePeer(id: NodeId): void {

@@ -11,6 +11,7 @@ import { flag } from './flags.js';
 import type { CommandDef, RunContext } from './command-tree.js';
 import type { Session } from './session.js';
 import { txnCommand } from './txn-command.js';
+import { moveLeaderCommand } from './move-leader-command.js';
 import { WATCH_FLAGS, watchCommand } from './watch-command.js';
 import { AUTH_GROUP, ROLE_GROUP, USER_GROUP } from './auth-catalog.js';
 import { KEEPALIVE_FLAGS, leaseGrantCommand, leaseKeepAliveCommand, leaseListCommand, leaseRevokeCommand, leaseTimeToLiveCommand, TIMETOLIVE_FLAGS } from './lease-commands.js';
@@ -100,7 +101,7 @@ export const ROOT: CatalogCommand = {
       ],
       { persistentFlags: [flag('cluster', 'bool', 'false', 'use all endpoints from the cluster member list')] },
     ),
-    pending('move-leader', 'Transfers leadership to another etcd cluster member.'),
+    { name: 'move-leader', short: 'Transfers leadership to another etcd cluster member.', use: '<transferee-member-id>', exec: moveLeaderCommand },
     { name: 'watch', short: 'Watches events stream on keys or prefixes', use: '[options] [key or prefix] [range_end] [--] [exec-command arg1 arg2 ...]', flags: WATCH_FLAGS, exec: watchCommand },
     { name: 'version', short: 'Prints the version of etcdctl', exec: versionCommand },
     group('lease', 'Lease related commands', [
