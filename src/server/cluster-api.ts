@@ -56,7 +56,7 @@ export class ClusterApi {
     // etcd derives the id from the URLs and the time, so re-adding the same URLs later differs.
     const id = memberIdFor(peerURLs, this.d.now());
     const member: Member = { id, name: '', peerURLs, clientURLs: [], isLearner };
-    if (!isLearner) this.mayAddVoter();
+    this.mayAdd(isLearner);
     await this.d.proposeConfChange({
       type: isLearner ? ConfChangeType.AddLearnerNode : ConfChangeType.AddNode,
       nodeId: id,
@@ -123,15 +123,18 @@ export class ClusterApi {
     return since !== undefined && since <= this.d.now() - HEALTH_INTERVAL_MS;
   }
 
-  /** Adding a voter must not leave the cluster short of a started, connected quorum. */
-  private mayAddVoter(): void {
+  /**
+   * Adding a voter must not leave the cluster short of a started quorum; any addition
+   * (learners too) waits until every voter has been connected for a while.
+   */
+  private mayAdd(isLearner: boolean): void {
     if (!this.d.strictReconfigCheck) return;
     const voters = this.voters();
     const nmembers = voters.length + 1;
     const nstarted = voters.filter((m) => m.name !== '').length;
     // Growing a one-member cluster (e.g. to restore data onto a second member) is allowed.
     const oneToTwo = nstarted === 1 && nmembers === 2;
-    if (!oneToTwo && nstarted < Math.floor(nmembers / 2) + 1) throw Errors.MemberNotEnoughStarted;
+    if (!isLearner && !oneToTwo && nstarted < Math.floor(nmembers / 2) + 1) throw Errors.MemberNotEnoughStarted;
     if (!voters.every((m) => this.connectedLongEnough(m.id))) throw Errors.Unhealthy;
   }
 

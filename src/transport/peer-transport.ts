@@ -115,7 +115,8 @@ class PeerStream {
 
 export class PeerTransport {
   private readonly peers = new Map<bigint, PeerStream>();
-  private readonly inbound = new Set<http.ServerResponse>();
+  /** Streams peers opened to us, by the sending member's id. */
+  private readonly inbound = new Map<http.ServerResponse, NodeId>();
 
   constructor(
     readonly localId: NodeId,
@@ -149,6 +150,11 @@ export class PeerTransport {
   removePeer(id: NodeId): void {
     this.peers.get(id)?.stop();
     this.peers.delete(id);
+    // Its incoming streams go too: when it dials again it is told it was removed, which is
+    // how a removed member that never saw its own removal committed finds out.
+    for (const [res, from] of this.inbound) {
+      if (from === id) res.destroy();
+    }
   }
 
   /** The raft loop's `send` hook. */
@@ -181,7 +187,7 @@ export class PeerTransport {
     }
     res.writeHead(200, { 'content-type': 'application/octet-stream' });
     res.flushHeaders();
-    this.inbound.add(res);
+    this.inbound.set(res, from);
     const reader = new FrameReader();
     req.on('data', (chunk: Buffer) => {
       try {
@@ -202,7 +208,7 @@ export class PeerTransport {
   stop(): void {
     for (const p of this.peers.values()) p.stop();
     this.peers.clear();
-    for (const res of this.inbound) res.destroy();
+    for (const res of this.inbound.keys()) res.destroy();
     this.inbound.clear();
   }
 }
