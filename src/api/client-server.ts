@@ -43,6 +43,7 @@ import { serveNonGrpcStreams } from './grpc-h2-fallback.js';
 import { watchService } from './watch-service.js';
 import { serveGatewayWatch } from './gateway-watch.js';
 import { leaseGatewayRoutes, leaseService } from './lease-service.js';
+import { clusterGatewayRoutes } from './cluster-service.js';
 import { listenSharedPort, listenTlsPort } from './shared-port-listener.js';
 
 /** Room for gRPC framing on top of --max-request-bytes, as etcd allows. */
@@ -71,6 +72,7 @@ function gatewayRoutes(server: EtcdServer): Map<string, GatewayRoute> {
     ['/v3/kv/compaction', route(CompactionRequest, CompactionResponse, (r, auth) => server.compact(r, auth))],
     ...authGatewayRoutes(server.authApi, route),
     ...leaseGatewayRoutes(server, route),
+    ...clusterGatewayRoutes(server, route),
   ]);
 }
 
