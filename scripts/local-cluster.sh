@@ -18,7 +18,9 @@ while IFS= read -r line; do
   cmd=${line#*:}
   # Procfile commands name bin/etcd relative to the checkout.
   cmd=${cmd/ bin\/etcd / $root\/bin\/etcd }
-  ( eval "exec $cmd" 2>&1 | sed -u "s/^/$name | /" ) &
+  # The member itself is the background job (its output goes through sed), so the
+  # recorded pid is the member's and stopping it needs no process-group tricks.
+  eval "exec $cmd" > >(sed -u "s/^/$name | /") 2>&1 &
   pids+=("$!")
 done < "$procfile"
 wait
