@@ -31,6 +31,9 @@ import { listenAddress } from './urls.js';
 import { assignIdFromRemote, fetchRemoteCluster, otherPeerUrls } from './join-existing.js';
 import { PeerTransport } from '../transport/peer-transport.js';
 import { forwardPromote } from '../transport/promote-forwarding.js';
+import { Snapshotter, SnapNoSnapshotError } from '../snap/snapshotter.js';
+import { validSnapshotMarks } from '../wal/wal-inspect.js';
+import { PURGE_INTERVAL_MS, purgeFiles, withoutSnapshots } from './raft-files.js';
 import { ConfChangeType } from '../raft/types.js';
 import type { Member } from '../server/membership.js';
 import { newMemberLessor } from '../lease/member-lessor.js';
@@ -143,8 +146,19 @@ async function startMember(cfg: ServerConfig, log: Logger, clientAddresses: Clie
 
   // Peers to talk to before the membership is known locally (a member joining a running cluster).
   let remotePeers: Member[] = [];
+  const snapshotter = new Snapshotter(layout.snapDir, { warn: walWarn });
   if (haveWal) {
-    wal = await WAL.open(layout.walDir, { warn: walWarn });
+    // The newest snapshot the WAL also recorded: the log continues right after it.
+    const snap = await snapshotter.loadNewestAvailable(await validSnapshotMarks(layout.walDir)).catch((err: Error) => {
+      if (err instanceof SnapNoSnapshotError) return undefined;
+      throw err;
+    });
+    const fromSnapshot = snap ? { index: snap.metadata.index, term: snap.metadata.term } : undefined;
+    wal = await WAL.open(layout.walDir, { warn: walWarn, ...(fromSnapshot ? { fromSnapshot } : {}) });
+    if (snap) {
+      storage.applySnapshot(snap);
+      log.info('recovered v3 backend from snapshot', { 'snapshot-index': snap.metadata.index });
+    }
     const contents = await wal.readAll();
     ({ memberId, clusterId } = decodeWalMetadata(contents.metadata));
     if (contents.hardState) storage.setHardState(contents.hardState);
@@ -189,6 +203,11 @@ async function startMember(cfg: ServerConfig, log: Logger, clientAddresses: Clie
     log.info('starting local member', { 'local-member-id': formatId(memberId), 'cluster-id': formatId(clusterId) });
   }
 
+  // Old snapshot files and released WAL segments go, keeping --max-snapshots / --max-wals.
+  const purgeTimer = setInterval(() => {
+    void purgeFiles(snapshotter, wal, cfg.maxSnapshots, cfg.maxWals, log);
+  }, PURGE_INTERVAL_MS);
+  purgeTimer.unref();
   const membership = new Membership(clusterId, membershipStore);
   // What the backend knows is the configuration as of its consistent index: raft starts
   // from it, and only entries after that index change it (see Applier.applyEntry).
@@ -229,10 +248,12 @@ async function startMember(cfg: ServerConfig, log: Logger, clientAddresses: Clie
       logger: log.child('etcdserver/server.ts'),
       backendSize: () => ({ size: backend.size(), inUse: backend.sizeInUse() }),
       strictReconfigCheck: cfg.strictReconfigCheck,
+      snapshotCount: cfg.snapshotCount,
       membersChanged: syncPeers,
       onRemoved: () => process.exit(0),
       onClose: async () => {
         clearInterval(progressTimer);
+        clearInterval(purgeTimer);
         watchable.close();
         transport.stop();
         await clientServer?.close();
@@ -241,7 +262,15 @@ async function startMember(cfg: ServerConfig, log: Logger, clientAddresses: Clie
         await backend.close();
       },
     },
-    { node, storage, wal, store, membership, lessor, auth, watchable, send: (msgs) => transport.send(msgs),
+    { node, storage, wal, store, membership, lessor, auth, watchable, send: (msgs) => transport.send(withoutSnapshots(msgs, (id) => server.reportSnapshot(id, false), log)),
+      snapshots: {
+        commitBackend: () => backend.forceCommit(),
+        save: async (snap) => {
+          await snapshotter.save(snap);
+          await wal.saveSnapshot({ index: snap.metadata.index, term: snap.metadata.term });
+          wal.releaseLockTo(snap.metadata.index);
+        },
+      },
       activeSince: (id) => transport.activeSince(id),
       forwardPromote: (urls, id) => forwardPromote(urls, id, transport.headers()),
     },

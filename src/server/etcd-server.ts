@@ -24,6 +24,7 @@ import type { RawNode } from '../raft/raw-node.js';
 import type { MemoryStorage } from '../raft/storage.js';
 import { ConfChangeType, StateType, type ConfChange, type Entry, type Message, type SoftState } from '../raft/types.js';
 import { ClusterApi } from './cluster-api.js';
+import { RaftSnapshots, type SnapshotSink } from './raft-snapshots.js';
 import { Applier, toEtcdError, type ApplyResult, type ApplyStore } from './applier.js';
 import { EtcdError, Errors, GrpcCode } from './errors.js';
 import { IdGenerator } from './id-generator.js';
@@ -68,6 +69,8 @@ export interface EtcdServerOptions {
   onClose?: () => Promise<void>;
   /** --bcrypt-cost for password hashes made on this member (default 10). */
   bcryptCost?: number;
+  /** --snapshot-count: applied entries between raft snapshots (etcd's default 100000). */
+  snapshotCount?: number;
   /** --strict-reconfig-check (default true): refuse membership changes that risk quorum. */
   strictReconfigCheck?: boolean;
   /** A conf change took effect: the transport must learn the new peers. */
@@ -86,6 +89,8 @@ export interface ServerParts {
   send?: (messages: Message[]) => void;
   /** When the link to a peer came up (undefined while down); absent without a transport. */
   activeSince?: (id: bigint) => number | undefined;
+  /** Where raft snapshots go (snap dir + WAL); absent in tests that keep the whole log. */
+  snapshots?: SnapshotSink;
   /** Hands a learner promotion to the leader's peer URLs (etcd's /members/promote). */
   forwardPromote?: (leaderPeerURLs: string[], id: bigint) => Promise<void>;
   /** Users, roles and permissions; absent (no auth at all) in some tests. */
@@ -135,6 +140,7 @@ export class EtcdServer {
   readonly leases: LeaseServer | undefined;
   /** Member add/remove/update/promote. */
   readonly cluster: ClusterApi;
+  private readonly snapshots: RaftSnapshots | undefined;
 
   constructor(
     private readonly opts: EtcdServerOptions,
@@ -152,6 +158,9 @@ export class EtcdServer {
       propose: (body, ai) => this.proposeInternal(body, ai),
       withHeader: (resp) => this.withHeader(resp),
     });
+    this.snapshots = parts.snapshots
+      ? new RaftSnapshots(parts.storage, parts.snapshots, opts.snapshotCount ?? 100_000, opts.logger)
+      : undefined;
     this.cluster = new ClusterApi({
       memberId: opts.memberId,
       membership: parts.membership,
@@ -372,8 +381,17 @@ export class EtcdServer {
       this.applier.applyEntry(e);
       this.applied = e.index;
     }
-    this.term = this.parts.node.status().term;
+    const st = this.parts.node.status();
+    this.term = st.term;
     this.reads.onApplied(this.applied);
+    if (this.snapshots) {
+      let minMatch: number | undefined;
+      if (st.raftState === StateType.Leader) {
+        for (const [id, pr] of st.progress) if (id !== this.opts.memberId) minMatch = Math.min(minMatch ?? Infinity, pr.match);
+      }
+      const data = new TextEncoder().encode(JSON.stringify(this.parts.membership.list().map((m) => ({ ...m, id: m.id.toString(16) }))));
+      void this.snapshots.maybeSnapshot(this.applied, st.config, data, minMatch);
+    }
   }
 
   // ---- proposals ----
