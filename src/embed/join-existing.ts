@@ -6,6 +6,7 @@
 import type { Member } from '../server/membership.js';
 import { formatId } from './identity.js';
 import { parsePeerMembersJson } from './peer-members-json.js';
+import { fetchPeer, type PeerClientTls } from '../transport/peer-http.js';
 
 /** How long one peer may take to answer /members before the next is tried. */
 const PEER_REQUEST_TIMEOUT_MS = 2000;
@@ -15,16 +16,14 @@ export interface RemoteCluster {
   members: Member[];
 }
 
-export type FetchLike = (url: string, init?: { signal?: AbortSignal }) => Promise<Response>;
-
 /** Asks each URL in turn for /members; the first complete answer wins. */
-export async function fetchRemoteCluster(peerUrls: string[], doFetch: FetchLike = fetch): Promise<RemoteCluster> {
+export async function fetchRemoteCluster(peerUrls: string[], tlsOpts?: PeerClientTls): Promise<RemoteCluster> {
   for (const base of peerUrls) {
     try {
-      const res = await doFetch(new URL('/members', base).toString(), { signal: AbortSignal.timeout(PEER_REQUEST_TIMEOUT_MS) });
-      const cid = res.headers.get('x-etcd-cluster-id');
-      if (!res.ok || !cid) continue;
-      return { clusterId: BigInt(`0x${cid}`), members: parsePeerMembersJson(await res.text()) };
+      const res = await fetchPeer(new URL('/members', base), { timeoutMs: PEER_REQUEST_TIMEOUT_MS }, tlsOpts);
+      const cid = res.headers['x-etcd-cluster-id'];
+      if (res.status !== 200 || typeof cid !== 'string') continue;
+      return { clusterId: BigInt(`0x${cid}`), members: parsePeerMembersJson(res.body) };
     } catch {
       // unreachable or not an etcd peer: try the next URL
     }

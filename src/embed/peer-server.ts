@@ -5,6 +5,8 @@
 // once the member exists.
 
 import http from 'node:http';
+import https from 'node:https';
+import type tls from 'node:tls';
 import type { EtcdServer } from '../server/etcd-server.js';
 import { CLUSTER_VERSION, SERVER_VERSION } from '../server/etcd-server.js';
 import { listenAddress } from './urls.js';
@@ -46,7 +48,7 @@ function listenError(err: NodeJS.ErrnoException, host: string, port: number): Er
   return err;
 }
 
-export async function listenPeers(urls: string[]): Promise<PeerListeners> {
+export async function listenPeers(urls: string[], tlsFor: (url: string) => tls.TlsOptions | undefined): Promise<PeerListeners> {
   let handler: http.RequestListener = (_req, res) => {
     res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8' });
     res.end('etcdserver: server not started\n');
@@ -61,7 +63,9 @@ export async function listenPeers(urls: string[]): Promise<PeerListeners> {
   for (const url of urls) {
     const { host, port } = listenAddress(url);
     // Raft streams are long-lived requests: no per-request deadline may cut them.
-    const s = http.createServer({ requestTimeout: 0 }, (req, res) => handler(req, res));
+    const secure = tlsFor(url);
+    const listener: http.RequestListener = (req, res) => handler(req, res);
+    const s = secure ? https.createServer({ ...secure, requestTimeout: 0 }, listener) : http.createServer({ requestTimeout: 0 }, listener);
     try {
       await new Promise<void>((resolve, reject) => {
         s.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, host, port)));

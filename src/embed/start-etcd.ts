@@ -5,7 +5,8 @@
 import { WatchableStore } from '../mvcc/watchable-store.js';
 import { preDiscoveryCluster, resolveBootstrapCluster } from './discovery/bootstrap-cluster.js';
 import { notifySystemdReady } from './systemd-notify.js';
-import { serverTlsFor } from './tls-files.js';
+import { peerClientTls, serverTlsFor } from './tls-files.js';
+import type { PeerClientTls } from '../transport/peer-http.js';
 import { bindServerMetrics } from '../metrics/server-metrics.js';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -98,16 +99,17 @@ export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<Running
     tls: serverTlsFor(url, cfg.clientTls, { cert: '--cert-file', key: '--key-file' }),
   }));
   // Bound before anything is written, so a port in use leaves no data dir behind.
-  const peerListeners = await listenPeers(cfg.listenPeerUrls);
+  const peerListeners = await listenPeers(cfg.listenPeerUrls, (url) => serverTlsFor(url, cfg.peerTls, { cert: '--peer-cert-file', key: '--peer-key-file' }));
+  const peerTls = peerClientTls(cfg.peerTls);
   try {
-    return await startMember(cfg, log, clientAddresses, peerListeners);
+    return await startMember(cfg, log, clientAddresses, peerListeners, peerTls);
   } catch (err) {
     peerListeners.close();
     throw err;
   }
 }
 
-async function startMember(cfg: ServerConfig, log: Logger, clientAddresses: ClientListenerOptions['addresses'], peerListeners: PeerListeners): Promise<RunningMember> {
+async function startMember(cfg: ServerConfig, log: Logger, clientAddresses: ClientListenerOptions['addresses'], peerListeners: PeerListeners, peerTls: PeerClientTls | undefined): Promise<RunningMember> {
   const layout = dataDirLayout(cfg);
   for (const d of [layout.memberDir, layout.snapDir]) {
     if (!existsSync(d)) mkdirSync(d, { recursive: true, mode: 0o700 });
@@ -172,7 +174,7 @@ async function startMember(cfg: ServerConfig, log: Logger, clientAddresses: Clie
   } else if (cfg.initialClusterState === 'existing') {
     const problem = verifyBootstrap(cfg);
     if (problem !== undefined) throw new StartError(problem);
-    const remote = await fetchRemoteCluster(otherPeerUrls(cfg.initialCluster, cfg.name)).catch((err: Error) => {
+    const remote = await fetchRemoteCluster(otherPeerUrls(cfg.initialCluster, cfg.name), peerTls).catch((err: Error) => {
       throw new StartError(err.message);
     });
     const assigned = assignIdFromRemote(cfg.initialCluster, cfg.name, remote);
@@ -225,7 +227,7 @@ async function startMember(cfg: ServerConfig, log: Logger, clientAddresses: Clie
     reportSnapshot: (id, ok) => server.reportSnapshot(id, ok),
     isRemoved: (id) => membership.isRemoved(id),
     onRemovedByPeer: () => server.removedFromCluster(),
-  });
+  }, peerTls);
   const syncPeers = (): void => {
     for (const m of [...remotePeers, ...membership.list()]) {
       if (m.id !== memberId && !membership.isRemoved(m.id)) transport.addPeer(m.id, m.peerURLs);
@@ -272,7 +274,7 @@ async function startMember(cfg: ServerConfig, log: Logger, clientAddresses: Clie
         },
       },
       activeSince: (id) => transport.activeSince(id),
-      forwardPromote: (urls, id) => forwardPromote(urls, id, transport.headers()),
+      forwardPromote: (urls, id) => forwardPromote(urls, id, transport.headers(), peerTls),
     },
   );
 

@@ -10,6 +10,7 @@ import http from 'node:http';
 import type { Message, NodeId } from '../raft/types.js';
 import { MessageType } from '../raft/types.js';
 import { Backoff } from './backoff.js';
+import { requestPeer, type PeerClientTls } from './peer-http.js';
 import { frameMessage, FrameReader } from './message-codec.js';
 
 export const RAFT_STREAM_PATH = '/raft/stream';
@@ -63,10 +64,7 @@ class PeerStream {
   private connect(): void {
     if (this.stopped || this.urls.length === 0) return;
     const url = new URL(RAFT_STREAM_PATH, this.urls[0]);
-    const req = http.request(url, {
-      method: 'POST',
-      headers: this.owner.headers(),
-    });
+    const req = requestPeer(url, { method: 'POST', headers: this.owner.headers() }, this.owner.tls);
     this.req = req;
     // Events of an earlier, already replaced request must not tear down this one.
     const failThis = (): void => {
@@ -122,6 +120,8 @@ export class PeerTransport {
     readonly localId: NodeId,
     readonly clusterId: bigint,
     readonly hooks: TransportHooks,
+    /** Client side of peer TLS, for https:// peer URLs. */
+    readonly tls?: PeerClientTls,
   ) {}
 
   headers(): Record<string, string> {

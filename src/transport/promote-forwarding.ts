@@ -5,6 +5,7 @@
 
 import type http from 'node:http';
 import { Errors, type EtcdError } from '../server/errors.js';
+import { fetchPeer, type PeerClientTls } from './peer-http.js';
 
 export const PROMOTE_PATH_PREFIX = '/members/promote/';
 const REQUEST_TIMEOUT_MS = 5000;
@@ -12,17 +13,13 @@ const REQUEST_TIMEOUT_MS = 5000;
 /** Refusals the leader may give, recognized by their text on the follower. */
 const KNOWN_REFUSALS: EtcdError[] = [Errors.LearnerNotReady, Errors.MemberNotFound, Errors.MemberNotLearner, Errors.MemberNotEnoughStarted, Errors.NotLeader];
 
-export async function forwardPromote(leaderPeerURLs: string[], id: bigint, headers: Record<string, string>): Promise<void> {
+export async function forwardPromote(leaderPeerURLs: string[], id: bigint, headers: Record<string, string>, tlsOpts?: PeerClientTls): Promise<void> {
   let last: Error = Errors.NoLeader;
   for (const base of leaderPeerURLs) {
     try {
-      const res = await fetch(new URL(`${PROMOTE_PATH_PREFIX}${id.toString()}`, base), {
-        method: 'POST',
-        headers,
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      });
-      if (res.ok) return;
-      const text = (await res.text()).trim();
+      const res = await fetchPeer(new URL(`${PROMOTE_PATH_PREFIX}${id.toString()}`, base), { method: 'POST', headers, timeoutMs: REQUEST_TIMEOUT_MS }, tlsOpts);
+      if (res.status === 200) return;
+      const text = res.body.trim();
       const known = KNOWN_REFUSALS.find((e) => e.message === text);
       if (known) throw known;
       last = new Error(text);

@@ -7,7 +7,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { etcdctl, removeDir, stopMember, tempDir, waitReady, type Member } from '../helpers/processes.js';
+import { readFileSync } from 'node:fs';
+import https from 'node:https';
+import { etcdctl, REPO_ROOT, removeDir, stopMember, tempDir, waitReady, type Member } from '../helpers/processes.js';
 import { clientEndpoint, initialCluster, leaderEndpoint, memberSpecs, peerUrl, spawnMember, startCluster, waitFor, type MemberSpec } from '../helpers/cluster.js';
 
 function ctl(endpoints: string, ...args: string[]): { out: string; code: number | null } {
@@ -138,3 +140,45 @@ test('seed 000: one member grows by a learner, promotes it, moves leadership, up
   const ours = await seed000Flow('ours', specs);
   assert.deepEqual(ours, real);
 });
+
+test('peer TLS: members talk over https peer URLs with client certificates; /members needs one too', async () => {
+  const tlsDir = join(REPO_ROOT, 'test', 'fixtures', 'tls');
+  const certArgs = [
+    '--peer-cert-file', join(tlsDir, 'server.pem'),
+    '--peer-key-file', join(tlsDir, 'server-key.pem'),
+    '--peer-trusted-ca-file', join(tlsDir, 'ca.pem'),
+    '--peer-client-cert-auth',
+  ];
+  const specs = (await memberSpecs(['tls0', 'tls1', 'tls2'])).map((s) => ({ ...s, peerScheme: 'https' as const }));
+  const seen: Record<string, string[]> = {};
+  for (const kind of ['real', 'ours'] as const) {
+    const c = await startCluster(kind, specs, certArgs);
+    try {
+      const log: string[] = [];
+      log.push(ctl(c.endpoints, 'member', 'list').out);
+      log.push(ctl(clientEndpoint(specs[1]!), 'put', 'k', 'over-tls').out);
+      log.push(ctl(clientEndpoint(specs[2]!), 'get', 'k').out);
+      const withCert = await httpsGet(`${peerUrl(specs[0]!)}/members`, { cert: readFileSync(join(tlsDir, 'client.pem')), key: readFileSync(join(tlsDir, 'client-key.pem')), ca: readFileSync(join(tlsDir, 'ca.pem')) });
+      log.push(withCert);
+      const without = await httpsGet(`${peerUrl(specs[0]!)}/members`, { ca: readFileSync(join(tlsDir, 'ca.pem')) }).then(() => 'answered', () => 'refused');
+      log.push(without);
+      seen[kind] = log;
+    } finally {
+      await c.stop();
+    }
+  }
+  assert.deepEqual(seen.ours, seen.real);
+  assert.equal(seen.ours![4], 'refused');
+});
+
+function httpsGet(url: string, opts: { cert?: Buffer; key?: Buffer; ca: Buffer }): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = https.get(url, { ...opts }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve(`${res.statusCode} ${body}`));
+    });
+    req.on('error', reject);
+  });
+}

@@ -10,10 +10,12 @@ export interface MemberSpec {
   name: string;
   clientPort: number;
   peerPort: number;
+  /** https for peer TLS (then pass the --peer-* certificate flags as extra arguments). */
+  peerScheme?: 'http' | 'https';
 }
 
 export function peerUrl(s: MemberSpec): string {
-  return `http://127.0.0.1:${s.peerPort}`;
+  return `${s.peerScheme ?? 'http'}://127.0.0.1:${s.peerPort}`;
 }
 
 export function clientEndpoint(s: MemberSpec): string {
