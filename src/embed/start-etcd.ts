@@ -164,9 +164,13 @@ async function startMember(cfg: ServerConfig, log: Logger, clientAddresses: Clie
     const contents = await wal.readAll();
     ({ memberId, clusterId } = decodeWalMetadata(contents.metadata));
     if (contents.hardState) storage.setHardState(contents.hardState);
-    storage.append(contents.entries);
+    // --force-new-cluster keeps only what was committed: an uncommitted tail may hold
+    // changes the old cluster never agreed on. The new leader's first entry overwrites it.
+    const commit = contents.hardState?.commit ?? 0;
+    storage.append(cfg.forceNewCluster ? contents.entries.filter((e) => e.index <= commit) : contents.entries);
     node = new RawNode(raftConfig(memberId));
-    log.info('restarting local member', {
+    if (cfg.forceNewCluster) log.info('forcing restart member', { 'cluster-id': formatId(clusterId), 'local-member-id': formatId(memberId), 'commit-index': commit });
+    else log.info('restarting local member', {
       'cluster-id': formatId(clusterId),
       'local-member-id': formatId(memberId),
       'commit-index': contents.hardState?.commit ?? 0,
@@ -213,6 +217,13 @@ async function startMember(cfg: ServerConfig, log: Logger, clientAddresses: Clie
   const membership = new Membership(clusterId, membershipStore);
   // What the backend knows is the configuration as of its consistent index: raft starts
   // from it, and only entries after that index change it (see Applier.applyEntry).
+  if (haveWal && cfg.forceNewCluster) {
+    // Every other member is removed for good, as etcd does: this member alone is the cluster.
+    for (const m of membership.list()) {
+      if (m.id !== memberId) membership.applyConfChange({ type: ConfChangeType.RemoveNode, nodeId: m.id, context: new Uint8Array(), id: 0n }, true);
+    }
+    await backend.forceCommit();
+  }
   if (haveWal) {
     for (const m of membership.list()) {
       node.applyConfChange({ type: m.isLearner ? ConfChangeType.AddLearnerNode : ConfChangeType.AddNode, nodeId: m.id, context: new Uint8Array(), id: 0n });
