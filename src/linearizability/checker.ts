@@ -99,13 +99,23 @@ function explain(key: string, ops: readonly Operation[], maxSteps: number): Fail
   const prefix = prefixAt(completed, ops, lo).sort((a, b) => a.callMs - b.callMs);
   const shown = prefix.slice(-EXPLANATION_OPS_MAX);
   const t0 = prefix[0]?.callMs ?? 0;
+  // For a read, who could have produced the value it saw (often long before the window shown).
+  const observed = op.output?.kind === 'get' ? op.output.value : undefined;
+  const writers = observed === undefined || observed === null ? [] : ops.filter((o) => (o.input.kind === 'put' || o.input.kind === 'cas') && o.input.value === observed);
   const lines = [
     `key ${JSON.stringify(key)}: not linearizable; the first ${prefix.length} operations already are not,`,
     `ending when client ${op.client}'s ${describeInput(op.input)} -> ${describeOutput(op.output)} returned`,
     `(times in ms from the key's first call; latest ${shown.length} operations):`,
-    ...shown.map((o) => `  client ${o.client} [${fmt(o.callMs - t0)}, ${fmt(o.returnMs - t0)}] ${describeInput(o.input)} -> ${describeOutput(o.output)}${o === op ? '   <== cannot be placed' : ''}`),
+    ...shown.map((o) => `  ${line(o, t0)}${o === op ? '   <== cannot be placed' : ''}`),
+    ...(observed === undefined ? [] : writers.length === 0
+      ? [`the value read, ${describeOutput(op.output)}, was written by no operation on this key`]
+      : [`the value read was written by:`, ...writers.map((o) => `  ${line(o, t0)}`)]),
   ];
   return { key, op, prefix, text: lines.join('\n') };
+}
+
+function line(o: Operation, t0: number): string {
+  return `client ${o.client} [${fmt(o.callMs - t0)}, ${fmt(o.returnMs - t0)}] ${describeInput(o.input)} -> ${describeOutput(o.output)}`;
 }
 
 function fmt(ms: number): string {

@@ -29,7 +29,7 @@ export interface ClusterOptions {
   size?: number;
   heartbeatMs?: number;
   electionMs?: number;
-  /** Keep the temp dir (member logs, data) after close, for a failed long run. */
+  /** Keep the temp dir (member logs, data) after close, for debugging. */
   keepDir?: boolean;
 }
 
@@ -250,7 +250,8 @@ export class FaultCluster {
     return this.members.map((m) => m.clientUrl);
   }
 
-  async close(): Promise<void> {
+  /** Kills everything and removes the temp dir unless `keep` (default: the keepDir option). */
+  async close(keep = this.opts.keepDir === true): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     for (const [i, m] of this.members.entries()) {
@@ -263,6 +264,6 @@ export class FaultCluster {
       }
     }
     await Promise.all(this.members.map((m) => m.proxy.close()));
-    if (this.opts.keepDir !== true) removeDir(this.dir);
+    if (!keep) removeDir(this.dir);
   }
 }

@@ -10,7 +10,7 @@ import { Client } from '../../src/client/client.js';
 import { checkHistory, type CheckResult } from '../../src/linearizability/index.js';
 import { rng } from '../linearizability/history-builders.js';
 import { FaultCluster, type MemberBinary } from './cluster.js';
-import { execute, UNIQUE_PREFIX, Workload } from './workload.js';
+import { UNIQUE_PREFIX, Workload } from './workload.js';
 
 export type FaultKind = 'kill-leader' | 'kill-follower' | 'partition-leader' | 'partition-follower' | 'pause-leader' | 'pause-follower';
 
@@ -24,10 +24,21 @@ export interface FaultRunOptions {
   clients?: number;
   keys?: number;
   faults?: readonly FaultKind[];
+  /** Take the fault kinds in turn instead of at random (a short run then covers each). */
+  cycle?: boolean;
+  /** Negative control: serializable (possibly stale) reads, which partitions must expose. */
+  serializableReads?: boolean;
+  /** Clients never leave their member (so one is always on the faulty member). */
+  stickyEndpoints?: boolean;
+  /** How long each fault lasts; default random in [800, 2000) ms. */
+  holdMs?: number;
+  /** Deadline of each client operation (default 1500 ms). */
+  opTimeoutMs?: number;
   /** How many election timeouts a leader may take to appear after a fault or heal. */
   leaderBoundElections?: number;
   heartbeatMs?: number;
   electionMs?: number;
+  /** Keep the temp dir (member logs, data) of a run that found anomalies or crashed. */
   keepDir?: boolean;
   log?: (line: string) => void;
 }
@@ -62,16 +73,19 @@ export async function runFaults(o: FaultRunOptions): Promise<RunReport> {
   const boundMs = (o.leaderBoundElections ?? 6) * cluster.electionMs;
   const anomalies: string[] = [];
   const faults: FaultRecord[] = [];
-  const workload = new Workload({ endpoints: cluster.clientUrls, clients: o.clients ?? 4, keys: o.keys ?? 3, rand: rng(o.seed ^ 0x5eed), opTimeoutMs: 1_500, thinkMs: 10 });
+  let failed = true;
+  const workload = new Workload({ endpoints: cluster.clientUrls, clients: o.clients ?? 4, keys: o.keys ?? 3, rand: rng(o.seed ^ 0x5eed), opTimeoutMs: o.opTimeoutMs ?? 1_500, thinkMs: 10, serializableReads: o.serializableReads, stickyEndpoints: o.stickyEndpoints });
   try {
     workload.start();
     const kinds = o.faults ?? ALL_FAULTS;
     const end = Date.now() + o.durationMs;
-    while (Date.now() < end) {
+    for (let n = 0; Date.now() < end; n++) {
       await sleep(200 + rand() * 500);
-      const kind = kinds[Math.floor(rand() * kinds.length)]!;
+      const pick = Math.floor(rand() * kinds.length);
+      const kind = kinds[o.cycle === true ? n % kinds.length : pick]!;
       try {
-        const rec = await injectOne(cluster, kind, rand, boundMs, 800 + rand() * 1_200);
+        const hold = 800 + rand() * 1_200;
+        const rec = await injectOne(cluster, kind, rand, boundMs, o.holdMs ?? hold);
         faults.push(rec);
         log(`fault ${kind} on ${rec.member}: leader after ${rec.leaderAfterFaultMs} ms, after heal ${rec.leaderAfterHealMs} ms`);
       } catch (e) {
@@ -107,13 +121,15 @@ export async function runFaults(o: FaultRunOptions): Promise<RunReport> {
     const check = checkHistory(workload.recorder.history());
     if (check.outcome === 'illegal') anomalies.push(`history not linearizable:\n${check.failure!.text}`);
     if (check.outcome === 'unknown') anomalies.push(`linearizability undecided (search budget) for keys ${check.undecidedKeys.join(', ')}`);
+    failed = false;
     return {
       seed: o.seed, binary: o.binary.label, faults, ops: { ...workload.counts }, check,
       acknowledgedUnique: workload.acknowledgedUnique.size, anomalies, dir: cluster.dir,
     };
   } finally {
     await workload.stop();
-    await cluster.close();
+    // A kept dir is only worth keeping when something went wrong.
+    await cluster.close(o.keepDir === true && (anomalies.length > 0 || failed));
   }
 }
 
@@ -154,5 +170,3 @@ async function timed(f: () => Promise<unknown>, t0: number, what: string): Promi
   }
   return Date.now() - t0;
 }
-
-export { execute };

@@ -17,6 +17,13 @@ export interface WorkloadOptions {
   opTimeoutMs: number;
   /** Pause between a client's operations, so the clients do not saturate the machine. */
   thinkMs: number;
+  /**
+   * Serializable reads are answered from the member's local state and may be stale; a run
+   * with them is a negative control the checker must catch under partitions.
+   */
+  serializableReads?: boolean;
+  /** Each client stays on its first member (client % members) even after errors. */
+  stickyEndpoints?: boolean;
 }
 
 /** Prefix of the write-once keys: UNIQUE_PREFIX + client/seq. */
@@ -84,7 +91,7 @@ export class Workload {
         if (out?.kind === 'cas' && out.succeeded && input.kind === 'cas') seen.set(key, input.value);
       }
       // After an error try another member: this one may be dead, paused or cut off.
-      if (!ok) endpoint = (endpoint + 1) % conns.length;
+      if (!ok && this.opts.stickyEndpoints !== true) endpoint = (endpoint + 1) % conns.length;
       await new Promise((res) => setTimeout(res, this.opts.thinkMs * (0.5 + rand())));
     }
   }
@@ -93,7 +100,7 @@ export class Workload {
   async run(client: number, conn: Client, input: KvInput): Promise<KvOutput | undefined> {
     const rec = this.recorder.begin(client, input);
     try {
-      const out = await execute(conn, input);
+      const out = await execute(conn, input, this.opts.serializableReads === true);
       rec.ok(out);
       this.counts.ok++;
       return out;
@@ -116,12 +123,12 @@ export class Workload {
   }
 }
 
-/** One operation as gRPC calls; linearizable reads (etcd's default). */
-export async function execute(conn: Client, input: KvInput): Promise<KvOutput> {
+/** One operation as gRPC calls; reads are linearizable (etcd's default) unless `serializable`. */
+export async function execute(conn: Client, input: KvInput, serializable = false): Promise<KvOutput> {
   const key = Buffer.from(input.key);
   switch (input.kind) {
     case 'get': {
-      const r = await conn.range({ key });
+      const r = await conn.range({ key, serializable });
       return { kind: 'get', value: r.kvs.length === 0 ? null : r.kvs[0]!.value.toString() };
     }
     case 'put':

@@ -110,6 +110,7 @@ describe('linearizability checker: hand-made histories', () => {
     assert.equal(r.failure?.prefix.length, 2);
     assert.match(r.failure!.text, /key "x": not linearizable; the first 2 operations/);
     assert.match(r.failure!.text, /client 1 \[2\.0, 3\.0\] get\(x\) -> "0"   <== cannot be placed/);
+    assert.match(r.failure!.text, /the value read was written by:\n  client 2 \[10\.0, never\] put\(x, "0"\) -> \?/);
   });
 
   it('gives up with "unknown" when the search exceeds its step budget', () => {
