@@ -55,6 +55,21 @@ export interface ClusterMember {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Clusters not yet closed. If the process exits without closing one (a test timeout, an
+ * uncaught error), the exit hook still kills its members (synchronously, as 'exit' needs)
+ * so no etcd outlives the test run; paused ones get SIGCONT so SIGKILL is not deferred.
+ */
+const openClusters = new Set<FaultCluster>();
+let exitHookInstalled = false;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const c of openClusters) c.killAllNow();
+  });
+}
+
 export class FaultCluster {
   readonly members: ClusterMember[] = [];
   readonly heartbeatMs: number;
@@ -69,6 +84,8 @@ export class FaultCluster {
   /** Starts all members and waits until every one has answered Status and a leader exists. */
   static async start(opts: ClusterOptions): Promise<FaultCluster> {
     const c = new FaultCluster(opts, tempDir('etcd-faults-'));
+    installExitHook();
+    openClusters.add(c);
     try {
       const size = opts.size ?? 3;
       for (let i = 0; i < size; i++) {
@@ -250,10 +267,21 @@ export class FaultCluster {
     return this.members.map((m) => m.clientUrl);
   }
 
+  /** Last resort for the exit hook: signals every member process and removes the temp dir. */
+  killAllNow(): void {
+    for (const m of this.members) {
+      if (m.proc === undefined || m.proc.exitCode !== null || m.proc.signalCode !== null) continue;
+      m.proc.kill('SIGCONT');
+      m.proc.kill('SIGKILL');
+    }
+    if (this.opts.keepDir !== true) removeDir(this.dir);
+  }
+
   /** Kills everything and removes the temp dir unless `keep` (default: the keepDir option). */
   async close(keep = this.opts.keepDir === true): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    openClusters.delete(this);
     for (const [i, m] of this.members.entries()) {
       m.client.close();
       if (this.alive(i)) {
