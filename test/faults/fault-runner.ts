@@ -26,6 +26,8 @@ export interface FaultRunOptions {
   faults?: readonly FaultKind[];
   /** Take the fault kinds in turn instead of at random (a short run then covers each). */
   cycle?: boolean;
+  /** Keep injecting past durationMs until this many faults were injected. */
+  minFaults?: number;
   /** Negative control: serializable (possibly stale) reads, which partitions must expose. */
   serializableReads?: boolean;
   /** Clients never leave their member (so one is always on the faulty member). */
@@ -79,7 +81,7 @@ export async function runFaults(o: FaultRunOptions): Promise<RunReport> {
     workload.start();
     const kinds = o.faults ?? ALL_FAULTS;
     const end = Date.now() + o.durationMs;
-    for (let n = 0; Date.now() < end; n++) {
+    for (let n = 0; Date.now() < end || n < (o.minFaults ?? 0); n++) {
       await sleep(200 + rand() * 500);
       const pick = Math.floor(rand() * kinds.length);
       const kind = kinds[o.cycle === true ? n % kinds.length : pick]!;
