@@ -42,6 +42,7 @@ import { maintenanceService } from './maintenance-service.js';
 import { serveNonGrpcStreams } from './grpc-h2-fallback.js';
 import { watchService } from './watch-service.js';
 import { serveGatewayWatch } from './gateway-watch.js';
+import { serveGatewaySnapshot } from './snapshot-service.js';
 import { leaseGatewayRoutes, leaseService } from './lease-service.js';
 import { clusterGatewayRoutes } from './cluster-service.js';
 import { listenSharedPort, listenTlsPort } from './shared-port-listener.js';
@@ -108,7 +109,7 @@ export class ClientServer {
     this.grpc.addService(AuthService, authService(server));
     this.grpc.addService(LeaseService, leaseService(server));
     this.grpc.addService(WatchService, watchService(server));
-    this.httpHandler = createHttpHandler({ ...this.httpBasics(), routes: gatewayRoutes(server), watch: (req, res) => serveGatewayWatch(server, req, res) });
+    this.httpHandler = createHttpHandler({ ...this.httpBasics(), routes: gatewayRoutes(server), watch: (req, res) => serveGatewayWatch(server, req, res), snapshot: (req, res) => serveGatewaySnapshot(server, req, res) });
     this.http1 = http.createServer(this.httpHandler);
   }
 

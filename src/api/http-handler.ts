@@ -18,6 +18,8 @@ export interface HttpHandlerDeps {
   metrics(): Promise<{ contentType: string; body: string }>;
   /** The streamed /v3/watch, on client URLs only. */
   watch?: http.RequestListener;
+  /** The streamed /v3/maintenance/snapshot, on client URLs only. */
+  snapshot?: http.RequestListener;
 }
 
 function text(res: http.ServerResponse, status: number, body: string): void {
@@ -59,6 +61,14 @@ export function createHttpHandler(deps: HttpHandlerDeps): http.RequestListener {
         return;
       }
       deps.watch(req, res);
+      return;
+    }
+    if (path === '/v3/maintenance/snapshot' && deps.snapshot) {
+      if (req.method !== 'POST') {
+        text(res, 405, 'Method Not Allowed\n');
+        return;
+      }
+      deps.snapshot(req, res);
       return;
     }
     const route = deps.routes.get(path);

@@ -1,11 +1,11 @@
 // etcdserverpb.Maintenance over gRPC: Status now; the rest arrives with the
 // maintenance issue and answers UNIMPLEMENTED until then.
 
-import { status as GrpcStatus } from '@grpc/grpc-js';
 import { AlarmRequest_AlarmAction, type MaintenanceServer, type StatusResponse } from '../gen/etcdserverpb/rpc.js';
 import { EtcdError, GrpcCode } from '../server/errors.js';
 import type { EtcdServer } from '../server/etcd-server.js';
 import { unary, unimplemented } from './unary.js';
+import { snapshotHandler } from './snapshot-service.js';
 
 
 export function statusResponse(server: EtcdServer): StatusResponse {
@@ -35,7 +35,7 @@ export function maintenanceService(server: EtcdServer): MaintenanceServer {
     defragment: unimplemented(),
     hash: unimplemented(),
     hashKv: unimplemented(),
-    snapshot: (call) => call.destroy(Object.assign(new Error('snapshot is not served yet'), { code: GrpcStatus.UNIMPLEMENTED })),
+    snapshot: snapshotHandler(server),
     moveLeader: unary(async (r) => {
       await server.moveLeader(r.targetID);
       // etcd answers an empty message here, without even a header.

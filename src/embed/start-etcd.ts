@@ -37,6 +37,7 @@ import { validSnapshotMarks } from '../wal/wal-inspect.js';
 import { PURGE_INTERVAL_MS, purgeFiles, withoutSnapshots } from './raft-files.js';
 import { ConfChangeType } from '../raft/types.js';
 import type { Member } from '../server/membership.js';
+import { decodeWalMetadata, encodeWalMetadata } from './wal-metadata.js';
 import { newMemberLessor } from '../lease/member-lessor.js';
 
 /** etcd's raft message limits: 1 MiB per append, 512 appends in flight per follower. */
@@ -69,19 +70,6 @@ export function dataDirLayout(cfg: Pick<ServerConfig, 'dataDir' | 'walDir'>): Da
 /** Seeds raft's randomized election timeouts from the OS, so members don't tie. */
 function raftRandom(): () => number {
   return () => randomInt(0, 2 ** 32) / 2 ** 32;
-}
-
-/** The WAL's metadata: which member of which cluster wrote it. */
-function encodeWalMetadata(memberId: bigint, clusterId: bigint): Uint8Array {
-  const b = Buffer.alloc(16);
-  b.writeBigUInt64BE(memberId, 0);
-  b.writeBigUInt64BE(clusterId, 8);
-  return b;
-}
-
-function decodeWalMetadata(m: Uint8Array): { memberId: bigint; clusterId: bigint } {
-  const b = Buffer.from(m);
-  return { memberId: b.readBigUInt64BE(0), clusterId: b.readBigUInt64BE(8) };
 }
 
 export interface RunningMember {
@@ -264,6 +252,7 @@ async function startMember(cfg: ServerConfig, log: Logger, clientAddresses: Clie
       snapshotCount: cfg.snapshotCount,
       membersChanged: syncPeers,
       onRemoved: () => process.exit(0),
+      backendCopy: () => backend.snapshotStream(),
       onClose: async () => {
         clearInterval(progressTimer);
         clearInterval(purgeTimer);

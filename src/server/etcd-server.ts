@@ -41,6 +41,7 @@ import { checkRangeAuth, checkTxnAuth } from './auth-checks.js';
 import { AuthGate, type RequestAuth } from './auth-gate.js';
 import type { Lessor } from '../lease/lessor.js';
 import { LeaseServer } from './lease-server.js';
+import type { BackendCopy } from './backend-snapshot.js';
 
 /** etcd refuses new proposals when the applier is this far behind the commit index. */
 export const MAX_GAP_BETWEEN_APPLY_AND_COMMIT_INDEX = 5000;
@@ -67,6 +68,8 @@ export interface EtcdServerOptions {
   backendSize(): { size: number; inUse: number };
   /** Called once every resource is closed. */
   onClose?: () => Promise<void>;
+  /** A consistent copy of the backend for the Snapshot rpc; absent in tests without a backend file. */
+  backendCopy?: () => Promise<BackendCopy>;
   /** --bcrypt-cost for password hashes made on this member (default 10). */
   bcryptCost?: number;
   /** --snapshot-count: applied entries between raft snapshots (etcd's default 100000). */
@@ -532,6 +535,12 @@ export class EtcdServer {
   }
 
   // ---- maintenance ----
+
+  /** A consistent copy of the backend (everything applied so far), for the Snapshot rpc. */
+  backendCopy(): Promise<BackendCopy> {
+    if (!this.opts.backendCopy) return Promise.reject(new EtcdError(GrpcCode.Unimplemented, 'snapshot is not served by this member'));
+    return this.opts.backendCopy();
+  }
 
   status(): StatusInfo {
     const st = this.parts.node.status();

@@ -12,6 +12,8 @@ import type { CommandDef, RunContext } from './command-tree.js';
 import type { Session } from './session.js';
 import { txnCommand } from './txn-command.js';
 import { moveLeaderCommand } from './move-leader-command.js';
+import { snapshotSaveCommand } from './snapshot-save.js';
+import { RESTORE_FLAGS, snapshotRestoreCommand, snapshotStatusCommand, STATUS_LONG } from './snapshot-commands.js';
 import { WATCH_FLAGS, watchCommand } from './watch-command.js';
 import { AUTH_GROUP, ROLE_GROUP, USER_GROUP } from './auth-catalog.js';
 import { KEEPALIVE_FLAGS, leaseGrantCommand, leaseKeepAliveCommand, leaseListCommand, leaseRevokeCommand, leaseTimeToLiveCommand, TIMETOLIVE_FLAGS } from './lease-commands.js';
@@ -145,9 +147,9 @@ export const ROOT: CatalogCommand = {
       },
     ]),
     group('snapshot', 'Manages etcd node snapshots', [
-      pending('save', 'Stores an etcd node backend snapshot to a given file'),
-      pending('restore', 'Restores an etcd member snapshot to an etcd directory'),
-      pending('status', 'Gets backend snapshot status of a given file'),
+      { name: 'save', short: 'Stores an etcd node backend snapshot to a given file', use: '<filename>', exec: snapshotSaveCommand },
+      { name: 'restore', short: 'Restores an etcd member snapshot to an etcd directory', use: '<filename> [options]', flags: RESTORE_FLAGS, exec: snapshotRestoreCommand },
+      { name: 'status', short: 'Gets backend snapshot status of a given file', use: '<filename>', long: STATUS_LONG, exec: snapshotStatusCommand },
     ]),
     pending('make-mirror', 'Makes a mirror at the destination etcd cluster'),
     pending('migrate', 'Migrates keys in a v2 store to a mvcc store'),

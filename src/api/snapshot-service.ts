@@ -1,0 +1,86 @@
+// Maintenance.Snapshot over gRPC (a server stream) and over the JSON gateway
+// (POST /v3/maintenance/snapshot, one `{"result":...}` line per piece). As etcd 3.4 and
+// 3.5 send them, the pieces carry no response header: only remaining_bytes and blob.
+
+import type http from 'node:http';
+import type { ServerWritableStream } from '@grpc/grpc-js';
+import { SnapshotResponse, type SnapshotRequest } from '../gen/etcdserverpb/rpc.js';
+import type { EtcdServer } from '../server/etcd-server.js';
+import { snapshotPieces, type SnapshotPiece } from '../server/backend-snapshot.js';
+import { EtcdError } from '../server/errors.js';
+import { toServiceError } from './grpc-errors.js';
+import { requestAuth, httpRequestAuth } from './request-auth.js';
+import { writeGatewayError } from './http-gateway.js';
+
+function toResponse(p: SnapshotPiece): SnapshotResponse {
+  return SnapshotResponse.fromPartial({ remainingBytes: BigInt(p.remainingBytes), blob: p.blob });
+}
+
+/** Resolves when `w` may take more (its buffer drained) or has gone away. */
+interface Drainable {
+  readonly writableNeedDrain: boolean;
+  readonly destroyed: boolean;
+  on(event: 'drain' | 'close', fn: () => void): unknown;
+  removeListener(event: 'drain' | 'close', fn: () => void): unknown;
+}
+
+function roomIn(w: Drainable): Promise<void> {
+  if (!w.writableNeedDrain || w.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      w.removeListener('drain', done);
+      w.removeListener('close', done);
+      resolve();
+    };
+    w.on('drain', done);
+    w.on('close', done);
+  });
+}
+
+export function snapshotHandler(server: EtcdServer): (call: ServerWritableStream<SnapshotRequest, SnapshotResponse>) => void {
+  return (call) => {
+    void (async () => {
+      let gone = false;
+      call.on('cancelled', () => (gone = true));
+      try {
+        await server.authGate.checkMaintenance(requestAuth(call.metadata));
+        for await (const piece of snapshotPieces(await server.backendCopy())) {
+          if (gone) return;
+          call.write(toResponse(piece));
+          await roomIn(call);
+        }
+        call.end();
+      } catch (err) {
+        if (!gone) call.emit('error', toServiceError(err));
+      }
+    })();
+  };
+}
+
+export function serveGatewaySnapshot(server: EtcdServer, req: http.IncomingMessage, res: http.ServerResponse): void {
+  // The request message is empty; its body is read only to let the connection go on.
+  req.resume();
+  req.on('end', () => {
+    void (async () => {
+      let started = false;
+      try {
+        await server.authGate.checkMaintenance(httpRequestAuth(req));
+        for await (const piece of snapshotPieces(await server.backendCopy())) {
+          if (res.destroyed) return;
+          if (!started) {
+            res.writeHead(200, { 'Content-Type': 'application/json', 'Grpc-Metadata-Content-Type': 'application/grpc', 'Transfer-Encoding': 'chunked' });
+            started = true;
+          }
+          res.write(`${JSON.stringify({ result: SnapshotResponse.toJSON(toResponse(piece)) })}\n`);
+          await roomIn(res);
+        }
+        res.end();
+      } catch (err) {
+        const code = err instanceof EtcdError ? err.code : 2;
+        const message = err instanceof Error ? err.message : String(err);
+        if (!started) writeGatewayError(res, code, message);
+        else res.end(`${JSON.stringify({ error: { grpc_code: code, message } })}\n`);
+      }
+    })();
+  });
+}

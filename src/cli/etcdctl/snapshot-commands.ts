@@ -1,0 +1,79 @@
+// `etcdctl snapshot status|restore <file>`, etcdctl 3.4's offline snapshot commands: no
+// client, only the file (and, for restore, the new data dir). Restore logs zap JSON
+// lines on stderr as etcdctl 3.4 does; errors exit 1, bad arguments 128.
+
+import { restoreSnapshot } from '../../snapshot/snapshot-restore.js';
+import { snapshotStatus } from '../../snapshot/snapshot-status.js';
+import { checkStatusFormat, formatStatus, StatusFormatError } from '../../snapshot/status-printers.js';
+import { CtlError, ExitCode } from './errors.js';
+import { flag, type FlagDef } from './flags.js';
+import type { Session } from './session.js';
+
+export const RESTORE_FLAGS: FlagDef[] = [
+  flag('data-dir', 'string', '', 'Path to the data directory'),
+  flag('wal-dir', 'string', '', 'Path to the WAL directory (use --data-dir if none given)'),
+  flag('initial-cluster', 'string', 'default=http://localhost:2380', 'Initial cluster configuration for restore bootstrap'),
+  flag('initial-cluster-token', 'string', 'etcd-cluster', 'Initial cluster token for the etcd cluster during restore bootstrap'),
+  flag('initial-advertise-peer-urls', 'string', 'http://localhost:2380', "List of this member's peer URLs to advertise to the rest of the cluster"),
+  flag('name', 'string', 'default', 'Human-readable name for this member'),
+  flag('skip-hash-check', 'bool', 'false', 'Ignore snapshot integrity hash value (required if copied from data directory)'),
+];
+
+export const STATUS_LONG = `When --write-out is set to simple, this command prints out comma-separated status lists for each endpoint.
+The items in the lists are hash, revision, total keys, total size.
+`;
+
+/** zap's epoch-seconds time as etcdctl 3.4's logger writes it. */
+function epochSeconds(): number {
+  return Math.round((performance.timeOrigin + performance.now()) * 1000) / 1e6;
+}
+
+/** Go's "stat <path>: <reason>" for a missing or unreadable file. */
+function statError(path: string, e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return `stat ${path}: no such file or directory`;
+  if (code === 'EACCES') return `stat ${path}: permission denied`;
+  return (e as Error).message;
+}
+
+export async function snapshotStatusCommand(s: Session): Promise<number> {
+  if (s.args.length !== 1) throw new CtlError('snapshot status requires exactly one argument', ExitCode.BadArgs);
+  const format = s.flags.string('write-out');
+  try {
+    checkStatusFormat(format);
+  } catch (e) {
+    throw new CtlError((e as StatusFormatError).message, ExitCode.BadFeature);
+  }
+  const path = s.args[0]!;
+  let st;
+  try {
+    st = await snapshotStatus(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CtlError(code !== undefined ? statError(path, e) : (e as Error).message, ExitCode.Error);
+  }
+  s.out.raw(formatStatus(format, st));
+  return ExitCode.Success;
+}
+
+export async function snapshotRestoreCommand(s: Session): Promise<number> {
+  if (s.args.length !== 1) throw new CtlError('snapshot restore requires exactly one argument', ExitCode.BadArgs);
+  const f = s.flags;
+  try {
+    await restoreSnapshot({
+      snapshotPath: s.args[0]!,
+      name: f.string('name'),
+      dataDir: f.string('data-dir'),
+      walDir: f.string('wal-dir'),
+      initialCluster: f.string('initial-cluster'),
+      initialClusterToken: f.string('initial-cluster-token'),
+      initialAdvertisePeerUrls: f.string('initial-advertise-peer-urls').split(','),
+      skipHashCheck: f.bool('skip-hash-check'),
+      dialect: '3.4',
+      log: (caller, msg, fields) => s.err.line(JSON.stringify({ level: 'info', ts: epochSeconds(), caller, msg, ...fields })),
+    });
+  } catch (e) {
+    throw new CtlError((e as Error).message, ExitCode.Error);
+  }
+  return ExitCode.Success;
+}

@@ -1,0 +1,178 @@
+// `snapshot restore <file>`: makes the data dir of one member of a new cluster from a
+// snapshot, as etcd's restore does. Every member of the new cluster is restored from the
+// same file with the same --initial-cluster and token, so all compute the same ids:
+//
+// - member/snap/db: the snapshot's backend, its digest checked and cut off; the old
+//   cluster's membership replaced by the new one; leases and keys kept; the consistent
+//   index set to the last bootstrap entry, so a restart applies nothing twice.
+// - the WAL: metadata (this member, the new cluster), one committed AddNode conf change
+//   per member (term 1, indexes 1..n, in member id order), and the hard state
+//   {term 1, vote the first member, commit n}. A restart replays these to raft, which so
+//   learns the voters, exactly as after a first start.
+//
+// etcd also writes a v2 store snapshot (member/snap/*.snap); etcd-ts keeps no v2 store
+// and its restart reads membership from the backend, so none is written.
+
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Backend } from '../storage/backend.js';
+import { WAL } from '../wal/wal.js';
+import { encodeConfChange } from '../raft/confchange-codec.js';
+import { ConfChangeType, EntryType, type Entry } from '../raft/types.js';
+import { encodeMember } from '../server/membership.js';
+import { META_CONSISTENT_INDEX, META_TERM } from '../mvcc/kv-store.js';
+import { bootstrapIds, formatId, type BootstrapMember } from '../embed/identity.js';
+import { verifyBootstrap } from '../embed/bootstrap-check.js';
+import { encodeWalMetadata } from '../embed/wal-metadata.js';
+import { parseUrlsMap } from '../pkg/go-url.js';
+import { copyVerifiedDb } from './snapshot-file.js';
+
+/** The term every bootstrap entry is written in. */
+const BOOTSTRAP_TERM = 1;
+
+export interface RestoreOptions {
+  snapshotPath: string;
+  name: string;
+  /** Empty: `<name>.etcd`. */
+  dataDir: string;
+  /** Empty: `<data-dir>/member/wal`. */
+  walDir: string;
+  initialCluster: string;
+  initialClusterToken: string;
+  initialAdvertisePeerUrls: string[];
+  skipHashCheck: boolean;
+  /**
+   * etcdctl 3.4 refuses any existing --data-dir; etcdutl 3.5 accepts an empty one (a
+   * mounted volume) and words the refusal differently.
+   */
+  dialect: '3.4' | '3.5';
+  /** Progress lines, with etcd's messages and fields; `caller` is etcd's source position. */
+  log(caller: string, msg: string, fields: Record<string, unknown>): void;
+}
+
+export interface RestoredMember {
+  dataDir: string;
+  walDir: string;
+  memberId: bigint;
+  clusterId: bigint;
+  members: BootstrapMember[];
+}
+
+function u64(n: number): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64BE(BigInt(n));
+  return b;
+}
+
+function openError(path: string, e: unknown): Error {
+  const code = (e as NodeJS.ErrnoException).code;
+  const what = code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+  return new Error(`open ${path}: ${what}`);
+}
+
+function isEmptyDir(path: string): boolean {
+  try {
+    return readdirSync(path).length === 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Members in id order, as etcd lists them. */
+function byId(members: readonly BootstrapMember[]): BootstrapMember[] {
+  return [...members].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/** Checks the flags and computes the new cluster, before anything is written. */
+export function planRestore(o: RestoreOptions): RestoredMember {
+  let initialCluster: Map<string, string[]>;
+  let initialClusterError: string | undefined;
+  try {
+    initialCluster = parseUrlsMap(o.initialCluster);
+  } catch (e) {
+    initialCluster = new Map();
+    initialClusterError = (e as Error).message;
+  }
+  const problem = verifyBootstrap({
+    name: o.name,
+    initialCluster,
+    initialClusterError,
+    initialAdvertisePeerUrls: o.initialAdvertisePeerUrls,
+    discovery: '',
+    initialClusterState: 'new',
+  });
+  if (problem !== undefined) throw new Error(problem);
+  const boot = bootstrapIds(initialCluster, o.initialClusterToken);
+  const dataDir = o.dataDir !== '' ? o.dataDir : `${o.name}.etcd`;
+  if (o.dialect === '3.4' && existsSync(dataDir)) throw new Error(`data-dir ${JSON.stringify(dataDir)} exists`);
+  if (o.dialect === '3.5' && existsSync(dataDir) && !isEmptyDir(dataDir)) throw new Error(`data-dir ${JSON.stringify(dataDir)} not empty or could not be read`);
+  let walDir = o.walDir;
+  if (walDir === '') walDir = join(dataDir, 'member', 'wal');
+  else if (existsSync(walDir)) throw new Error(`wal-dir ${JSON.stringify(walDir)} exists`);
+  const me = boot.members.find((m) => m.name === o.name)!;
+  return { dataDir, walDir, memberId: me.id, clusterId: boot.clusterId, members: byId(boot.members) };
+}
+
+async function rewriteBackend(dbPath: string, plan: RestoredMember): Promise<void> {
+  const backend = Backend.open(dbPath);
+  try {
+    for (const bucket of ['members', 'members_removed'] as const) {
+      for (const { key } of backend.range(bucket, Buffer.alloc(0))) backend.delete(bucket, key);
+    }
+    for (const m of plan.members) {
+      backend.put('members', Buffer.from(m.id.toString(16)), Buffer.from(encodeMember({ id: m.id, name: m.name, peerURLs: m.peerUrls, clientURLs: [], isLearner: false })));
+    }
+    backend.put('meta', META_CONSISTENT_INDEX, u64(plan.members.length));
+    backend.put('meta', META_TERM, u64(BOOTSTRAP_TERM));
+  } finally {
+    await backend.close();
+  }
+}
+
+async function writeWal(plan: RestoredMember): Promise<void> {
+  const entries: Entry[] = plan.members.map((m, i) => ({
+    term: BOOTSTRAP_TERM,
+    index: i + 1,
+    type: EntryType.ConfChange,
+    data: encodeConfChange({
+      type: ConfChangeType.AddNode,
+      nodeId: m.id,
+      id: 0n,
+      context: encodeMember({ id: m.id, name: m.name, peerURLs: m.peerUrls, clientURLs: [], isLearner: false }),
+    }),
+  }));
+  const wal = await WAL.create(plan.walDir, encodeWalMetadata(plan.memberId, plan.clusterId));
+  try {
+    await wal.save({ term: BOOTSTRAP_TERM, vote: plan.members[0]!.id, commit: entries.length }, entries);
+  } finally {
+    await wal.close();
+  }
+}
+
+export async function restoreSnapshot(o: RestoreOptions): Promise<RestoredMember> {
+  const plan = planRestore(o);
+  const snapDir = join(plan.dataDir, 'member', 'snap');
+  const where = { path: o.snapshotPath, 'wal-dir': plan.walDir, 'data-dir': plan.dataDir, 'snap-dir': snapDir };
+  o.log('snapshot/v3_snapshot.go:296', 'restoring snapshot', where);
+  try {
+    await stat(o.snapshotPath);
+  } catch (e) {
+    throw openError(o.snapshotPath, e);
+  }
+  await mkdir(snapDir, { recursive: true, mode: 0o700 });
+  const dbPath = join(snapDir, 'db');
+  await copyVerifiedDb(o.snapshotPath, dbPath, o.skipHashCheck);
+  await rewriteBackend(dbPath, plan);
+  for (const m of plan.members) {
+    o.log('membership/cluster.go:392', 'added member', {
+      'cluster-id': formatId(plan.clusterId),
+      'local-member-id': '0',
+      'added-peer-id': formatId(m.id),
+      'added-peer-peer-urls': m.peerUrls,
+    });
+  }
+  await writeWal(plan);
+  o.log('snapshot/v3_snapshot.go:309', 'restored snapshot', where);
+  return plan;
+}
