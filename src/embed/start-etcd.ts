@@ -22,6 +22,7 @@ import { WAL } from '../wal/wal.js';
 import { EtcdServer } from '../server/etcd-server.js';
 import { Membership, encodeMember } from '../server/membership.js';
 import type { ServerConfig } from './config.js';
+import { maintenanceParts } from './maintenance-parts.js';
 import { loadBackendMembership } from './backend-membership.js';
 import { verifyBootstrap } from './bootstrap-check.js';
 import { bootstrapIds, formatId } from './identity.js';
@@ -184,7 +185,7 @@ export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<Running
         await backend.close();
       },
     },
-    { node, storage, wal, store, membership, lessor, auth, watchable },
+    { node, storage, wal, store, membership, lessor, auth, watchable, maintenance: maintenanceParts(backend, store, cfg.quotaBackendBytes) },
   );
 
   peerServers = await startPeerServer(server, cfg.listenPeerUrls);

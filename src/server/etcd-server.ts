@@ -39,6 +39,8 @@ import { checkRangeAuth, checkTxnAuth } from './auth-checks.js';
 import { AuthGate, type RequestAuth } from './auth-gate.js';
 import type { Lessor } from '../lease/lessor.js';
 import { LeaseServer } from './lease-server.js';
+import { MemberMaintenance, type MaintenanceParts } from './maintenance.js';
+import { AlarmApply } from './alarm-apply.js';
 
 /** etcd refuses new proposals when the applier is this far behind the commit index. */
 export const MAX_GAP_BETWEEN_APPLY_AND_COMMIT_INDEX = 5000;
@@ -83,6 +85,8 @@ export interface ServerParts {
   watchable?: WatchableStore;
   /** The member's leases, restored from the backend; absent in tests that need none. */
   lessor?: Lessor;
+  /** Alarms, quota, hashes and defrag; absent in tests that need none. */
+  maintenance?: MaintenanceParts;
 }
 
 export interface StatusInfo {
@@ -122,6 +126,8 @@ export class EtcdServer {
   readonly authApi: AuthApi;
   /** The lease API; undefined when the member was assembled without a lessor. */
   readonly leases: LeaseServer | undefined;
+  /** Hash, HashKV, Defragment, Alarm and the quota; undefined when assembled without them. */
+  readonly maintenance: MemberMaintenance | undefined;
 
   constructor(
     private readonly opts: EtcdServerOptions,
@@ -150,6 +156,17 @@ export class EtcdServer {
           nextId: () => this.ids.next(),
         })
       : undefined;
+    const mp = parts.maintenance;
+    this.maintenance = mp
+      ? new MemberMaintenance(mp, {
+          memberId: opts.memberId,
+          propose: (body) => this.proposeInternal(body),
+          header: (rev) => this.header(rev),
+          currentRevision: () => this.currentRevision(),
+          info: (msg, f) => opts.logger.info(msg, f),
+          warn: (msg, f) => opts.logger.warn(msg, f),
+        })
+      : undefined;
     this.applier = new Applier(parts.store, parts.membership, {
       // Promote once the new leader's empty entry applies: everything of earlier terms is applied by then.
       noopApplied: () => {
@@ -172,7 +189,12 @@ export class EtcdServer {
         const short = ver.split('.').slice(0, 2).join('.');
         opts.logger.info(`enabled capabilities for version ${short}`, { 'cluster-version': short });
       },
-    }, lessor, lessor, parts.auth);
+      noSpace: (reply) => {
+        const m = this.maintenance;
+        if (!m) return reply();
+        void m.raiseNoSpace().catch(() => undefined).finally(reply);
+      },
+    }, lessor, lessor, parts.auth, mp ? new AlarmApply(mp.alarms, mp.quota) : undefined);
     this.reads = new ReadIndexBatcher({
       requestReadIndex: (ctx) => {
         parts.node.readIndex(ctx);
@@ -311,6 +333,7 @@ export class EtcdServer {
     if (this.stopped) throw Errors.Stopped;
     const st = this.parts.node.status();
     if (st.commit - this.applied > MAX_GAP_BETWEEN_APPLY_AND_COMMIT_INDEX) throw Errors.TooManyRequests;
+    await this.maintenance?.checkQuota(body);
     const id = this.ids.next();
     // The caller and the auth revision its token was checked at: apply re-checks with them.
     const header = { ID: id, username: ai?.username ?? '', authRevision: BigInt(ai?.revision ?? 0) };
@@ -422,8 +445,14 @@ export class EtcdServer {
       dbSize: db.size,
       dbSizeInUse: db.inUse,
       isLearner: me?.isLearner ?? false,
-      errors: [],
+      errors: this.statusErrors(),
     };
+  }
+
+  /** etcd's Status errors: no leader, then one line per active alarm. */
+  private statusErrors(): string[] {
+    const errs = this.lead === 0n ? [Errors.NoLeader.message] : [];
+    return errs.concat(this.maintenance?.statusErrors() ?? []);
   }
 
   /** What a client watch stream needs from the member. */
