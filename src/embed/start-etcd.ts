@@ -22,7 +22,7 @@ import { WAL } from '../wal/wal.js';
 import { EtcdServer } from '../server/etcd-server.js';
 import { Membership, encodeMember } from '../server/membership.js';
 import type { ServerConfig } from './config.js';
-import { maintenanceParts } from './maintenance-parts.js';
+import { maintenanceParts, startAutoCompactor } from './maintenance-parts.js';
 import { loadBackendMembership } from './backend-membership.js';
 import { verifyBootstrap } from './bootstrap-check.js';
 import { bootstrapIds, formatId } from './identity.js';
@@ -178,6 +178,7 @@ export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<Running
       backendSize: () => ({ size: backend.size(), inUse: backend.sizeInUse() }),
       onClose: async () => {
         clearInterval(progressTimer);
+        compactor?.stop();
         watchable.close();
         await clientServer?.close();
         for (const s of peerServers) s.close();
@@ -188,6 +189,7 @@ export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<Running
     { node, storage, wal, store, membership, lessor, auth, watchable, maintenance: maintenanceParts(backend, store, cfg.quotaBackendBytes) },
   );
 
+  const compactor = startAutoCompactor(cfg, server, store, log.child('v3compactor/compactor.ts'));
   peerServers = await startPeerServer(server, cfg.listenPeerUrls);
   server.start();
   await server.ready;

@@ -266,8 +266,16 @@ export class EtcdServer {
     await this.opts.onClose?.();
   }
 
+  private readonly leadershipListeners: ((isLeader: boolean) => void)[] = [];
+
+  /** Called with every soft-state change: is this member the leader now (the auto-compactor follows it). */
+  onLeadership(fn: (isLeader: boolean) => void): void {
+    this.leadershipListeners.push(fn);
+  }
+
   private onSoftState(s: SoftState): void {
     const st = this.parts.node.status();
+    for (const fn of this.leadershipListeners) fn(s.raftState === StateType.Leader);
     this.term = st.term;
     if (s.raftState !== StateType.Leader && this.parts.lessor?.isPrimary()) this.parts.lessor.demote();
     if (s.lead !== this.lead) {
@@ -428,6 +436,12 @@ export class EtcdServer {
     if (r.physical && res.physical) await res.physical;
     else res.physical?.catch(() => undefined);
     return this.withHeader(res.resp as CompactionResponse);
+  }
+
+  /** A compaction the member itself proposes (auto-compaction): no caller, so no auth. */
+  async compactInternal(rev: number): Promise<void> {
+    const res = await this.proposeInternal({ compaction: { revision: BigInt(rev), physical: false } });
+    res.physical?.catch(() => undefined);
   }
 
   // ---- maintenance ----
