@@ -38,7 +38,7 @@ import { authGatewayRoutes } from './auth-gateway-routes.js';
 import { authService } from './auth-service.js';
 import { AuthErrors } from '../auth/errors.js';
 import type { RequestAuth } from '../server/auth-gate.js';
-import { maintenanceService } from './maintenance-service.js';
+import { maintenanceGatewayRoutes, maintenanceService } from './maintenance-service.js';
 import { serveNonGrpcStreams } from './grpc-h2-fallback.js';
 import { watchService } from './watch-service.js';
 import { serveGatewayWatch } from './gateway-watch.js';
@@ -74,6 +74,7 @@ function gatewayRoutes(server: EtcdServer): Map<string, GatewayRoute> {
     ...authGatewayRoutes(server.authApi, route),
     ...leaseGatewayRoutes(server, route),
     ...clusterGatewayRoutes(server, route),
+    ...maintenanceGatewayRoutes(server, route),
   ]);
 }
 

@@ -22,6 +22,7 @@ import { WAL } from '../wal/wal.js';
 import { EtcdServer } from '../server/etcd-server.js';
 import { Membership, encodeMember } from '../server/membership.js';
 import type { ServerConfig } from './config.js';
+import { maintenanceParts, startAutoCompactor } from './maintenance-parts.js';
 import { loadBackendMembership } from './backend-membership.js';
 import { verifyBootstrap } from './bootstrap-check.js';
 import { bootstrapIds, formatId } from './identity.js';
@@ -256,6 +257,7 @@ async function startMember(cfg: ServerConfig, log: Logger, clientAddresses: Clie
       onClose: async () => {
         clearInterval(progressTimer);
         clearInterval(purgeTimer);
+        compactor?.stop();
         watchable.close();
         transport.stop();
         await clientServer?.close();
@@ -264,7 +266,7 @@ async function startMember(cfg: ServerConfig, log: Logger, clientAddresses: Clie
         await backend.close();
       },
     },
-    { node, storage, wal, store, membership, lessor, auth, watchable, send: (msgs) => transport.send(withoutSnapshots(msgs, (id) => server.reportSnapshot(id, false), log)),
+    { node, storage, wal, store, membership, lessor, auth, watchable, maintenance: maintenanceParts(backend, store, cfg.quotaBackendBytes), send: (msgs) => transport.send(withoutSnapshots(msgs, (id) => server.reportSnapshot(id, false), log)),
       snapshots: {
         commitBackend: () => backend.forceCommit(),
         save: async (snap) => {
@@ -278,6 +280,7 @@ async function startMember(cfg: ServerConfig, log: Logger, clientAddresses: Clie
     },
   );
 
+  const compactor = startAutoCompactor(cfg, server, store, log.child('v3compactor/compactor.ts'));
   peerListeners.serve(server, transport);
   server.start();
   await server.ready;

@@ -42,6 +42,8 @@ import { AuthGate, type RequestAuth } from './auth-gate.js';
 import type { Lessor } from '../lease/lessor.js';
 import { LeaseServer } from './lease-server.js';
 import type { BackendCopy } from './backend-snapshot.js';
+import { MemberMaintenance, type MaintenanceParts } from './maintenance.js';
+import { AlarmApply } from './alarm-apply.js';
 
 /** etcd refuses new proposals when the applier is this far behind the commit index. */
 export const MAX_GAP_BETWEEN_APPLY_AND_COMMIT_INDEX = 5000;
@@ -102,6 +104,8 @@ export interface ServerParts {
   watchable?: WatchableStore;
   /** The member's leases, restored from the backend; absent in tests that need none. */
   lessor?: Lessor;
+  /** Alarms, quota, hashes and defrag; absent in tests that need none. */
+  maintenance?: MaintenanceParts;
 }
 
 export interface StatusInfo {
@@ -144,6 +148,8 @@ export class EtcdServer {
   /** Member add/remove/update/promote. */
   readonly cluster: ClusterApi;
   private readonly snapshots: RaftSnapshots | undefined;
+  /** Hash, HashKV, Defragment, Alarm and the quota; undefined when assembled without them. */
+  readonly maintenance: MemberMaintenance | undefined;
 
   constructor(
     private readonly opts: EtcdServerOptions,
@@ -189,6 +195,17 @@ export class EtcdServer {
           nextId: () => this.ids.next(),
         })
       : undefined;
+    const mp = parts.maintenance;
+    this.maintenance = mp
+      ? new MemberMaintenance(mp, {
+          memberId: opts.memberId,
+          propose: (body) => this.proposeInternal(body),
+          header: (rev) => this.header(rev),
+          currentRevision: () => this.currentRevision(),
+          info: (msg, f) => opts.logger.info(msg, f),
+          warn: (msg, f) => opts.logger.warn(msg, f),
+        })
+      : undefined;
     this.applier = new Applier(parts.store, parts.membership, {
       // Promote once the new leader's empty entry applies: everything of earlier terms is applied by then.
       noopApplied: () => {
@@ -217,7 +234,12 @@ export class EtcdServer {
         const short = ver.split('.').slice(0, 2).join('.');
         opts.logger.info(`enabled capabilities for version ${short}`, { 'cluster-version': short });
       },
-    }, lessor, lessor, parts.auth);
+      noSpace: (reply) => {
+        const m = this.maintenance;
+        if (!m) return reply();
+        void m.raiseNoSpace().catch(() => undefined).finally(reply);
+      },
+    }, lessor, lessor, parts.auth, mp ? new AlarmApply(mp.alarms, mp.quota) : undefined);
     this.reads = new ReadIndexBatcher({
       requestReadIndex: (ctx) => {
         parts.node.readIndex(ctx);
@@ -327,8 +349,16 @@ export class EtcdServer {
     });
   }
 
+  private readonly leadershipListeners: ((isLeader: boolean) => void)[] = [];
+
+  /** Called with every soft-state change: is this member the leader now (the auto-compactor follows it). */
+  onLeadership(fn: (isLeader: boolean) => void): void {
+    this.leadershipListeners.push(fn);
+  }
+
   private onSoftState(s: SoftState): void {
     const st = this.parts.node.status();
+    for (const fn of this.leadershipListeners) fn(s.raftState === StateType.Leader);
     this.term = st.term;
     if (s.raftState !== StateType.Leader && this.parts.lessor?.isPrimary()) this.parts.lessor.demote();
     if (s.lead !== this.lead) {
@@ -403,6 +433,7 @@ export class EtcdServer {
     if (this.stopped) throw Errors.Stopped;
     const st = this.parts.node.status();
     if (st.commit - this.applied > MAX_GAP_BETWEEN_APPLY_AND_COMMIT_INDEX) throw Errors.TooManyRequests;
+    await this.maintenance?.checkQuota(body);
     const id = this.ids.next();
     // The caller and the auth revision its token was checked at: apply re-checks with them.
     const header = { ID: id, username: ai?.username ?? '', authRevision: BigInt(ai?.revision ?? 0) };
@@ -534,6 +565,12 @@ export class EtcdServer {
     return this.withHeader(res.resp as CompactionResponse);
   }
 
+  /** A compaction the member itself proposes (auto-compaction): no caller, so no auth. */
+  async compactInternal(rev: number): Promise<void> {
+    const res = await this.proposeInternal({ compaction: { revision: BigInt(rev), physical: false } });
+    res.physical?.catch(() => undefined);
+  }
+
   // ---- maintenance ----
 
   /** A consistent copy of the backend (everything applied so far), for the Snapshot rpc. */
@@ -555,7 +592,7 @@ export class EtcdServer {
       dbSize: db.size,
       dbSizeInUse: db.inUse,
       isLearner: me?.isLearner ?? false,
-      errors: [],
+      errors: this.statusErrors(),
     };
   }
 
@@ -579,6 +616,12 @@ export class EtcdServer {
       if (Date.now() >= deadline) throw Errors.TimeoutLeaderTransfer;
       await new Promise((r) => setTimeout(r, this.opts.heartbeatMs));
     }
+  }
+
+  /** etcd's Status errors: no leader, then one line per active alarm. */
+  private statusErrors(): string[] {
+    const errs = this.lead === 0n ? [Errors.NoLeader.message] : [];
+    return errs.concat(this.maintenance?.statusErrors() ?? []);
   }
 
   /** What a client watch stream needs from the member. */
