@@ -10,7 +10,7 @@ interface JsonCodec<T> {
   toJSON(message: T): unknown;
 }
 
-type RouteFn = <Req, Res>(req: JsonCodec<Req>, res: JsonCodec<Res>, handle: (r: Req, auth: RequestAuth) => Promise<Res>) => GatewayRoute;
+export type RouteFn = <Req, Res>(req: JsonCodec<Req>, res: JsonCodec<Res>, handle: (r: Req, auth: RequestAuth) => Promise<Res>) => GatewayRoute;
 
 export function authGatewayRoutes(a: AuthApi, route: RouteFn): [string, GatewayRoute][] {
   return [

@@ -1,6 +1,7 @@
 // The client port: one grpc-js server and one HTTP/1.1 handler behind a listener per
 // --listen-client-urls address, sharing the port as etcd does.
 
+import { learnerGate } from './learner-gate.js';
 import http from 'node:http';
 import type net from 'node:net';
 import type tls from 'node:tls';
@@ -37,12 +38,13 @@ import { authGatewayRoutes } from './auth-gateway-routes.js';
 import { authService } from './auth-service.js';
 import { AuthErrors } from '../auth/errors.js';
 import type { RequestAuth } from '../server/auth-gate.js';
-import { maintenanceService } from './maintenance-service.js';
+import { maintenanceGatewayRoutes, maintenanceService } from './maintenance-service.js';
 import { serveNonGrpcStreams } from './grpc-h2-fallback.js';
 import { watchService } from './watch-service.js';
 import { serveGatewayWatch } from './gateway-watch.js';
 import { serveGatewaySnapshot } from './snapshot-service.js';
 import { leaseGatewayRoutes, leaseService } from './lease-service.js';
+import { clusterGatewayRoutes } from './cluster-service.js';
 import { listenSharedPort, listenTlsPort } from './shared-port-listener.js';
 
 /** Room for gRPC framing on top of --max-request-bytes, as etcd allows. */
@@ -71,6 +73,8 @@ function gatewayRoutes(server: EtcdServer): Map<string, GatewayRoute> {
     ['/v3/kv/compaction', route(CompactionRequest, CompactionResponse, (r, auth) => server.compact(r, auth))],
     ...authGatewayRoutes(server.authApi, route),
     ...leaseGatewayRoutes(server, route),
+    ...clusterGatewayRoutes(server, route),
+    ...maintenanceGatewayRoutes(server, route),
   ]);
 }
 
@@ -94,7 +98,7 @@ export class ClientServer {
     this.grpc = new GrpcServer({
       'grpc.max_receive_message_length': opts.maxRequestBytes + GRPC_OVERHEAD_BYTES,
       'grpc.max_send_message_length': MAX_SEND_BYTES,
-      interceptors: [grpcMetricsInterceptor],
+      interceptors: [grpcMetricsInterceptor, learnerGate(() => server.isLearner())],
     });
     // Every series of etcd's services exists from the start, at zero, as in etcd.
     for (const def of [KVService, WatchService, LeaseService, ClusterService, AuthService, MaintenanceService, LockService, ElectionService]) {

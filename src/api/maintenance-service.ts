@@ -1,12 +1,24 @@
-// etcdserverpb.Maintenance over gRPC: Status now; the rest arrives with the
-// maintenance issue and answers UNIMPLEMENTED until then.
+// etcdserverpb.Maintenance over gRPC: Status, Alarm, Defragment, Hash and HashKV (see
+// server/maintenance.ts); Snapshot, MoveLeader and Downgrade answer UNIMPLEMENTED.
 
-import { AlarmRequest_AlarmAction, type MaintenanceServer, type StatusResponse } from '../gen/etcdserverpb/rpc.js';
+import * as pb from '../gen/etcdserverpb/rpc.js';
+import type { MaintenanceServer, StatusResponse } from '../gen/etcdserverpb/rpc.js';
+import type { RequestAuth } from '../server/auth-gate.js';
+import type { GatewayRoute } from './http-gateway.js';
 import { EtcdError, GrpcCode } from '../server/errors.js';
 import type { EtcdServer } from '../server/etcd-server.js';
+import type { MemberMaintenance } from '../server/maintenance.js';
+import { requestAuth } from './request-auth.js';
 import { unary, unimplemented } from './unary.js';
 import { snapshotHandler } from './snapshot-service.js';
 
+
+interface JsonCodec<T> {
+  fromJSON(object: unknown): T;
+  toJSON(message: T): unknown;
+}
+
+type RouteFn = <Req, Res>(req: JsonCodec<Req>, res: JsonCodec<Res>, handle: (r: Req, auth: RequestAuth) => Promise<Res>) => GatewayRoute;
 
 export function statusResponse(server: EtcdServer): StatusResponse {
   const s = server.status();
@@ -24,19 +36,43 @@ export function statusResponse(server: EtcdServer): StatusResponse {
   };
 }
 
+function maintenanceOf(server: EtcdServer): MemberMaintenance {
+  if (!server.maintenance) throw new EtcdError(GrpcCode.Unimplemented, 'maintenance is not served by this member');
+  return server.maintenance;
+}
+
+/** Defragment, Hash and HashKV need root while auth is on; Status and Alarm do not (etcd 3.4). */
+async function adminOnly<T>(server: EtcdServer, auth: RequestAuth | undefined, fn: (m: MemberMaintenance) => Promise<T>): Promise<T> {
+  await server.authGate.checkMaintenance(auth);
+  return fn(maintenanceOf(server));
+}
+
+/**
+ * The gateway's /v3/maintenance/* routes. In etcd 3.4 Hash and HashKV share the path
+ * /v3/maintenance/hash and Hash answers it, so HashKV has no gateway route.
+ */
+export function maintenanceGatewayRoutes(server: EtcdServer, route: RouteFn): [string, GatewayRoute][] {
+  return [
+    ['/v3/maintenance/status', route(pb.StatusRequest, pb.StatusResponse, async () => statusResponse(server))],
+    ['/v3/maintenance/alarm', route(pb.AlarmRequest, pb.AlarmResponse, (r) => maintenanceOf(server).alarm(r))],
+    ['/v3/maintenance/defragment', route(pb.DefragmentRequest, pb.DefragmentResponse, (_r, auth) => adminOnly(server, auth, (m) => m.defragment()))],
+    ['/v3/maintenance/hash', route(pb.HashRequest, pb.HashResponse, (_r, auth) => adminOnly(server, auth, (m) => m.hash()))],
+  ];
+}
+
 export function maintenanceService(server: EtcdServer): MaintenanceServer {
   return {
     status: unary(async () => statusResponse(server)),
-    // No alarm can be raised yet (quotas arrive with the maintenance issue), so the list is empty.
-    alarm: unary(async (r) => {
-      if (r.action !== AlarmRequest_AlarmAction.GET) throw new EtcdError(GrpcCode.Unimplemented, 'alarm activation is not supported yet');
-      return { header: server.header(server.currentRevision()), alarms: [] };
-    }),
-    defragment: unimplemented(),
-    hash: unimplemented(),
-    hashKv: unimplemented(),
+    alarm: unary(async (r) => maintenanceOf(server).alarm(r)),
+    defragment: unary((_r, call) => adminOnly(server, requestAuth(call.metadata), (m) => m.defragment())),
+    hash: unary((_r, call) => adminOnly(server, requestAuth(call.metadata), (m) => m.hash())),
+    hashKv: unary((r, call) => adminOnly(server, requestAuth(call.metadata), (m) => m.hashKV(Number(r.revision)))),
     snapshot: snapshotHandler(server),
-    moveLeader: unimplemented(),
+    moveLeader: unary(async (r) => {
+      await server.moveLeader(r.targetID);
+      // etcd answers an empty message here, without even a header.
+      return { header: undefined };
+    }),
     downgrade: unimplemented(),
   };
 }

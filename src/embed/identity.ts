@@ -10,23 +10,10 @@
 // Peer URLs enter the hash as etcd prints them (Go's url.String()), which is why
 // ../pkg/go-url.ts keeps the text as written instead of normalizing it.
 
-import { createHash } from 'node:crypto';
-import { compareText } from '../pkg/go-url.js';
+import { computeClusterId, computeMemberId } from '../pkg/member-id.js';
 
 export { formatId, parseId } from '../pkg/ids.js';
-
-export function computeMemberId(peerUrls: readonly string[], token: string, nowUnixSeconds?: number): bigint {
-  const joined = [...peerUrls].sort(compareText).join('');
-  const text = joined + token + (nowUnixSeconds === undefined ? '' : String(Math.floor(nowUnixSeconds)));
-  return createHash('sha1').update(text).digest().readBigUInt64BE(0);
-}
-
-export function computeClusterId(memberIds: readonly bigint[]): bigint {
-  const sorted = [...memberIds].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const buf = Buffer.alloc(8 * sorted.length);
-  sorted.forEach((id, i) => buf.writeBigUInt64BE(id, 8 * i));
-  return createHash('sha1').update(buf).digest().readBigUInt64BE(0);
-}
+export { computeClusterId, computeMemberId };
 
 export interface BootstrapMember {
   name: string;

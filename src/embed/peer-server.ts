@@ -1,13 +1,30 @@
-// The peer port. Raft traffic between members arrives with the replication issue; the
-// informational endpoints operators curl (/members, /version) are served now.
+// The peer port: raft message streams between members (the transport's own routes),
+// learner promotion handed to the leader, and the informational endpoints operators
+// curl (/members, /version). The sockets are bound first, before the data dir is
+// touched, so a port in use fails the start at once as in etcd; requests are served
+// once the member exists.
 
 import http from 'node:http';
+import https from 'node:https';
+import type tls from 'node:tls';
 import type { EtcdServer } from '../server/etcd-server.js';
 import { CLUSTER_VERSION, SERVER_VERSION } from '../server/etcd-server.js';
 import { listenAddress } from './urls.js';
+import type { PeerTransport } from '../transport/peer-transport.js';
+import { peerMembersJson } from './peer-members-json.js';
+import { handlePromote } from '../transport/promote-forwarding.js';
 
-export async function startPeerServer(server: EtcdServer, urls: string[]): Promise<http.Server[]> {
-  const handler: http.RequestListener = (req, res) => {
+export interface PeerListeners {
+  servers: http.Server[];
+  /** Starts answering requests for this member; until then peers get 503. */
+  serve(server: EtcdServer, transport: PeerTransport): void;
+  close(): void;
+}
+
+function peerHandler(server: EtcdServer, transport: PeerTransport): http.RequestListener {
+  return (req, res) => {
+    if (transport.handle(req, res)) return;
+    if (handlePromote(req, res, (id) => server.cluster.promoteAsLeader(id))) return;
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/version') {
       res.writeHead(200, { 'Content-Type': 'application/json' });
@@ -15,23 +32,56 @@ export async function startPeerServer(server: EtcdServer, urls: string[]): Promi
       return;
     }
     if (path === '/members') {
-      const members = server.membership.list().map((m) => ({ id: m.id.toString(16), name: m.name, peerURLs: m.peerURLs, clientURLs: m.clientURLs }));
       res.writeHead(200, { 'Content-Type': 'application/json', 'X-Etcd-Cluster-ID': server.clusterId.toString(16) });
-      res.end(JSON.stringify(members));
+      res.end(`${peerMembersJson(server.membership.list())}\n`);
       return;
     }
     res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
     res.end('404 page not found\n');
   };
+}
+
+/** Go's words for a port that cannot be bound, which operators grep logs for. */
+function listenError(err: NodeJS.ErrnoException, host: string, port: number): Error {
+  if (err.code === 'EADDRINUSE') return new Error(`listen tcp ${host}:${port}: bind: address already in use`);
+  if (err.code === 'EADDRNOTAVAIL') return new Error(`listen tcp ${host}:${port}: bind: cannot assign requested address`);
+  return err;
+}
+
+export async function listenPeers(urls: string[], tlsFor: (url: string) => tls.TlsOptions | undefined): Promise<PeerListeners> {
+  let handler: http.RequestListener = (_req, res) => {
+    res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8' });
+    res.end('etcdserver: server not started\n');
+  };
   const servers: http.Server[] = [];
+  const closeAll = (): void => {
+    for (const s of servers) {
+      s.close();
+      s.closeAllConnections();
+    }
+  };
   for (const url of urls) {
     const { host, port } = listenAddress(url);
-    const s = http.createServer(handler);
-    await new Promise<void>((resolve, reject) => {
-      s.once('error', reject);
-      s.listen({ host, port }, () => resolve());
-    });
+    // Raft streams are long-lived requests: no per-request deadline may cut them.
+    const secure = tlsFor(url);
+    const listener: http.RequestListener = (req, res) => handler(req, res);
+    const s = secure ? https.createServer({ ...secure, requestTimeout: 0 }, listener) : http.createServer({ requestTimeout: 0 }, listener);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        s.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, host, port)));
+        s.listen({ host, port }, () => resolve());
+      });
+    } catch (err) {
+      closeAll();
+      throw err;
+    }
     servers.push(s);
   }
-  return servers;
+  return {
+    servers,
+    serve: (server, transport) => {
+      handler = peerHandler(server, transport);
+    },
+    close: closeAll,
+  };
 }

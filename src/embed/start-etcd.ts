@@ -5,13 +5,13 @@
 import { WatchableStore } from '../mvcc/watchable-store.js';
 import { preDiscoveryCluster, resolveBootstrapCluster } from './discovery/bootstrap-cluster.js';
 import { notifySystemdReady } from './systemd-notify.js';
-import { serverTlsFor } from './tls-files.js';
+import { peerClientTls, serverTlsFor } from './tls-files.js';
+import type { PeerClientTls } from '../transport/peer-http.js';
 import { bindServerMetrics } from '../metrics/server-metrics.js';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomInt } from 'node:crypto';
-import type http from 'node:http';
-import { ClientServer } from '../api/client-server.js';
+import { ClientServer, type ClientListenerOptions } from '../api/client-server.js';
 import { RawNode } from '../raft/raw-node.js';
 import { MemoryStorage } from '../raft/storage.js';
 import { Backend } from '../storage/backend.js';
@@ -22,13 +22,22 @@ import { WAL } from '../wal/wal.js';
 import { EtcdServer } from '../server/etcd-server.js';
 import { Membership, encodeMember } from '../server/membership.js';
 import type { ServerConfig } from './config.js';
+import { maintenanceParts, startAutoCompactor } from './maintenance-parts.js';
 import { loadBackendMembership } from './backend-membership.js';
 import { verifyBootstrap } from './bootstrap-check.js';
 import { bootstrapIds, formatId } from './identity.js';
 import type { Logger } from './logger.js';
 import { MSG } from './log-messages.js';
-import { startPeerServer } from './peer-server.js';
+import { listenPeers, type PeerListeners } from './peer-server.js';
 import { listenAddress } from './urls.js';
+import { assignIdFromRemote, fetchRemoteCluster, otherPeerUrls } from './join-existing.js';
+import { PeerTransport } from '../transport/peer-transport.js';
+import { forwardPromote } from '../transport/promote-forwarding.js';
+import { Snapshotter, SnapNoSnapshotError } from '../snap/snapshotter.js';
+import { validSnapshotMarks } from '../wal/wal-inspect.js';
+import { PURGE_INTERVAL_MS, purgeFiles, withoutSnapshots } from './raft-files.js';
+import { ConfChangeType } from '../raft/types.js';
+import type { Member } from '../server/membership.js';
 import { decodeWalMetadata, encodeWalMetadata } from './wal-metadata.js';
 import { newMemberLessor } from '../lease/member-lessor.js';
 
@@ -78,6 +87,18 @@ export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<Running
     ...listenAddress(url),
     tls: serverTlsFor(url, cfg.clientTls, { cert: '--cert-file', key: '--key-file' }),
   }));
+  // Bound before anything is written, so a port in use leaves no data dir behind.
+  const peerListeners = await listenPeers(cfg.listenPeerUrls, (url) => serverTlsFor(url, cfg.peerTls, { cert: '--peer-cert-file', key: '--peer-key-file' }));
+  const peerTls = peerClientTls(cfg.peerTls);
+  try {
+    return await startMember(cfg, log, clientAddresses, peerListeners, peerTls);
+  } catch (err) {
+    peerListeners.close();
+    throw err;
+  }
+}
+
+async function startMember(cfg: ServerConfig, log: Logger, clientAddresses: ClientListenerOptions['addresses'], peerListeners: PeerListeners, peerTls: PeerClientTls | undefined): Promise<RunningMember> {
   const layout = dataDirLayout(cfg);
   for (const d of [layout.memberDir, layout.snapDir]) {
     if (!existsSync(d)) mkdirSync(d, { recursive: true, mode: 0o700 });
@@ -114,22 +135,51 @@ export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<Running
     logger: raftLog,
   });
 
+  // Peers to talk to before the membership is known locally (a member joining a running cluster).
+  let remotePeers: Member[] = [];
+  const snapshotter = new Snapshotter(layout.snapDir, { warn: walWarn });
   if (haveWal) {
-    wal = await WAL.open(layout.walDir, { warn: walWarn });
+    // The newest snapshot the WAL also recorded: the log continues right after it.
+    const snap = await snapshotter.loadNewestAvailable(await validSnapshotMarks(layout.walDir)).catch((err: Error) => {
+      if (err instanceof SnapNoSnapshotError) return undefined;
+      throw err;
+    });
+    const fromSnapshot = snap ? { index: snap.metadata.index, term: snap.metadata.term } : undefined;
+    wal = await WAL.open(layout.walDir, { warn: walWarn, ...(fromSnapshot ? { fromSnapshot } : {}) });
+    if (snap) {
+      storage.applySnapshot(snap);
+      log.info('recovered v3 backend from snapshot', { 'snapshot-index': snap.metadata.index });
+    }
     const contents = await wal.readAll();
     ({ memberId, clusterId } = decodeWalMetadata(contents.metadata));
     if (contents.hardState) storage.setHardState(contents.hardState);
-    storage.append(contents.entries);
+    // --force-new-cluster keeps only what was committed: an uncommitted tail may hold
+    // changes the old cluster never agreed on. The new leader's first entry overwrites it.
+    const commit = contents.hardState?.commit ?? 0;
+    storage.append(cfg.forceNewCluster ? contents.entries.filter((e) => e.index <= commit) : contents.entries);
     node = new RawNode(raftConfig(memberId));
-    log.info('restarting local member', {
+    if (cfg.forceNewCluster) log.info('forcing restart member', { 'cluster-id': formatId(clusterId), 'local-member-id': formatId(memberId), 'commit-index': commit });
+    else log.info('restarting local member', {
       'cluster-id': formatId(clusterId),
       'local-member-id': formatId(memberId),
       'commit-index': contents.hardState?.commit ?? 0,
     });
+  } else if (cfg.initialClusterState === 'existing') {
+    const problem = verifyBootstrap(cfg);
+    if (problem !== undefined) throw new StartError(problem);
+    const remote = await fetchRemoteCluster(otherPeerUrls(cfg.initialCluster, cfg.name), peerTls).catch((err: Error) => {
+      throw new StartError(err.message);
+    });
+    const assigned = assignIdFromRemote(cfg.initialCluster, cfg.name, remote);
+    if (typeof assigned === 'string') throw new StartError(assigned);
+    memberId = assigned;
+    clusterId = remote.clusterId;
+    remotePeers = remote.members.filter((m) => m.id !== memberId);
+    wal = await WAL.create(layout.walDir, encodeWalMetadata(memberId, clusterId), { warn: walWarn });
+    // No bootstrap entries: the leader replicates the whole log, conf changes included.
+    node = new RawNode(raftConfig(memberId));
+    log.info('starting local member', { 'local-member-id': formatId(memberId), 'cluster-id': formatId(clusterId) });
   } else {
-    if (cfg.initialClusterState === 'existing') {
-      throw new StartError('joining an existing cluster (--initial-cluster-state=existing) needs peer transport, which this build does not have yet');
-    }
     const problem = verifyBootstrap({ ...cfg, initialCluster: preDiscoveryCluster(cfg) });
     if (problem !== undefined) throw new StartError(problem);
     const discovered = await resolveBootstrapCluster(cfg, log.child('v2discovery/discovery.ts'));
@@ -148,10 +198,46 @@ export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<Running
     log.info('starting local member', { 'local-member-id': formatId(memberId), 'cluster-id': formatId(clusterId) });
   }
 
+  // Old snapshot files and released WAL segments go, keeping --max-snapshots / --max-wals.
+  const purgeTimer = setInterval(() => {
+    void purgeFiles(snapshotter, wal, cfg.maxSnapshots, cfg.maxWals, log);
+  }, PURGE_INTERVAL_MS);
+  purgeTimer.unref();
   const membership = new Membership(clusterId, membershipStore);
+  // What the backend knows is the configuration as of its consistent index: raft starts
+  // from it, and only entries after that index change it (see Applier.applyEntry).
+  if (haveWal && cfg.forceNewCluster) {
+    // Every other member is removed for good, as etcd does: this member alone is the cluster.
+    for (const m of membership.list()) {
+      if (m.id !== memberId) membership.applyConfChange({ type: ConfChangeType.RemoveNode, nodeId: m.id, context: new Uint8Array(), id: 0n }, true);
+    }
+    await backend.forceCommit();
+  }
+  if (haveWal) {
+    for (const m of membership.list()) {
+      node.applyConfChange({ type: m.isLearner ? ConfChangeType.AddLearnerNode : ConfChangeType.AddNode, nodeId: m.id, context: new Uint8Array(), id: 0n });
+    }
+  }
   let clientServer: ClientServer | undefined;
-  let peerServers: http.Server[] = [];
-  const server = new EtcdServer(
+  // eslint-disable-next-line prefer-const -- assigned once the server exists, used by transport hooks
+  let server: EtcdServer;
+  const transport = new PeerTransport(memberId, clusterId, {
+    receive: (m) => server.stepRaft(m),
+    reportUnreachable: (id) => server.reportUnreachable(id),
+    reportSnapshot: (id, ok) => server.reportSnapshot(id, ok),
+    isRemoved: (id) => membership.isRemoved(id),
+    onRemovedByPeer: () => server.removedFromCluster(),
+  }, peerTls);
+  const syncPeers = (): void => {
+    for (const m of [...remotePeers, ...membership.list()]) {
+      if (m.id !== memberId && !membership.isRemoved(m.id)) transport.addPeer(m.id, m.peerURLs);
+    }
+    for (const id of transport.peerIds()) {
+      if (membership.isRemoved(id)) transport.removePeer(id);
+    }
+  };
+  syncPeers();
+  server = new EtcdServer(
     {
       memberId,
       name: cfg.name,
@@ -163,20 +249,39 @@ export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<Running
       bcryptCost: cfg.bcryptCost,
       logger: log.child('etcdserver/server.ts'),
       backendSize: () => ({ size: backend.size(), inUse: backend.sizeInUse() }),
+      strictReconfigCheck: cfg.strictReconfigCheck,
+      snapshotCount: cfg.snapshotCount,
+      membersChanged: syncPeers,
+      onRemoved: () => process.exit(0),
       backendCopy: () => backend.snapshotStream(),
       onClose: async () => {
         clearInterval(progressTimer);
+        clearInterval(purgeTimer);
+        compactor?.stop();
         watchable.close();
+        transport.stop();
         await clientServer?.close();
-        for (const s of peerServers) s.close();
+        peerListeners.close();
         await wal.close();
         await backend.close();
       },
     },
-    { node, storage, wal, store, membership, lessor, auth, watchable },
+    { node, storage, wal, store, membership, lessor, auth, watchable, maintenance: maintenanceParts(backend, store, cfg.quotaBackendBytes), send: (msgs) => transport.send(withoutSnapshots(msgs, (id) => server.reportSnapshot(id, false), log)),
+      snapshots: {
+        commitBackend: () => backend.forceCommit(),
+        save: async (snap) => {
+          await snapshotter.save(snap);
+          await wal.saveSnapshot({ index: snap.metadata.index, term: snap.metadata.term });
+          wal.releaseLockTo(snap.metadata.index);
+        },
+      },
+      activeSince: (id) => transport.activeSince(id),
+      forwardPromote: (urls, id) => forwardPromote(urls, id, transport.headers(), peerTls),
+    },
   );
 
-  peerServers = await startPeerServer(server, cfg.listenPeerUrls);
+  const compactor = startAutoCompactor(cfg, server, store, log.child('v3compactor/compactor.ts'));
+  peerListeners.serve(server, transport);
   server.start();
   await server.ready;
   clientServer = new ClientServer(server, {

@@ -6,6 +6,17 @@ import { readFileSync } from 'node:fs';
 import type tls from 'node:tls';
 import type { TlsConfig } from './config.js';
 import { StartError } from './start-etcd.js';
+import type { PeerClientTls } from '../transport/peer-http.js';
+
+/** Reads a certificate file, failing start-up with Go's words for a missing or unreadable file. */
+function read(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new StartError(`open ${path}: ${code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : String(err)}`);
+  }
+}
 
 /** The server TLS options for a listener of `url`, or undefined for http://. */
 export function serverTlsFor(url: string, cfg: TlsConfig, flags: { cert: string; key: string }): tls.TlsOptions | undefined {
@@ -13,14 +24,6 @@ export function serverTlsFor(url: string, cfg: TlsConfig, flags: { cert: string;
   if (cfg.certFile === '' || cfg.keyFile === '') {
     throw new StartError(`TLS key/cert (${flags.cert}, ${flags.key}) must be provided for ${flags.cert.startsWith('--peer') ? 'peer' : 'client'} url ${url} with HTTPS scheme`);
   }
-  const read = (path: string): Buffer => {
-    try {
-      return readFileSync(path);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new StartError(`open ${path}: ${code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : String(err)}`);
-    }
-  };
   return {
     cert: read(cfg.certFile),
     key: read(cfg.keyFile),
@@ -29,5 +32,19 @@ export function serverTlsFor(url: string, cfg: TlsConfig, flags: { cert: string;
     requestCert: cfg.clientCertAuth,
     rejectUnauthorized: cfg.clientCertAuth,
     minVersion: 'TLSv1.2',
+  };
+}
+
+/**
+ * What this member presents to its peers and trusts in them: the peer certificate (or
+ * --peer-client-cert-file when given) and --peer-trusted-ca-file. Undefined without one.
+ */
+export function peerClientTls(cfg: TlsConfig): PeerClientTls | undefined {
+  const certFile = cfg.clientCertFile !== '' ? cfg.clientCertFile : cfg.certFile;
+  const keyFile = cfg.clientKeyFile !== '' ? cfg.clientKeyFile : cfg.keyFile;
+  if (certFile === '' && cfg.trustedCaFile === '') return undefined;
+  return {
+    ...(certFile !== '' && keyFile !== '' ? { cert: read(certFile), key: read(keyFile) } : {}),
+    ...(cfg.trustedCaFile !== '' ? { ca: read(cfg.trustedCaFile) } : {}),
   };
 }

@@ -1,10 +1,13 @@
-// HashKV: a CRC32-C of the `key` bucket's rows up to a revision, equal on every member
-// with the same history whatever the state of its physical compaction.
+// HashKV: a CRC32-C of the `key` bucket's rows up to a revision, computed exactly as
+// etcd 3.4 computes it, so that `etcdctl endpoint hashkv` gives the same number against
+// etcd-ts and etcd for the same history (the row keys and values are byte-identical:
+// see revision.ts and kv-codec.ts).
 //
-// Hashed, in revision order (key bytes, then value bytes, per row): every row with
-// compactRev < main <= rev, and the rows at or below compactRev that the compaction
-// keeps (the keep set). Rows at or below compactRev that a physical compaction has not
-// deleted yet are skipped, so a member mid-compaction hashes like one that finished.
+// Hashed: the bucket name "key", then, in revision order, each row's key bytes and value
+// bytes for every row with main revision <= rev, except rows at or below the compaction
+// revision that are not in `keep` -- the revisions a compaction at `rev` would keep.
+// etcd's quirk is kept too: when `keep` is empty nothing is skipped, so rows a physical
+// compaction has not deleted yet are then hashed.
 
 import { crc32c } from '@node-rs/crc32';
 import type { Backend } from '../storage/backend.js';
@@ -15,7 +18,10 @@ export const HASH_BATCH = 10_000;
 
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** Must be called synchronously with the computation of `keep`, so both see one state. */
+/**
+ * `keep` is the index's keep set at `rev`; it must be computed synchronously with the
+ * start of this call, so both see one state.
+ */
 export async function hashKeyBucket(backend: Backend, rev: number, compactRev: number, keep: ReadonlySet<string>): Promise<number> {
   const view = backend.readView();
   try {
@@ -23,7 +29,7 @@ export async function hashKeyBucket(backend: Backend, rev: number, compactRev: n
     let n = 0;
     for (const { key, value } of view.iterate('key', Buffer.alloc(0), revStart(rev + 1))) {
       const r = decodeRev(key).rev;
-      if (r.main <= compactRev && !keep.has(revId(r))) continue;
+      if (r.main <= compactRev && keep.size > 0 && !keep.has(revId(r))) continue;
       crc = crc32c(value, crc32c(key, crc));
       if (++n % HASH_BATCH === 0) await yieldToLoop();
     }

@@ -230,17 +230,17 @@ export class KVStore implements TxnHost {
   // ---- hashes ----
 
   /**
-   * HashKV: hash of the key bucket up to `rev` (0: the current revision), taking the
-   * compaction into account so that members with equal histories agree. Errors as etcd:
-   * ErrCompacted below the compaction revision, ErrFutureRev past the current one.
+   * HashKV: hash of the key bucket up to `rev` (0: the current revision), see kv-hash.ts.
+   * Errors as etcd 3.4: ErrCompacted at or below the compaction revision, ErrFutureRev
+   * past the current one.
    */
   hashByRev(rev: number): Promise<HashResult> {
     const current = this.currentRev;
     const compactRev = this.compactMainRev;
-    if (rev > 0 && rev < compactRev) return Promise.reject(new ErrCompacted());
+    if (rev > 0 && rev <= compactRev) return Promise.reject(new ErrCompacted());
     if (rev > current) return Promise.reject(new ErrFutureRev());
     const at = rev <= 0 ? current : rev;
-    const keep = this.index.keep(compactRev);
+    const keep = this.index.keep(at);
     return hashKeyBucket(this.backend, at, compactRev, keep).then((hash) => ({ hash, revision: current, compactRevision: compactRev }));
   }
 

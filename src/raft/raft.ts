@@ -992,6 +992,8 @@ export class Raft {
 
   /** Applies a committed conf change (the application calls this as it applies the entry). */
   applyConfChange(cc: ConfChange): ConfState {
+    // A change the application refused at apply time carries no node: nothing changes.
+    if (cc.nodeId === NONE) return this.trk.confState();
     applyConfChangeToTracker(this.trk, cc, this.log.lastIndex());
     const cs = this.trk.confState();
     const self = this.trk.progress.get(this.id);

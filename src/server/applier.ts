@@ -3,6 +3,7 @@
 // before it, so every member computes the same revisions and responses.
 
 import type {
+  AlarmResponse,
   CompactionResponse,
   DeleteRangeResponse,
   PutResponse,
@@ -22,6 +23,8 @@ import type { AuthStore } from '../auth/auth-store.js';
 import { applyAuthRequest, checkAtApply, type AuthResponse } from './auth-apply.js';
 import type { Lessor } from '../lease/lessor.js';
 import { applyLeaseRequest, type LeaseApplyResponse } from './lease-apply.js';
+import type { AlarmApply } from './alarm-apply.js';
+import { AlarmType } from '../gen/etcdserverpb/rpc.js';
 
 /** The store operations the applier needs; the mvcc layer's store satisfies it. */
 export interface ApplyStore {
@@ -36,7 +39,7 @@ export interface ApplyStore {
   compact(rev: number): Promise<void>;
 }
 
-export type ApplyResponse = RangeResponse | PutResponse | DeleteRangeResponse | TxnResponse | CompactionResponse | LeaseApplyResponse | AuthResponse;
+export type ApplyResponse = RangeResponse | PutResponse | DeleteRangeResponse | TxnResponse | CompactionResponse | LeaseApplyResponse | AuthResponse | AlarmResponse;
 
 export interface ApplyResult {
   resp?: ApplyResponse;
@@ -48,12 +51,21 @@ export interface ApplyResult {
 export interface ApplierEvents {
   /** A proposal with this id was applied. */
   applied(id: bigint, result: ApplyResult): void;
-  /** A conf change entry was applied to membership; raft must be told too. */
-  confChange(cc: ConfChange, index: number): void;
+  /**
+   * A new conf change entry was decided: raft must be told (with nodeId 0 when refused)
+   * and its proposer answered with `err` or success.
+   */
+  confChange(cc: ConfChange, index: number, err: EtcdError | undefined): void;
   memberPublished(id: bigint, name: string, clientURLs: string[]): void;
   clusterVersionSet(version: string): void;
   /** A leader's empty entry of a new term was applied (the lessor promotes then, as in etcd). */
   noopApplied?(): void;
+  /**
+   * A request answered "database space exceeded" while no NOSPACE alarm is active: the
+   * member raises the alarm, then calls `reply` (etcd answers the client only after the
+   * alarm proposal finished).
+   */
+  noSpace?(reply: () => void): void;
 }
 
 /**
@@ -76,27 +88,28 @@ export class Applier {
     private readonly lessor?: Lessor,
     /** Absent in tests that run without auth: then nothing is checked. */
     private readonly auth?: AuthStore,
+    /** Alarms and quota; absent in tests that need none (then nothing is capped). */
+    private readonly alarms?: AlarmApply,
   ) {}
 
   /**
    * Applies one committed entry. Entries at or below the backend's consistent index
-   * were applied before a restart: their data is skipped, but conf changes are still
-   * replayed to raft (raft's own membership is rebuilt from the log).
+   * were applied before a restart and are skipped entirely: the backend's membership
+   * already reflects their conf changes, and the member seeds raft's configuration from
+   * it at start (see EtcdServer), so replaying them could only disagree with it.
    */
   applyEntry(entry: Entry): void {
     const alreadyApplied = entry.index <= this.store.consistentIndex();
+    if (alreadyApplied) return;
     if (entry.type === EntryType.ConfChange) {
       const cc = decodeConfChange(entry.data);
-      if (!alreadyApplied) {
-        this.membership.applyConfChange(cc, true);
-        this.store.setConsistentIndex(entry.index, entry.term);
-      } else {
-        this.membership.applyConfChange(cc, false);
-      }
-      this.events.confChange(cc, entry.index);
+      const refused = this.membership.validateConfChange(cc);
+      if (!refused) this.membership.applyConfChange(cc, true);
+      this.store.setConsistentIndex(entry.index, entry.term);
+      this.events.confChange(refused ? { ...cc, nodeId: 0n } : cc, entry.index, refused);
+      if (cc.id !== 0n) this.events.applied(cc.id, refused ? { err: refused } : {});
       return;
     }
-    if (alreadyApplied) return;
     if (entry.data.length === 0) {
       // The leader's empty entry at the start of its term.
       this.store.setConsistentIndex(entry.index, entry.term);
@@ -105,9 +118,23 @@ export class Applier {
     }
     const req = InternalRaftRequest.decode(entry.data);
     const id = req.header?.ID ?? req.ID;
-    const result = this.applyRequest(req, entry.index);
+    const result = this.applyWithQuota(req, entry.index);
     this.store.setConsistentIndex(entry.index, entry.term);
-    this.events.applied(id, result);
+    if (result.err === Errors.NoSpace && this.events.noSpace && !this.alarms?.alarms.has(AlarmType.NOSPACE)) {
+      this.events.noSpace(() => this.events.applied(id, result));
+    } else {
+      this.events.applied(id, result);
+    }
+  }
+
+  /** See alarm-apply.ts: a NOSPACE alarm refuses growth; a request over the quota applies but fails. */
+  private applyWithQuota(req: InternalRaftRequest, index: number): ApplyResult {
+    if (!this.alarms) return this.applyRequest(req, index);
+    if (req.alarm) return { resp: this.alarms.apply(req.alarm) };
+    if (this.alarms.refuses(req)) return { err: Errors.NoSpace };
+    const over = this.alarms.overQuota(req);
+    const result = this.applyRequest(req, index);
+    return over && !result.err ? { err: Errors.NoSpace } : result;
   }
 
   private applyRequest(req: InternalRaftRequest, index: number): ApplyResult {

@@ -94,4 +94,5 @@ export const Errors = {
   Corrupt: e(GrpcCode.DataLoss, 'etcdserver: corrupt cluster'),
   NotSupportedForLearner: e(GrpcCode.Unavailable, 'etcdserver: rpc not supported for learner'),
   BadLeaderTransferee: e(GrpcCode.FailedPrecondition, 'etcdserver: bad leader transferee'),
+  TimeoutLeaderTransfer: e(GrpcCode.DeadlineExceeded, 'etcdserver: request timed out, leader transfer took too long'),
 } as const;

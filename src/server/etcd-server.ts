@@ -22,7 +22,9 @@ import {
 import { InternalRaftRequest } from '../gen/etcdserverpb/raft_internal.js';
 import type { RawNode } from '../raft/raw-node.js';
 import type { MemoryStorage } from '../raft/storage.js';
-import { StateType, type Entry, type Message, type SoftState } from '../raft/types.js';
+import { ConfChangeType, StateType, type ConfChange, type Entry, type Message, type SoftState } from '../raft/types.js';
+import { ClusterApi } from './cluster-api.js';
+import { RaftSnapshots, type SnapshotSink } from './raft-snapshots.js';
 import { Applier, toEtcdError, type ApplyResult, type ApplyStore } from './applier.js';
 import { EtcdError, Errors, GrpcCode } from './errors.js';
 import { IdGenerator } from './id-generator.js';
@@ -40,6 +42,8 @@ import { AuthGate, type RequestAuth } from './auth-gate.js';
 import type { Lessor } from '../lease/lessor.js';
 import { LeaseServer } from './lease-server.js';
 import type { BackendCopy } from './backend-snapshot.js';
+import { MemberMaintenance, type MaintenanceParts } from './maintenance.js';
+import { AlarmApply } from './alarm-apply.js';
 
 /** etcd refuses new proposals when the applier is this far behind the commit index. */
 export const MAX_GAP_BETWEEN_APPLY_AND_COMMIT_INDEX = 5000;
@@ -70,6 +74,14 @@ export interface EtcdServerOptions {
   backendCopy?: () => Promise<BackendCopy>;
   /** --bcrypt-cost for password hashes made on this member (default 10). */
   bcryptCost?: number;
+  /** --snapshot-count: applied entries between raft snapshots (etcd's default 100000). */
+  snapshotCount?: number;
+  /** --strict-reconfig-check (default true): refuse membership changes that risk quorum. */
+  strictReconfigCheck?: boolean;
+  /** A conf change took effect: the transport must learn the new peers. */
+  membersChanged?: () => void;
+  /** This member was removed from the cluster; the process should exit once stopped. */
+  onRemoved?: () => void;
 }
 
 export interface ServerParts {
@@ -80,12 +92,20 @@ export interface ServerParts {
   membership: Membership;
   /** Messages for other members; absent for a single member without a transport yet. */
   send?: (messages: Message[]) => void;
+  /** When the link to a peer came up (undefined while down); absent without a transport. */
+  activeSince?: (id: bigint) => number | undefined;
+  /** Where raft snapshots go (snap dir + WAL); absent in tests that keep the whole log. */
+  snapshots?: SnapshotSink;
+  /** Hands a learner promotion to the leader's peer URLs (etcd's /members/promote). */
+  forwardPromote?: (leaderPeerURLs: string[], id: bigint) => Promise<void>;
   /** Users, roles and permissions; absent (no auth at all) in some tests. */
   auth?: AuthStore;
   /** Watchers over the store; absent in tests that need none. */
   watchable?: WatchableStore;
   /** The member's leases, restored from the backend; absent in tests that need none. */
   lessor?: Lessor;
+  /** Alarms, quota, hashes and defrag; absent in tests that need none. */
+  maintenance?: MaintenanceParts;
 }
 
 export interface StatusInfo {
@@ -125,6 +145,11 @@ export class EtcdServer {
   readonly authApi: AuthApi;
   /** The lease API; undefined when the member was assembled without a lessor. */
   readonly leases: LeaseServer | undefined;
+  /** Member add/remove/update/promote. */
+  readonly cluster: ClusterApi;
+  private readonly snapshots: RaftSnapshots | undefined;
+  /** Hash, HashKV, Defragment, Alarm and the quota; undefined when assembled without them. */
+  readonly maintenance: MemberMaintenance | undefined;
 
   constructor(
     private readonly opts: EtcdServerOptions,
@@ -142,6 +167,23 @@ export class EtcdServer {
       propose: (body, ai) => this.proposeInternal(body, ai),
       withHeader: (resp) => this.withHeader(resp),
     });
+    this.snapshots = parts.snapshots
+      ? new RaftSnapshots(parts.storage, parts.snapshots, opts.snapshotCount ?? 100_000, opts.logger)
+      : undefined;
+    this.cluster = new ClusterApi({
+      memberId: opts.memberId,
+      membership: parts.membership,
+      gate: this.authGate,
+      strictReconfigCheck: opts.strictReconfigCheck ?? true,
+      proposeConfChange: (cc) => this.proposeConfChange(cc),
+      activeSince: (id) => parts.activeSince?.(id),
+      leaderProgress: () => {
+        const st = parts.node.status();
+        return st.raftState === StateType.Leader ? st.progress : undefined;
+      },
+      forwardPromote: (id) => this.forwardPromote(id),
+      now: () => Date.now(),
+    });
     const lessor = parts.lessor;
     this.leases = lessor
       ? new LeaseServer(lessor, {
@@ -153,6 +195,17 @@ export class EtcdServer {
           nextId: () => this.ids.next(),
         })
       : undefined;
+    const mp = parts.maintenance;
+    this.maintenance = mp
+      ? new MemberMaintenance(mp, {
+          memberId: opts.memberId,
+          propose: (body) => this.proposeInternal(body),
+          header: (rev) => this.header(rev),
+          currentRevision: () => this.currentRevision(),
+          info: (msg, f) => opts.logger.info(msg, f),
+          warn: (msg, f) => opts.logger.warn(msg, f),
+        })
+      : undefined;
     this.applier = new Applier(parts.store, parts.membership, {
       // Promote once the new leader's empty entry applies: everything of earlier terms is applied by then.
       noopApplied: () => {
@@ -161,6 +214,12 @@ export class EtcdServer {
       applied: (id, result) => this.waits.trigger(id, result),
       confChange: (cc) => {
         parts.node.applyConfChange(cc);
+        if (cc.nodeId === 0n) return;
+        opts.membersChanged?.();
+        if (cc.type === ConfChangeType.RemoveNode && cc.nodeId === opts.memberId) {
+          this.removedFromCluster();
+          return;
+        }
         // Raft refuses to campaign with unapplied conf changes; try once this batch is advanced.
         setImmediate(() => this.campaignIfSoleVoter());
       },
@@ -175,7 +234,12 @@ export class EtcdServer {
         const short = ver.split('.').slice(0, 2).join('.');
         opts.logger.info(`enabled capabilities for version ${short}`, { 'cluster-version': short });
       },
-    }, lessor, lessor, parts.auth);
+      noSpace: (reply) => {
+        const m = this.maintenance;
+        if (!m) return reply();
+        void m.raiseNoSpace().catch(() => undefined).finally(reply);
+      },
+    }, lessor, lessor, parts.auth, mp ? new AlarmApply(mp.alarms, mp.quota) : undefined);
     this.reads = new ReadIndexBatcher({
       requestReadIndex: (ctx) => {
         parts.node.readIndex(ctx);
@@ -208,6 +272,11 @@ export class EtcdServer {
 
   get membership(): Membership {
     return this.parts.membership;
+  }
+
+  /** True while this member is a learner (it then serves serializable reads only). */
+  isLearner(): boolean {
+    return this.parts.membership.get(this.opts.memberId)?.isLearner ?? false;
   }
 
   leader(): bigint {
@@ -247,8 +316,49 @@ export class EtcdServer {
     await this.opts.onClose?.();
   }
 
+  /** Feeds a raft message from a peer into the core. */
+  stepRaft(m: Message): void {
+    if (this.stopped) return;
+    this.parts.node.step(m);
+    this.loop.kick();
+  }
+
+  /** The transport could not reach `id`: raft slows down probing it. */
+  reportUnreachable(id: bigint): void {
+    if (this.stopped) return;
+    this.parts.node.reportUnreachable(id);
+  }
+
+  reportSnapshot(id: bigint, ok: boolean): void {
+    if (this.stopped) return;
+    this.parts.node.reportSnapshot(id, ok);
+    this.loop.kick();
+  }
+
+  /**
+   * This member's removal was applied, or a peer refused us as removed: etcd stops the
+   * member and tells the operator the data dir is spent.
+   */
+  removedFromCluster(): void {
+    if (this.stopped) return;
+    this.opts.logger.warn('the member has been permanently removed from the cluster');
+    this.opts.logger.warn('the data-dir used by this member must be removed');
+    // Let the current Ready finish (its advance must run) before tearing down.
+    setImmediate(() => {
+      void this.stop().finally(() => this.opts.onRemoved?.());
+    });
+  }
+
+  private readonly leadershipListeners: ((isLeader: boolean) => void)[] = [];
+
+  /** Called with every soft-state change: is this member the leader now (the auto-compactor follows it). */
+  onLeadership(fn: (isLeader: boolean) => void): void {
+    this.leadershipListeners.push(fn);
+  }
+
   private onSoftState(s: SoftState): void {
     const st = this.parts.node.status();
+    for (const fn of this.leadershipListeners) fn(s.raftState === StateType.Leader);
     this.term = st.term;
     if (s.raftState !== StateType.Leader && this.parts.lessor?.isPrimary()) this.parts.lessor.demote();
     if (s.lead !== this.lead) {
@@ -304,8 +414,17 @@ export class EtcdServer {
       this.applier.applyEntry(e);
       this.applied = e.index;
     }
-    this.term = this.parts.node.status().term;
+    const st = this.parts.node.status();
+    this.term = st.term;
     this.reads.onApplied(this.applied);
+    if (this.snapshots) {
+      let minMatch: number | undefined;
+      if (st.raftState === StateType.Leader) {
+        for (const [id, pr] of st.progress) if (id !== this.opts.memberId) minMatch = Math.min(minMatch ?? Infinity, pr.match);
+      }
+      const data = new TextEncoder().encode(JSON.stringify(this.parts.membership.list().map((m) => ({ ...m, id: m.id.toString(16) }))));
+      void this.snapshots.maybeSnapshot(this.applied, st.config, data, minMatch);
+    }
   }
 
   // ---- proposals ----
@@ -314,6 +433,7 @@ export class EtcdServer {
     if (this.stopped) throw Errors.Stopped;
     const st = this.parts.node.status();
     if (st.commit - this.applied > MAX_GAP_BETWEEN_APPLY_AND_COMMIT_INDEX) throw Errors.TooManyRequests;
+    await this.maintenance?.checkQuota(body);
     const id = this.ids.next();
     // The caller and the auth revision its token was checked at: apply re-checks with them.
     const header = { ID: id, username: ai?.username ?? '', authRevision: BigInt(ai?.revision ?? 0) };
@@ -333,6 +453,41 @@ export class EtcdServer {
     });
     if (result.err) throw result.err;
     return result;
+  }
+
+  /** Proposes a membership change; resolves once applied, rejects with the refusal. */
+  private async proposeConfChange(cc: Omit<ConfChange, 'id'>): Promise<void> {
+    if (this.stopped) throw Errors.Stopped;
+    const id = this.ids.next();
+    const done = this.waits.register(id, this.requestTimeoutMs);
+    try {
+      this.parts.node.proposeConfChange({ ...cc, id });
+    } catch {
+      this.waits.fail(id, this.lead === 0n ? Errors.NoLeader : Errors.LeaderChanged);
+    }
+    this.loop.kick();
+    const result = await done;
+    if (result.err) throw result.err;
+  }
+
+  /** A follower asks the leader to promote, retrying while leadership is settling. */
+  private async forwardPromote(id: bigint): Promise<void> {
+    const forward = this.parts.forwardPromote;
+    if (!forward) throw Errors.NotLeader;
+    const deadline = Date.now() + this.requestTimeoutMs;
+    for (;;) {
+      const leader = this.lead === 0n ? undefined : this.parts.membership.get(this.lead);
+      try {
+        if (!leader) throw Errors.NoLeader;
+        if (leader.id === this.opts.memberId) return await this.cluster.promoteAsLeader(id);
+        return await forward(leader.peerURLs, id);
+      } catch (err) {
+        // The leader's own refusals are final; anything else (no leader, lost link) is retried.
+        const final = err === Errors.LearnerNotReady || err === Errors.MemberNotFound || err === Errors.MemberNotLearner || err === Errors.MemberNotEnoughStarted;
+        if (final || Date.now() >= deadline) throw final ? err : Errors.Timeout;
+      }
+      await new Promise((r) => setTimeout(r, this.opts.heartbeatMs));
+    }
   }
 
   header(revision: number): ResponseHeader {
@@ -410,6 +565,12 @@ export class EtcdServer {
     return this.withHeader(res.resp as CompactionResponse);
   }
 
+  /** A compaction the member itself proposes (auto-compaction): no caller, so no auth. */
+  async compactInternal(rev: number): Promise<void> {
+    const res = await this.proposeInternal({ compaction: { revision: BigInt(rev), physical: false } });
+    res.physical?.catch(() => undefined);
+  }
+
   // ---- maintenance ----
 
   /** A consistent copy of the backend (everything applied so far), for the Snapshot rpc. */
@@ -431,8 +592,36 @@ export class EtcdServer {
       dbSize: db.size,
       dbSizeInUse: db.inUse,
       isLearner: me?.isLearner ?? false,
-      errors: [],
+      errors: this.statusErrors(),
     };
+  }
+
+  /**
+   * Hands leadership to `target` and resolves once it leads. Only the leader may be
+   * asked; a learner or unknown member is refused (etcd 3.5's rule: 3.4 would wait out
+   * the client's deadline for a learner).
+   */
+  async moveLeader(target: bigint): Promise<void> {
+    if (this.parts.node.status().raftState !== StateType.Leader) throw Errors.NotLeader;
+    const m = this.parts.membership.get(target);
+    if (!m || m.isLearner) throw Errors.BadLeaderTransferee;
+    const deadline = Date.now() + this.requestTimeoutMs;
+    if (this.lead !== target) {
+      this.opts.logger.info('leadership transfer starting', { 'local-member-id': hexId(this.opts.memberId), 'current-leader-member-id': hexId(this.lead), 'transferee-member-id': hexId(target) });
+      this.parts.node.transferLeader(target);
+      this.loop.kick();
+    }
+    while (this.lead !== target) {
+      if (this.stopped) throw Errors.Stopped;
+      if (Date.now() >= deadline) throw Errors.TimeoutLeaderTransfer;
+      await new Promise((r) => setTimeout(r, this.opts.heartbeatMs));
+    }
+  }
+
+  /** etcd's Status errors: no leader, then one line per active alarm. */
+  private statusErrors(): string[] {
+    const errs = this.lead === 0n ? [Errors.NoLeader.message] : [];
+    return errs.concat(this.maintenance?.statusErrors() ?? []);
   }
 
   /** What a client watch stream needs from the member. */

@@ -4,6 +4,10 @@
 
 import type { ConfChange } from '../raft/types.js';
 import { ConfChangeType } from '../raft/types.js';
+import { Errors, type EtcdError } from './errors.js';
+
+/** etcd allows one learner at a time. */
+export const MAX_LEARNERS = 1;
 
 export interface Member {
   id: bigint;
@@ -70,6 +74,58 @@ export class Membership {
 
   isRemoved(id: bigint): boolean {
     return this.removed.has(id);
+  }
+
+  /** Voting members and learners as raft's configuration must see them. */
+  voters(): bigint[] {
+    return this.list().filter((m) => !m.isLearner).map((m) => m.id);
+  }
+
+  learners(): bigint[] {
+    return this.list().filter((m) => m.isLearner).map((m) => m.id);
+  }
+
+  /** True for the id of a learner that a conf change AddNode would promote. */
+  isPromotion(cc: ConfChange): boolean {
+    return cc.type === ConfChangeType.AddNode && this.members.get(cc.nodeId)?.isLearner === true;
+  }
+
+  /**
+   * Decides whether a committed conf change may take effect. Every member decides on
+   * the same membership at the same index, so all refuse the same changes; a refused
+   * change leaves both the member list and raft's configuration alone.
+   */
+  validateConfChange(cc: ConfChange): EtcdError | undefined {
+    const id = cc.nodeId;
+    if (this.removed.has(id)) return Errors.MemberNotFound;
+    const existing = this.members.get(id);
+    const urlsTakenByOther = (urls: string[]) =>
+      [...this.members.values()].some((m) => m.id !== id && m.peerURLs.some((u) => urls.includes(u)));
+    switch (cc.type) {
+      case ConfChangeType.AddNode:
+        if (existing?.isLearner) return undefined;
+        if (existing) return Errors.MemberExist;
+        if (urlsTakenByOther(decodeMember(cc.context).peerURLs)) return Errors.PeerURLExist;
+        return undefined;
+      case ConfChangeType.AddLearnerNode:
+        if (existing) return Errors.MemberExist;
+        if (urlsTakenByOther(decodeMember(cc.context).peerURLs)) return Errors.PeerURLExist;
+        if (this.learners().length >= MAX_LEARNERS) return Errors.TooManyLearners;
+        return undefined;
+      case ConfChangeType.RemoveNode:
+        return existing ? undefined : Errors.MemberNotFound;
+      case ConfChangeType.UpdateNode:
+        if (!existing) return Errors.MemberNotFound;
+        if (urlsTakenByOther(decodeMember(cc.context).peerURLs)) return Errors.PeerURLExist;
+        return undefined;
+      default:
+        return Errors.MemberNotFound;
+    }
+  }
+
+  /** Peer URLs already used by some member (MemberAdd refuses them before proposing). */
+  peerURLsInUse(urls: string[], except?: bigint): boolean {
+    return [...this.members.values()].some((m) => m.id !== except && m.peerURLs.some((u) => urls.includes(u)));
   }
 
   /**

@@ -10,6 +10,7 @@ import http from 'node:http';
 import type { Message, NodeId } from '../raft/types.js';
 import { MessageType } from '../raft/types.js';
 import { Backoff } from './backoff.js';
+import { requestPeer, type PeerClientTls } from './peer-http.js';
 import { frameMessage, FrameReader } from './message-codec.js';
 
 export const RAFT_STREAM_PATH = '/raft/stream';
@@ -30,6 +31,8 @@ export interface TransportHooks {
 class PeerStream {
   private req: http.ClientRequest | undefined;
   private connected = false;
+  /** When the current stream came up (ms since epoch); undefined while down. */
+  connectedAt: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly backoff = new Backoff();
@@ -61,19 +64,25 @@ class PeerStream {
   private connect(): void {
     if (this.stopped || this.urls.length === 0) return;
     const url = new URL(RAFT_STREAM_PATH, this.urls[0]);
-    const req = http.request(url, {
-      method: 'POST',
-      headers: this.owner.headers(),
-    });
+    const req = requestPeer(url, { method: 'POST', headers: this.owner.headers() }, this.owner.tls);
     this.req = req;
+    // Events of an earlier, already replaced request must not tear down this one.
+    const failThis = (): void => {
+      if (this.req === req) this.fail();
+    };
     // The receiver answers 200 at once and keeps the response open while it reads; an early
     // non-200 answer is a refusal.
     req.on('response', (res) => {
       if (res.statusCode === 200) {
         this.connected = true;
+        this.connectedAt = Date.now();
         this.backoff.reset();
         res.resume();
-        res.on('end', () => this.fail());
+        // A peer that dies mid-stream may end, reset or just close the response; any of
+        // them means the stream is gone and must be re-dialled.
+        res.on('end', () => failThis());
+        res.on('close', () => failThis());
+        res.on('error', () => failThis());
         return;
       }
       let body = '';
@@ -81,10 +90,11 @@ class PeerStream {
       res.on('data', (c: string) => (body += c));
       res.on('end', () => {
         if (body.includes(ERR_MEMBER_REMOVED)) this.owner.removedByPeer();
-        this.fail();
+        failThis();
       });
     });
-    req.on('error', () => this.fail());
+    req.on('error', () => failThis());
+    req.on('close', failThis);
     req.flushHeaders();
   }
 
@@ -93,6 +103,7 @@ class PeerStream {
     this.req.destroy();
     this.req = undefined;
     this.connected = false;
+    this.connectedAt = undefined;
     if (this.stopped) return;
     this.owner.hooks.reportUnreachable(this.id);
     this.timer = setTimeout(() => this.connect(), this.backoff.nextDelay());
@@ -102,12 +113,15 @@ class PeerStream {
 
 export class PeerTransport {
   private readonly peers = new Map<bigint, PeerStream>();
-  private readonly inbound = new Set<http.ServerResponse>();
+  /** Streams peers opened to us, by the sending member's id. */
+  private readonly inbound = new Map<http.ServerResponse, NodeId>();
 
   constructor(
     readonly localId: NodeId,
     readonly clusterId: bigint,
     readonly hooks: TransportHooks,
+    /** Client side of peer TLS, for https:// peer URLs. */
+    readonly tls?: PeerClientTls,
   ) {}
 
   headers(): Record<string, string> {
@@ -124,9 +138,23 @@ export class PeerTransport {
     else this.peers.set(id, new PeerStream(this, id, urls));
   }
 
+  /** When the stream to `id` came up; undefined while it is down (etcd's ActiveSince). */
+  activeSince(id: NodeId): number | undefined {
+    return this.peers.get(id)?.connectedAt;
+  }
+
+  peerIds(): NodeId[] {
+    return [...this.peers.keys()];
+  }
+
   removePeer(id: NodeId): void {
     this.peers.get(id)?.stop();
     this.peers.delete(id);
+    // Its incoming streams go too: when it dials again it is told it was removed, which is
+    // how a removed member that never saw its own removal committed finds out.
+    for (const [res, from] of this.inbound) {
+      if (from === id) res.destroy();
+    }
   }
 
   /** The raft loop's `send` hook. */
@@ -159,7 +187,7 @@ export class PeerTransport {
     }
     res.writeHead(200, { 'content-type': 'application/octet-stream' });
     res.flushHeaders();
-    this.inbound.add(res);
+    this.inbound.set(res, from);
     const reader = new FrameReader();
     req.on('data', (chunk: Buffer) => {
       try {
@@ -180,7 +208,7 @@ export class PeerTransport {
   stop(): void {
     for (const p of this.peers.values()) p.stop();
     this.peers.clear();
-    for (const res of this.inbound) res.destroy();
+    for (const res of this.inbound.keys()) res.destroy();
     this.inbound.clear();
   }
 }

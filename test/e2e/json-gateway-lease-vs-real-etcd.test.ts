@@ -59,7 +59,7 @@ function comparable(c: Call, a: Answer): Answer {
     assert.ok(Number(m[2]) - Number(m[1]) <= 5, `remaining ${m[1]} of ${m[2]}`);
     body = body.replace(/"TTL":"\d+"/, '"TTL":"<n>"');
   }
-  if (c.generated) body = body.replace(/"ID":"\d{19}"/, '"ID":"<generated>"');
+  if (c.generated) body = body.replace(/"ID":"\d+"/, '"ID":"<generated>"');
   return { ...a, body };
 }
 

@@ -95,7 +95,8 @@ test('--discovery: a token without a size fails as etcd fails, and a full cluste
   const run = (bin: string, node: boolean, durl: string, name = 'infra0') => {
     const dir = tempDir('etcd-disc-fail-');
     const args = memberArgs(durl, join(dir, 'data'), ports, name);
-    const r = spawnSync(node ? process.execPath : bin, node ? [bin, ...args] : args, { encoding: 'utf8', timeout: 20_000 });
+    // Generous: CI runs test files side by side on 2 cores, and a hung member is still caught.
+    const r = spawnSync(node ? process.execPath : bin, node ? [bin, ...args] : args, { encoding: 'utf8', timeout: 60_000 });
     removeDir(dir);
     return r;
   };
@@ -103,9 +104,9 @@ test('--discovery: a token without a size fails as etcd fails, and a full cluste
   const theirs = run(REAL_ETCD, false, missing);
   const mine = run(OUR_ETCD, true, missing);
   const reason = (stderr: string) => /failed to join discovery cluster \(100: Key not found \(\/discovery[^)]*\) \[\d+\]\)/.exec(stderr)?.[0];
-  assert.equal(theirs.status, 1);
+  assert.equal(theirs.status, 1, theirs.stderr);
   assert.ok(reason(theirs.stderr), theirs.stderr);
-  assert.equal(mine.status, 1);
+  assert.equal(mine.status, 1, mine.stderr);
   // Nothing wrote to the discovery store in between, so even its index must agree.
   assert.equal(reason(mine.stderr), reason(theirs.stderr));
   assert.match(mine.stderr, /"msg":"failed to bootstrap; discovery token was already used","discovery-token":"[^"]*never-created"/);
@@ -114,7 +115,7 @@ test('--discovery: a token without a size fails as etcd fails, and a full cluste
   await v2(`${full}/_config/size`, 'PUT', 'value=1');
   await v2(`${full}/1234`, 'PUT', 'value=other=http://10.0.0.1:2380');
   const late = run(OUR_ETCD, true, full);
-  assert.equal(late.status, 1);
+  assert.equal(late.status, 1, late.stderr);
   assert.match(late.stderr, /failed to join discovery cluster \(discovery: cluster is full\)/);
   const after = await v2(`${full}?recursive=true`);
   assert.equal(after.node?.nodes?.filter((n) => !n.key.endsWith('_config')).length, 1, 'a refused member does not register');

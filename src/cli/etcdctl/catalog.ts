@@ -11,6 +11,7 @@ import { flag } from './flags.js';
 import type { CommandDef, RunContext } from './command-tree.js';
 import type { Session } from './session.js';
 import { txnCommand } from './txn-command.js';
+import { moveLeaderCommand } from './move-leader-command.js';
 import { snapshotSaveCommand } from './snapshot-save.js';
 import { RESTORE_FLAGS, snapshotRestoreCommand, snapshotStatusCommand, STATUS_LONG } from './snapshot-commands.js';
 import { WATCH_FLAGS, watchCommand } from './watch-command.js';
@@ -102,7 +103,7 @@ export const ROOT: CatalogCommand = {
       ],
       { persistentFlags: [flag('cluster', 'bool', 'false', 'use all endpoints from the cluster member list')] },
     ),
-    pending('move-leader', 'Transfers leadership to another etcd cluster member.'),
+    { name: 'move-leader', short: 'Transfers leadership to another etcd cluster member.', use: '<transferee-member-id>', exec: moveLeaderCommand },
     { name: 'watch', short: 'Watches events stream on keys or prefixes', use: '[options] [key or prefix] [range_end] [--] [exec-command arg1 arg2 ...]', flags: WATCH_FLAGS, exec: watchCommand },
     { name: 'version', short: 'Prints the version of etcdctl', exec: versionCommand },
     group('lease', 'Lease related commands', [

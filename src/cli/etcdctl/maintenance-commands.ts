@@ -1,5 +1,6 @@
 // alarm list, alarm disarm, defrag and endpoint hashkv, run as etcdctl 3.4 runs them.
 
+import { defragDataDir } from '../offline-defrag.js';
 import { AlarmRequest_AlarmAction, AlarmResponse } from '../../gen/etcdserverpb/rpc.js';
 import { ClientError } from '../../client/client.js';
 import { CtlError, ExitCode } from './errors.js';
@@ -39,7 +40,16 @@ export async function alarmDisarmCommand(s: Session): Promise<number> {
 }
 
 export async function defragCommand(s: Session): Promise<number> {
-  if (s.flags.string('data-dir') !== '') throw new CtlError('defrag --data-dir is not supported by etcd-ts yet; use etcdutl defrag', ExitCode.Error);
+  const dataDir = s.flags.string('data-dir');
+  if (dataDir !== '') {
+    // etcdctl 3.4 defragments the directory itself, printing nothing when it succeeds.
+    try {
+      await defragDataDir(dataDir, { waitingHint: 'To defrag a running etcd instance, omit --data-dir.', warn: (line) => s.err.line(line) });
+    } catch (e) {
+      throw new CtlError(e instanceof Error ? e.message : String(e), ExitCode.Error);
+    }
+    return ExitCode.Success;
+  }
   let failed = false;
   for (const ep of await s.targetEndpoints()) {
     const c = await s.client([ep]);

@@ -5,7 +5,7 @@
 // ts-proto's toJSON already yields the names, order and omissions; this walks it beside
 // the original message to restore the number types Go would print.
 
-import { AlarmResponse, DeleteRangeResponse, HashKVResponse, MemberAddResponse, MemberListResponse, MemberPromoteResponse, MemberRemoveResponse, MemberUpdateResponse, PutResponse, RangeResponse, StatusResponse, TxnResponse } from '../../gen/etcdserverpb/rpc.js';
+import { AlarmResponse, DeleteRangeResponse, HashKVResponse, MemberAddResponse, MemberListResponse, MemberPromoteResponse, MemberRemoveResponse, MemberUpdateResponse, MoveLeaderResponse, PutResponse, RangeResponse, StatusResponse, TxnResponse } from '../../gen/etcdserverpb/rpc.js';
 import { goDuration } from './go-format.js';
 import type { EndpointHash, EndpointHealth, EndpointStatus, Printer, PrinterIO } from './printer.js';
 
@@ -96,6 +96,9 @@ export class JsonPrinter implements Printer {
   }
   memberPromote(_id: bigint, r: MemberPromoteResponse): void {
     this.io.out.line(goJson(MemberPromoteResponse, r));
+  }
+  moveLeader(_leader: bigint, _target: bigint, r: MoveLeaderResponse): void {
+    this.io.out.line(goJson(MoveLeaderResponse, r));
   }
   endpointHashKV(hs: EndpointHash[]): void {
     this.io.out.line(`[${hs.map((h) => `{"Endpoint":${JSON.stringify(h.endpoint)},"HashKV":${goJson(HashKVResponse, h.hashKV)}}`).join(',')}]`);

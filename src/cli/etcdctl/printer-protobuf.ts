@@ -1,7 +1,7 @@
 // -w protobuf: the response message's wire bytes, no newline. Health and status lists
 // are not messages and are refused, as etcdctl refuses them.
 
-import { AlarmResponse, DeleteRangeResponse, MemberListResponse, PutResponse, RangeResponse, TxnResponse } from '../../gen/etcdserverpb/rpc.js';
+import { AlarmResponse, DeleteRangeResponse, MemberListResponse, MoveLeaderResponse, PutResponse, RangeResponse, TxnResponse } from '../../gen/etcdserverpb/rpc.js';
 import type { Printer, PrinterIO } from './printer.js';
 
 export class ProtobufPrinter implements Printer {
@@ -23,5 +23,8 @@ export class ProtobufPrinter implements Printer {
   }
   memberList(r: MemberListResponse): void {
     this.io.out.raw(MemberListResponse.encode(r).finish());
+  }
+  moveLeader(_leader: bigint, _target: bigint, r: MoveLeaderResponse): void {
+    this.io.out.raw(MoveLeaderResponse.encode(r).finish());
   }
 }

@@ -79,6 +79,10 @@ export class SimplePrinter implements Printer {
     this.io.out.line(`Member ${hex16(id)} updated in cluster ${hex16(r.header?.clusterId ?? 0n)}`);
   }
 
+  moveLeader(leader: bigint, target: bigint): void {
+    this.io.out.line(`Leadership transferred from ${leader.toString(16)} to ${target.toString(16)}`);
+  }
+
   memberPromote(id: bigint, r: MemberPromoteResponse): void {
     this.io.out.line(`Member ${hex16(id)} promoted in cluster ${hex16(r.header?.clusterId ?? 0n)}`);
   }

@@ -3,7 +3,7 @@
 // response fails the way etcdctl does, after the request was made: "<format> not
 // supported as output format", exit code 4.
 
-import type { AlarmResponse, DeleteRangeResponse, HashKVResponse, MemberAddResponse, MemberListResponse, MemberPromoteResponse, MemberRemoveResponse, MemberUpdateResponse, PutResponse, RangeResponse, StatusResponse, TxnResponse } from '../../gen/etcdserverpb/rpc.js';
+import type { AlarmResponse, DeleteRangeResponse, HashKVResponse, MemberAddResponse, MemberListResponse, MemberPromoteResponse, MemberRemoveResponse, MemberUpdateResponse, MoveLeaderResponse, PutResponse, RangeResponse, StatusResponse, TxnResponse } from '../../gen/etcdserverpb/rpc.js';
 import { ExitCode, CtlError } from './errors.js';
 import type { Output } from './output.js';
 
@@ -49,6 +49,7 @@ export interface Printer {
   endpointStatus?(ss: EndpointStatus[]): void;
   endpointHashKV?(hs: EndpointHash[]): void;
   alarm?(r: AlarmResponse): void;
+  moveLeader?(leader: bigint, target: bigint, r: MoveLeaderResponse): void;
 }
 
 export interface PrinterIO {

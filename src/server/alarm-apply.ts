@@ -1,0 +1,63 @@
+// What alarms and the quota change in the applier, as etcd's capped and quota appliers:
+// - with a NOSPACE alarm active, requests that would store more (a put, a txn with a
+//   put in a branch, a lease grant) fail with "database space exceeded" without being
+//   applied; reads, deletes, compaction and lease revocation still apply;
+// - without it, such a request is checked against the quota before it applies; if it did
+//   not fit, it still applies (every member must apply the same entries) but answers
+//   "database space exceeded", and the member then raises the NOSPACE alarm.
+// Alarm requests themselves (ACTIVATE, DEACTIVATE, GET) are applied here too.
+
+import { AlarmRequest_AlarmAction, AlarmType, type AlarmRequest, type AlarmResponse } from '../gen/etcdserverpb/rpc.js';
+import type { InternalRaftRequest } from '../gen/etcdserverpb/raft_internal.js';
+import type { AlarmStore } from './alarm-store.js';
+import { quotaCost, type BackendQuota, type QuotaRequest } from './quota.js';
+
+/** The quota-relevant part of a request, or undefined for requests the quota ignores. */
+export function quotaRequestOf(req: Partial<InternalRaftRequest>): QuotaRequest | undefined {
+  if (req.put) return { put: req.put };
+  if (req.txn) return { txn: req.txn };
+  if (req.leaseGrant) return { leaseGrant: req.leaseGrant };
+  return undefined;
+}
+
+export class AlarmApply {
+  constructor(
+    readonly alarms: AlarmStore,
+    private readonly quota: BackendQuota,
+  ) {}
+
+  /** True when the NOSPACE alarm refuses this request (etcd's capped applier). */
+  refuses(req: InternalRaftRequest): boolean {
+    if (!this.alarms.has(AlarmType.NOSPACE)) return false;
+    const q = quotaRequestOf(req);
+    return q !== undefined && quotaCost(q) > 0;
+  }
+
+  /** True when a request the quota looks at does not fit; asked before applying it. */
+  overQuota(req: InternalRaftRequest): boolean {
+    const q = quotaRequestOf(req);
+    return q !== undefined && !this.quota.available(q);
+  }
+
+  apply(ar: AlarmRequest): AlarmResponse {
+    const resp: AlarmResponse = { header: undefined, alarms: [] };
+    switch (ar.action) {
+      case AlarmRequest_AlarmAction.GET:
+        resp.alarms = this.alarms.get(ar.alarm);
+        break;
+      case AlarmRequest_AlarmAction.ACTIVATE: {
+        const m = this.alarms.activate(ar.memberID, ar.alarm);
+        if (m) resp.alarms.push(m);
+        break;
+      }
+      case AlarmRequest_AlarmAction.DEACTIVATE: {
+        const m = this.alarms.deactivate(ar.memberID, ar.alarm);
+        if (m) resp.alarms.push(m);
+        break;
+      }
+      default:
+        break;
+    }
+    return resp;
+  }
+}

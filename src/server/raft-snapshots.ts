@@ -1,0 +1,76 @@
+// Keeps the raft log bounded, as etcd does with --snapshot-count: once that many entries
+// were applied since the last snapshot, the member records a raft snapshot at its
+// applied index (the state itself is the backend, already committed up to that index),
+// lets the WAL release the segments before it, and drops from memory all but the last
+// CATCH_UP_ENTRIES entries so slow followers can still be caught up from the log.
+//
+// Order matters for crash safety: backend committed (its consistent index covers the
+// snapshot) → snapshot file written → WAL snapshot record → WAL segments released.
+
+import type { MemoryStorage } from '../raft/storage.js';
+import type { ConfState, Snapshot } from '../raft/types.js';
+
+/** Entries kept behind a snapshot for followers that lag a little (etcd: 5000). */
+export const CATCH_UP_ENTRIES = 5000;
+
+export interface SnapshotSink {
+  /** Makes the backend durable up to the applied index. */
+  commitBackend(): Promise<void>;
+  /** Writes the snapshot file and the WAL's snapshot record, then releases old segments. */
+  save(snap: Snapshot): Promise<void>;
+}
+
+export interface SnapshotLogger {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export class RaftSnapshots {
+  private snapIndex: number;
+  private running = false;
+
+  constructor(
+    private readonly storage: MemoryStorage,
+    private readonly sink: SnapshotSink,
+    private readonly snapshotCount: number,
+    private readonly log: SnapshotLogger,
+    private readonly catchUpEntries = CATCH_UP_ENTRIES,
+  ) {
+    this.snapIndex = storage.snapshot().metadata.index;
+  }
+
+  /**
+   * Called after entries were applied, between Readys (so `applied` is in the storage).
+   * `minFollowerMatch` is the lowest log index a follower is known to have when this
+   * member leads; the log is never cut past it, so no member that is merely behind needs
+   * a snapshot sent.
+   */
+  maybeSnapshot(applied: number, confState: ConfState, data: Uint8Array, minFollowerMatch: number | undefined): Promise<void> | undefined {
+    if (this.running || this.snapshotCount <= 0 || applied - this.snapIndex <= this.snapshotCount) return undefined;
+    this.running = true;
+    const snap = this.storage.createSnapshot(applied, confState, data);
+    this.snapIndex = applied;
+    return this.persist(snap, minFollowerMatch).finally(() => {
+      this.running = false;
+    });
+  }
+
+  private async persist(snap: Snapshot, minFollowerMatch: number | undefined): Promise<void> {
+    const { index, term } = snap.metadata;
+    try {
+      await this.sink.commitBackend();
+      await this.sink.save(snap);
+      this.log.info('saved snapshot', { 'snapshot-index': index });
+      let compactTo = index - this.catchUpEntries;
+      if (minFollowerMatch !== undefined) compactTo = Math.min(compactTo, minFollowerMatch);
+      if (compactTo > this.storage.firstIndex()) {
+        this.storage.compact(compactTo);
+        this.log.info('compacted Raft logs', { 'compact-index': compactTo });
+      }
+    } catch (err) {
+      // The log simply stays longer; the next trigger tries again.
+      this.log.warn('failed to save snapshot', { 'snapshot-index': index, 'snapshot-term': term, error: (err as Error).message });
+      this.snapIndex = Math.min(this.snapIndex, this.storage.firstIndex() - 1);
+    }
+  }
+}

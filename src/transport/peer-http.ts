@@ -1,0 +1,43 @@
+// HTTP(S) requests from one member to another's peer URLs. https:// peers are reached
+// with the member's peer certificate as client certificate (--peer-cert-file/--peer-key-file)
+// and verified against --peer-trusted-ca-file, as etcd's peer transport does.
+
+import http from 'node:http';
+import https from 'node:https';
+import type tls from 'node:tls';
+
+/** What a member presents to, and trusts in, its peers; empty for plain http. */
+export interface PeerClientTls {
+  cert?: Buffer;
+  key?: Buffer;
+  ca?: Buffer;
+}
+
+export function requestPeer(url: URL, options: http.RequestOptions, tlsOpts: PeerClientTls | undefined): http.ClientRequest {
+  if (url.protocol !== 'https:') return http.request(url, options);
+  const secure: tls.ConnectionOptions = { ...(tlsOpts ?? {}), minVersion: 'TLSv1.2' };
+  return https.request(url, { ...options, ...secure });
+}
+
+export interface PeerResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** One request with a whole-body answer, for the short peer calls (/members, promote). */
+export function fetchPeer(url: URL, options: { method?: string; headers?: Record<string, string>; timeoutMs: number }, tlsOpts: PeerClientTls | undefined): Promise<PeerResponse> {
+  return new Promise((resolve, reject) => {
+    const req = requestPeer(url, { method: options.method ?? 'GET', headers: options.headers ?? {}, timeout: options.timeoutMs }, tlsOpts);
+    req.on('timeout', () => req.destroy(new Error(`request to ${url.toString()} timed out`)));
+    req.on('error', reject);
+    req.on('response', (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      res.on('error', reject);
+    });
+    req.end();
+  });
+}

@@ -1,0 +1,174 @@
+// One seeded fault run: a cluster, concurrent recorded clients, a schedule of faults
+// (kill -9 of leader or follower and restart on the same data dir, partitions through the
+// peer proxies, SIGSTOP/SIGCONT pauses), then heal and judge:
+//   - the history is linearizable (src/linearizability);
+//   - every acknowledged write-once key exists at the end, and nothing never written does;
+//   - after each fault, the members that can still form a quorum agree on a leader within
+//     `leaderBoundElections` election timeouts, and so does the whole cluster after healing.
+
+import { Client } from '../../src/client/client.js';
+import { checkHistory, type CheckResult } from '../../src/linearizability/index.js';
+import { rng } from '../linearizability/history-builders.js';
+import { FaultCluster, type MemberBinary } from './cluster.js';
+import { UNIQUE_PREFIX, Workload } from './workload.js';
+
+export type FaultKind = 'kill-leader' | 'kill-follower' | 'partition-leader' | 'partition-follower' | 'pause-leader' | 'pause-follower';
+
+export const ALL_FAULTS: readonly FaultKind[] = ['kill-leader', 'kill-follower', 'partition-leader', 'partition-follower', 'pause-leader', 'pause-follower'];
+
+export interface FaultRunOptions {
+  binary: MemberBinary;
+  seed: number;
+  /** Time spent injecting faults (the run also starts, heals and checks). */
+  durationMs: number;
+  clients?: number;
+  keys?: number;
+  faults?: readonly FaultKind[];
+  /** Take the fault kinds in turn instead of at random (a short run then covers each). */
+  cycle?: boolean;
+  /** Keep injecting past durationMs until this many faults were injected. */
+  minFaults?: number;
+  /** Negative control: serializable (possibly stale) reads, which partitions must expose. */
+  serializableReads?: boolean;
+  /** Clients never leave their member (so one is always on the faulty member). */
+  stickyEndpoints?: boolean;
+  /** How long each fault lasts; default random in [800, 2000) ms. */
+  holdMs?: number;
+  /** Deadline of each client operation (default 1500 ms). */
+  opTimeoutMs?: number;
+  /** How many election timeouts a leader may take to appear after a fault or heal. */
+  leaderBoundElections?: number;
+  heartbeatMs?: number;
+  electionMs?: number;
+  /** Keep the temp dir (member logs, data) of a run that found anomalies or crashed. */
+  keepDir?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface FaultRecord {
+  kind: FaultKind;
+  member: string;
+  /** Time from the fault to a leader agreed among the members still able to elect one. */
+  leaderAfterFaultMs: number;
+  /** Time from healing (restart answering, heal, resume) to a leader agreed by all. */
+  leaderAfterHealMs: number;
+}
+
+export interface RunReport {
+  seed: number;
+  binary: string;
+  faults: FaultRecord[];
+  ops: { ok: number; unknown: number };
+  check: CheckResult;
+  acknowledgedUnique: number;
+  /** Everything wrong, in words; empty when the run passed. */
+  anomalies: string[];
+  dir: string;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export async function runFaults(o: FaultRunOptions): Promise<RunReport> {
+  const rand = rng(o.seed);
+  const log = o.log ?? ((): void => undefined);
+  const cluster = await FaultCluster.start({ binary: o.binary, heartbeatMs: o.heartbeatMs, electionMs: o.electionMs, keepDir: o.keepDir });
+  const boundMs = (o.leaderBoundElections ?? 6) * cluster.electionMs;
+  const anomalies: string[] = [];
+  const faults: FaultRecord[] = [];
+  let failed = true;
+  const workload = new Workload({ endpoints: cluster.clientUrls, clients: o.clients ?? 4, keys: o.keys ?? 3, rand: rng(o.seed ^ 0x5eed), opTimeoutMs: o.opTimeoutMs ?? 1_500, thinkMs: 10, serializableReads: o.serializableReads, stickyEndpoints: o.stickyEndpoints });
+  try {
+    workload.start();
+    const kinds = o.faults ?? ALL_FAULTS;
+    const end = Date.now() + o.durationMs;
+    for (let n = 0; Date.now() < end || n < (o.minFaults ?? 0); n++) {
+      await sleep(200 + rand() * 500);
+      const pick = Math.floor(rand() * kinds.length);
+      const kind = kinds[o.cycle === true ? n % kinds.length : pick]!;
+      try {
+        const hold = 800 + rand() * 1_200;
+        const rec = await injectOne(cluster, kind, rand, boundMs, o.holdMs ?? hold);
+        faults.push(rec);
+        log(`fault ${kind} on ${rec.member}: leader after ${rec.leaderAfterFaultMs} ms, after heal ${rec.leaderAfterHealMs} ms`);
+      } catch (e) {
+        anomalies.push(`${kind}: ${(e as Error).message}`);
+        log(`fault ${kind}: ${(e as Error).message}`);
+        // Put the cluster back together before going on.
+        cluster.heal();
+        for (let i = 0; i < cluster.members.length; i++) {
+          cluster.resume(i);
+          if (!cluster.alive(i)) await cluster.restart(i);
+        }
+        await cluster.waitLeader(30_000);
+      }
+    }
+    await workload.stop();
+    await cluster.waitLeader(boundMs);
+    const finalClient = new Client({ endpoints: cluster.clientUrls, dialTimeoutMs: 500, commandTimeoutMs: 5_000 });
+    try {
+      // Final reads join the history: a lost acknowledged write shows up as a non-linearizable read.
+      for (let k = 0; k < (o.keys ?? 3); k++) {
+        const out = await workload.run(-1, finalClient, { kind: 'get', key: `k${k}` });
+        if (out === undefined) anomalies.push(`final read of k${k} failed after healing`);
+      }
+      const r = await finalClient.range({ key: Buffer.from(UNIQUE_PREFIX), rangeEnd: prefixEnd(UNIQUE_PREFIX) });
+      const present = new Set(r.kvs.map((kv) => kv.key.toString()));
+      const lost = [...workload.acknowledgedUnique].filter((k) => !present.has(k));
+      if (lost.length > 0) anomalies.push(`${lost.length} acknowledged writes lost, e.g. ${lost.slice(0, 5).join(', ')}`);
+      const phantom = [...present].filter((k) => !workload.acknowledgedUnique.has(k) && !workload.unknownUnique.has(k));
+      if (phantom.length > 0) anomalies.push(`${phantom.length} keys present that no client wrote, e.g. ${phantom.slice(0, 5).join(', ')}`);
+    } finally {
+      finalClient.close();
+    }
+    const check = checkHistory(workload.recorder.history());
+    if (check.outcome === 'illegal') anomalies.push(`history not linearizable:\n${check.failure!.text}`);
+    if (check.outcome === 'unknown') anomalies.push(`linearizability undecided (search budget) for keys ${check.undecidedKeys.join(', ')}`);
+    failed = false;
+    return {
+      seed: o.seed, binary: o.binary.label, faults, ops: { ...workload.counts }, check,
+      acknowledgedUnique: workload.acknowledgedUnique.size, anomalies, dir: cluster.dir,
+    };
+  } finally {
+    await workload.stop();
+    // A kept dir is only worth keeping when something went wrong.
+    await cluster.close(o.keepDir === true && (anomalies.length > 0 || failed));
+  }
+}
+
+function prefixEnd(prefix: string): Buffer {
+  const b = Buffer.from(prefix);
+  b[b.length - 1]!++;
+  return b;
+}
+
+/** Injects one fault, holds it for `holdMs`, heals, and measures leader elections. */
+async function injectOne(cluster: FaultCluster, kind: FaultKind, rand: () => number, boundMs: number, holdMs: number): Promise<FaultRecord> {
+  const all = cluster.members.map((_, i) => i);
+  const leader = await cluster.waitLeader(boundMs);
+  const followers = all.filter((i) => i !== leader);
+  const target = kind.endsWith('-leader') ? leader : followers[Math.floor(rand() * followers.length)]!;
+  const others = all.filter((i) => i !== target);
+  const name = cluster.members[target]!.name;
+
+  const t0 = Date.now();
+  if (kind.startsWith('kill')) await cluster.kill(target);
+  else if (kind.startsWith('partition')) cluster.partition([[target], others]);
+  else cluster.pause(target);
+  const leaderAfterFaultMs = await timed(() => cluster.waitLeader(boundMs, others), t0, `after ${kind} of ${name}`);
+  await sleep(Math.max(0, holdMs - (Date.now() - t0)));
+
+  if (kind.startsWith('kill')) await cluster.restart(target);
+  else if (kind.startsWith('partition')) cluster.heal();
+  else cluster.resume(target);
+  const leaderAfterHealMs = await timed(() => cluster.waitLeader(boundMs), Date.now(), `after healing ${kind} of ${name}`);
+  return { kind, member: name, leaderAfterFaultMs, leaderAfterHealMs };
+}
+
+async function timed(f: () => Promise<unknown>, t0: number, what: string): Promise<number> {
+  try {
+    await f();
+  } catch (e) {
+    throw new Error(`${what}: ${(e as Error).message}`);
+  }
+  return Date.now() - t0;
+}
