@@ -87,7 +87,9 @@ export class MemberMaintenance {
     const r = await this.parts.storage.hashByRev(rev).catch((err: unknown) => {
       throw mvccError(err);
     });
-    return { header: this.host.header(r.revision), hash: r.hash, compactRevision: BigInt(r.compactRevision), hashRevision: 0n };
+    // etcd's store starts at compaction revision -1 and reports it until the first compaction.
+    const compactRevision = r.compactRevision > 0 ? BigInt(r.compactRevision) : -1n;
+    return { header: this.host.header(r.revision), hash: r.hash, compactRevision, hashRevision: 0n };
   }
 
   async hash(): Promise<HashResponse> {
