@@ -1,23 +1,14 @@
-// A lean gRPC client on node:http2 for the benchmark's hot paths. One HTTP/2 session per
-// connection carries many concurrent streams; each call frames its pre-encoded request with
-// gRPC's 5-byte prefix and hands back the undecoded response bytes. There are no interceptors,
-// metadata objects, retry/resolver layers or per-call option objects: profiling showed that
-// grpc-js's per-call machinery, not the server, bounded the tool's throughput.
+// A lean gRPC client for the benchmark's hot paths, on the tool's own HTTP/2 connection
+// (h2-session.ts). One connection carries many concurrent streams; each call frames its
+// pre-encoded request with gRPC's 5-byte prefix and hands back the undecoded response bytes.
+// There are no interceptors, metadata objects, retry/resolver layers or per-call option
+// objects: profiling showed that grpc-js's per-call machinery (and then node:http2's stream
+// objects), not the server, bounded the tool's throughput.
 
-import http2 from 'node:http2';
 import { EventEmitter } from 'node:events';
 import { GRPC_CODE_NAMES, ClientError } from '../client/errors.js';
-
-const {
-  HTTP2_HEADER_METHOD,
-  HTTP2_HEADER_PATH,
-  HTTP2_HEADER_SCHEME,
-  HTTP2_HEADER_AUTHORITY,
-  HTTP2_HEADER_CONTENT_TYPE,
-  HTTP2_HEADER_TE,
-  HTTP2_HEADER_STATUS,
-  NGHTTP2_CANCEL,
-} = http2.constants;
+import { H2Error, H2Session, type StreamHandler } from './h2-session.js';
+import { encodeHeaderBlock } from './hpack.js';
 
 /** The etcd RPCs the benchmark calls. */
 export const METHODS = {
@@ -93,13 +84,35 @@ function decodeGrpcMessage(raw: unknown): string {
   }
 }
 
-/** The call's outcome from response headers or trailers; null when they carry no grpc-status. */
-function statusFrom(headers: http2.IncomingHttpHeaders): GrpcCallError | null | undefined {
-  const raw = headers['grpc-status'];
-  if (raw === undefined) return undefined;
-  const code = Number(raw);
-  if (code === 0) return null;
-  return new GrpcCallError(Number.isInteger(code) ? code : Code.Unknown, decodeGrpcMessage(headers['grpc-message']));
+/**
+ * Reads a response header block: the HTTP status, and the call's outcome when the block
+ * carries grpc-status (trailers, or a trailers-only error response).
+ */
+function readHeaders(fields: [string, string][]): { httpStatus: string | undefined; outcome: GrpcCallError | null | undefined } {
+  let httpStatus: string | undefined;
+  let grpcStatus: string | undefined;
+  let grpcMessage = '';
+  for (const [name, value] of fields) {
+    if (name === ':status') httpStatus = value;
+    else if (name === 'grpc-status') grpcStatus = value;
+    else if (name === 'grpc-message') grpcMessage = value;
+  }
+  if (grpcStatus === undefined) return { httpStatus, outcome: undefined };
+  const code = Number(grpcStatus);
+  if (code === 0) return { httpStatus, outcome: null };
+  return { httpStatus, outcome: new GrpcCallError(Number.isInteger(code) ? code : Code.Unknown, decodeGrpcMessage(grpcMessage)) };
+}
+
+/** How gRPC clients report a stream the HTTP/2 layer ended (grpc-go's mapping of RST_STREAM codes). */
+function resetError(h2Code: number, reason: string): GrpcCallError {
+  if (h2Code === H2Error.CANCEL) return new GrpcCallError(Code.Canceled, reason);
+  if (h2Code === H2Error.REFUSED_STREAM) return new GrpcCallError(Code.Unavailable, reason);
+  return new GrpcCallError(Code.Internal, reason);
+}
+
+/** HTTP status other than 200 on a gRPC response, worded as grpc-go words it. */
+function httpStatusError(status: string): GrpcCallError {
+  return new GrpcCallError(Code.Unknown, `unexpected HTTP status code received from server: ${status}`);
 }
 
 /** Error text the way etcd's benchmark counts errors: clientv3's err.Error(). */
@@ -114,39 +127,68 @@ export function errorText(err: unknown): string {
 
 export type UnaryCallback = (err: GrpcCallError | null, res?: Buffer) => void;
 
-/** One HTTP/2 connection to one endpoint (one of etcd's --conns). */
-export class H2Conn {
-  private readonly session: http2.ClientHttp2Session;
-  private readonly headersFor = new Map<string, http2.OutgoingHttpHeaders>();
-  private closedError: GrpcCallError | null = null;
-  readonly connected: Promise<void>;
+/** A unary call in flight: collects the response message and settles the callback once. */
+class UnaryCall implements StreamHandler {
+  private first: Buffer | undefined;
+  private more: Buffer[] | undefined;
+  private outcome: GrpcCallError | null | undefined;
+  private httpError: GrpcCallError | null = null;
 
-  constructor(readonly endpoint: string) {
-    this.session = http2.connect(`http://${endpoint}`, {
-      // Many streams in flight on one session: a large window keeps flow control out of the way.
-      settings: { initialWindowSize: 16 * 1024 * 1024, enablePush: false },
-      peerMaxConcurrentStreams: 1 << 30,
-    });
-    this.connected = new Promise((resolve, reject) => {
-      this.session.once('connect', () => {
-        this.session.setLocalWindowSize(64 * 1024 * 1024);
-        resolve();
-      });
-      this.session.once('error', (err) => reject(new GrpcCallError(Code.Unavailable, `connection error: ${err.message}`)));
-    });
-    // A failed session fails its calls through their streams; keep the error from being unhandled.
-    this.session.on('error', (err) => (this.closedError = new GrpcCallError(Code.Unavailable, `connection error: ${err.message}`)));
-    this.session.on('close', () => (this.closedError ??= new GrpcCallError(Code.Unavailable, 'connection closed')));
-    this.session.on('goaway', () => (this.closedError ??= new GrpcCallError(Code.Unavailable, 'connection closed by server (GOAWAY)')));
+  constructor(private readonly cb: UnaryCallback) {}
+
+  headers(fields: [string, string][], endStream: boolean): void {
+    const h = readHeaders(fields);
+    if (h.httpStatus !== undefined && h.httpStatus !== '200') this.httpError = httpStatusError(h.httpStatus);
+    if (h.outcome !== undefined) this.outcome = h.outcome;
+    if (endStream) this.finish();
   }
 
-  /** Waits for the connection, failing after timeoutMs (0 = 30s, like the dial timeout default). */
+  data(chunk: Buffer, endStream: boolean): void {
+    if (chunk.length > 0) {
+      if (this.first === undefined) this.first = chunk;
+      else (this.more ??= [this.first]).push(chunk);
+    }
+    // A server must end a gRPC call with trailers; END_STREAM on DATA means they are missing.
+    if (endStream) this.finish();
+  }
+
+  reset(h2Code: number, reason: string): void {
+    this.cb(resetError(h2Code, reason));
+  }
+
+  private finish(): void {
+    if (this.httpError) return this.cb(this.httpError);
+    if (this.outcome === undefined) return this.cb(new GrpcCallError(Code.Internal, 'server closed the stream without sending trailers'));
+    if (this.outcome !== null) return this.cb(this.outcome);
+    const body = this.more ? Buffer.concat(this.more) : this.first;
+    if (!body || body.length < 5) return this.cb(new GrpcCallError(Code.Internal, 'server sent no response message'));
+    if (body[0] !== 0) return this.cb(new GrpcCallError(Code.Internal, 'compressed gRPC messages are not supported by the benchmark client'));
+    const len = body.readUInt32BE(1);
+    if (body.length !== 5 + len) return this.cb(new GrpcCallError(Code.Internal, `response message of ${body.length - 5} bytes, prefix says ${len}`));
+    this.cb(null, body.subarray(5));
+  }
+}
+
+/** One HTTP/2 connection to one endpoint ("host:port"): one of etcd's --conns. */
+export class H2Conn {
+  private readonly session: H2Session;
+  private readonly blocks = new Map<string, Buffer>();
+
+  constructor(readonly endpoint: string) {
+    const colon = endpoint.lastIndexOf(':');
+    const host = endpoint.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
+    this.session = new H2Session(host, Number(endpoint.slice(colon + 1)));
+  }
+
+  /** Waits for the server's SETTINGS, failing after timeoutMs (0 = 30s). */
   async waitConnected(timeoutMs: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const ms = timeoutMs > 0 ? timeoutMs : 30_000;
     try {
       await Promise.race([
-        this.connected,
+        this.session.ready.catch((err: Error) => {
+          throw new GrpcCallError(Code.Unavailable, err.message);
+        }),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new GrpcCallError(Code.DeadlineExceeded, `dial ${this.endpoint}: timed out after ${ms}ms`)), ms);
         }),
@@ -156,79 +198,26 @@ export class H2Conn {
     }
   }
 
-  /** The request headers for a method, built once and reused for every call. */
-  private headers(method: string): http2.OutgoingHttpHeaders {
-    let h = this.headersFor.get(method);
-    if (!h) {
-      h = {
-        [HTTP2_HEADER_METHOD]: 'POST',
-        [HTTP2_HEADER_SCHEME]: 'http',
-        [HTTP2_HEADER_AUTHORITY]: this.endpoint,
-        [HTTP2_HEADER_PATH]: method,
-        [HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc',
-        [HTTP2_HEADER_TE]: 'trailers',
-      };
-      this.headersFor.set(method, h);
+  /** The request header block for a method, encoded once and reused for every call. */
+  private headerBlock(method: string): Buffer {
+    let b = this.blocks.get(method);
+    if (!b) {
+      b = encodeHeaderBlock([
+        [':method', 'POST'],
+        [':scheme', 'http'],
+        [':path', method],
+        [':authority', this.endpoint],
+        ['content-type', 'application/grpc'],
+        ['te', 'trailers'],
+      ]);
+      this.blocks.set(method, b);
     }
-    return h;
-  }
-
-  private open(method: string): http2.ClientHttp2Stream | GrpcCallError {
-    if (this.closedError || this.session.closed || this.session.destroyed) {
-      return this.closedError ?? new GrpcCallError(Code.Unavailable, 'connection closed');
-    }
-    try {
-      return this.session.request(this.headers(method));
-    } catch (err) {
-      return new GrpcCallError(Code.Unavailable, `cannot start call: ${(err as Error).message}`);
-    }
+    return b;
   }
 
   /** One request message, one response message. The callback runs exactly once. */
   unary(method: string, req: Uint8Array, cb: UnaryCallback): void {
-    const stream = this.open(method);
-    if (stream instanceof GrpcCallError) {
-      process.nextTick(cb, stream);
-      return;
-    }
-    let res: Buffer | undefined;
-    let first: Buffer | undefined;
-    let more: Buffer[] | undefined;
-    let outcome: GrpcCallError | null | undefined;
-    let httpStatus = 0;
-    stream.on('response', (headers) => {
-      httpStatus = Number(headers[HTTP2_HEADER_STATUS]);
-      // A trailers-only response (how servers answer errors) carries grpc-status here.
-      const s = statusFrom(headers);
-      if (s !== undefined) outcome = s;
-    });
-    stream.on('data', (chunk: Buffer) => {
-      if (first === undefined) first = chunk;
-      else (more ??= [first]).push(chunk);
-    });
-    stream.on('trailers', (trailers) => {
-      const s = statusFrom(trailers);
-      if (s !== undefined) outcome = s;
-    });
-    stream.on('error', () => {
-      // Reported from 'close' below, where the stream's final state is known.
-    });
-    stream.on('close', () => {
-      if (outcome === undefined) {
-        if (httpStatus !== 0 && httpStatus !== 200) return cb(new GrpcCallError(Code.Unknown, `unexpected HTTP status code received from server: ${httpStatus}`));
-        const why = this.closedError?.message ?? `stream closed with RST_STREAM code ${stream.rstCode ?? 0}`;
-        return cb(new GrpcCallError(Code.Unavailable, why));
-      }
-      if (outcome !== null) return cb(outcome);
-      const body = more ? Buffer.concat(more) : first;
-      if (!body || body.length < 5) return cb(new GrpcCallError(Code.Internal, 'server sent no response message'));
-      if (body[0] !== 0) return cb(new GrpcCallError(Code.Internal, 'compressed gRPC messages are not supported by the benchmark client'));
-      const len = body.readUInt32BE(1);
-      if (body.length !== 5 + len) return cb(new GrpcCallError(Code.Internal, `response message of ${body.length - 5} bytes, prefix says ${len}`));
-      res = body.subarray(5);
-      cb(null, res);
-    });
-    stream.end(frameMessage(req));
+    this.session.open(this.headerBlock(method), frameMessage(req), true, new UnaryCall(cb));
   }
 
   unaryP(method: string, req: Uint8Array): Promise<Buffer> {
@@ -237,14 +226,17 @@ export class H2Conn {
 
   /** A bidirectional stream; see BidiCall for its events. */
   bidi(method: string): BidiCall {
-    return new BidiCall(this.open(method));
+    const call = new BidiCall(this.session);
+    this.session.open(this.headerBlock(method), null, false, call, (id) => call.opened(id));
+    return call;
   }
 
+  /** Sends GOAWAY and closes; calls still in flight fail. */
   close(): void {
     this.session.close();
   }
 
-  /** Tears the connection down now, failing calls in flight. */
+  /** Drops the connection at once; calls still in flight fail. */
   destroy(): void {
     this.session.destroy();
   }
@@ -253,45 +245,59 @@ export class H2Conn {
 /**
  * A streaming call. Emits 'data' (one undecoded response message), then exactly one of
  * 'error' (GrpcCallError) or 'end' (server finished with OK), unless cancel() was called first.
- * write() frames and sends a request.
+ * write() frames and sends a request message.
  */
-export class BidiCall extends EventEmitter {
-  private readonly stream: http2.ClientHttp2Stream | null;
+export class BidiCall extends EventEmitter implements StreamHandler {
   private readonly reader = new MessageReader();
+  private id = 0;
+  /** Messages written before the stream had an id (the peer's stream limit was reached). */
+  private early: { payload: Buffer; end: boolean }[] | null = [];
   private outcome: GrpcCallError | null | undefined;
+  private httpError: GrpcCallError | null = null;
   private settled = false;
 
-  constructor(stream: http2.ClientHttp2Stream | GrpcCallError) {
+  constructor(private readonly session: H2Session) {
     super();
-    if (stream instanceof GrpcCallError) {
-      this.stream = null;
-      process.nextTick(() => this.settle(stream));
-      return;
-    }
-    this.stream = stream;
-    stream.on('response', (headers) => {
-      const s = statusFrom(headers);
-      if (s !== undefined) this.outcome = s;
-    });
-    stream.on('data', (chunk: Buffer) => {
+  }
+
+  /** Called by the session once the stream exists. */
+  opened(id: number): void {
+    this.id = id;
+    // Cancelled (or failed) while waiting for a stream slot: nothing to send.
+    if (this.settled) return this.session.resetStream(id, H2Error.CANCEL);
+    const early = this.early ?? [];
+    this.early = null;
+    for (const m of early) this.session.write(id, m.payload, m.end);
+  }
+
+  headers(fields: [string, string][], endStream: boolean): void {
+    const h = readHeaders(fields);
+    if (h.httpStatus !== undefined && h.httpStatus !== '200') this.httpError = httpStatusError(h.httpStatus);
+    if (h.outcome !== undefined) this.outcome = h.outcome;
+    if (endStream) this.finish();
+  }
+
+  data(chunk: Buffer, endStream: boolean): void {
+    if (!this.settled) {
       try {
         this.reader.push(chunk, (msg) => this.emit('data', msg));
       } catch (err) {
         this.settle(err as GrpcCallError);
-        stream.close(NGHTTP2_CANCEL);
+        this.session.resetStream(this.id, H2Error.CANCEL);
+        return;
       }
-    });
-    stream.on('trailers', (trailers) => {
-      const s = statusFrom(trailers);
-      if (s !== undefined) this.outcome = s;
-    });
-    stream.on('error', () => {
-      // Reported from 'close'.
-    });
-    stream.on('close', () => {
-      if (this.outcome === undefined) return this.settle(new GrpcCallError(Code.Unavailable, `stream closed with RST_STREAM code ${stream.rstCode ?? 0}`));
-      this.settle(this.outcome);
-    });
+    }
+    if (endStream) this.finish();
+  }
+
+  reset(h2Code: number, reason: string): void {
+    this.settle(resetError(h2Code, reason));
+  }
+
+  private finish(): void {
+    if (this.httpError) return this.settle(this.httpError);
+    if (this.outcome === undefined) return this.settle(new GrpcCallError(Code.Internal, 'server closed the stream without sending trailers'));
+    this.settle(this.outcome);
   }
 
   private settle(outcome: GrpcCallError | null): void {
@@ -301,20 +307,26 @@ export class BidiCall extends EventEmitter {
     else this.emit('end');
   }
 
+  private send(payload: Buffer, end: boolean): void {
+    if (this.settled) return;
+    if (this.early) this.early.push({ payload, end });
+    else this.session.write(this.id, payload, end);
+  }
+
   write(msg: Uint8Array): void {
-    this.stream?.write(frameMessage(msg));
+    this.send(frameMessage(msg), false);
   }
 
   /** Half-closes the sending side; the server may still answer. */
   end(): void {
-    this.stream?.end();
+    this.send(Buffer.alloc(0), true);
   }
 
-  /** Abandons the call (RST_STREAM CANCEL); it settles with code Canceled. */
+  /** Abandons the call (RST_STREAM CANCEL) without reporting anything more. */
   cancel(): void {
-    if (!this.stream || this.settled) return;
-    // The caller asked for the end: settle silently, as nothing is left to report.
+    if (this.settled) return;
     this.settled = true;
-    this.stream.close(NGHTTP2_CANCEL);
+    if (this.early) this.early = [];
+    else this.session.resetStream(this.id, H2Error.CANCEL);
   }
 }
