@@ -149,6 +149,7 @@ function machine() {
 }
 
 const rows = [];
+const rssNotes = [];
 const log = (s) => process.stderr.write(s + '\n');
 for (const n of String(opt.members).split(',').map(Number)) {
   const clusters = {};
@@ -185,8 +186,16 @@ for (const n of String(opt.members).split(',').map(Number)) {
       const load = await runOne(c, {
         argv: ['put', '--conns', '5', '--clients', '50', '--total', `${opt.keys}`, '--val-size', '256', '--key-space-size', `${opt.keys}`, '--sequential-keys'],
       });
-      rss[kind] = rssKiB(c.procs[0].proc.pid);
-      log(`rss ${kind} after ${opt.keys} keys: ${rss[kind]} KiB (load ${load.qps.toFixed(0)} req/s, errors ${load.errors})`);
+      const proc = c.procs[0].proc;
+      if (proc.exitCode !== null || proc.signalCode !== null) {
+        // The member died under the load: say so (and why) instead of losing the whole table.
+        rss[kind] = NaN;
+        rssNotes.push(`${kind} exited (${proc.exitCode ?? proc.signalCode}) while loading ${opt.keys} keys: ${c.procs[0].stderr().trim().split('\n').slice(-3).join(' | ').slice(0, 400)}`);
+        log(`! ${rssNotes.at(-1)}`);
+      } else {
+        rss[kind] = rssKiB(proc.pid);
+        log(`rss ${kind} after ${opt.keys} keys: ${rss[kind]} KiB (load ${load.qps.toFixed(0)} req/s, errors ${load.errors})`);
+      }
     }
     rows.push({ members: n, name: `RSS after ${opt.keys} keys x 256 B (MiB)`, special: rss, rss: true });
   }
@@ -227,6 +236,7 @@ for (const row of rows) {
 }
 const geo = ratios.length ? Math.exp(mean(ratios.map(Math.log))) : NaN;
 lines.push('', `Geometric mean of ours/real QPS ratios (${ratios.length} rows): ${Number.isNaN(geo) ? 'n/a' : geo.toFixed(3)}`);
+for (const n of rssNotes) lines.push('', `Note: ${n}`);
 const table = lines.join('\n');
 const desc = machine();
 process.stdout.write(`\n${table}\n\nMachine: ${desc}\n`);

@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import type { Parsed } from './flags.js';
 import type { WorkerJob, WorkerMessage } from './job.js';
 import { computeStats, type Stats } from './report.js';
-import { METHODS, openConn, unaryP, waitConnected } from './grpc-raw.js';
+import { H2Conn, METHODS } from './h2-grpc.js';
 import { StatusResponse } from '../gen/etcdserverpb/rpc.js';
 
 export interface NamedReport {
@@ -41,15 +41,15 @@ function split(total: number, parts: number): number[] {
 /** --target-leader: ask each endpoint for Status and keep the one that is the leader. */
 async function leaderEndpoint(endpoints: string[], dialTimeoutMs: number): Promise<string> {
   for (const ep of endpoints) {
-    const c = openConn(ep);
+    const c = new H2Conn(ep);
     try {
-      await waitConnected(c, dialTimeoutMs || 5000);
-      const st = StatusResponse.decode(await unaryP(c, METHODS.status, Buffer.alloc(0)));
+      await c.waitConnected(dialTimeoutMs || 5000);
+      const st = StatusResponse.decode(await c.unaryP(METHODS.status, Buffer.alloc(0)));
       if (st.header && st.leader === st.header.memberId) return ep;
     } catch {
       // unreachable member: try the next one
     } finally {
-      c.close();
+      c.destroy();
     }
   }
   throw new Error('no leader found among the endpoints');

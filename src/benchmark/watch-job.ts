@@ -2,9 +2,8 @@
 // whose value carries the put's index, so each event's latency is measured from its put.
 
 import { performance } from 'node:perf_hooks';
-import type grpc from '@grpc/grpc-js';
 import type { WorkerJob, WorkerMessage } from './job.js';
-import { METHODS, bidi, errorText, unary } from './grpc-raw.js';
+import { type BidiCall, type H2Conn, METHODS, errorText } from './h2-grpc.js';
 import { benchKey, encodePut, encodeWatchCreate } from './wire.js';
 import { WatchResponse } from '../gen/etcdserverpb/rpc.js';
 
@@ -13,7 +12,7 @@ const EVENT_GRACE_MS = 10_000;
 
 export async function runWatchJob(
   job: WorkerJob,
-  conns: grpc.Client[],
+  conns: H2Conn[],
   post: (m: WorkerMessage) => void,
   waitStart: () => Promise<void>,
 ): Promise<void> {
@@ -47,10 +46,10 @@ export async function runWatchJob(
   let onAllEvents: () => void = () => {};
 
   // Phase 1: create every watcher, one stream at a time per channel, timing each creation.
-  const calls: grpc.ClientDuplexStream<Buffer, Buffer>[] = [];
+  const calls: BidiCall[] = [];
   await Promise.all(
     Array.from({ length: streams }, (_, s) => {
-      const call = bidi(conns[s % conns.length]!, METHODS.watch);
+      const call = conns[s % conns.length]!.bidi(METHODS.watch);
       calls.push(call);
       const pendingCreates: number[] = [];
       return new Promise<void>((resolve) => {
@@ -72,7 +71,7 @@ export async function runWatchJob(
             if (events >= expectedEvents && puts + errorsCount() >= putTotal) onAllEvents();
           }
         });
-        call.on('error', (err) => {
+        call.on('error', (err: unknown) => {
           fail(err);
           resolve();
         });
@@ -108,7 +107,7 @@ export async function runWatchJob(
     const t0 = performance.now();
     putStart[i] = t0;
     await new Promise<void>((resolve) =>
-      unary(conns[0]!, METHODS.put, encodePut(keys[k]!, v), (err) => {
+      conns[0]!.unary(METHODS.put, encodePut(keys[k]!, v), (err) => {
         if (err) fail(err);
         else putLat[puts++] = (performance.now() - t0) / 1000;
         resolve();

@@ -4,9 +4,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
-import type grpc from '@grpc/grpc-js';
 import type { WorkerJob, WorkerMessage } from './job.js';
-import { METHODS, bidi, errorText, openConn, unary, unaryP, waitConnected } from './grpc-raw.js';
+import { H2Conn, METHODS, errorText } from './h2-grpc.js';
 import { benchKey, encodeLeaseGrant, encodeLeaseKeepAlive, encodePut, encodeRange, encodeRequestOp, encodeTxn } from './wire.js';
 import { LeaseGrantResponse } from '../gen/etcdserverpb/rpc.js';
 import { runWatchJob } from './watch-job.js';
@@ -132,12 +131,17 @@ function buildWorkload(perClientBase: number[]): UnaryWorkload {
   throw new Error(`unknown command ${cmd}`);
 }
 
-async function connect(): Promise<grpc.Client[]> {
-  const conns: grpc.Client[] = [];
+async function connect(): Promise<H2Conn[]> {
+  const conns: H2Conn[] = [];
   for (let i = 0; i < job.conns; i++) {
-    conns.push(openConn(job.endpoints[(job.connOffset + i) % job.endpoints.length]!));
+    conns.push(new H2Conn(job.endpoints[(job.connOffset + i) % job.endpoints.length]!));
   }
-  await Promise.all(conns.map((c) => waitConnected(c, job.dialTimeoutMs)));
+  try {
+    await Promise.all(conns.map((c) => c.waitConnected(job.dialTimeoutMs)));
+  } catch (err) {
+    for (const c of conns) c.destroy();
+    throw err;
+  }
   return conns;
 }
 
@@ -145,7 +149,7 @@ function waitStart(): Promise<void> {
   return new Promise((resolve) => parentPort!.once('message', () => resolve()));
 }
 
-async function runUnary(conns: grpc.Client[]): Promise<void> {
+async function runUnary(conns: H2Conn[]): Promise<void> {
   const total = job.perClient.reduce((a, b) => a + b, 0);
   // Offsets give every client its own stretch of sequential keys.
   const base: number[] = [];
@@ -167,7 +171,7 @@ async function runUnary(conns: grpc.Client[]): Promise<void> {
             if (i >= count) return resolve();
             const { method, req, series } = w.next(c, i++);
             const t0 = performance.now();
-            unary(conn, method, req, (err) => {
+            conn.unary(method, req, (err) => {
               if (err) rec.fail(err);
               else rec.ok(series, (performance.now() - t0) / 1000);
               limit(issue);
@@ -184,13 +188,13 @@ async function runUnary(conns: grpc.Client[]): Promise<void> {
 }
 
 /** Each client grants one lease, then round-trips keepalives on its own stream. */
-async function runLeaseKeepAlive(conns: grpc.Client[]): Promise<void> {
+async function runLeaseKeepAlive(conns: H2Conn[]): Promise<void> {
   const total = job.perClient.reduce((a, b) => a + b, 0);
   const rec = new Recorder(total, ['']);
   const leases = await Promise.all(
     job.perClient.map(async (_, c) => {
       try {
-        const res = LeaseGrantResponse.decode(await unaryP(conns[c % conns.length]!, METHODS.leaseGrant, encodeLeaseGrant(100)));
+        const res = LeaseGrantResponse.decode(await conns[c % conns.length]!.unaryP(METHODS.leaseGrant, encodeLeaseGrant(100)));
         return { id: res.ID, err: null as unknown };
       } catch (err) {
         return { id: 0n, err };
@@ -211,7 +215,7 @@ async function runLeaseKeepAlive(conns: grpc.Client[]): Promise<void> {
             return resolve();
           }
           const req = encodeLeaseKeepAlive(lease.id);
-          const stream = bidi(conns[c % conns.length]!, METHODS.leaseKeepAlive);
+          const stream = conns[c % conns.length]!.bidi(METHODS.leaseKeepAlive);
           let i = 0;
           let ok = 0;
           let t0 = 0;
@@ -233,7 +237,7 @@ async function runLeaseKeepAlive(conns: grpc.Client[]): Promise<void> {
             ok++;
             send();
           });
-          stream.on('error', (err) => {
+          stream.on('error', (err: unknown) => {
             // The in-flight keepalive and every one not yet sent count as failed.
             if (!finished) for (let k = ok; k < count; k++) rec.fail(err);
             finish();
@@ -249,7 +253,7 @@ async function runLeaseKeepAlive(conns: grpc.Client[]): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  let conns: grpc.Client[];
+  let conns: H2Conn[];
   try {
     conns = await connect();
   } catch (err) {
