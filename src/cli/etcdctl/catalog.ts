@@ -10,6 +10,7 @@ import { alarmDisarmCommand, alarmListCommand, defragCommand, endpointHashKVComm
 import { flag } from './flags.js';
 import type { CommandDef, RunContext } from './command-tree.js';
 import type { Session } from './session.js';
+import { MAKE_MIRROR_FLAGS, makeMirrorCommand } from './make-mirror-command.js';
 import { txnCommand } from './txn-command.js';
 import { WATCH_FLAGS, watchCommand } from './watch-command.js';
 import { AUTH_GROUP, ROLE_GROUP, USER_GROUP } from './auth-catalog.js';
@@ -148,7 +149,7 @@ export const ROOT: CatalogCommand = {
       pending('restore', 'Restores an etcd member snapshot to an etcd directory'),
       pending('status', 'Gets backend snapshot status of a given file'),
     ]),
-    pending('make-mirror', 'Makes a mirror at the destination etcd cluster'),
+    { name: 'make-mirror', short: 'Makes a mirror at the destination etcd cluster', use: '[options] <destination>', flags: MAKE_MIRROR_FLAGS, exec: makeMirrorCommand },
     pending('migrate', 'Migrates keys in a v2 store to a mvcc store'),
     pending('lock', 'Acquires a named lock'),
     pending('elect', 'Observes and participates in leader election'),
