@@ -80,6 +80,7 @@ export async function makeMirrorCommand(s: Session): Promise<number> {
   if (s.args.length !== 1) throw new CtlError('make-mirror takes one destination argument', ExitCode.BadArgs);
   const dest = destinationClient(s, s.args[0]!);
   const src = await s.client();
+  s.err.flushTo(2);
   const out = new ImmediateOutput();
   let total = 0;
   const ticker = setInterval(() => out.line(String(total)), PROGRESS_INTERVAL_MS);
