@@ -10,6 +10,7 @@ import { alarmDisarmCommand, alarmListCommand, defragCommand, endpointHashKVComm
 import { flag } from './flags.js';
 import type { CommandDef, RunContext } from './command-tree.js';
 import type { Session } from './session.js';
+import { CHECK_PERF_FLAGS, checkPerfCommand } from './check-perf-command.js';
 import { MAKE_MIRROR_FLAGS, makeMirrorCommand } from './make-mirror-command.js';
 import { txnCommand } from './txn-command.js';
 import { WATCH_FLAGS, watchCommand } from './watch-command.js';
@@ -157,7 +158,7 @@ export const ROOT: CatalogCommand = {
     USER_GROUP,
     ROLE_GROUP,
     group('check', 'commands for checking properties of the etcd cluster', [
-      pending('perf', 'Check the performance of the etcd cluster'),
+      { name: 'perf', short: 'Check the performance of the etcd cluster', use: '[options]', flags: CHECK_PERF_FLAGS, exec: checkPerfCommand },
       pending('datascale', 'Check the memory usage of holding data for different workloads on a given server endpoint.'),
     ]),
     // cobra adds these two when the root executes.
