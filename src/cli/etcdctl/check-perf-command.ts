@@ -142,7 +142,7 @@ export async function checkPerfCommand(s: Session): Promise<number> {
     if (s.flags.bool('auto-defrag')) {
       for (const ep of first.endpoints) {
         out.line(`Defragmenting ${goQuoteString(ep)}`);
-        await s.call(() => first.forEndpoint(ep).defragment({ timeoutMs: CLEANUP_TIMEOUT_MS }));
+        await s.call(() => first.forEndpoint(ep).defragment({ timeoutMs: CLEANUP_TIMEOUT_MS }), 'passthrough');
         out.line(`Defragmented ${goQuoteString(ep)}`);
       }
     }

@@ -7,6 +7,7 @@
 import type { Event } from '../../gen/mvccpb/kv.js';
 import { Event_EventType } from '../../gen/mvccpb/kv.js';
 import type { RequestOp, WatchResponse } from '../../gen/etcdserverpb/rpc.js';
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import { Client, ClientError } from '../../client/client.js';
 import type { TlsFiles } from '../../client/connection.js';
 import { CtlError, ExitCode } from './errors.js';
@@ -31,6 +32,25 @@ export const PROGRESS_INTERVAL_MS = 30_000;
 export const SYNC_BATCH_LIMIT = 1000;
 
 const COMPACTED = 'etcdserver: mvcc: required revision has been compacted';
+/** Pause before asking an unreachable cluster again. */
+const UNREACHABLE_RETRY_MS = 500;
+
+/**
+ * Runs a call until it reaches the cluster: etcdctl's client waits for a connection
+ * without a deadline, so an unreachable source or destination makes make-mirror wait,
+ * not fail. Errors from a server that answered end the mirror as before.
+ */
+async function whenReachable<T>(call: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await call();
+    } catch (e) {
+      const unreachable = e instanceof ClientError && e.code === GrpcStatus.UNAVAILABLE && /No connection established|no available endpoints/.test(e.message);
+      if (!unreachable) throw e;
+      await new Promise((r) => setTimeout(r, UNREACHABLE_RETRY_MS));
+    }
+  }
+}
 
 /** Go's strings.Replace(s, old, new, 1) on bytes: an empty `old` inserts `new` in front. */
 export function replaceFirst(key: Uint8Array, from: Buffer, to: Buffer): Buffer {
@@ -87,7 +107,7 @@ export async function makeMirrorCommand(s: Session): Promise<number> {
   try {
     const prefix = Buffer.from(s.flags.string('prefix'));
     // The revision to copy at: the source's current one, learnt from any read.
-    const rev = (await src.range({ key: Buffer.from('foo') }, { timeoutMs: 0 })).header!.revision;
+    const rev = (await whenReachable(() => src.range({ key: Buffer.from('foo') }, { timeoutMs: 0 }))).header!.revision;
     const noDestPrefix = s.flags.bool('no-dest-prefix');
     let destPrefix = Buffer.from(s.flags.string('dest-prefix'));
     if (noDestPrefix && destPrefix.length > 0) throw new CtlError('`--dest-prefix` and `--no-dest-prefix` cannot be set at the same time, choose one', ExitCode.BadArgs);
@@ -97,9 +117,9 @@ export async function makeMirrorCommand(s: Session): Promise<number> {
     const rangeEnd = prefix.length === 0 ? Buffer.from([0]) : prefixEnd(prefix);
     let from = prefix.length === 0 ? Buffer.from([0]) : prefix;
     for (;;) {
-      const r = await src.range({ key: from, rangeEnd, revision: rev, limit: SYNC_BATCH_LIMIT }, { timeoutMs: 0 });
+      const r = await whenReachable(() => src.range({ key: from, rangeEnd, revision: rev, limit: SYNC_BATCH_LIMIT }, { timeoutMs: 0 }));
       for (const kv of r.kvs) {
-        await dest.put({ key: rename(kv.key), value: kv.value }, { timeoutMs: 0 });
+        await whenReachable(() => dest.put({ key: rename(kv.key), value: kv.value }, { timeoutMs: 0 }));
         total++;
       }
       if (!r.more || r.kvs.length === 0) break;
@@ -136,7 +156,7 @@ function followUpdates(src: Client, dest: Client, prefix: Buffer, startRev: bigi
           if (r.compactRevision !== 0n) return finish(COMPACTED);
           if (r.canceled) return finish(r.cancelReason !== '' ? r.cancelReason : undefined);
           for (const e of r.events) counted();
-          for (const ops of txnsForEvents(r.events, rename)) await dest.txn({ success: ops }, { timeoutMs: 0 });
+          for (const ops of txnsForEvents(r.events, rename)) await whenReachable(() => dest.txn({ success: ops }, { timeoutMs: 0 }));
         }
       } catch (e) {
         return finish(e instanceof ClientError ? e.userText : (e as Error).message);
