@@ -224,6 +224,14 @@ export class ClientCore {
     throw new ClientError(GrpcStatus.UNAVAILABLE, 'etcdclient: no available endpoints', conn.endpoint.address);
   }
 
+  /**
+   * Waits until some endpoint is connected, as clientv3's blocking dial does; callers that
+   * time requests (check perf) keep the connection setup out of the first request.
+   */
+  async connect(timeoutMs: number): Promise<void> {
+    await this.readyConnection(Date.now() + timeoutMs);
+  }
+
   /** Opens a bidirectional stream on a live endpoint (watch, lease keep-alive). */
   async openBidi<Req, Res>(def: MethodDef<Req, Res>, opts?: CallOptions): Promise<{ stream: ClientDuplexStream<Req, Res>; endpoint: string }> {
     const deadlineMs = this.deadlineOf(opts);

@@ -10,6 +10,8 @@ import { alarmDisarmCommand, alarmListCommand, defragCommand, endpointHashKVComm
 import { flag } from './flags.js';
 import type { CommandDef, RunContext } from './command-tree.js';
 import type { Session } from './session.js';
+import { CHECK_PERF_FLAGS, checkPerfCommand } from './check-perf-command.js';
+import { MAKE_MIRROR_FLAGS, makeMirrorCommand } from './make-mirror-command.js';
 import { txnCommand } from './txn-command.js';
 import { moveLeaderCommand } from './move-leader-command.js';
 import { snapshotSaveCommand } from './snapshot-save.js';
@@ -151,7 +153,7 @@ export const ROOT: CatalogCommand = {
       { name: 'restore', short: 'Restores an etcd member snapshot to an etcd directory', use: '<filename> [options]', flags: RESTORE_FLAGS, exec: snapshotRestoreCommand },
       { name: 'status', short: 'Gets backend snapshot status of a given file', use: '<filename>', long: STATUS_LONG, exec: snapshotStatusCommand },
     ]),
-    pending('make-mirror', 'Makes a mirror at the destination etcd cluster'),
+    { name: 'make-mirror', short: 'Makes a mirror at the destination etcd cluster', use: '[options] <destination>', flags: MAKE_MIRROR_FLAGS, exec: makeMirrorCommand },
     pending('migrate', 'Migrates keys in a v2 store to a mvcc store'),
     pending('lock', 'Acquires a named lock'),
     pending('elect', 'Observes and participates in leader election'),
@@ -159,7 +161,7 @@ export const ROOT: CatalogCommand = {
     USER_GROUP,
     ROLE_GROUP,
     group('check', 'commands for checking properties of the etcd cluster', [
-      pending('perf', 'Check the performance of the etcd cluster'),
+      { name: 'perf', short: 'Check the performance of the etcd cluster', use: '[options]', flags: CHECK_PERF_FLAGS, exec: checkPerfCommand },
       pending('datascale', 'Check the memory usage of holding data for different workloads on a given server endpoint.'),
     ]),
     // cobra adds these two when the root executes.

@@ -16,14 +16,24 @@ export class Output {
   bytes(): Buffer {
     return Buffer.concat(this.chunks);
   }
+  /** Writes what was collected so far and forgets it: long-running commands show their warnings at once. */
+  flushTo(fd: number): void {
+    const b = this.bytes();
+    this.chunks.length = 0;
+    if (b.length > 0) writeSync(fd, b);
+  }
 }
 
 /** Writes each line as it is printed, for commands that run until stopped (keep-alive, watch). */
 export class ImmediateOutput extends Output {
+  /** @param fd 1 for stdout, 2 for stderr. */
+  constructor(private readonly fd = 1) {
+    super();
+  }
   override line(l: string | Uint8Array = ''): void {
-    writeSync(1, Buffer.concat([Buffer.from(l), NEWLINE]));
+    writeSync(this.fd, Buffer.concat([Buffer.from(l), NEWLINE]));
   }
   override raw(l: string | Uint8Array): void {
-    writeSync(1, Buffer.from(l));
+    writeSync(this.fd, Buffer.from(l));
   }
 }

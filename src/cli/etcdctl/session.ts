@@ -67,12 +67,24 @@ export class Session {
     writeSync(1, text);
   }
 
+  /** One environment variable (watch's ETCDCTL_WATCH_KEY and ETCDCTL_WATCH_RANGE_END). */
+  envVar(name: string): string | undefined {
+    return this.env[name];
+  }
+
   /** ETCDCTL_* and --debug, once, when the command first needs its client settings. */
   private applyEnvOnce(): void {
     if (this.envApplied) return;
     this.envApplied = true;
-    for (const w of applyEnv(this.flags, this.inherited, this.env, new Date())) this.err.line(w);
+    for (const w of applyEnv(this.flags, this.inherited, this.envForFlags(), new Date())) this.err.line(w);
     if (this.flags.bool('debug')) for (const l of debugDump(this.flags, this.inherited)) this.err.line(l);
+  }
+
+  /** watch reads ETCDCTL_WATCH_KEY/RANGE_END itself, so etcdctl keeps them out of the unrecognized warnings. */
+  private envForFlags(): NodeJS.ProcessEnv {
+    if (this.ctx.path[0] !== 'watch') return this.env;
+    const { ETCDCTL_WATCH_KEY: _key, ETCDCTL_WATCH_RANGE_END: _end, ...rest } = this.env;
+    return rest;
   }
 
   printer(): { format: OutputFormat; printer: Printer } {
