@@ -42,6 +42,8 @@ import { serveNonGrpcStreams } from './grpc-h2-fallback.js';
 import { watchService } from './watch-service.js';
 import { serveGatewayWatch } from './gateway-watch.js';
 import { leaseGatewayRoutes, leaseService } from './lease-service.js';
+import { lockGatewayRoutes, lockService } from './lock-service.js';
+import { electionGatewayRoutes, electionService } from './election-service.js';
 import { listenSharedPort, listenTlsPort } from './shared-port-listener.js';
 
 /** Room for gRPC framing on top of --max-request-bytes, as etcd allows. */
@@ -70,6 +72,8 @@ function gatewayRoutes(server: EtcdServer): Map<string, GatewayRoute> {
     ['/v3/kv/compaction', route(CompactionRequest, CompactionResponse, (r, auth) => server.compact(r, auth))],
     ...authGatewayRoutes(server.authApi, route),
     ...leaseGatewayRoutes(server, route),
+    ...lockGatewayRoutes(server),
+    ...electionGatewayRoutes(server),
   ]);
 }
 
@@ -105,6 +109,8 @@ export class ClientServer {
     this.grpc.addService(AuthService, authService(server));
     this.grpc.addService(LeaseService, leaseService(server));
     this.grpc.addService(WatchService, watchService(server));
+    this.grpc.addService(LockService, lockService(server));
+    this.grpc.addService(ElectionService, electionService(server));
     this.httpHandler = createHttpHandler({ ...this.httpBasics(), routes: gatewayRoutes(server), watch: (req, res) => serveGatewayWatch(server, req, res) });
     this.http1 = http.createServer(this.httpHandler);
   }
