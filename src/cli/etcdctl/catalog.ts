@@ -11,6 +11,8 @@ import { flag } from './flags.js';
 import type { CommandDef, RunContext } from './command-tree.js';
 import type { Session } from './session.js';
 import { txnCommand } from './txn-command.js';
+import { LOCK_FLAGS, lockCommand } from './lock-command.js';
+import { ELECT_FLAGS, electCommand } from './elect-command.js';
 import { WATCH_FLAGS, watchCommand } from './watch-command.js';
 import { AUTH_GROUP, ROLE_GROUP, USER_GROUP } from './auth-catalog.js';
 import { KEEPALIVE_FLAGS, leaseGrantCommand, leaseKeepAliveCommand, leaseListCommand, leaseRevokeCommand, leaseTimeToLiveCommand, TIMETOLIVE_FLAGS } from './lease-commands.js';
@@ -150,8 +152,8 @@ export const ROOT: CatalogCommand = {
     ]),
     pending('make-mirror', 'Makes a mirror at the destination etcd cluster'),
     pending('migrate', 'Migrates keys in a v2 store to a mvcc store'),
-    pending('lock', 'Acquires a named lock'),
-    pending('elect', 'Observes and participates in leader election'),
+    { name: 'lock', short: 'Acquires a named lock', use: '<lockname> [exec-command arg1 arg2 ...]', flags: LOCK_FLAGS, exec: lockCommand },
+    { name: 'elect', short: 'Observes and participates in leader election', use: '<election-name> [proposal]', flags: ELECT_FLAGS, exec: electCommand },
     AUTH_GROUP,
     USER_GROUP,
     ROLE_GROUP,
