@@ -61,13 +61,17 @@ function serveGatewayObserve(server: EtcdServer, req: http.IncomingMessage, res:
       else writeGatewayError(res, GrpcCode.InvalidArgument, err instanceof Error ? err.message : String(err));
       return;
     }
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Grpc-Metadata-Content-Type': 'application/grpc', 'Transfer-Encoding': 'chunked' });
+    // grpc-gateway answers with the first message: while nobody leads, not even headers go out.
+    const send = (line: unknown) => {
+      if (!res.headersSent) res.writeHead(200, { 'Content-Type': 'application/json', 'Grpc-Metadata-Content-Type': 'application/grpc', 'Transfer-Encoding': 'chunked' });
+      res.write(`${JSON.stringify(line)}\n`);
+    };
     try {
-      for await (const v of observe(serverKv(server, httpRequestAuth(req)), r, hangUp.signal)) res.write(`${JSON.stringify({ result: LeaderResponse.toJSON(v) })}\n`);
+      for await (const v of observe(serverKv(server, httpRequestAuth(req)), r, hangUp.signal)) send({ result: LeaderResponse.toJSON(v) });
     } catch (err) {
       // grpc-gateway's in-stream error object.
       const code = err instanceof EtcdError ? err.code : GrpcCode.Unknown;
-      if (!hangUp.signal.aborted) res.write(`${JSON.stringify({ error: { grpc_code: code, message: err instanceof Error ? err.message : String(err) } })}\n`);
+      if (!hangUp.signal.aborted) send({ error: { grpc_code: code, message: err instanceof Error ? err.message : String(err) } });
     }
     res.end();
   })();
