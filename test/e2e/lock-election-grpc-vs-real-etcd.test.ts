@@ -62,6 +62,9 @@ async function script(kind: 'ours' | 'real'): Promise<string[]> {
     const second = c.lock(b('L'), leases[1]!, wait).finally(() => (settled = true));
     await until('the second locker to queue', async () => (await c.range({ key: b('L/'), rangeEnd: b('L0') })).kvs.length === 2);
     assert.equal(settled, false, 'the second locker must wait while the first holds the lock');
+    // A third locker that gives up (its deadline passes) withdraws from the queue.
+    await note('lock gives up', () => c.lock(b('L'), leases[2]!, { timeoutMs: 300 }));
+    await until('the quitter to withdraw', async () => (await c.range({ key: b('L/'), rangeEnd: b('L0') })).kvs.length === 2);
     await note('unlock first', () => c.unlock(b(`L/${leases[0]!.toString(16)}`)));
     await note('second gets the lock', () => second);
     await note('unlock second', () => c.unlock(b(`L/${leases[1]!.toString(16)}`)));
