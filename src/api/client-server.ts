@@ -45,6 +45,8 @@ import { serveGatewayWatch } from './gateway-watch.js';
 import { serveGatewaySnapshot } from './snapshot-service.js';
 import { leaseGatewayRoutes, leaseService } from './lease-service.js';
 import { clusterGatewayRoutes } from './cluster-service.js';
+import { lockGatewayRoutes, lockService } from './lock-service.js';
+import { electionGatewayRoutes, electionService } from './election-service.js';
 import { listenSharedPort, listenTlsPort } from './shared-port-listener.js';
 
 /** Room for gRPC framing on top of --max-request-bytes, as etcd allows. */
@@ -75,6 +77,8 @@ function gatewayRoutes(server: EtcdServer): Map<string, GatewayRoute> {
     ...leaseGatewayRoutes(server, route),
     ...clusterGatewayRoutes(server, route),
     ...maintenanceGatewayRoutes(server, route),
+    ...lockGatewayRoutes(server),
+    ...electionGatewayRoutes(server),
   ]);
 }
 
@@ -110,6 +114,8 @@ export class ClientServer {
     this.grpc.addService(AuthService, authService(server));
     this.grpc.addService(LeaseService, leaseService(server));
     this.grpc.addService(WatchService, watchService(server));
+    this.grpc.addService(LockService, lockService(server));
+    this.grpc.addService(ElectionService, electionService(server));
     this.httpHandler = createHttpHandler({ ...this.httpBasics(), routes: gatewayRoutes(server), watch: (req, res) => serveGatewayWatch(server, req, res), snapshot: (req, res) => serveGatewaySnapshot(server, req, res) });
     this.http1 = http.createServer(this.httpHandler);
   }

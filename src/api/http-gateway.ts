@@ -15,9 +15,11 @@ export interface GatewayRoute {
   decode(json: unknown): unknown;
   encode(resp: unknown): unknown;
   /** `auth` carries the `Authorization` header, grpc-gateway's way of passing a token. */
-  handle(req: unknown, auth?: RequestAuth): Promise<unknown>;
+  handle(req: unknown, auth?: RequestAuth, signal?: AbortSignal): Promise<unknown>;
   /** A client-streaming rpc (LeaseKeepAlive): the body is a sequence of JSON messages, see gateway-stream.ts. */
   stream?: boolean;
+  /** A server-streaming rpc (election Observe) answers the HTTP exchange itself. */
+  serve?: (req: http.IncomingMessage, res: http.ServerResponse) => void;
 }
 
 /** grpc-gateway's mapping from gRPC status codes to HTTP statuses. */
@@ -52,7 +54,7 @@ export function writeGatewayError(res: http.ServerResponse, code: number, messag
   res.end(body);
 }
 
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
+export function readBody(req: http.IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -71,7 +73,7 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
 }
 
 /** Parses a body the way Go's JSON decoder reports problems (an empty body is an empty message). */
-function parseJson(body: Buffer): unknown {
+export function parseJson(body: Buffer): unknown {
   const text = body.toString('utf8');
   if (text.trim() === '') return {};
   try {
@@ -99,7 +101,11 @@ export function withProtoNames(json: unknown): unknown {
 }
 
 export async function serveGatewayRoute(route: GatewayRoute, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  if (route.serve) return route.serve(req, res);
   if (route.stream) return serveGatewayStream(route, await readBody(req).catch(() => Buffer.alloc(0)), res, httpRequestAuth(req));
+  // A caller that hangs up ends a blocking call (Lock, Campaign) as a canceled gRPC call would.
+  const hangUp = new AbortController();
+  res.on('close', () => hangUp.abort());
   try {
     const json = parseJson(await readBody(req));
     let decoded: unknown;
@@ -108,7 +114,7 @@ export async function serveGatewayRoute(route: GatewayRoute, req: http.IncomingM
     } catch (err) {
       throw new EtcdError(GrpcCode.InvalidArgument, err instanceof Error ? err.message : String(err));
     }
-    const resp = await route.handle(decoded, httpRequestAuth(req));
+    const resp = await route.handle(decoded, httpRequestAuth(req), hangUp.signal);
     const body = JSON.stringify(route.encode(resp));
     res.writeHead(200, { 'Content-Type': 'application/json', 'Grpc-Metadata-Content-Type': 'application/grpc' });
     res.end(body);

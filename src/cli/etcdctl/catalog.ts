@@ -16,6 +16,8 @@ import { txnCommand } from './txn-command.js';
 import { moveLeaderCommand } from './move-leader-command.js';
 import { snapshotSaveCommand } from './snapshot-save.js';
 import { RESTORE_FLAGS, snapshotRestoreCommand, snapshotStatusCommand, STATUS_LONG } from './snapshot-commands.js';
+import { LOCK_FLAGS, lockCommand } from './lock-command.js';
+import { ELECT_FLAGS, electCommand } from './elect-command.js';
 import { WATCH_FLAGS, watchCommand } from './watch-command.js';
 import { AUTH_GROUP, ROLE_GROUP, USER_GROUP } from './auth-catalog.js';
 import { KEEPALIVE_FLAGS, leaseGrantCommand, leaseKeepAliveCommand, leaseListCommand, leaseRevokeCommand, leaseTimeToLiveCommand, TIMETOLIVE_FLAGS } from './lease-commands.js';
@@ -155,8 +157,8 @@ export const ROOT: CatalogCommand = {
     ]),
     { name: 'make-mirror', short: 'Makes a mirror at the destination etcd cluster', use: '[options] <destination>', flags: MAKE_MIRROR_FLAGS, exec: makeMirrorCommand },
     pending('migrate', 'Migrates keys in a v2 store to a mvcc store'),
-    pending('lock', 'Acquires a named lock'),
-    pending('elect', 'Observes and participates in leader election'),
+    { name: 'lock', short: 'Acquires a named lock', use: '<lockname> [exec-command arg1 arg2 ...]', flags: LOCK_FLAGS, exec: lockCommand },
+    { name: 'elect', short: 'Observes and participates in leader election', use: '<election-name> [proposal]', flags: ELECT_FLAGS, exec: electCommand },
     AUTH_GROUP,
     USER_GROUP,
     ROLE_GROUP,
