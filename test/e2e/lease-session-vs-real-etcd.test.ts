@@ -23,8 +23,10 @@ const L = (name: string) => `{${name}}`;
 
 const STEPS: Step[] = [
   { args: ['lease', 'grant', '300', '-w', 'json'], grants: 'L1' },
-  { args: ['lease', 'grant', '400'], grants: 'L2' },
-  { args: ['lease', 'grant', '500', '-w', 'fields'], grants: 'L3' },
+  // Far apart: `lease list` sorts by expiry, and L1 is kept alive (300 s from then), so on a
+  // slow machine L2 and L3 must still expire after it however long the session takes.
+  { args: ['lease', 'grant', '4000'], grants: 'L2' },
+  { args: ['lease', 'grant', '5000', '-w', 'fields'], grants: 'L3' },
   { args: ['lease', 'grant', '9000000001'] },
   { args: ['lease', 'grant'] },
   { args: ['lease', 'grant', 'abc'] },
