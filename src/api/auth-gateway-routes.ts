@@ -2,17 +2,9 @@
 
 import * as pb from '../gen/etcdserverpb/rpc.js';
 import type { AuthApi } from '../server/auth-api.js';
-import type { RequestAuth } from '../server/auth-gate.js';
-import type { GatewayRoute } from './http-gateway.js';
+import { jsonRoute as route, type GatewayRoute } from './http-gateway.js';
 
-interface JsonCodec<T> {
-  fromJSON(object: unknown): T;
-  toJSON(message: T): unknown;
-}
-
-export type RouteFn = <Req, Res>(req: JsonCodec<Req>, res: JsonCodec<Res>, handle: (r: Req, auth: RequestAuth) => Promise<Res>) => GatewayRoute;
-
-export function authGatewayRoutes(a: AuthApi, route: RouteFn): [string, GatewayRoute][] {
+export function authGatewayRoutes(a: AuthApi): [string, GatewayRoute][] {
   return [
     ['/v3/auth/enable', route(pb.AuthEnableRequest, pb.AuthEnableResponse, (r, x) => a.authEnable(r, x))],
     ['/v3/auth/disable', route(pb.AuthDisableRequest, pb.AuthDisableResponse, (r, x) => a.authDisable(r, x))],

@@ -32,7 +32,7 @@ import { scrapeMetrics } from '../metrics/server-metrics.js';
 import { CLUSTER_VERSION, SERVER_VERSION, type EtcdServer } from '../server/etcd-server.js';
 import { clusterService } from './cluster-service.js';
 import { createHttpHandler } from './http-handler.js';
-import type { GatewayRoute } from './http-gateway.js';
+import { jsonRoute, type GatewayRoute } from './http-gateway.js';
 import { kvService } from './kv-service.js';
 import { authGatewayRoutes } from './auth-gateway-routes.js';
 import { authService } from './auth-service.js';
@@ -53,30 +53,18 @@ import { listenSharedPort, listenTlsPort } from './shared-port-listener.js';
 const GRPC_OVERHEAD_BYTES = 512 * 1024;
 const MAX_SEND_BYTES = 2 ** 31 - 1;
 
-interface JsonCodec<T> {
-  fromJSON(object: unknown): T;
-  toJSON(message: T): unknown;
-}
-
-function route<Req, Res>(reqCodec: JsonCodec<Req>, resCodec: JsonCodec<Res>, handle: (r: Req, auth: RequestAuth) => Promise<Res>): GatewayRoute {
-  return {
-    decode: (json) => reqCodec.fromJSON(json),
-    encode: (resp) => resCodec.toJSON(resp as Res),
-    handle: (req, auth) => handle(req as Req, auth ?? {}),
-  };
-}
 
 function gatewayRoutes(server: EtcdServer): Map<string, GatewayRoute> {
   return new Map<string, GatewayRoute>([
-    ['/v3/kv/range', route(RangeRequest, RangeResponse, (r, auth) => server.range(r, auth))],
-    ['/v3/kv/put', route(PutRequest, PutResponse, (r, auth) => server.put(r, auth))],
-    ['/v3/kv/deleterange', route(DeleteRangeRequest, DeleteRangeResponse, (r, auth) => server.deleteRange(r, auth))],
-    ['/v3/kv/txn', route(TxnRequest, TxnResponse, (r, auth) => server.txn(r, auth))],
-    ['/v3/kv/compaction', route(CompactionRequest, CompactionResponse, (r, auth) => server.compact(r, auth))],
-    ...authGatewayRoutes(server.authApi, route),
-    ...leaseGatewayRoutes(server, route),
-    ...clusterGatewayRoutes(server, route),
-    ...maintenanceGatewayRoutes(server, route),
+    ['/v3/kv/range', jsonRoute(RangeRequest, RangeResponse, (r, auth) => server.range(r, auth))],
+    ['/v3/kv/put', jsonRoute(PutRequest, PutResponse, (r, auth) => server.put(r, auth))],
+    ['/v3/kv/deleterange', jsonRoute(DeleteRangeRequest, DeleteRangeResponse, (r, auth) => server.deleteRange(r, auth))],
+    ['/v3/kv/txn', jsonRoute(TxnRequest, TxnResponse, (r, auth) => server.txn(r, auth))],
+    ['/v3/kv/compaction', jsonRoute(CompactionRequest, CompactionResponse, (r, auth) => server.compact(r, auth))],
+    ...authGatewayRoutes(server.authApi),
+    ...leaseGatewayRoutes(server),
+    ...clusterGatewayRoutes(server),
+    ...maintenanceGatewayRoutes(server),
     ...lockGatewayRoutes(server),
     ...electionGatewayRoutes(server),
   ]);

@@ -9,8 +9,7 @@ import type { Member } from '../server/membership.js';
 import type { RequestAuth } from '../server/auth-gate.js';
 import { unary } from './unary.js';
 import { requestAuth } from './request-auth.js';
-import type { GatewayRoute } from './http-gateway.js';
-import type { RouteFn } from './auth-gateway-routes.js';
+import { jsonRoute as route, type GatewayRoute } from './http-gateway.js';
 
 export function toPbMember(m: Member): PbMember {
   return { ID: m.id, name: m.name, peerURLs: m.peerURLs, clientURLs: m.clientURLs, isLearner: m.isLearner };
@@ -51,7 +50,7 @@ export function clusterService(server: EtcdServer): ClusterServer {
   };
 }
 
-export function clusterGatewayRoutes(server: EtcdServer, route: RouteFn): [string, GatewayRoute][] {
+export function clusterGatewayRoutes(server: EtcdServer): [string, GatewayRoute][] {
   const h = clusterHandlers(server);
   return [
     ['/v3/cluster/member/list', route(pb.MemberListRequest, pb.MemberListResponse, (r) => h.memberList(r))],

@@ -22,6 +22,21 @@ export interface GatewayRoute {
   serve?: (req: http.IncomingMessage, res: http.ServerResponse) => void;
 }
 
+/** A generated message type's JSON mapping (ts-proto's fromJSON/toJSON). */
+export interface JsonCodec<T> {
+  fromJSON(object: unknown): T;
+  toJSON(message: T): unknown;
+}
+
+/** A unary route: decode the request with `reqCodec`, run `handle`, encode with `resCodec`. */
+export function jsonRoute<Req, Res>(reqCodec: JsonCodec<Req>, resCodec: JsonCodec<Res>, handle: (r: Req, auth: RequestAuth) => Promise<Res>): GatewayRoute {
+  return {
+    decode: (json) => reqCodec.fromJSON(json),
+    encode: (resp) => resCodec.toJSON(resp as Res),
+    handle: (req, auth) => handle(req as Req, auth ?? {}),
+  };
+}
+
 /** grpc-gateway's mapping from gRPC status codes to HTTP statuses. */
 const HTTP_STATUS: Record<number, number> = {
   [GrpcCode.OK]: 200,

@@ -16,7 +16,7 @@ import {
   LeaseTimeToLiveResponse,
   type LeaseServer as LeaseServiceServer,
 } from '../gen/etcdserverpb/rpc.js';
-import type { GatewayRoute } from './http-gateway.js';
+import { jsonRoute as route, type GatewayRoute } from './http-gateway.js';
 import type { EtcdServer } from '../server/etcd-server.js';
 import { EtcdError, Errors, GrpcCode } from '../server/errors.js';
 import type { LeaseServer } from '../server/lease-server.js';
@@ -84,14 +84,8 @@ export function leaseService(server: EtcdServer): LeaseServiceServer {
   };
 }
 
-type RouteFn = <Req, Res>(
-  reqCodec: { fromJSON(o: unknown): Req; toJSON(m: Req): unknown },
-  resCodec: { fromJSON(o: unknown): Res; toJSON(m: Res): unknown },
-  handle: (r: Req) => Promise<Res>,
-) => GatewayRoute;
-
 /** The lease paths of the JSON gateway, with etcd's /v3/kv/lease/* aliases. */
-export function leaseGatewayRoutes(server: EtcdServer, route: RouteFn): [string, GatewayRoute][] {
+export function leaseGatewayRoutes(server: EtcdServer): [string, GatewayRoute][] {
   const revoke = route(LeaseRevokeRequest, LeaseRevokeResponse, (r) => leasesOf(server).revoke(r));
   const ttl = route(LeaseTimeToLiveRequest, LeaseTimeToLiveResponse, (r) => timeToLiveOrExpired(server, r));
   const leases = route(LeaseLeasesRequest, LeaseLeasesResponse, async () => leasesOf(server).leases());

@@ -7,7 +7,7 @@ import { LockRequest, LockResponse, UnlockRequest, UnlockResponse, type LockServ
 import { lock, unlock } from '../concurrency/lock-api.js';
 import { serverKv } from '../concurrency/server-kv.js';
 import type { EtcdServer } from '../server/etcd-server.js';
-import type { GatewayRoute } from './http-gateway.js';
+import type { GatewayRoute, JsonCodec } from './http-gateway.js';
 import { requestAuth } from './request-auth.js';
 import { unary } from './unary.js';
 
@@ -24,11 +24,6 @@ export function lockService(server: EtcdServer): LockServer {
     lock: unary((r: LockRequest, call: ServerUnaryCall<LockRequest, LockResponse>) => lock(serverKv(server, requestAuth(call.metadata)), r, callSignal(call))),
     unlock: unary((r: UnlockRequest, call: ServerUnaryCall<UnlockRequest, UnlockResponse>) => unlock(serverKv(server, requestAuth(call.metadata)), r)),
   };
-}
-
-interface JsonCodec<T> {
-  fromJSON(object: unknown): T;
-  toJSON(message: T): unknown;
 }
 
 /** A gateway route whose handler also learns when the HTTP caller hangs up. */

@@ -1,10 +1,11 @@
 // etcdserverpb.Maintenance over gRPC: Status, Alarm, Defragment, Hash and HashKV (see
-// server/maintenance.ts); Snapshot, MoveLeader and Downgrade answer UNIMPLEMENTED.
+// server/maintenance.ts), Snapshot (snapshot-service.ts) and MoveLeader; Downgrade
+// answers UNIMPLEMENTED.
 
 import * as pb from '../gen/etcdserverpb/rpc.js';
 import type { MaintenanceServer, StatusResponse } from '../gen/etcdserverpb/rpc.js';
 import type { RequestAuth } from '../server/auth-gate.js';
-import type { GatewayRoute } from './http-gateway.js';
+import { jsonRoute as route, type GatewayRoute } from './http-gateway.js';
 import { EtcdError, GrpcCode } from '../server/errors.js';
 import type { EtcdServer } from '../server/etcd-server.js';
 import type { MemberMaintenance } from '../server/maintenance.js';
@@ -12,13 +13,6 @@ import { requestAuth } from './request-auth.js';
 import { unary, unimplemented } from './unary.js';
 import { snapshotHandler } from './snapshot-service.js';
 
-
-interface JsonCodec<T> {
-  fromJSON(object: unknown): T;
-  toJSON(message: T): unknown;
-}
-
-type RouteFn = <Req, Res>(req: JsonCodec<Req>, res: JsonCodec<Res>, handle: (r: Req, auth: RequestAuth) => Promise<Res>) => GatewayRoute;
 
 export function statusResponse(server: EtcdServer): StatusResponse {
   const s = server.status();
@@ -51,7 +45,7 @@ async function adminOnly<T>(server: EtcdServer, auth: RequestAuth | undefined, f
  * The gateway's /v3/maintenance/* routes. In etcd 3.4 Hash and HashKV share the path
  * /v3/maintenance/hash and Hash answers it, so HashKV has no gateway route.
  */
-export function maintenanceGatewayRoutes(server: EtcdServer, route: RouteFn): [string, GatewayRoute][] {
+export function maintenanceGatewayRoutes(server: EtcdServer): [string, GatewayRoute][] {
   return [
     ['/v3/maintenance/status', route(pb.StatusRequest, pb.StatusResponse, async () => statusResponse(server))],
     ['/v3/maintenance/alarm', route(pb.AlarmRequest, pb.AlarmResponse, (r) => maintenanceOf(server).alarm(r))],
