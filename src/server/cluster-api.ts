@@ -7,13 +7,16 @@
 import type { ConfChange } from '../raft/types.js';
 import { ConfChangeType } from '../raft/types.js';
 import type { PeerStatus } from '../raft/raw-node.js';
-import { Errors } from './errors.js';
+import { Errors, type EtcdError } from './errors.js';
 import { computeMemberId } from '../pkg/member-id.js';
 import { encodeMember, type Member, type Membership } from './membership.js';
 import type { AuthGate, RequestAuth } from './auth-gate.js';
 
 /** A connection must have been up this long to count as healthy (etcd's HealthInterval). */
 export const HEALTH_INTERVAL_MS = 5000;
+/** The leader's final answers to a promotion: asking again cannot change them. */
+export const PROMOTE_REFUSALS: readonly EtcdError[] = [Errors.LearnerNotReady, Errors.MemberNotFound, Errors.MemberNotLearner, Errors.MemberNotEnoughStarted];
+
 /** A learner is promotable once its log reaches this share of the leader's. */
 const LEARNER_READY_PERCENT = 0.9;
 

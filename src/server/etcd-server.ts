@@ -23,7 +23,7 @@ import { InternalRaftRequest } from '../gen/etcdserverpb/raft_internal.js';
 import type { RawNode } from '../raft/raw-node.js';
 import type { MemoryStorage } from '../raft/storage.js';
 import { ConfChangeType, StateType, type ConfChange, type Entry, type Message, type SoftState } from '../raft/types.js';
-import { ClusterApi } from './cluster-api.js';
+import { ClusterApi, PROMOTE_REFUSALS } from './cluster-api.js';
 import { RaftSnapshots, type SnapshotSink } from './raft-snapshots.js';
 import { Applier, toEtcdError, type ApplyResult, type ApplyStore } from './applier.js';
 import { EtcdError, Errors, GrpcCode } from './errors.js';
@@ -417,7 +417,8 @@ export class EtcdServer {
     const st = this.parts.node.status();
     this.term = st.term;
     this.reads.onApplied(this.applied);
-    if (this.snapshots) {
+    // The snapshot's inputs (membership JSON, follower progress) are built only when one is due.
+    if (this.snapshots?.due(this.applied)) {
       let minMatch: number | undefined;
       if (st.raftState === StateType.Leader) {
         for (const [id, pr] of st.progress) if (id !== this.opts.memberId) minMatch = Math.min(minMatch ?? Infinity, pr.match);
@@ -440,13 +441,7 @@ export class EtcdServer {
     const req = InternalRaftRequest.fromPartial({ ...body, header });
     const data = InternalRaftRequest.encode(req).finish();
     if (data.length > this.opts.maxRequestBytes) throw Errors.RequestTooLarge;
-    const done = this.waits.register(id, this.requestTimeoutMs);
-    try {
-      this.parts.node.propose(data);
-    } catch {
-      this.waits.fail(id, this.lead === 0n ? Errors.NoLeader : Errors.LeaderChanged);
-    }
-    this.loop.kick();
+    const done = this.submit(id, () => this.parts.node.propose(data));
     const result = await done.catch((err: unknown) => {
       metrics.proposalsFailed.inc();
       throw err;
@@ -459,15 +454,23 @@ export class EtcdServer {
   private async proposeConfChange(cc: Omit<ConfChange, 'id'>): Promise<void> {
     if (this.stopped) throw Errors.Stopped;
     const id = this.ids.next();
+    const result = await this.submit(id, () => this.parts.node.proposeConfChange({ ...cc, id }));
+    if (result.err) throw result.err;
+  }
+
+  /**
+   * Hands a proposal to raft and returns what its apply will answer. Raft refusing it at
+   * once (no leader to forward to, a transfer under way) fails the wait immediately.
+   */
+  private submit(id: bigint, propose: () => void): Promise<ApplyResult> {
     const done = this.waits.register(id, this.requestTimeoutMs);
     try {
-      this.parts.node.proposeConfChange({ ...cc, id });
+      propose();
     } catch {
       this.waits.fail(id, this.lead === 0n ? Errors.NoLeader : Errors.LeaderChanged);
     }
     this.loop.kick();
-    const result = await done;
-    if (result.err) throw result.err;
+    return done;
   }
 
   /** A follower asks the leader to promote, retrying while leadership is settling. */
@@ -483,7 +486,7 @@ export class EtcdServer {
         return await forward(leader.peerURLs, id);
       } catch (err) {
         // The leader's own refusals are final; anything else (no leader, lost link) is retried.
-        const final = err === Errors.LearnerNotReady || err === Errors.MemberNotFound || err === Errors.MemberNotLearner || err === Errors.MemberNotEnoughStarted;
+        const final = PROMOTE_REFUSALS.includes(err as EtcdError);
         if (final || Date.now() >= deadline) throw final ? err : Errors.Timeout;
       }
       await new Promise((r) => setTimeout(r, this.opts.heartbeatMs));

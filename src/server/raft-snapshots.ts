@@ -39,6 +39,11 @@ export class RaftSnapshots {
     this.snapIndex = storage.snapshot().metadata.index;
   }
 
+  /** Whether a snapshot would be taken at `applied`; lets callers skip preparing its inputs. */
+  due(applied: number): boolean {
+    return !this.running && this.snapshotCount > 0 && applied - this.snapIndex > this.snapshotCount;
+  }
+
   /**
    * Called after entries were applied, between Readys (so `applied` is in the storage).
    * `minFollowerMatch` is the lowest log index a follower is known to have when this
@@ -46,7 +51,7 @@ export class RaftSnapshots {
    * a snapshot sent.
    */
   maybeSnapshot(applied: number, confState: ConfState, data: Uint8Array, minFollowerMatch: number | undefined): Promise<void> | undefined {
-    if (this.running || this.snapshotCount <= 0 || applied - this.snapIndex <= this.snapshotCount) return undefined;
+    if (!this.due(applied)) return undefined;
     this.running = true;
     const snap = this.storage.createSnapshot(applied, confState, data);
     this.snapIndex = applied;

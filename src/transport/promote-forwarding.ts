@@ -6,12 +6,13 @@
 import type http from 'node:http';
 import { Errors, type EtcdError } from '../server/errors.js';
 import { fetchPeer, type PeerClientTls } from './peer-http.js';
+import { PROMOTE_REFUSALS } from '../server/cluster-api.js';
 
 export const PROMOTE_PATH_PREFIX = '/members/promote/';
 const REQUEST_TIMEOUT_MS = 5000;
 
 /** Refusals the leader may give, recognized by their text on the follower. */
-const KNOWN_REFUSALS: EtcdError[] = [Errors.LearnerNotReady, Errors.MemberNotFound, Errors.MemberNotLearner, Errors.MemberNotEnoughStarted, Errors.NotLeader];
+const KNOWN_REFUSALS: readonly EtcdError[] = [...PROMOTE_REFUSALS, Errors.NotLeader];
 
 export async function forwardPromote(leaderPeerURLs: string[], id: bigint, headers: Record<string, string>, tlsOpts?: PeerClientTls): Promise<void> {
   let last: Error = Errors.NoLeader;
