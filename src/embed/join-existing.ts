@@ -32,7 +32,9 @@ export async function fetchRemoteCluster(peerUrls: string[], tlsOpts?: PeerClien
 }
 
 function sameUrls(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && [...a].sort().every((u, i) => u === [...b].sort()[i]);
+  if (a.length !== b.length) return false;
+  const sb = [...b].sort();
+  return [...a].sort().every((u, i) => u === sb[i]);
 }
 
 function describe(c: RemoteCluster): string {

@@ -159,11 +159,7 @@ async function startMember(cfg: ServerConfig, log: Logger, clientAddresses: Clie
     storage.append(cfg.forceNewCluster ? contents.entries.filter((e) => e.index <= commit) : contents.entries);
     node = new RawNode(raftConfig(memberId));
     if (cfg.forceNewCluster) log.info('forcing restart member', { 'cluster-id': formatId(clusterId), 'local-member-id': formatId(memberId), 'commit-index': commit });
-    else log.info('restarting local member', {
-      'cluster-id': formatId(clusterId),
-      'local-member-id': formatId(memberId),
-      'commit-index': contents.hardState?.commit ?? 0,
-    });
+    else log.info('restarting local member', { 'cluster-id': formatId(clusterId), 'local-member-id': formatId(memberId), 'commit-index': commit });
   } else if (cfg.initialClusterState === 'existing') {
     const problem = verifyBootstrap(cfg);
     if (problem !== undefined) throw new StartError(problem);

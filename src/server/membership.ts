@@ -76,20 +76,6 @@ export class Membership {
     return this.removed.has(id);
   }
 
-  /** Voting members and learners as raft's configuration must see them. */
-  voters(): bigint[] {
-    return this.list().filter((m) => !m.isLearner).map((m) => m.id);
-  }
-
-  learners(): bigint[] {
-    return this.list().filter((m) => m.isLearner).map((m) => m.id);
-  }
-
-  /** True for the id of a learner that a conf change AddNode would promote. */
-  isPromotion(cc: ConfChange): boolean {
-    return cc.type === ConfChangeType.AddNode && this.members.get(cc.nodeId)?.isLearner === true;
-  }
-
   /**
    * Decides whether a committed conf change may take effect. Every member decides on
    * the same membership at the same index, so all refuse the same changes; a refused
@@ -99,8 +85,7 @@ export class Membership {
     const id = cc.nodeId;
     if (this.removed.has(id)) return Errors.MemberNotFound;
     const existing = this.members.get(id);
-    const urlsTakenByOther = (urls: string[]) =>
-      [...this.members.values()].some((m) => m.id !== id && m.peerURLs.some((u) => urls.includes(u)));
+    const urlsTakenByOther = (urls: string[]) => this.peerURLsInUse(urls, id);
     switch (cc.type) {
       case ConfChangeType.AddNode:
         if (existing?.isLearner) return undefined;
@@ -110,7 +95,7 @@ export class Membership {
       case ConfChangeType.AddLearnerNode:
         if (existing) return Errors.MemberExist;
         if (urlsTakenByOther(decodeMember(cc.context).peerURLs)) return Errors.PeerURLExist;
-        if (this.learners().length >= MAX_LEARNERS) return Errors.TooManyLearners;
+        if (this.list().filter((m) => m.isLearner).length >= MAX_LEARNERS) return Errors.TooManyLearners;
         return undefined;
       case ConfChangeType.RemoveNode:
         return existing ? undefined : Errors.MemberNotFound;
@@ -123,8 +108,8 @@ export class Membership {
     }
   }
 
-  /** Peer URLs already used by some member (MemberAdd refuses them before proposing). */
-  peerURLsInUse(urls: string[], except?: bigint): boolean {
+  /** Whether a member other than `except` already uses one of `urls`. */
+  private peerURLsInUse(urls: string[], except: bigint): boolean {
     return [...this.members.values()].some((m) => m.id !== except && m.peerURLs.some((u) => urls.includes(u)));
   }
 
