@@ -25,15 +25,4 @@ export interface ConcurrencyKv {
   watch(key: Buffer, rangeEnd: Buffer, startRevision: bigint, signal: AbortSignal): AsyncIterable<WatchBatch>;
 }
 
-/** The range end that makes `key` a prefix (clientv3's GetPrefixRangeEnd). */
-export function prefixRangeEnd(key: Buffer): Buffer {
-  const end = Buffer.from(key);
-  for (let i = end.length - 1; i >= 0; i--) {
-    if (end[i]! < 0xff) {
-      end[i]! += 1;
-      return end.subarray(0, i + 1);
-    }
-  }
-  // All 0xff (or empty): every key from `key` on.
-  return Buffer.from([0]);
-}
+export { prefixRangeEnd } from '../pkg/prefix-range.js';

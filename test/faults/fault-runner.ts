@@ -6,6 +6,7 @@
 //   - after each fault, the members that can still form a quorum agree on a leader within
 //     `leaderBoundElections` election timeouts, and so does the whole cluster after healing.
 
+import { prefixRangeEnd } from '../../src/pkg/prefix-range.js';
 import { Client } from '../../src/client/client.js';
 import { checkHistory, type CheckResult } from '../../src/linearizability/index.js';
 import { rng } from '../linearizability/history-builders.js';
@@ -111,7 +112,7 @@ export async function runFaults(o: FaultRunOptions): Promise<RunReport> {
         const out = await workload.run(-1, finalClient, { kind: 'get', key: `k${k}` });
         if (out === undefined) anomalies.push(`final read of k${k} failed after healing`);
       }
-      const r = await finalClient.range({ key: Buffer.from(UNIQUE_PREFIX), rangeEnd: prefixEnd(UNIQUE_PREFIX) });
+      const r = await finalClient.range({ key: Buffer.from(UNIQUE_PREFIX), rangeEnd: prefixRangeEnd(Buffer.from(UNIQUE_PREFIX)) });
       const present = new Set(r.kvs.map((kv) => kv.key.toString()));
       const lost = [...workload.acknowledgedUnique].filter((k) => !present.has(k));
       if (lost.length > 0) anomalies.push(`${lost.length} acknowledged writes lost, e.g. ${lost.slice(0, 5).join(', ')}`);
@@ -133,12 +134,6 @@ export async function runFaults(o: FaultRunOptions): Promise<RunReport> {
     // A kept dir is only worth keeping when something went wrong.
     await cluster.close(o.keepDir === true && (anomalies.length > 0 || failed));
   }
-}
-
-function prefixEnd(prefix: string): Buffer {
-  const b = Buffer.from(prefix);
-  b[b.length - 1]!++;
-  return b;
 }
 
 /** Injects one fault, holds it for `holdMs`, heals, and measures leader elections. */

@@ -41,17 +41,10 @@ export const DEL_FLAGS: CtlFlag[] = [
 
 export const COMPACTION_FLAGS: CtlFlag[] = [f('physical', 'bool', 'false', "'true' to wait for compaction to physically remove all old revisions")];
 
-/** The smallest key greater than every key with this prefix; "\0" when there is none. */
-export function prefixEnd(key: Buffer): Buffer {
-  const end = Buffer.from(key);
-  for (let i = end.length - 1; i >= 0; i--) {
-    if (end[i]! < 0xff) {
-      end[i]! += 1;
-      return end.subarray(0, i + 1);
-    }
-  }
-  return Buffer.from([0]);
-}
+import { prefixRangeEnd as prefixEnd } from '../../pkg/prefix-range.js';
+
+/** The range end of a prefix query, for the commands that take --prefix. */
+export { prefixEnd };
 
 type Values = FlagValues;
 
