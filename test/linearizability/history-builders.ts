@@ -25,17 +25,8 @@ export function pending(client: number, input: KvInput, callMs: number): Operati
   return { client, input, callMs, returnMs: INF };
 }
 
-/** mulberry32: a tiny seeded PRNG, so failures reproduce from the seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG the raft simulation uses, so failures reproduce from the seed. */
+export { seeded as rng } from '../helpers/seeded-random.js';
 
 export interface GenOptions {
   ops: number;

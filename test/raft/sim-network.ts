@@ -7,17 +7,7 @@ import { MemoryStorage } from '../../src/raft/storage.js';
 import { decodeConfChange } from '../../src/raft/confchange-codec.js';
 import { EntryType, type Entry, type Message, type NodeId } from '../../src/raft/types.js';
 
-/** mulberry32: a tiny seeded PRNG, so every run of a seed is identical. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seeded } from '../helpers/seeded-random.js';
 
 export interface SimNode {
   id: NodeId;
