@@ -585,7 +585,6 @@ export class EtcdServer {
   status(): StatusInfo {
     const st = this.parts.node.status();
     const db = this.opts.backendSize();
-    const me = this.parts.membership.get(this.opts.memberId);
     return {
       version: SERVER_VERSION,
       leader: this.lead,
@@ -594,7 +593,7 @@ export class EtcdServer {
       raftAppliedIndex: this.applied,
       dbSize: db.size,
       dbSizeInUse: db.inUse,
-      isLearner: me?.isLearner ?? false,
+      isLearner: this.isLearner(),
       errors: this.statusErrors(),
     };
   }
@@ -643,7 +642,7 @@ export class EtcdServer {
       clusterVersion: () => this.parts.membership.version,
       leader: () => this.lead,
       isLeader: () => this.parts.node.status().raftState === StateType.Leader,
-      isLearner: () => this.parts.membership.get(this.opts.memberId)?.isLearner ?? false,
+      isLearner: () => this.isLearner(),
       committedIndex: () => this.parts.node.status().commit,
       appliedIndex: () => this.applied,
       pendingProposals: () => this.waits.size,
