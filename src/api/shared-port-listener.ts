@@ -8,6 +8,8 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type http from 'node:http';
+import type { Duplex } from 'node:stream';
+import { AuthorityRepairSocket } from './authority-repair-socket.js';
 
 const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 /** Bytes needed to tell the protocols apart; "PRI " is never an HTTP/1.1 method we serve. */
@@ -16,7 +18,7 @@ const SNIFF_BYTES = 4;
 const SNIFF_TIMEOUT_MS = 10_000;
 
 export interface Http2Injector {
-  injectConnection(connection: net.Socket): void;
+  injectConnection(connection: Duplex): void;
 }
 
 export interface SharedPortOptions {
@@ -46,7 +48,7 @@ function routeBySniffing(socket: net.Socket, opts: Pick<SharedPortOptions, 'grpc
     // on the socket before it starts consuming the native handle (Node >= 15).
     socket.unshift(head);
     if (looksLikeHttp2(head)) {
-      opts.grpc.injectConnection(socket);
+      opts.grpc.injectConnection(new AuthorityRepairSocket(socket));
       return;
     }
     opts.http1.emit('connection', socket);
@@ -80,7 +82,7 @@ export function listenSharedPort(opts: SharedPortOptions): Promise<net.Server> {
 export function listenTlsPort(opts: SharedPortOptions & { tls: tls.TlsOptions }): Promise<tls.Server> {
   const server = tls.createServer({ ...opts.tls, ALPNProtocols: ['h2', 'http/1.1'] }, (socket) => {
     socket.setNoDelay(true);
-    if (socket.alpnProtocol === 'h2') opts.grpc.injectConnection(socket);
+    if (socket.alpnProtocol === 'h2') opts.grpc.injectConnection(new AuthorityRepairSocket(socket));
     else if (socket.alpnProtocol === 'http/1.1') opts.http1.emit('connection', socket);
     else routeBySniffing(socket, opts);
   });

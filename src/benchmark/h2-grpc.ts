@@ -8,7 +8,7 @@
 import { EventEmitter } from 'node:events';
 import { GRPC_CODE_NAMES, ClientError } from '../client/errors.js';
 import { H2Error, H2Session, type StreamHandler } from './h2-session.js';
-import { encodeHeaderBlock } from './hpack.js';
+import { encodeHeaderBlock } from '../pkg/hpack.js';
 
 /** The etcd RPCs the benchmark calls. */
 export const METHODS = {

@@ -8,7 +8,7 @@
 // gRPC client and not covered: push (disabled), priorities (ignored), TLS.
 
 import net from 'node:net';
-import { HpackDecoder, HpackError } from './hpack.js';
+import { HpackDecoder, HpackError } from '../pkg/hpack.js';
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 

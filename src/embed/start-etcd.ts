@@ -138,60 +138,68 @@ async function startMember(cfg: ServerConfig, log: Logger, clientAddresses: Clie
   // Peers to talk to before the membership is known locally (a member joining a running cluster).
   let remotePeers: Member[] = [];
   const snapshotter = new Snapshotter(layout.snapDir, { warn: walWarn });
-  if (haveWal) {
-    // The newest snapshot the WAL also recorded: the log continues right after it.
-    const snap = await snapshotter.loadNewestAvailable(await validSnapshotMarks(layout.walDir)).catch((err: Error) => {
-      if (err instanceof SnapNoSnapshotError) return undefined;
-      throw err;
-    });
-    const fromSnapshot = snap ? { index: snap.metadata.index, term: snap.metadata.term } : undefined;
-    wal = await WAL.open(layout.walDir, { warn: walWarn, ...(fromSnapshot ? { fromSnapshot } : {}) });
-    if (snap) {
-      storage.applySnapshot(snap);
-      log.info('recovered v3 backend from snapshot', { 'snapshot-index': snap.metadata.index });
+  try {
+    if (haveWal) {
+      // The newest snapshot the WAL also recorded: the log continues right after it.
+      const snap = await snapshotter.loadNewestAvailable(await validSnapshotMarks(layout.walDir)).catch((err: Error) => {
+        if (err instanceof SnapNoSnapshotError) return undefined;
+        throw err;
+      });
+      const fromSnapshot = snap ? { index: snap.metadata.index, term: snap.metadata.term } : undefined;
+      wal = await WAL.open(layout.walDir, { warn: walWarn, ...(fromSnapshot ? { fromSnapshot } : {}) });
+      if (snap) {
+        storage.applySnapshot(snap);
+        log.info('recovered v3 backend from snapshot', { 'snapshot-index': snap.metadata.index });
+      }
+      const contents = await wal.readAll();
+      ({ memberId, clusterId } = decodeWalMetadata(contents.metadata));
+      if (contents.hardState) storage.setHardState(contents.hardState);
+      // --force-new-cluster keeps only what was committed: an uncommitted tail may hold
+      // changes the old cluster never agreed on. The new leader's first entry overwrites it.
+      const commit = contents.hardState?.commit ?? 0;
+      storage.append(cfg.forceNewCluster ? contents.entries.filter((e) => e.index <= commit) : contents.entries);
+      node = new RawNode(raftConfig(memberId));
+      if (cfg.forceNewCluster) log.info('forcing restart member', { 'cluster-id': formatId(clusterId), 'local-member-id': formatId(memberId), 'commit-index': commit });
+      else log.info('restarting local member', { 'cluster-id': formatId(clusterId), 'local-member-id': formatId(memberId), 'commit-index': commit });
+    } else if (cfg.initialClusterState === 'existing') {
+      const problem = verifyBootstrap(cfg);
+      if (problem !== undefined) throw new StartError(problem);
+      const remote = await fetchRemoteCluster(otherPeerUrls(cfg.initialCluster, cfg.name), peerTls).catch((err: Error) => {
+        throw new StartError(err.message);
+      });
+      const assigned = assignIdFromRemote(cfg.initialCluster, cfg.name, remote);
+      if (typeof assigned === 'string') throw new StartError(assigned);
+      memberId = assigned;
+      clusterId = remote.clusterId;
+      remotePeers = remote.members.filter((m) => m.id !== memberId);
+      wal = await WAL.create(layout.walDir, encodeWalMetadata(memberId, clusterId), { warn: walWarn });
+      // No bootstrap entries: the leader replicates the whole log, conf changes included.
+      node = new RawNode(raftConfig(memberId));
+      log.info('starting local member', { 'local-member-id': formatId(memberId), 'cluster-id': formatId(clusterId) });
+    } else {
+      const problem = verifyBootstrap({ ...cfg, initialCluster: preDiscoveryCluster(cfg) });
+      if (problem !== undefined) throw new StartError(problem);
+      const discovered = await resolveBootstrapCluster(cfg, log.child('v2discovery/discovery.ts'));
+      const boot = bootstrapIds(discovered.initialCluster, discovered.token);
+      const peers = boot.members.map((m) => ({ name: m.name, urls: m.peerUrls, id: m.id }));
+      memberId = peers.find((p) => p.name === cfg.name)!.id;
+      clusterId = boot.clusterId;
+      wal = await WAL.create(layout.walDir, encodeWalMetadata(memberId, clusterId), { warn: walWarn });
+      node = new RawNode(raftConfig(memberId));
+      node.bootstrap(
+        peers.map((p) => ({
+          id: p.id,
+          context: encodeMember({ id: p.id, name: p.name, peerURLs: p.urls, clientURLs: [], isLearner: false }),
+        })),
+      );
+      log.info('starting local member', { 'local-member-id': formatId(memberId), 'cluster-id': formatId(clusterId) });
     }
-    const contents = await wal.readAll();
-    ({ memberId, clusterId } = decodeWalMetadata(contents.metadata));
-    if (contents.hardState) storage.setHardState(contents.hardState);
-    // --force-new-cluster keeps only what was committed: an uncommitted tail may hold
-    // changes the old cluster never agreed on. The new leader's first entry overwrites it.
-    const commit = contents.hardState?.commit ?? 0;
-    storage.append(cfg.forceNewCluster ? contents.entries.filter((e) => e.index <= commit) : contents.entries);
-    node = new RawNode(raftConfig(memberId));
-    if (cfg.forceNewCluster) log.info('forcing restart member', { 'cluster-id': formatId(clusterId), 'local-member-id': formatId(memberId), 'commit-index': commit });
-    else log.info('restarting local member', { 'cluster-id': formatId(clusterId), 'local-member-id': formatId(memberId), 'commit-index': commit });
-  } else if (cfg.initialClusterState === 'existing') {
-    const problem = verifyBootstrap(cfg);
-    if (problem !== undefined) throw new StartError(problem);
-    const remote = await fetchRemoteCluster(otherPeerUrls(cfg.initialCluster, cfg.name), peerTls).catch((err: Error) => {
-      throw new StartError(err.message);
-    });
-    const assigned = assignIdFromRemote(cfg.initialCluster, cfg.name, remote);
-    if (typeof assigned === 'string') throw new StartError(assigned);
-    memberId = assigned;
-    clusterId = remote.clusterId;
-    remotePeers = remote.members.filter((m) => m.id !== memberId);
-    wal = await WAL.create(layout.walDir, encodeWalMetadata(memberId, clusterId), { warn: walWarn });
-    // No bootstrap entries: the leader replicates the whole log, conf changes included.
-    node = new RawNode(raftConfig(memberId));
-    log.info('starting local member', { 'local-member-id': formatId(memberId), 'cluster-id': formatId(clusterId) });
-  } else {
-    const problem = verifyBootstrap({ ...cfg, initialCluster: preDiscoveryCluster(cfg) });
-    if (problem !== undefined) throw new StartError(problem);
-    const discovered = await resolveBootstrapCluster(cfg, log.child('v2discovery/discovery.ts'));
-    const boot = bootstrapIds(discovered.initialCluster, discovered.token);
-    const peers = boot.members.map((m) => ({ name: m.name, urls: m.peerUrls, id: m.id }));
-    memberId = peers.find((p) => p.name === cfg.name)!.id;
-    clusterId = boot.clusterId;
-    wal = await WAL.create(layout.walDir, encodeWalMetadata(memberId, clusterId), { warn: walWarn });
-    node = new RawNode(raftConfig(memberId));
-    node.bootstrap(
-      peers.map((p) => ({
-        id: p.id,
-        context: encodeMember({ id: p.id, name: p.name, peerURLs: p.urls, clientURLs: [], isLearner: false }),
-      })),
-    );
-    log.info('starting local member', { 'local-member-id': formatId(memberId), 'cluster-id': formatId(clusterId) });
+  } catch (err) {
+    // A bootstrap that failed (discovery refused, peers unreachable) closes the backend
+    // before the process exits: an open LMDB environment can hold the exit up.
+    clearInterval(progressTimer);
+    await backend.close().catch(() => undefined);
+    throw err;
   }
 
   // Old snapshot files and released WAL segments go, keeping --max-snapshots / --max-wals.

@@ -9,7 +9,7 @@ import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { BidiCall, GrpcCallError, H2Conn, METHODS, MessageReader, errorText, frameMessage } from '../../src/benchmark/h2-grpc.js';
-import { HpackDecoder, encodeHeaderBlock, huffmanDecode } from '../../src/benchmark/hpack.js';
+import { HpackDecoder, encodeHeaderBlock, huffmanDecode } from '../../src/pkg/hpack.js';
 import { encodePut, encodeRange, encodeRequestOp, encodeTxn } from '../../src/benchmark/wire.js';
 import { PutResponse, RangeResponse } from '../../src/gen/etcdserverpb/rpc.js';
 import { removeDir, startMember, stopMember } from '../helpers/processes.js';

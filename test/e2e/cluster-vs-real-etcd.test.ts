@@ -74,6 +74,24 @@ function normalizeIds(text: string, ids: Map<string, string>): string {
   });
 }
 
+/**
+ * Members are listed by id and an added member's id hashes the time it was added, so the
+ * order of member lines and of ETCD_INITIAL_CLUSTER entries is random on either side.
+ */
+function memberOrderIndependent(text: string): string {
+  const lines = text
+    .replace(/^ETCD_INITIAL_CLUSTER="(.*)"$/m, (_, list: string) => `ETCD_INITIAL_CLUSTER="${list.split(',').sort().join(',')}"`)
+    .split('\n');
+  const isMemberLine = (l: string) => /^(\| )?<id\d+>(,| \|)/.test(l);
+  for (let i = 0; i < lines.length; ) {
+    let j = i;
+    while (j < lines.length && isMemberLine(lines[j]!)) j++;
+    if (j > i) lines.splice(i, j - i, ...lines.slice(i, j).sort());
+    i = Math.max(j, i + 1);
+  }
+  return lines.join('\n');
+}
+
 async function seed000Flow(kind: 'ours' | 'real', specs: MemberSpec[]): Promise<string[]> {
   const [s1, s2] = specs as [MemberSpec, MemberSpec];
   const root = tempDir(`etcd-seed000-${kind}-`);
@@ -82,7 +100,7 @@ async function seed000Flow(kind: 'ours' | 'real', specs: MemberSpec[]): Promise<
   const log: string[] = [];
   const step = (endpoints: string, ...args: string[]): string => {
     const r = ctl(endpoints, ...args);
-    const line = normalizeIds(`$ etcdctl ${args.join(' ')}\n${r.out}[exit ${r.code}]`, ids);
+    const line = memberOrderIndependent(normalizeIds(`$ etcdctl ${args.join(' ')}\n${r.out}[exit ${r.code}]`, ids));
     log.push(line);
     return r.out;
   };

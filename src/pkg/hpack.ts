@@ -1,6 +1,7 @@
-// HPACK (RFC 7541) for the benchmark's HTTP/2 client: a full decoder (servers index their
-// response headers in the dynamic table and Huffman-code strings), and an encoder that only
-// writes literals, which lets the client precompute each method's header block once.
+// HPACK (RFC 7541): a full decoder (peers index headers in the dynamic table and
+// Huffman-code strings) and an encoder that only writes literals, so nothing it sends
+// enters the peer's dynamic table. The benchmark's HTTP/2 client precomputes each method's
+// header block with it; the client port re-encodes header blocks whose :authority it repairs.
 
 import { HUFFMAN_CODES, HUFFMAN_LENGTHS } from './hpack-huffman-table.js';
 
