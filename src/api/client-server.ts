@@ -36,7 +36,6 @@ import { jsonRoute, type GatewayRoute } from './http-gateway.js';
 import { kvService } from './kv-service.js';
 import { authGatewayRoutes } from './auth-gateway-routes.js';
 import { authService } from './auth-service.js';
-import { AuthErrors } from '../auth/errors.js';
 import type { RequestAuth } from '../server/auth-gate.js';
 import { maintenanceGatewayRoutes, maintenanceService } from './maintenance-service.js';
 import { serveNonGrpcStreams } from './grpc-h2-fallback.js';
@@ -48,6 +47,7 @@ import { clusterGatewayRoutes } from './cluster-service.js';
 import { lockGatewayRoutes, lockService } from './lock-service.js';
 import { electionGatewayRoutes, electionService } from './election-service.js';
 import { listenSharedPort, listenTlsPort } from './shared-port-listener.js';
+import { checkHealth, parseHealthQuery } from './health-check.js';
 
 /** Room for gRPC framing on top of --max-request-bytes, as etcd allows. */
 const GRPC_OVERHEAD_BYTES = 512 * 1024;
@@ -112,26 +112,13 @@ export class ClientServer {
   private httpBasics() {
     return {
       version: () => ({ etcdserver: SERVER_VERSION, etcdcluster: CLUSTER_VERSION }),
-      health: async () => {
-        const h = await this.health();
+      health: async (url: string) => {
+        const h = await checkHealth(this.server.healthProbes(), parseHealthQuery(url));
         (h.health ? healthSuccess : healthFailures).inc();
         return h;
       },
       metrics: scrapeMetrics,
     };
-  }
-
-  /** etcd's /health: a leader exists and a linearizable read completes. */
-  private async health(): Promise<{ health: boolean; reason: string }> {
-    if (this.server.leader() === 0n) return { health: false, reason: 'RAFT NO LEADER' };
-    try {
-      await this.server.range(RangeRequest.fromPartial({ key: Buffer.from('health') }));
-      return { health: true, reason: '' };
-    } catch (err) {
-      // With auth on the anonymous probe read is refused, which still proves the read path works (etcd: same).
-      if (err === AuthErrors.UserEmpty || err === AuthErrors.PermissionDenied) return { health: true, reason: '' };
-      return { health: false, reason: `QGET ERROR:${err instanceof Error ? err.message : String(err)}` };
-    }
   }
 
   async listen(): Promise<void> {

@@ -14,7 +14,8 @@ const CORS_HEADERS: Record<string, string> = {
 export interface HttpHandlerDeps {
   routes: Map<string, GatewayRoute>;
   version(): { etcdserver: string; etcdcluster: string };
-  health(): Promise<{ health: boolean; reason: string }>;
+  /** Takes the request URL for etcd's ?exclude= and ?serializable= options. */
+  health(url: string): Promise<{ health: boolean; reason: string }>;
   metrics(): Promise<{ contentType: string; body: string }>;
   /** The streamed /v3/watch, on client URLs only. */
   watch?: http.RequestListener;
@@ -42,9 +43,18 @@ export function createHttpHandler(deps: HttpHandlerDeps): http.RequestListener {
       return;
     }
     if (path === '/health') {
-      void deps.health().then((h) => {
-        res.writeHead(h.health ? 200 : 503, { 'Content-Type': 'text/plain; charset=utf-8' });
-        res.end(JSON.stringify({ health: String(h.health), reason: h.reason }));
+      if (req.method !== 'GET') {
+        res.setHeader('Allow', 'GET');
+        text(res, 405, 'Method Not Allowed\n');
+        return;
+      }
+      void deps.health(req.url ?? '/health').then((h) => {
+        const body = JSON.stringify({ health: String(h.health), reason: h.reason });
+        // Go's http.Error on failure: nosniff and a trailing newline; success is the bare JSON.
+        if (h.health) {
+          res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
+          res.end(body);
+        } else text(res, 503, `${body}\n`);
       });
       return;
     }

@@ -5,6 +5,10 @@
 // - without it, such a request is checked against the quota before it applies; if it did
 //   not fit, it still applies (every member must apply the same entries) but answers
 //   "database space exceeded", and the member then raises the NOSPACE alarm.
+// - with a CORRUPT alarm active, every request that changes state (put, delete, txn,
+//   compaction, lease grant and revoke) fails with "corrupt cluster" without being applied,
+//   as etcd's corrupt applier; reads are served outside the log and keep working, and so do
+//   alarm requests, so an operator can still list and disarm.
 // Alarm requests themselves (ACTIVATE, DEACTIVATE, GET) are applied here too.
 
 import { AlarmRequest_AlarmAction, AlarmType, type AlarmRequest, type AlarmResponse } from '../gen/etcdserverpb/rpc.js';
@@ -25,6 +29,12 @@ export class AlarmApply {
     readonly alarms: AlarmStore,
     private readonly quota: BackendQuota,
   ) {}
+
+  /** True when the CORRUPT alarm refuses this request (etcd's corrupt applier). */
+  corruptRefuses(req: InternalRaftRequest): boolean {
+    if (!this.alarms.has(AlarmType.CORRUPT)) return false;
+    return req.put !== undefined || req.deleteRange !== undefined || req.txn !== undefined || req.compaction !== undefined || req.leaseGrant !== undefined || req.leaseRevoke !== undefined;
+  }
 
   /** True when the NOSPACE alarm refuses this request (etcd's capped applier). */
   refuses(req: InternalRaftRequest): boolean {

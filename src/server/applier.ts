@@ -127,10 +127,12 @@ export class Applier {
     }
   }
 
-  /** See alarm-apply.ts: a NOSPACE alarm refuses growth; a request over the quota applies but fails. */
+  /** See alarm-apply.ts: CORRUPT refuses changes, NOSPACE refuses growth; a request over the quota applies but fails. */
   private applyWithQuota(req: InternalRaftRequest, index: number): ApplyResult {
     if (!this.alarms) return this.applyRequest(req, index);
     if (req.alarm) return { resp: this.alarms.apply(req.alarm) };
+    // etcd stacks the corrupt applier over the capped one: CORRUPT answers first.
+    if (this.alarms.corruptRefuses(req)) return { err: Errors.Corrupt };
     if (this.alarms.refuses(req)) return { err: Errors.NoSpace };
     const over = this.alarms.overQuota(req);
     const result = this.applyRequest(req, index);

@@ -7,6 +7,7 @@ import type { WatchSessionHost } from './watch-session.js';
 import * as metrics from '../metrics/registry.js';
 import type { ServerMetricsSource } from '../metrics/server-metrics.js';
 import {
+  AlarmType,
   CompactionRequest,
   CompactionResponse,
   DeleteRangeRequest,
@@ -20,6 +21,8 @@ import {
   TxnResponse,
 } from '../gen/etcdserverpb/rpc.js';
 import { InternalRaftRequest } from '../gen/etcdserverpb/raft_internal.js';
+import { AuthErrors } from '../auth/errors.js';
+import type { HealthProbes } from '../api/health-check.js';
 import type { RawNode } from '../raft/raw-node.js';
 import type { MemoryStorage } from '../raft/storage.js';
 import { ConfChangeType, StateType, type ConfChange, type Entry, type Message, type SoftState } from '../raft/types.js';
@@ -618,6 +621,23 @@ export class EtcdServer {
       if (Date.now() >= deadline) throw Errors.TimeoutLeaderTransfer;
       await new Promise((r) => setTimeout(r, this.opts.heartbeatMs));
     }
+  }
+
+  /** The /health probes this member answers (see api/health-check.ts). */
+  healthProbes(): HealthProbes {
+    return {
+      alarms: () => this.maintenance?.alarms.get(AlarmType.NONE).map((a) => a.alarm) ?? [],
+      hasLeader: () => this.lead !== 0n,
+      read: async (serializable) => {
+        try {
+          await this.range(RangeRequest.fromPartial({ key: Buffer.from('health'), keysOnly: true, limit: 1n, serializable }));
+        } catch (err) {
+          // etcd reads as root; with auth on, the anonymous probe's refusal still proves the read path works.
+          if (err !== AuthErrors.UserEmpty && err !== AuthErrors.PermissionDenied) throw err;
+        }
+      },
+      warn: (msg, fields) => this.opts.logger.warn(msg, fields),
+    };
   }
 
   /** etcd's Status errors: no leader, then one line per active alarm. */
