@@ -17,10 +17,13 @@ export interface CorsPolicy {
   allowOrigin(origin: string | undefined): string | undefined;
 }
 
-/** The policy for --cors's parsed list; "*" anywhere in it allows every origin. */
+/**
+ * The policy for --cors's parsed list; "*" in it allows every origin, and so does an empty
+ * list (etcd's AccessController: "If CORS is empty, allow all"; the flag itself refuses "").
+ */
 export function corsPolicy(origins: readonly string[]): CorsPolicy {
   const allowed = new Set(origins);
-  if (allowed.has('*')) return { allowOrigin: () => '*' };
+  if (allowed.size === 0 || allowed.has('*')) return { allowOrigin: () => '*' };
   return { allowOrigin: (origin) => (origin !== undefined && allowed.has(origin) ? origin : undefined) };
 }
 
