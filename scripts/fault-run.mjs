@@ -4,7 +4,7 @@
 // how many runs and how many anomalies. Build first: npx tsc -p .
 //
 //   node scripts/fault-run.mjs [--binary real|ours|/path/to/etcd] [--runs N] [--seed S]
-//                              [--duration-ms D] [--clients C] [--keys K] [--keep-dirs]
+//                              [--duration-ms D] [--clients C] [--keys K] [--watchers W] [--keep-dirs]
 //
 // Exit status 0 when every run passed, 1 otherwise. A failing run's temp dir (member
 // logs and data) is kept with --keep-dirs and printed.
@@ -20,6 +20,7 @@ const { values } = parseArgs({
     'duration-ms': { type: 'string', default: '60000' },
     clients: { type: 'string', default: '4' },
     keys: { type: 'string', default: '3' },
+    watchers: { type: 'string', default: '3' },
     'keep-dirs': { type: 'boolean', default: false },
   },
 });
@@ -44,7 +45,7 @@ for (let i = 0; i < runs && !stopping; i++) {
   let report;
   try {
     report = await runFaults({
-      binary, seed, durationMs: Number(values['duration-ms']), clients: Number(values.clients), keys: Number(values.keys),
+      binary, seed, durationMs: Number(values['duration-ms']), clients: Number(values.clients), keys: Number(values.keys), watchers: Number(values.watchers),
       keepDir: values['keep-dirs'], log: (l) => console.log(`  [seed ${seed}] ${l}`),
     });
   } catch (e) {
@@ -57,7 +58,8 @@ for (let i = 0; i < runs && !stopping; i++) {
   done++;
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
   console.log(`run ${i + 1} seed ${seed} (${binary.label}): ${report.faults.length} faults, ${report.ops.ok} ops ok, ${report.ops.unknown} unknown, ` +
-    `${report.acknowledgedUnique} write-once keys acknowledged, history ${report.check.outcome}, ${report.anomalies.length} anomalies, ${secs} s`);
+    `${report.acknowledgedUnique} write-once keys acknowledged, history ${report.check.outcome}, ` +
+    `${report.watch.events} watch events checked (${report.watch.watchers} watchers), ${report.watch.anomalies.length} watch anomalies, ${report.anomalies.length} anomalies, ${secs} s`);
   for (const a of report.anomalies) console.log(`  ANOMALY: ${a.replaceAll('\n', '\n    ')}`);
   if (report.anomalies.length > 0) {
     failedRuns++;

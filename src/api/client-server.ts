@@ -32,6 +32,7 @@ import { scrapeMetrics } from '../metrics/server-metrics.js';
 import { CLUSTER_VERSION, SERVER_VERSION, type EtcdServer } from '../server/etcd-server.js';
 import { clusterService } from './cluster-service.js';
 import { createHttpHandler } from './http-handler.js';
+import { corsPolicy } from './cors.js';
 import { jsonRoute, type GatewayRoute } from './http-gateway.js';
 import { kvService } from './kv-service.js';
 import { authGatewayRoutes } from './auth-gateway-routes.js';
@@ -74,6 +75,8 @@ export interface ClientListenerOptions {
   /** host:port pairs parsed from --listen-client-urls; `tls` for https:// ones. */
   addresses: { host: string; port: number; tls?: tls.TlsOptions | undefined }[];
   maxRequestBytes: number;
+  /** --cors: allowed origins, "*" for any; absent means etcd's default "*". */
+  cors?: readonly string[];
 }
 
 export class ClientServer {
@@ -111,6 +114,7 @@ export class ClientServer {
   /** What every HTTP listener of the member serves: /version, /health, /metrics. */
   private httpBasics() {
     return {
+      cors: corsPolicy(this.opts.cors ?? ['*']),
       version: () => ({ etcdserver: SERVER_VERSION, etcdcluster: CLUSTER_VERSION }),
       health: async (url: string) => {
         const h = await checkHealth(this.server.healthProbes(), parseHealthQuery(url));
@@ -132,7 +136,8 @@ export class ClientServer {
 
   /** --listen-metrics-urls: plain HTTP with /metrics and /health only, no gateway. */
   async listenMetrics(addresses: { host: string; port: number }[]): Promise<void> {
-    const handler = createHttpHandler({ ...this.httpBasics(), routes: new Map() });
+    const { health, metrics } = this.httpBasics();
+    const handler = createHttpHandler({ health, metrics, routes: new Map() });
     for (const a of addresses) {
       const server = http.createServer(handler);
       this.metricsServers.push(server);

@@ -65,7 +65,9 @@ export function httpStatusFor(code: number): number {
 
 export function writeGatewayError(res: http.ServerResponse, code: number, message: string): void {
   const body = JSON.stringify({ error: message, message, code });
-  res.writeHead(HTTP_STATUS[code] ?? 500, { 'Content-Type': 'application/json' });
+  // grpc-gateway declares and sends the gRPC content type as an HTTP trailer on errors.
+  res.writeHead(HTTP_STATUS[code] ?? 500, { 'Content-Type': 'application/json', Trailer: 'Grpc-Trailer-Content-Type' });
+  res.addTrailers({ 'Grpc-Trailer-Content-Type': 'application/grpc' });
   res.end(body);
 }
 

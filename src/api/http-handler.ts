@@ -1,19 +1,16 @@
-// HTTP/1.1 on the client port: /health, /version, /metrics, and the JSON gateway routes. Every
-// answer carries etcd's permissive CORS headers so a browser console can call the
-// gateway directly.
+// HTTP/1.1 on the client port: /health, /version, /metrics, and the JSON gateway routes,
+// behind etcd's --cors handling (cors.ts) so a browser console can call the gateway
+// directly. The --listen-metrics-urls listener serves /metrics and /health only, without CORS.
 
 import type http from 'node:http';
+import { applyCors, type CorsPolicy } from './cors.js';
 import { serveGatewayRoute, type GatewayRoute } from './http-gateway.js';
-
-const CORS_HEADERS: Record<string, string> = {
-  'Access-Control-Allow-Headers': 'accept, content-type, authorization',
-  'Access-Control-Allow-Methods': 'POST, GET, OPTIONS, PUT, DELETE',
-  'Access-Control-Allow-Origin': '*',
-};
 
 export interface HttpHandlerDeps {
   routes: Map<string, GatewayRoute>;
-  version(): { etcdserver: string; etcdcluster: string };
+  /** Absent on the metrics listener, which has no CORS handling and no /version. */
+  cors?: CorsPolicy;
+  version?(): { etcdserver: string; etcdcluster: string };
   /** Takes the request URL for etcd's ?exclude= and ?serializable= options. */
   health(url: string): Promise<{ health: boolean; reason: string }>;
   metrics(): Promise<{ contentType: string; body: string }>;
@@ -30,24 +27,20 @@ function text(res: http.ServerResponse, status: number, body: string): void {
 
 export function createHttpHandler(deps: HttpHandlerDeps): http.RequestListener {
   return (req, res) => {
-    for (const [k, v] of Object.entries(CORS_HEADERS)) res.setHeader(k, v);
+    if (deps.cors && applyCors(deps.cors, req, res)) return;
     const path = (req.url ?? '/').split('?')[0]!;
-    if (req.method === 'OPTIONS') {
-      res.writeHead(200);
-      res.end();
+    // etcd's /version and /health answer GET only; /metrics (promhttp) answers any method.
+    if ((path === '/health' || (path === '/version' && deps.version)) && req.method !== 'GET') {
+      res.setHeader('Allow', 'GET');
+      text(res, 405, 'Method Not Allowed\n');
       return;
     }
-    if (path === '/version') {
+    if (path === '/version' && deps.version) {
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify(deps.version()));
       return;
     }
     if (path === '/health') {
-      if (req.method !== 'GET') {
-        res.setHeader('Allow', 'GET');
-        text(res, 405, 'Method Not Allowed\n');
-        return;
-      }
       void deps.health(req.url ?? '/health').then((h) => {
         const body = JSON.stringify({ health: String(h.health), reason: h.reason });
         // Go's http.Error on failure: nosniff and a trailing newline; success is the bare JSON.

@@ -291,6 +291,7 @@ async function startMember(cfg: ServerConfig, log: Logger, clientAddresses: Clie
   clientServer = new ClientServer(server, {
     addresses: clientAddresses,
     maxRequestBytes: cfg.maxRequestBytes,
+    cors: cfg.cors,
   });
   await clientServer.listen();
   bindServerMetrics(server.metricsSource(cfg.quotaBackendBytes > 0 ? cfg.quotaBackendBytes : DEFAULT_QUOTA_BACKEND_BYTES, () => store.keyCount(), () => store.compactRev()));

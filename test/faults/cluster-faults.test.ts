@@ -1,7 +1,8 @@
 // A short seeded fault run against a spawned three-member cluster: every fault kind once
 // (kill -9 and restart of leader and follower, leader and follower partitioned through the
 // peer proxies, leader and follower paused), with concurrent clients whose history must be
-// linearizable, no acknowledged write lost, and a leader within a few election timeouts.
+// linearizable, no acknowledged write lost, a leader within a few election timeouts, and
+// whole-key-space watch histories that are ordered, unique, gap-free and match the writes.
 // A negative control proves the run can fail: stale (serializable) reads under a partition.
 //
 // It runs against etcd-ts; the same run against real etcd 3.4 is one line away
@@ -27,6 +28,9 @@ describe(`fault injection on a three-member cluster (${MEMBER_BINARY.label})`, (
     assert.equal(r.check.outcome, 'ok');
     assert.ok(r.ops.ok > 200, `only ${r.ops.ok} operations completed`);
     assert.ok(r.acknowledgedUnique > 20, `only ${r.acknowledgedUnique} write-once keys acknowledged`);
+    // Three whole-key-space watchers each saw every write of the run (anomalies are in r.anomalies).
+    assert.deepEqual(r.watch.anomalies, []);
+    assert.ok(r.watch.events > 3 * 100, `only ${r.watch.events} watch events checked`);
   });
 
   it('catches stale serializable reads from a partitioned follower (negative control)', { timeout: 120_000 }, async () => {

@@ -3,15 +3,19 @@
 // peer proxies, SIGSTOP/SIGCONT pauses), then heal and judge:
 //   - the history is linearizable (src/linearizability);
 //   - every acknowledged write-once key exists at the end, and nothing never written does;
+//   - watchers of the whole key space (one starting on each member, resuming after errors
+//     as clientv3 does) saw the store's history in order, once, without gaps, matching the
+//     acknowledged writes and the final full-range read (src/linearizability/watch-check.ts);
 //   - after each fault, the members that can still form a quorum agree on a leader within
 //     `leaderBoundElections` election timeouts, and so does the whole cluster after healing.
 
 import { prefixRangeEnd } from '../../src/pkg/prefix-range.js';
 import { Client } from '../../src/client/client.js';
-import { checkHistory, type CheckResult } from '../../src/linearizability/index.js';
+import { checkHistory, checkWatches, type CheckResult } from '../../src/linearizability/index.js';
 import { rng } from '../linearizability/history-builders.js';
 import { FaultCluster, type MemberBinary } from './cluster.js';
 import { UNIQUE_PREFIX, Workload } from './workload.js';
+import { WatchRecorder } from './watchers.js';
 
 export type FaultKind = 'kill-leader' | 'kill-follower' | 'partition-leader' | 'partition-follower' | 'pause-leader' | 'pause-follower';
 
@@ -41,6 +45,8 @@ export interface FaultRunOptions {
   leaderBoundElections?: number;
   heartbeatMs?: number;
   electionMs?: number;
+  /** Whole-key-space watchers whose histories are checked (default 3, one per member). */
+  watchers?: number;
   /** Keep the temp dir (member logs, data) of a run that found anomalies or crashed. */
   keepDir?: boolean;
   log?: (line: string) => void;
@@ -62,12 +68,19 @@ export interface RunReport {
   ops: { ok: number; unknown: number };
   check: CheckResult;
   acknowledgedUnique: number;
+  /** Watch events checked (over all watchers) and what was wrong with them (also in `anomalies`). */
+  watch: { watchers: number; events: number; anomalies: string[] };
   /** Everything wrong, in words; empty when the run passed. */
   anomalies: string[];
   dir: string;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** How long watchers may take to deliver the last revision once the cluster is healed. */
+const WATCH_CATCH_UP_MS = 15_000;
+/** The whole key space, for the final read the watch histories are compared with. */
+const ALL_KEYS = Buffer.from([0]);
 
 export async function runFaults(o: FaultRunOptions): Promise<RunReport> {
   const rand = rng(o.seed);
@@ -78,7 +91,10 @@ export async function runFaults(o: FaultRunOptions): Promise<RunReport> {
   const faults: FaultRecord[] = [];
   let failed = true;
   const workload = new Workload({ endpoints: cluster.clientUrls, clients: o.clients ?? 4, keys: o.keys ?? 3, rand: rng(o.seed ^ 0x5eed), opTimeoutMs: o.opTimeoutMs ?? 1_500, thinkMs: 10, serializableReads: o.serializableReads, stickyEndpoints: o.stickyEndpoints });
+  const watchers = new WatchRecorder(cluster.clientUrls, o.watchers ?? 3);
+  let watch: RunReport['watch'] = { watchers: o.watchers ?? 3, events: 0, anomalies: [] };
   try {
+    watchers.start();
     workload.start();
     const kinds = o.faults ?? ALL_FAULTS;
     const end = Date.now() + o.durationMs;
@@ -118,6 +134,14 @@ export async function runFaults(o: FaultRunOptions): Promise<RunReport> {
       if (lost.length > 0) anomalies.push(`${lost.length} acknowledged writes lost, e.g. ${lost.slice(0, 5).join(', ')}`);
       const phantom = [...present].filter((k) => !workload.acknowledgedUnique.has(k) && !workload.unknownUnique.has(k));
       if (phantom.length > 0) anomalies.push(`${phantom.length} keys present that no client wrote, e.g. ${phantom.slice(0, 5).join(', ')}`);
+      // The store's whole contents and revision: what every watcher's history must add up to.
+      const all = await finalClient.range({ key: ALL_KEYS, rangeEnd: ALL_KEYS });
+      const finalRevision = Number(all.header?.revision ?? 0n);
+      await watchers.catchUp(finalRevision, WATCH_CATCH_UP_MS);
+      const kvs = new Map(all.kvs.map((kv) => [kv.key.toString(), kv.value.toString()]));
+      const w = checkWatches({ watchers: watchers.records(), writes: workload.writes, final: { revision: finalRevision, kvs }, baseRevision: 1 });
+      watch = { watchers: watch.watchers, events: w.events, anomalies: w.anomalies };
+      anomalies.push(...w.anomalies.map((a) => `watch: ${a}`));
     } finally {
       finalClient.close();
     }
@@ -127,10 +151,11 @@ export async function runFaults(o: FaultRunOptions): Promise<RunReport> {
     failed = false;
     return {
       seed: o.seed, binary: o.binary.label, faults, ops: { ...workload.counts }, check,
-      acknowledgedUnique: workload.acknowledgedUnique.size, anomalies, dir: cluster.dir,
+      acknowledgedUnique: workload.acknowledgedUnique.size, watch, anomalies, dir: cluster.dir,
     };
   } finally {
     await workload.stop();
+    watchers.close();
     // A kept dir is only worth keeping when something went wrong.
     await cluster.close(o.keepDir === true && (anomalies.length > 0 || failed));
   }

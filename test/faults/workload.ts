@@ -5,7 +5,7 @@
 
 import { Client } from '../../src/client/client.js';
 import { Compare_CompareResult, Compare_CompareTarget } from '../../src/gen/etcdserverpb/rpc.js';
-import { HistoryRecorder, type KvInput, type KvOutput } from '../../src/linearizability/index.js';
+import { HistoryRecorder, type KvInput, type KvOutput, type WriteRecord } from '../../src/linearizability/index.js';
 
 export interface WorkloadOptions {
   endpoints: string[];
@@ -41,6 +41,8 @@ export class Workload {
   /** Write-once keys whose put had an unknown outcome: they may or may not exist. */
   readonly unknownUnique = new Set<string>();
   readonly counts: WorkloadCounts = { ok: 0, unknown: 0 };
+  /** Every write issued, with its outcome and revision when acknowledged: what watchers must have seen. */
+  readonly writes: WriteRecord[] = [];
   private running = false;
   private workers: Promise<void>[] = [];
   private readonly clients: Client[][] = [];
@@ -100,24 +102,41 @@ export class Workload {
   async run(client: number, conn: Client, input: KvInput): Promise<KvOutput | undefined> {
     const rec = this.recorder.begin(client, input);
     try {
-      const out = await execute(conn, input, this.opts.serializableReads === true);
-      rec.ok(out);
+      const { output, revision } = await executeWithRevision(conn, input, this.opts.serializableReads === true);
+      rec.ok(output);
       this.counts.ok++;
-      return out;
+      this.recordWrite(input, output, revision);
+      return output;
     } catch {
       rec.unknown();
       this.counts.unknown++;
+      this.recordWrite(input, undefined, 0);
       return undefined;
     }
   }
 
+  /** Adds a write to `writes`; `output` undefined means its outcome is unknown. */
+  private recordWrite(input: KvInput, output: KvOutput | undefined, revision: number): void {
+    if (input.kind === 'get') return;
+    const type = input.kind === 'delete' ? 'delete' : 'put';
+    const value = input.kind === 'delete' ? {} : { value: input.value };
+    const changed = output === undefined ? undefined
+      : output.kind === 'cas' ? output.succeeded
+      : output.kind === 'delete' ? (output.deleted ?? 1) > 0
+      : true;
+    const outcome = changed === undefined ? { status: 'unknown' as const } : changed ? { status: 'applied' as const, revision } : { status: 'not-applied' as const };
+    this.writes.push({ type, key: input.key, ...value, outcome });
+  }
+
   private async putUnique(conn: Client, key: string, value: string): Promise<boolean> {
     try {
-      await conn.put({ key: Buffer.from(key), value: Buffer.from(value) });
+      const r = await conn.put({ key: Buffer.from(key), value: Buffer.from(value) });
       this.acknowledgedUnique.add(key);
+      this.writes.push({ type: 'put', key, value, outcome: { status: 'applied', revision: Number(r.header?.revision ?? 0n) } });
       return true;
     } catch {
       this.unknownUnique.add(key);
+      this.writes.push({ type: 'put', key, value, outcome: { status: 'unknown' } });
       return false;
     }
   }
@@ -125,18 +144,24 @@ export class Workload {
 
 /** One operation as gRPC calls; reads are linearizable (etcd's default) unless `serializable`. */
 export async function execute(conn: Client, input: KvInput, serializable = false): Promise<KvOutput> {
+  return (await executeWithRevision(conn, input, serializable)).output;
+}
+
+/** `execute`, plus the revision of the answer's header (a write's revision when it changed the store). */
+async function executeWithRevision(conn: Client, input: KvInput, serializable: boolean): Promise<{ output: KvOutput; revision: number }> {
   const key = Buffer.from(input.key);
   switch (input.kind) {
     case 'get': {
       const r = await conn.range({ key, serializable });
-      return { kind: 'get', value: r.kvs.length === 0 ? null : r.kvs[0]!.value.toString() };
+      return { output: { kind: 'get', value: r.kvs.length === 0 ? null : r.kvs[0]!.value.toString() }, revision: Number(r.header?.revision ?? 0n) };
     }
-    case 'put':
-      await conn.put({ key, value: Buffer.from(input.value) });
-      return { kind: 'put' };
+    case 'put': {
+      const r = await conn.put({ key, value: Buffer.from(input.value) });
+      return { output: { kind: 'put' }, revision: Number(r.header?.revision ?? 0n) };
+    }
     case 'delete': {
       const r = await conn.deleteRange({ key });
-      return { kind: 'delete', deleted: Number(r.deleted) };
+      return { output: { kind: 'delete', deleted: Number(r.deleted) }, revision: Number(r.header?.revision ?? 0n) };
     }
     case 'cas': {
       // Absent is "version == 0"; a value compares with VALUE (false on an absent key).
@@ -144,7 +169,7 @@ export async function execute(conn: Client, input: KvInput, serializable = false
         ? { key, target: Compare_CompareTarget.VERSION, result: Compare_CompareResult.EQUAL, version: 0n }
         : { key, target: Compare_CompareTarget.VALUE, result: Compare_CompareResult.EQUAL, value: Buffer.from(input.expected) };
       const r = await conn.txn({ compare: [compare], success: [{ requestPut: { key, value: Buffer.from(input.value) } }] });
-      return { kind: 'cas', succeeded: r.succeeded };
+      return { output: { kind: 'cas', succeeded: r.succeeded }, revision: Number(r.header?.revision ?? 0n) };
     }
   }
 }

@@ -11,6 +11,7 @@ import { flag } from './flags.js';
 import type { CommandDef, RunContext } from './command-tree.js';
 import type { Session } from './session.js';
 import { CHECK_PERF_FLAGS, checkPerfCommand } from './check-perf-command.js';
+import { CHECK_DATASCALE_FLAGS, CHECK_DATASCALE_LONG, checkDatascaleCommand } from './check-datascale-command.js';
 import { MAKE_MIRROR_FLAGS, makeMirrorCommand } from './make-mirror-command.js';
 import { txnCommand } from './txn-command.js';
 import { moveLeaderCommand } from './move-leader-command.js';
@@ -164,7 +165,7 @@ export const ROOT: CatalogCommand = {
     ROLE_GROUP,
     group('check', 'commands for checking properties of the etcd cluster', [
       { name: 'perf', short: 'Check the performance of the etcd cluster', use: '[options]', flags: CHECK_PERF_FLAGS, exec: checkPerfCommand },
-      pending('datascale', 'Check the memory usage of holding data for different workloads on a given server endpoint.'),
+      { name: 'datascale', short: 'Check the memory usage of holding data for different workloads on a given server endpoint.', use: '[options]', long: CHECK_DATASCALE_LONG, flags: CHECK_DATASCALE_FLAGS, exec: checkDatascaleCommand },
     ]),
     // cobra adds these two when the root executes.
     { name: 'help', short: 'Help about any command', use: '[command]' },

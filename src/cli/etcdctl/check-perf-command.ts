@@ -82,9 +82,9 @@ export function judgePerf(s: Pick<Stats, 'rps' | 'slowest' | 'stddev'>, errors: 
   return { lines, ok };
 }
 
-/** A key: the prefix, then 256 bytes holding a random varint (Go's binary.PutVarint) and zeros. */
-function randomKey(prefix: Buffer): Buffer {
-  const k = Buffer.alloc(KEY_BYTES);
+/** A key: the prefix, then `size` bytes holding a random varint (Go's binary.PutVarint) and zeros. */
+export function randomKey(prefix: Buffer, size = KEY_BYTES): Buffer {
+  const k = Buffer.alloc(size);
   // A random non-negative 63-bit number, zig-zag encoded as PutVarint does.
   let v = (BigInt(Math.floor(Math.random() * 2 ** 31)) << 32n) | BigInt(Math.floor(Math.random() * 2 ** 32));
   v <<= 1n;
