@@ -41,10 +41,20 @@ export class AuthStore {
     private readonly tx: BatchTx,
     readonly tokens: TokenProvider,
   ) {
-    this.enabledFlag = tx.get('auth', ENABLED_KEY)?.equals(ENABLED) ?? false;
-    const revBytes = tx.get('auth', REVISION_KEY);
+    this.enabledFlag = false;
+    this.rev = 0;
+    this.reload();
+  }
+
+  /** Reads the auth state again from the backend (it was replaced by a raft snapshot's db). */
+  reload(): void {
+    const was = this.enabledFlag;
+    this.enabledFlag = this.tx.get('auth', ENABLED_KEY)?.equals(ENABLED) ?? false;
+    const revBytes = this.tx.get('auth', REVISION_KEY);
     this.rev = revBytes && revBytes.length === 8 ? Number(revBytes.readBigUInt64BE()) : 0;
-    if (this.enabledFlag) tokens.enable();
+    this.permCache.clear();
+    if (this.enabledFlag && !was) this.tokens.enable();
+    if (!this.enabledFlag && was) this.tokens.disable();
     // A new store starts at revision 1, so revision 0 always means "no user given".
     if (this.rev === 0) this.commitRevision();
   }

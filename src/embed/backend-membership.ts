@@ -9,10 +9,13 @@ function idKey(id: bigint): Buffer {
 }
 
 export async function loadBackendMembership(backend: Backend): Promise<MembershipStore> {
-  const members = (await backend.scan('members')).map((e) => decodeMember(e.value));
-  const removed = (await backend.scan('members_removed')).map((e) => BigInt(`0x${e.key.toString()}`));
+  // Read at each load: a raft snapshot's db replaces the backend and the members with it.
+  const load = (): { members: Member[]; removed: bigint[] } => ({
+    members: backend.range('members', Buffer.alloc(0)).map((e) => decodeMember(e.value)),
+    removed: backend.range('members_removed', Buffer.alloc(0)).map((e) => BigInt(`0x${e.key.toString()}`)),
+  });
   return {
-    loadMembers: () => ({ members, removed }),
+    loadMembers: load,
     saveMember: (m: Member) => backend.put('members', idKey(m.id), Buffer.from(encodeMember(m))),
     deleteMember: (id: bigint, wasRemoved: boolean) => {
       backend.delete('members', idKey(id));

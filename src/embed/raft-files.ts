@@ -1,9 +1,9 @@
-// Housekeeping of the member's raft files, and the one thing etcd-ts members cannot yet
-// send each other: a raft snapshot (it would have to carry the whole backend).
+// Housekeeping of the member's raft files: old snapshot files and released WAL segments.
+// (Raft snapshots for members behind the leader's compacted log travel with the backend:
+// transport/snapshot-sender.ts and snapshot-receiver.ts.)
 
 import type { Snapshotter } from '../snap/snapshotter.js';
 import type { WAL } from '../wal/wal.js';
-import { MessageType, type Message } from '../raft/types.js';
 import type { Logger } from './logger.js';
 
 /** etcd purges old snapshot and WAL files every 30 seconds. */
@@ -16,26 +16,4 @@ export async function purgeFiles(snapshotter: Snapshotter, wal: WAL, maxSnapshot
   } catch (err) {
     log.warn('failed to purge files', { error: (err as Error).message });
   }
-}
-
-const warnedAbout = new Set<bigint>();
-
-/**
- * Drops raft snapshot messages and reports them failed, so raft keeps the follower in
- * probe state instead of believing it restored: sending the backend along with the
- * snapshot is not built yet. Members are never cut off by the leader's own log
- * compaction (it keeps everything a known follower still needs), so only a member
- * added after the leader compacted its log can need one; it must be replaced.
- */
-export function withoutSnapshots(msgs: Message[], failed: (id: bigint) => void, log: Logger): Message[] {
-  if (!msgs.some((m) => m.type === MessageType.Snap)) return msgs;
-  return msgs.filter((m) => {
-    if (m.type !== MessageType.Snap) return true;
-    if (!warnedAbout.has(m.to)) {
-      warnedAbout.add(m.to);
-      log.warn('cannot send a raft snapshot to a member that is behind the compacted log; etcd-ts does not transfer snapshots yet', { 'remote-peer-id': m.to.toString(16), 'snapshot-index': m.snapshot?.metadata.index ?? 0 });
-    }
-    setImmediate(() => failed(m.to));
-    return false;
-  });
 }

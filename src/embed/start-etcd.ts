@@ -35,7 +35,11 @@ import { PeerTransport } from '../transport/peer-transport.js';
 import { forwardPromote } from '../transport/promote-forwarding.js';
 import { Snapshotter, SnapNoSnapshotError } from '../snap/snapshotter.js';
 import { validSnapshotMarks } from '../wal/wal-inspect.js';
-import { PURGE_INTERVAL_MS, purgeFiles, withoutSnapshots } from './raft-files.js';
+import { PURGE_INTERVAL_MS, purgeFiles } from './raft-files.js';
+import { recoverReceivedBackend } from './snapshot-recovery.js';
+import { installSnapshot } from '../server/snapshot-install.js';
+import { copyForSnapshot } from '../server/snapshot-source.js';
+import { SnapshotSender } from '../transport/snapshot-sender.js';
 import { ConfChangeType } from '../raft/types.js';
 import type { Member } from '../server/membership.js';
 import { decodeWalMetadata, encodeWalMetadata } from './wal-metadata.js';
@@ -107,6 +111,8 @@ async function startMember(cfg: ServerConfig, log: Logger, clientAddresses: Clie
   const haveWal = WAL.exists(layout.walDir);
   const walWarn = (msg: string, fields: Record<string, unknown>) => log.warn(msg, fields);
 
+  const snapshotter = new Snapshotter(layout.snapDir, { warn: walWarn });
+  if (haveWal) await recoverReceivedBackend(layout, snapshotter, log.child('etcdserver/server.ts'));
   const backend = Backend.open(layout.backendPath);
   const store = await KVStore.open(backend);
   const membershipStore = await loadBackendMembership(backend);
@@ -137,7 +143,6 @@ async function startMember(cfg: ServerConfig, log: Logger, clientAddresses: Clie
 
   // Peers to talk to before the membership is known locally (a member joining a running cluster).
   let remotePeers: Member[] = [];
-  const snapshotter = new Snapshotter(layout.snapDir, { warn: walWarn });
   try {
     if (haveWal) {
       // The newest snapshot the WAL also recorded: the log continues right after it.
@@ -222,16 +227,26 @@ async function startMember(cfg: ServerConfig, log: Logger, clientAddresses: Clie
       node.applyConfChange({ type: m.isLearner ? ConfChangeType.AddLearnerNode : ConfChangeType.AddNode, nodeId: m.id, context: new Uint8Array(), id: 0n });
     }
   }
+  const maintenance = maintenanceParts(backend, store, cfg.quotaBackendBytes);
   let clientServer: ClientServer | undefined;
   // eslint-disable-next-line prefer-const -- assigned once the server exists, used by transport hooks
   let server: EtcdServer;
-  const transport = new PeerTransport(memberId, clusterId, {
+  const snapshotLog = log.child('rafthttp/snapshot.ts');
+  const snapshotSender: SnapshotSender = new SnapshotSender({
+    copy: () => copyForSnapshot(backend),
+    headers: (): Record<string, string> => transport.headers(),
+    tls: peerTls,
+    reportSnapshot: (id, ok) => server.reportSnapshot(id, ok),
+    reportUnreachable: (id) => server.reportUnreachable(id),
+    log: snapshotLog,
+  });
+  const transport: PeerTransport = new PeerTransport(memberId, clusterId, {
     receive: (m) => server.stepRaft(m),
     reportUnreachable: (id) => server.reportUnreachable(id),
     reportSnapshot: (id, ok) => server.reportSnapshot(id, ok),
     isRemoved: (id) => membership.isRemoved(id),
     onRemovedByPeer: () => server.removedFromCluster(),
-  }, peerTls);
+  }, peerTls, { sender: snapshotSender, receiver: { snapDir: layout.snapDir, log: snapshotLog } });
   const syncPeers = (): void => {
     for (const m of [...remotePeers, ...membership.list()]) {
       if (m.id !== memberId && !membership.isRemoved(m.id)) transport.addPeer(m.id, m.peerURLs);
@@ -255,6 +270,7 @@ async function startMember(cfg: ServerConfig, log: Logger, clientAddresses: Clie
       backendSize: () => ({ size: backend.size(), inUse: backend.sizeInUse() }),
       strictReconfigCheck: cfg.strictReconfigCheck,
       snapshotCount: cfg.snapshotCount,
+      snapshotCatchUpEntries: cfg.snapshotCatchUpEntries,
       membersChanged: syncPeers,
       onRemoved: () => process.exit(0),
       backendCopy: () => backend.snapshotStream(),
@@ -270,7 +286,8 @@ async function startMember(cfg: ServerConfig, log: Logger, clientAddresses: Clie
         await backend.close();
       },
     },
-    { node, storage, wal, store, membership, lessor, auth, watchable, maintenance: maintenanceParts(backend, store, cfg.quotaBackendBytes), send: (msgs) => transport.send(withoutSnapshots(msgs, (id) => server.reportSnapshot(id, false), log)),
+    { node, storage, wal, store, membership, lessor, auth, watchable, maintenance, send: (msgs) => transport.send(msgs),
+      installSnapshot: (snap, appliedBefore) => installSnapshot({ snapDir: layout.snapDir, backend, store, membership, lessor, auth, alarms: maintenance.alarms, watchable, log: log.child('etcdserver/server.ts') }, snap, appliedBefore),
       snapshots: {
         commitBackend: () => backend.forceCommit(),
         save: async (snap) => {

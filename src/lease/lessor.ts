@@ -119,6 +119,17 @@ export class Lessor {
     this.checkpointIntervalMs = opts.checkpointIntervalMs ?? 0;
   }
 
+  /**
+   * Forgets every lease (the backend was replaced by a raft snapshot's db); restore()
+   * and the key attachments follow. Only followers install snapshots, so nothing is
+   * counting down here.
+   */
+  reset(): void {
+    this.leases.clear();
+    this.checkpointDue.clear();
+    this.attachedCount = 0;
+  }
+
   /** Loads the persisted leases; the caller then re-attaches keys from mvcc (`attach`). */
   restore(): void {
     for (const { value } of this.opts.backend.range('lease', Buffer.alloc(0))) {

@@ -54,7 +54,7 @@ function readMain(b: Buffer | undefined): number {
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export class KVStore implements TxnHost {
-  private readonly index = new TreeIndex();
+  private index = new TreeIndex();
   private currentRev = 1;
   private compactMainRev = 0;
   private cachedConsistentIndex = 0;
@@ -80,6 +80,19 @@ export class KVStore implements TxnHost {
     const s = new KVStore(backend, opts);
     await s.restore();
     return s;
+  }
+
+  /**
+   * Rebuilds everything in memory from the backend, after the backend was replaced by a
+   * raft snapshot's db. Any physical compaction still running on the old file is waited
+   * for first (call this before replacing the backend too). Listeners stay subscribed.
+   */
+  async reload(): Promise<void> {
+    await this.compactionDone();
+    this.index = new TreeIndex();
+    this.currentRev = 1;
+    this.compactMainRev = 0;
+    await this.restore();
   }
 
   private async restore(): Promise<void> {

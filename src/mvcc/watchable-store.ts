@@ -132,6 +132,24 @@ export class WatchableStore {
     this.watchers.clear();
   }
 
+  /**
+   * The store was rebuilt from a raft snapshot's db: every watcher catches up from its
+   * next revision against the new contents, through the unsynced path, so each event
+   * still arrives once and in order; one whose next revision was compacted away on the
+   * leader is canceled with the compaction revision, as etcd does.
+   */
+  restore(): void {
+    const current = this.store.rev();
+    let behind = false;
+    for (const w of this.watchers) {
+      // A watcher waiting for a revision still in the future has nothing to catch up.
+      if (w.nextRev > current) continue;
+      w.synced = false;
+      behind = true;
+    }
+    if (behind) this.scheduleSync(true);
+  }
+
   /** Sends a progress notification to synced watchers that asked for them and heard nothing since the last tick. */
   progressTick(): void {
     const rev = this.store.rev();

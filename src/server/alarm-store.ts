@@ -11,7 +11,13 @@ export class AlarmStore {
   private readonly byType = new Map<AlarmType, Map<bigint, AlarmMember>>();
 
   constructor(private readonly tx: BatchTx) {
-    for (const { key } of tx.range('alarm', Buffer.alloc(0))) {
+    this.reload();
+  }
+
+  /** Reads the alarms from the backend again (it was replaced by a raft snapshot's db). */
+  reload(): void {
+    this.byType.clear();
+    for (const { key } of this.tx.range('alarm', Buffer.alloc(0))) {
       const m = AlarmMember.decode(key);
       this.remember(m);
     }

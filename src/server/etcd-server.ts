@@ -25,9 +25,10 @@ import { AuthErrors } from '../auth/errors.js';
 import type { HealthProbes } from '../api/health-check.js';
 import type { RawNode } from '../raft/raw-node.js';
 import type { MemoryStorage } from '../raft/storage.js';
-import { ConfChangeType, StateType, type ConfChange, type Entry, type Message, type SoftState } from '../raft/types.js';
+import { ConfChangeType, StateType, type ConfChange, type Entry, type Message, type Snapshot, type SoftState } from '../raft/types.js';
 import { ClusterApi, PROMOTE_REFUSALS } from './cluster-api.js';
 import { RaftSnapshots, type SnapshotSink } from './raft-snapshots.js';
+import { membershipSnapshotData } from './snapshot-source.js';
 import { Applier, toEtcdError, type ApplyResult, type ApplyStore } from './applier.js';
 import { EtcdError, Errors, GrpcCode } from './errors.js';
 import { IdGenerator } from './id-generator.js';
@@ -79,6 +80,8 @@ export interface EtcdServerOptions {
   bcryptCost?: number;
   /** --snapshot-count: applied entries between raft snapshots (etcd's default 100000). */
   snapshotCount?: number;
+  /** --experimental-snapshot-catchup-entries: entries kept behind each snapshot (etcd's default 5000). */
+  snapshotCatchUpEntries?: number;
   /** --strict-reconfig-check (default true): refuse membership changes that risk quorum. */
   strictReconfigCheck?: boolean;
   /** A conf change took effect: the transport must learn the new peers. */
@@ -109,6 +112,11 @@ export interface ServerParts {
   lessor?: Lessor;
   /** Alarms, quota, hashes and defrag; absent in tests that need none. */
   maintenance?: MaintenanceParts;
+  /**
+   * Swaps the backend for a snapshot's received db and rebuilds what is held in memory
+   * (snapshot-install.ts); absent in tests that never receive a snapshot.
+   */
+  installSnapshot?: (snap: Snapshot, appliedBefore: number) => Promise<void>;
 }
 
 export interface StatusInfo {
@@ -171,7 +179,7 @@ export class EtcdServer {
       withHeader: (resp) => this.withHeader(resp),
     });
     this.snapshots = parts.snapshots
-      ? new RaftSnapshots(parts.storage, parts.snapshots, opts.snapshotCount ?? 100_000, opts.logger)
+      ? new RaftSnapshots(parts.storage, parts.snapshots, opts.snapshotCount ?? 100_000, opts.logger, opts.snapshotCatchUpEntries)
       : undefined;
     this.cluster = new ClusterApi({
       memberId: opts.memberId,
@@ -258,6 +266,10 @@ export class EtcdServer {
         for (const rs of states) this.reads.onReadState(rs.index, rs.requestCtx);
       },
       softState: (s) => this.onSoftState(s),
+      saveSnapshot: async (snap) => {
+        await parts.snapshots?.save(snap);
+      },
+      applySnapshot: (snap) => this.applySnapshot(snap),
       fatal: (err) => {
         opts.logger.error('failed to persist raft state; stopping', { error: err.message });
         void this.stop().finally(() => process.exit(1));
@@ -420,15 +432,24 @@ export class EtcdServer {
     const st = this.parts.node.status();
     this.term = st.term;
     this.reads.onApplied(this.applied);
-    // The snapshot's inputs (membership JSON, follower progress) are built only when one is due.
+    // The snapshot's input (membership JSON) is built only when one is due.
     if (this.snapshots?.due(this.applied)) {
-      let minMatch: number | undefined;
-      if (st.raftState === StateType.Leader) {
-        for (const [id, pr] of st.progress) if (id !== this.opts.memberId) minMatch = Math.min(minMatch ?? Infinity, pr.match);
-      }
-      const data = new TextEncoder().encode(JSON.stringify(this.parts.membership.list().map((m) => ({ ...m, id: m.id.toString(16) }))));
-      void this.snapshots.maybeSnapshot(this.applied, st.config, data, minMatch);
+      void this.snapshots.maybeSnapshot(this.applied, st.config, membershipSnapshotData(this.parts.membership.list()));
     }
+  }
+
+  /**
+   * The leader sent a snapshot (this member was behind its compacted log): its db
+   * replaces the backend, and applying continues after its index.
+   */
+  private async applySnapshot(snap: Snapshot): Promise<void> {
+    const install = this.parts.installSnapshot;
+    if (!install) throw new Error('received a raft snapshot, but this member cannot install one');
+    await install(snap, this.applied);
+    this.applied = snap.metadata.index;
+    this.snapshots?.installed(snap.metadata.index);
+    this.opts.membersChanged?.();
+    this.reads.onApplied(this.applied);
   }
 
   // ---- proposals ----

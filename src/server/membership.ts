@@ -59,7 +59,17 @@ export class Membership {
     readonly clusterId: bigint,
     private readonly store: MembershipStore,
   ) {
-    const loaded = store.loadMembers();
+    this.reload();
+  }
+
+  /**
+   * Reads the members again from the store (the backend was replaced by a raft
+   * snapshot's db). The cluster version is not in the backend and stays as it is.
+   */
+  reload(): void {
+    const loaded = this.store.loadMembers();
+    this.members.clear();
+    this.removed.clear();
     for (const m of loaded.members) this.members.set(m.id, m);
     for (const id of loaded.removed) this.removed.add(id);
   }

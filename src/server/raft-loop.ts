@@ -6,7 +6,7 @@
 
 import type { RawNode } from '../raft/raw-node.js';
 import type { MemoryStorage } from '../raft/storage.js';
-import type { Entry, HardState, Message, ReadState, SoftState } from '../raft/types.js';
+import type { Entry, HardState, Message, ReadState, Snapshot, SoftState } from '../raft/types.js';
 
 /** Durable log: resolves only once the records are on disk. */
 export interface RaftLog {
@@ -19,6 +19,13 @@ export interface RaftLoopHandlers {
   apply(entries: Entry[]): void;
   readStates(states: ReadState[]): void;
   softState(state: SoftState): void;
+  /**
+   * A snapshot from the leader: made durable (snap file, WAL record) before the Ready's
+   * hard state and entries, as etcd saves it; absent in tests that never receive one.
+   */
+  saveSnapshot?(snap: Snapshot): Promise<void>;
+  /** Puts the snapshot's state in place before any entry after it is applied. */
+  applySnapshot?(snap: Snapshot): Promise<void>;
   /** A persistence failure is fatal: the member must stop rather than diverge. */
   fatal(err: Error): void;
 }
@@ -66,6 +73,7 @@ export class RaftLoop {
       while (!this.stopped && this.node.hasReady()) {
         const rd = this.node.ready();
         if (rd.softState) this.handlers.softState(rd.softState);
+        if (rd.snapshot) await this.handlers.saveSnapshot?.(rd.snapshot);
         if (rd.hardState || rd.entries.length > 0) {
           await this.log.save(rd.hardState, rd.entries);
         }
@@ -74,6 +82,8 @@ export class RaftLoop {
         if (rd.entries.length > 0) this.storage.append(rd.entries);
         if (this.stopped) break;
         if (rd.messages.length > 0) this.handlers.send(rd.messages);
+        if (rd.snapshot) await this.handlers.applySnapshot?.(rd.snapshot);
+        if (this.stopped) break;
         if (rd.committedEntries.length > 0) this.handlers.apply(rd.committedEntries);
         if (rd.readStates.length > 0) this.handlers.readStates(rd.readStates);
         this.node.advance();

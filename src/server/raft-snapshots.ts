@@ -2,7 +2,9 @@
 // were applied since the last snapshot, the member records a raft snapshot at its
 // applied index (the state itself is the backend, already committed up to that index),
 // lets the WAL release the segments before it, and drops from memory all but the last
-// CATCH_UP_ENTRIES entries so slow followers can still be caught up from the log.
+// --experimental-snapshot-catchup-entries entries so followers that lag a little can
+// still be caught up from the log. A follower further behind gets the snapshot itself,
+// sent with a copy of the backend (transport/snapshot-sender.ts).
 //
 // Order matters for crash safety: backend committed (its consistent index covers the
 // snapshot) → snapshot file written → WAL snapshot record → WAL segments released.
@@ -28,15 +30,17 @@ export interface SnapshotLogger {
 export class RaftSnapshots {
   private snapIndex: number;
   private running = false;
+  private readonly catchUpEntries: number;
 
   constructor(
     private readonly storage: MemoryStorage,
     private readonly sink: SnapshotSink,
     private readonly snapshotCount: number,
     private readonly log: SnapshotLogger,
-    private readonly catchUpEntries = CATCH_UP_ENTRIES,
+    catchUpEntries: number | undefined = CATCH_UP_ENTRIES,
   ) {
     this.snapIndex = storage.snapshot().metadata.index;
+    this.catchUpEntries = catchUpEntries ?? CATCH_UP_ENTRIES;
   }
 
   /** Whether a snapshot would be taken at `applied`; lets callers skip preparing its inputs. */
@@ -44,30 +48,29 @@ export class RaftSnapshots {
     return !this.running && this.snapshotCount > 0 && applied - this.snapIndex > this.snapshotCount;
   }
 
-  /**
-   * Called after entries were applied, between Readys (so `applied` is in the storage).
-   * `minFollowerMatch` is the lowest log index a follower is known to have when this
-   * member leads; the log is never cut past it, so no member that is merely behind needs
-   * a snapshot sent.
-   */
-  maybeSnapshot(applied: number, confState: ConfState, data: Uint8Array, minFollowerMatch: number | undefined): Promise<void> | undefined {
+  /** Called after entries were applied, between Readys (so `applied` is in the storage). */
+  maybeSnapshot(applied: number, confState: ConfState, data: Uint8Array): Promise<void> | undefined {
     if (!this.due(applied)) return undefined;
     this.running = true;
     const snap = this.storage.createSnapshot(applied, confState, data);
     this.snapIndex = applied;
-    return this.persist(snap, minFollowerMatch).finally(() => {
+    return this.persist(snap).finally(() => {
       this.running = false;
     });
   }
 
-  private async persist(snap: Snapshot, minFollowerMatch: number | undefined): Promise<void> {
+  /** A snapshot from the leader was installed: the next one counts from its index. */
+  installed(index: number): void {
+    this.snapIndex = Math.max(this.snapIndex, index);
+  }
+
+  private async persist(snap: Snapshot): Promise<void> {
     const { index, term } = snap.metadata;
     try {
       await this.sink.commitBackend();
       await this.sink.save(snap);
       this.log.info('saved snapshot', { 'snapshot-index': index });
-      let compactTo = index - this.catchUpEntries;
-      if (minFollowerMatch !== undefined) compactTo = Math.min(compactTo, minFollowerMatch);
+      const compactTo = index - this.catchUpEntries;
       if (compactTo > this.storage.firstIndex()) {
         this.storage.compact(compactTo);
         this.log.info('compacted Raft logs', { 'compact-index': compactTo });

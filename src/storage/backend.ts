@@ -78,6 +78,12 @@ export interface BackendOptions {
   onCommitError?: (err: unknown) => void;
 }
 
+/** Reads of what is committed to the file, buffered writes left out (see inspectedCopy). */
+export interface CommittedRead {
+  get(bucket: Bucket, key: Buffer): Buffer | undefined;
+  range(bucket: Bucket, start: Buffer, end?: Buffer): Entry[];
+}
+
 /** One open LMDB environment; defrag replaces it, so readers pin the one they started on. */
 interface Env {
   readonly root: RootDatabase;
@@ -143,8 +149,11 @@ export class Backend implements BatchTx {
   private commitTail: Promise<void> = Promise.resolve();
   private commitFailure: unknown;
   private defragRun: Promise<void> | undefined;
-  /** Set while a defrag copies the file: commits wait so the copy misses nothing. */
-  private defragging = false;
+  /** Non-zero while a defrag, copy or replace runs: commits wait so the copy misses nothing. */
+  private commitHolds = 0;
+  /** Resolved when the last hold is released; forceCommit waits on it. */
+  private holdsReleased: Promise<void> = Promise.resolve();
+  private releaseHolds: () => void = () => undefined;
   private copySeq = 0;
   private limitCheckQueued = false;
   private readonly timer: NodeJS.Timeout;
@@ -257,7 +266,7 @@ export class Backend implements BatchTx {
   /** Starts a commit of the pending batch when it has at least `minOps` writes and none is running. */
   private commitIfIdle(minOps: number): void {
     if (this.pending.ops === 0 || this.pending.ops < minOps) return;
-    if (this.committing.length > 0 || this.defragging || this.closed) return;
+    if (this.committing.length > 0 || this.commitHolds > 0 || this.closed) return;
     this.startCommit().catch((err: unknown) => this.onCommitError(err));
   }
 
@@ -297,10 +306,19 @@ export class Backend implements BatchTx {
     this.commitIfIdle(this.batchLimit);
   }
 
+  private holdCommits(): void {
+    if (this.commitHolds++ === 0) this.holdsReleased = new Promise((resolve) => (this.releaseHolds = resolve));
+  }
+
+  private unholdCommits(): void {
+    if (--this.commitHolds === 0) this.releaseHolds();
+  }
+
   /** Commits everything buffered so far; resolves when it is in the file. */
   async forceCommit(): Promise<void> {
     if (this.commitFailure !== undefined) throw this.commitFailure;
     if (this.defragRun) await this.defragRun;
+    while (this.commitHolds > 0) await this.holdsReleased;
     if (this.pending.ops > 0) await this.startCommit();
     else {
       await this.commitTail;
@@ -382,6 +400,73 @@ export class Backend implements BatchTx {
     }
   }
 
+  /**
+   * A consistent copy as a stream of bytes, plus what `inspect` reads from exactly the
+   * state the copy holds (commits wait meanwhile): a raft snapshot sent with the copy
+   * names the copy's own consistent index and membership. The temporary file goes when
+   * the stream closes.
+   */
+  async inspectedCopy<T>(inspect: (read: CommittedRead) => T): Promise<{ stream: ReadStream; size: number; inspected: T }> {
+    this.assertOpen();
+    await this.forceCommit();
+    const tmp = `${this.dataFile}${SNAPSHOT_INFIX}${process.pid}-${++this.copySeq}`;
+    // Held like a defrag holds them: the copy and `inspected` describe one and the same state.
+    this.holdCommits();
+    let inspected: T;
+    let env: Env | undefined;
+    try {
+      while (this.committing.length > 0 && this.commitFailure === undefined) await this.commitTail;
+      if (this.commitFailure !== undefined) throw this.commitFailure;
+      env = this.env;
+      env.users++;
+      const tables = env.tables;
+      inspected = inspect({
+        get: (bucket, key) => readGet(tables, [], bucket, key),
+        range: (bucket, start, end) => readRange(tables, [], bucket, start, end, 0),
+      });
+      await env.root.backup(tmp, false);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw err;
+    } finally {
+      if (env) this.release(env);
+      this.unholdCommits();
+      this.commitIfIdle(0);
+    }
+    fsyncPath(tmp);
+    const size = statSync(tmp).size;
+    const stream = createReadStream(tmp);
+    stream.on('close', () => rmSync(tmp, { force: true }));
+    return { stream, size, inspected };
+  }
+
+  /**
+   * Replaces the whole backend with the LMDB file at `fromPath` (a raft snapshot's db
+   * received from the leader), which is moved into place. Writes buffered so far are
+   * committed to the old file first; they describe a state the new file supersedes.
+   * Readers that hold a view on the old environment keep it until they are done.
+   */
+  async replaceWith(fromPath: string): Promise<void> {
+    this.assertOpen();
+    if (this.defragRun) await this.defragRun.catch(() => undefined);
+    await this.forceCommit();
+    this.holdCommits();
+    try {
+      fsyncPath(fromPath);
+      const old = this.env;
+      const fresh = openEnv(fromPath, false);
+      this.env = fresh;
+      renameSync(fromPath, this.dataFile);
+      if (existsSync(`${fromPath}-lock`)) renameSync(`${fromPath}-lock`, this.lockFile);
+      fsyncPath(dirname(this.dataFile));
+      old.retired = true;
+      if (old.users === 0) await old.root.close();
+    } finally {
+      this.unholdCommits();
+      this.commitIfIdle(0);
+    }
+  }
+
   /** A consistent copy as a stream of bytes; its temporary file goes when the stream closes. */
   async snapshotStream(): Promise<{ stream: ReadStream; size: number }> {
     const tmp = `${this.dataFile}${SNAPSHOT_INFIX}${process.pid}-${++this.copySeq}`;
@@ -416,7 +501,7 @@ export class Backend implements BatchTx {
     if (this.pending.ops > 0) await this.startCommit();
     await this.commitTail;
     if (this.commitFailure !== undefined) throw this.commitFailure;
-    this.defragging = true;
+    this.holdCommits();
     const tmp = `${this.dataFile}${DEFRAG_INFIX}${process.pid}-${++this.copySeq}`;
     try {
       const old = this.env;
@@ -435,7 +520,7 @@ export class Backend implements BatchTx {
       rmSync(`${tmp}-lock`, { force: true });
       throw err;
     } finally {
-      this.defragging = false;
+      this.unholdCommits();
     }
   }
 

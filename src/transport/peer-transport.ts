@@ -12,6 +12,18 @@ import { MessageType } from '../raft/types.js';
 import { Backoff } from './backoff.js';
 import { requestPeer, type PeerClientTls } from './peer-http.js';
 import { frameMessage, FrameReader } from './message-codec.js';
+import { RAFT_SNAPSHOT_PATH } from './snapshot-framing.js';
+import type { SnapshotSender } from './snapshot-sender.js';
+import { receiveSnapshot, type SnapshotReceiverDeps } from './snapshot-receiver.js';
+
+/**
+ * Snapshot transfers (snapshot-sender.ts, snapshot-receiver.ts): MsgSnap goes out with a
+ * copy of the backend on a request of its own; received ones are saved before raft sees them.
+ */
+export interface TransportSnapshots {
+  sender: SnapshotSender;
+  receiver: Omit<SnapshotReceiverDeps, 'receive'>;
+}
 
 export const RAFT_STREAM_PATH = '/raft/stream';
 export const ERR_CLUSTER_ID_MISMATCH = 'request cluster ID mismatch';
@@ -47,6 +59,10 @@ class PeerStream {
 
   setUrls(urls: string[]): void {
     this.urls = urls;
+  }
+
+  get peerUrls(): string[] {
+    return this.urls;
   }
 
   send(m: Message): boolean {
@@ -122,6 +138,8 @@ export class PeerTransport {
     readonly hooks: TransportHooks,
     /** Client side of peer TLS, for https:// peer URLs. */
     readonly tls?: PeerClientTls,
+    /** Without it a MsgSnap goes on the stream like any message (tests with no backend). */
+    private readonly snapshots?: TransportSnapshots,
   ) {}
 
   headers(): Record<string, string> {
@@ -160,6 +178,11 @@ export class PeerTransport {
   /** The raft loop's `send` hook. */
   send(messages: Message[]): void {
     for (const m of messages) {
+      const peer = this.peers.get(m.to);
+      if (m.type === MessageType.Snap && this.snapshots && peer) {
+        this.snapshots.sender.send(m, peer.peerUrls);
+        continue;
+      }
       const ok = this.peers.get(m.to)?.send(m) ?? false;
       if (m.type === MessageType.Snap) this.hooks.reportSnapshot(m.to, ok);
       if (!ok) this.hooks.reportUnreachable(m.to);
@@ -172,7 +195,8 @@ export class PeerTransport {
 
   /** Handles a request on the peer server; returns false when it is not a raft stream. */
   handle(req: http.IncomingMessage, res: http.ServerResponse): boolean {
-    if (req.url !== RAFT_STREAM_PATH || req.method !== 'POST') return false;
+    const snapshot = req.url === RAFT_SNAPSHOT_PATH && req.method === 'POST' && this.snapshots !== undefined;
+    if (!snapshot && (req.url !== RAFT_STREAM_PATH || req.method !== 'POST')) return false;
     const cid = String(req.headers['x-etcd-cluster-id'] ?? '');
     if (cid !== this.clusterId.toString(16)) {
       res.writeHead(412, { 'content-type': 'text/plain; charset=utf-8' });
@@ -183,6 +207,10 @@ export class PeerTransport {
     if (this.hooks.isRemoved(from)) {
       res.writeHead(410, { 'content-type': 'text/plain; charset=utf-8' });
       res.end(`${ERR_MEMBER_REMOVED}\n`);
+      return true;
+    }
+    if (snapshot) {
+      void receiveSnapshot(req, res, { ...this.snapshots!.receiver, receive: (m) => this.hooks.receive(m) });
       return true;
     }
     res.writeHead(200, { 'content-type': 'application/octet-stream' });
@@ -206,6 +234,7 @@ export class PeerTransport {
   }
 
   stop(): void {
+    this.snapshots?.sender.stop();
     for (const p of this.peers.values()) p.stop();
     this.peers.clear();
     for (const res of this.inbound.keys()) res.destroy();

@@ -29,6 +29,8 @@ export interface ClusterOptions {
   size?: number;
   heartbeatMs?: number;
   electionMs?: number;
+  /** More flags for every member (e.g. a small --snapshot-count). */
+  extraArgs?: string[];
   /** Keep the temp dir (member logs, data) after close, for debugging. */
   keepDir?: boolean;
 }
@@ -136,6 +138,7 @@ export class FaultCluster {
       '--initial-cluster-token', 'fault-test',
       '--heartbeat-interval', String(this.heartbeatMs),
       '--election-timeout', String(this.electionMs),
+      ...(this.opts.extraArgs ?? []),
     ];
   }
 
