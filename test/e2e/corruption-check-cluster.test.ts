@@ -103,6 +103,8 @@ test('corruption checks: initial check refuses a diverged member, the leader\'s 
     // memberID 0 is left out of the protobuf text etcdctl prints: real etcd 3.4.23 lists it the same way.
     assert.equal(alarms, 'alarm:CORRUPT \n');
     assert.equal(restarted.proc.exitCode, null, 'the diverged member keeps running');
+    // The alarm may apply before the restarted member opens its client port: wait for that port.
+    await waitFor('the restarted member to serve clients', () => (etcdctl('real', ['--endpoints', all[fi]!, 'endpoint', 'status', '--command-timeout=2s']).status === 0 ? true : undefined));
     for (const ep of all) {
       const put = etcdctl('real', ['--endpoints', ep, 'put', 'foo', 'again']);
       assert.equal(put.status, 1);
