@@ -16,16 +16,24 @@ import { handlePromote } from '../transport/promote-forwarding.js';
 
 export interface PeerListeners {
   servers: http.Server[];
-  /** Starts answering requests for this member; until then peers get 503. */
-  serve(server: EtcdServer, transport: PeerTransport): void;
+  /** Starts answering requests for this member; until then peers get 503. `routes` adds endpoints by path. */
+  serve(server: EtcdServer, transport: PeerTransport, routes?: PeerRoutes): void;
   close(): void;
 }
 
-function peerHandler(server: EtcdServer, transport: PeerTransport): http.RequestListener {
+/** More peer endpoints by exact path (e.g. /members/hashkv), kept outside this file. */
+export type PeerRoutes = Record<string, http.RequestListener>;
+
+function peerHandler(server: EtcdServer, transport: PeerTransport, routes: PeerRoutes): http.RequestListener {
   return (req, res) => {
     if (transport.handle(req, res)) return;
     if (handlePromote(req, res, (id) => server.cluster.promoteAsLeader(id))) return;
     const path = (req.url ?? '/').split('?')[0];
+    const route = path !== undefined ? routes[path] : undefined;
+    if (route) {
+      route(req, res);
+      return;
+    }
     if (path === '/version') {
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ etcdserver: SERVER_VERSION, etcdcluster: CLUSTER_VERSION }));
@@ -79,8 +87,8 @@ export async function listenPeers(urls: string[], tlsFor: (url: string) => tls.T
   }
   return {
     servers,
-    serve: (server, transport) => {
-      handler = peerHandler(server, transport);
+    serve: (server, transport, routes = {}) => {
+      handler = peerHandler(server, transport, routes);
     },
     close: closeAll,
   };

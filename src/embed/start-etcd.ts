@@ -44,6 +44,8 @@ import { ConfChangeType } from '../raft/types.js';
 import type { Member } from '../server/membership.js';
 import { decodeWalMetadata, encodeWalMetadata } from './wal-metadata.js';
 import { newMemberLessor } from '../lease/member-lessor.js';
+import { corruptionHost, hashKVRoutes, initialCorruptCheck, startCorruptionMonitor } from './corruption-checks.js';
+import type { CorruptionMonitor } from '../server/corruption-check.js';
 
 /** etcd's raft message limits: 1 MiB per append, 512 appends in flight per follower. */
 const MAX_SIZE_PER_MSG_BYTES = 1024 * 1024;
@@ -229,6 +231,7 @@ async function startMember(cfg: ServerConfig, log: Logger, clientAddresses: Clie
   }
   const maintenance = maintenanceParts(backend, store, cfg.quotaBackendBytes);
   let clientServer: ClientServer | undefined;
+  let corruptionMonitor: CorruptionMonitor | undefined;
   // eslint-disable-next-line prefer-const -- assigned once the server exists, used by transport hooks
   let server: EtcdServer;
   const snapshotLog = log.child('rafthttp/snapshot.ts');
@@ -278,6 +281,7 @@ async function startMember(cfg: ServerConfig, log: Logger, clientAddresses: Clie
         clearInterval(progressTimer);
         clearInterval(purgeTimer);
         compactor?.stop();
+        void corruptionMonitor?.stop();
         watchable.close();
         transport.stop();
         await clientServer?.close();
@@ -302,8 +306,18 @@ async function startMember(cfg: ServerConfig, log: Logger, clientAddresses: Clie
   );
 
   const compactor = startAutoCompactor(cfg, server, store, log.child('v3compactor/compactor.ts'));
-  peerListeners.serve(server, transport);
+  const corruptLog = log.child('etcdserver/corrupt.ts');
+  const corruption = corruptionHost(server, peerTls, corruptLog);
+  // Like etcd, only a member that already has data compares it before serving: a new one has nothing to compare yet.
+  if (cfg.experimental.initialCorruptCheck && haveWal) {
+    await initialCorruptCheck(corruption).catch(async (err: unknown) => {
+      await server.stop();
+      throw new StartError(err instanceof Error ? err.message : String(err));
+    });
+  }
+  peerListeners.serve(server, transport, hashKVRoutes(server, corruptLog));
   server.start();
+  corruptionMonitor = startCorruptionMonitor(cfg.experimental.corruptCheckTimeMs, server, corruption);
   await server.ready;
   clientServer = new ClientServer(server, {
     addresses: clientAddresses,

@@ -298,6 +298,21 @@ export class EtcdServer {
     return this.lead;
   }
 
+  /** True while this member's raft node is the leader. */
+  isLeader(): boolean {
+    return this.parts.node.status().raftState === StateType.Leader;
+  }
+
+  /** etcd's request timeout: 5s plus two election timeouts. */
+  get requestTimeout(): number {
+    return this.requestTimeoutMs;
+  }
+
+  /** Resolves once a linearizable read could be served here now (etcd's linearizableReadNotify). */
+  linearizableReadNotify(): Promise<void> {
+    return this.reads.wait(this.requestTimeoutMs);
+  }
+
   start(): void {
     this.loop.start(this.opts.heartbeatMs);
     this.leases?.loop.start();

@@ -25,8 +25,8 @@ export interface PeerResponse {
   body: string;
 }
 
-/** One request with a whole-body answer, for the short peer calls (/members, promote). */
-export function fetchPeer(url: URL, options: { method?: string; headers?: Record<string, string>; timeoutMs: number }, tlsOpts: PeerClientTls | undefined): Promise<PeerResponse> {
+/** One request with a whole-body answer, for the short peer calls (/members, promote, hashkv). */
+export function fetchPeer(url: URL, options: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs: number }, tlsOpts: PeerClientTls | undefined): Promise<PeerResponse> {
   return new Promise((resolve, reject) => {
     const req = requestPeer(url, { method: options.method ?? 'GET', headers: options.headers ?? {}, timeout: options.timeoutMs }, tlsOpts);
     req.on('timeout', () => req.destroy(new Error(`request to ${url.toString()} timed out`)));
@@ -38,6 +38,6 @@ export function fetchPeer(url: URL, options: { method?: string; headers?: Record
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
       res.on('error', reject);
     });
-    req.end();
+    req.end(options.body);
   });
 }
