@@ -64,6 +64,8 @@ export interface RunReport {
   acknowledgedUnique: number;
   /** Everything wrong, in words; empty when the run passed. */
   anomalies: string[];
+  /** Every member's log tail, taken when the run found anomalies (empty otherwise). */
+  memberLogs: string;
   dir: string;
 }
 
@@ -72,7 +74,9 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export async function runFaults(o: FaultRunOptions): Promise<RunReport> {
   const rand = rng(o.seed);
   const log = o.log ?? ((): void => undefined);
-  const cluster = await FaultCluster.start({ binary: o.binary, heartbeatMs: o.heartbeatMs, electionMs: o.electionMs, keepDir: o.keepDir });
+  // ETCD_TS_FAULTS_KEEP_DIR=1 keeps a failed run's dir (member logs, data) when looping a test.
+  const keepDir = o.keepDir ?? process.env.ETCD_TS_FAULTS_KEEP_DIR === '1';
+  const cluster = await FaultCluster.start({ binary: o.binary, heartbeatMs: o.heartbeatMs, electionMs: o.electionMs, keepDir });
   const boundMs = (o.leaderBoundElections ?? 6) * cluster.electionMs;
   const anomalies: string[] = [];
   const faults: FaultRecord[] = [];
@@ -128,11 +132,16 @@ export async function runFaults(o: FaultRunOptions): Promise<RunReport> {
     return {
       seed: o.seed, binary: o.binary.label, faults, ops: { ...workload.counts }, check,
       acknowledgedUnique: workload.acknowledgedUnique.size, anomalies, dir: cluster.dir,
+      memberLogs: anomalies.length > 0 ? cluster.logTails() : '',
     };
+  } catch (e) {
+    // A run that could not even finish (a member never came back, no leader after healing)
+    // carries the members' logs, which close is about to delete.
+    throw new Error(`${(e as Error).message}\nanomalies so far: ${anomalies.join('; ') || 'none'}\n${cluster.logTails()}`, { cause: e });
   } finally {
     await workload.stop();
     // A kept dir is only worth keeping when something went wrong.
-    await cluster.close(o.keepDir === true && (anomalies.length > 0 || failed));
+    await cluster.close(keepDir && (anomalies.length > 0 || failed));
   }
 }
 
