@@ -96,7 +96,8 @@ export async function runFaults(o: FaultRunOptions): Promise<RunReport> {
         faults.push(rec);
         log(`fault ${kind} on ${rec.member}: leader after ${rec.leaderAfterFaultMs} ms, after heal ${rec.leaderAfterHealMs} ms`);
       } catch (e) {
-        anomalies.push(`${kind}: ${(e as Error).message}`);
+        // The members' logs now, not after the recovery below has pushed the story out of the tail.
+        anomalies.push(`${kind}: ${(e as Error).message}\n${cluster.logTails()}`);
         log(`fault ${kind}: ${(e as Error).message}`);
         // Put the cluster back together before going on.
         cluster.heal();
