@@ -1,9 +1,9 @@
 // Raft messages between members over the peer URLs. Each member keeps one long-lived
 // HTTP/1.1 POST per remote peer (path RAFT_STREAM_PATH) whose chunked body is a sequence of
 // framed messages (message-codec.ts). Messages are one-way: a reply travels on the
-// receiver's own stream back. A failed or refused stream is retried with backoff and its
-// peer reported unreachable so raft slows probing; messages sent while a stream is down are
-// dropped, which raft tolerates (it retransmits). The receiving side refuses a stream whose
+// receiver's own stream back. A failed or refused stream is redialled (STREAM_REDIAL_MS) and
+// its peer reported unreachable so raft slows probing; messages sent while a stream is down
+// are dropped, which raft tolerates (it retransmits). The receiving side refuses a stream whose
 // cluster id differs with etcd's words, and tells a removed member it was removed.
 
 import http from 'node:http';
@@ -26,6 +26,17 @@ export interface TransportSnapshots {
 }
 
 export const RAFT_STREAM_PATH = '/raft/stream';
+
+/**
+ * Pause before redialling a failed or refused stream. etcd redials a peer's stream about
+ * every 100 ms for as long as it is down, and raft relies on that: while the stream is
+ * down, heartbeats, probes and forwarded proposals to the peer are dropped, so a member
+ * that restarts (or whose peer port starts answering, or a partition that heals) is cut
+ * off until the next dial. A growing backoff made that seconds — with the defaults, up
+ * to 5 s after the peer was back, during which it could neither learn the leader nor
+ * publish itself and serve clients.
+ */
+export const STREAM_REDIAL_MS = 100;
 export const ERR_CLUSTER_ID_MISMATCH = 'request cluster ID mismatch';
 export const ERR_MEMBER_REMOVED = 'the member has been permanently removed from the cluster';
 
@@ -47,7 +58,7 @@ class PeerStream {
   connectedAt: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
-  private readonly backoff = new Backoff();
+  private readonly backoff = new Backoff(STREAM_REDIAL_MS, STREAM_REDIAL_MS);
 
   constructor(
     private readonly owner: PeerTransport,

@@ -10,9 +10,11 @@
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freePort } from '../helpers/free-port.js';
+
+export { freePort };
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..', '..');
 export const FIXTURE_DIR = join(REPO_ROOT, 'test', 'cli', 'fixtures');
@@ -63,16 +65,6 @@ export function isGrant(s: Step): s is GrantStep {
   return 'grant' in s;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = net.createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => ok(port));
-    });
-  });
-}
 
 export interface RealMember {
   proc: ChildProcess;

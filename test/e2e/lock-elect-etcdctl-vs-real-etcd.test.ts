@@ -40,9 +40,9 @@ class Running {
   }
 }
 
-async function until(what: string, cond: () => boolean): Promise<void> {
+async function until(what: string, cond: () => boolean | Promise<boolean>): Promise<void> {
   const deadline = Date.now() + 15_000;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 30));
   }
@@ -52,6 +52,17 @@ async function until(what: string, cond: () => boolean): Promise<void> {
 function keys(m: Member, prefix: string): number {
   const r = etcdctl('real', ['--endpoints', m.endpoint, 'get', '--prefix', prefix, '--keys-only']);
   return r.stdout.split('\n').filter((l) => l !== '').length;
+}
+
+/**
+ * Messages the member's Watch service has received so far (its /metrics counter; both
+ * servers export it). A lock waiter opens its watch only after its queueing Txn answered,
+ * so a rise in this count is the sign that the waiter is really waiting.
+ */
+async function watchMessagesReceived(m: Member): Promise<number> {
+  const text = await (await fetch(`${m.clientUrl}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('grpc_server_msg_received_total{') && l.includes('grpc_service="etcdserverpb.Watch"'));
+  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
 }
 
 const errorLines = (s: string) => s.split('\n').filter((l) => l.startsWith('Error')).join('\n');
@@ -92,8 +103,13 @@ async function transcript(ctl: Ctl, m: Member): Promise<Record<string, string>> 
     // A waiter that is interrupted gives up and withdraws.
     const holder = start(['lock', 'w']);
     await until('the holder', () => holder.lines() >= 2);
+    const watchesBefore = await watchMessagesReceived(m);
     const waiter = start(['lock', 'w']);
     await until('the waiter to queue', () => keys(m, 'w/') === 2);
+    // Its key being visible is not enough: interrupted before its Txn's answer arrives, the
+    // waiter fails inside that Txn and never runs the clean-up that deletes its key (clientv3
+    // only unlocks when the wait for earlier holders fails). Once it watches, it is waiting.
+    await until('the waiter to watch the holder', async () => (await watchMessagesReceived(m)) > watchesBefore);
     out.interruptedWaiter = `${await waiter.interrupt()}\n${waiter.stdout}${errorLines(waiter.stderr)}`;
     out.keysAfterWaiterLeft = String(keys(m, 'w/'));
     await holder.interrupt();

@@ -23,7 +23,7 @@ describe(`fault injection on a three-member cluster (${MEMBER_BINARY.label})`, (
     // a loaded two-core test machine, not for the cluster.
     // Every kind at least once however slow the machine is: the run goes on until all were injected.
     const r = await runFaults({ binary: MEMBER_BINARY, seed: SEED, durationMs: 20_000, cycle: true, minFaults: ALL_FAULTS.length, leaderBoundElections: 10 });
-    assert.deepEqual(r.anomalies, []);
+    assert.deepEqual(r.anomalies, [], `anomalies: ${r.anomalies.join('; ')}\n${r.memberLogs}`);
     assert.deepEqual(new Set(r.faults.map((f) => f.kind)), new Set(ALL_FAULTS), 'every fault kind was injected');
     assert.equal(r.check.outcome, 'ok');
     assert.ok(r.ops.ok > 200, `only ${r.ops.ok} operations completed`);

@@ -108,8 +108,11 @@ export class FaultCluster {
       await c.waitLeader(START_TIMEOUT_MS);
       return c;
     } catch (e) {
+      // The members' own logs are the only record of why start-up failed; read them before
+      // close removes the dir.
+      const logs = c.logTails();
       await c.close();
-      throw e;
+      throw new Error(`${(e as Error).message}\n${logs}`, { cause: e });
     }
   }
 
@@ -263,6 +266,14 @@ export class FaultCluster {
     } catch {
       return '(no log)';
     }
+  }
+
+  /**
+   * Every member's log tail under a header naming it, for assertion messages: a failure seen
+   * once in CI must say what each member was doing.
+   */
+  logTails(lines = 40): string {
+    return this.members.map((m, i) => `--- ${m.name} (${m.logPath}, last ${lines} lines) ---\n${this.tail(i, lines)}`).join('\n');
   }
 
   /** Client URLs of all members, for workload clients. */

@@ -72,6 +72,8 @@ export interface RunReport {
   watch: { watchers: number; events: number; anomalies: string[] };
   /** Everything wrong, in words; empty when the run passed. */
   anomalies: string[];
+  /** Every member's log tail, taken when the run found anomalies (empty otherwise). */
+  memberLogs: string;
   dir: string;
 }
 
@@ -85,7 +87,9 @@ const ALL_KEYS = Buffer.from([0]);
 export async function runFaults(o: FaultRunOptions): Promise<RunReport> {
   const rand = rng(o.seed);
   const log = o.log ?? ((): void => undefined);
-  const cluster = await FaultCluster.start({ binary: o.binary, heartbeatMs: o.heartbeatMs, electionMs: o.electionMs, keepDir: o.keepDir });
+  // ETCD_TS_FAULTS_KEEP_DIR=1 keeps a failed run's dir (member logs, data) when looping a test.
+  const keepDir = o.keepDir ?? process.env.ETCD_TS_FAULTS_KEEP_DIR === '1';
+  const cluster = await FaultCluster.start({ binary: o.binary, heartbeatMs: o.heartbeatMs, electionMs: o.electionMs, keepDir });
   const boundMs = (o.leaderBoundElections ?? 6) * cluster.electionMs;
   const anomalies: string[] = [];
   const faults: FaultRecord[] = [];
@@ -108,7 +112,8 @@ export async function runFaults(o: FaultRunOptions): Promise<RunReport> {
         faults.push(rec);
         log(`fault ${kind} on ${rec.member}: leader after ${rec.leaderAfterFaultMs} ms, after heal ${rec.leaderAfterHealMs} ms`);
       } catch (e) {
-        anomalies.push(`${kind}: ${(e as Error).message}`);
+        // The members' logs now, not after the recovery below has pushed the story out of the tail.
+        anomalies.push(`${kind}: ${(e as Error).message}\n${cluster.logTails()}`);
         log(`fault ${kind}: ${(e as Error).message}`);
         // Put the cluster back together before going on.
         cluster.heal();
@@ -152,12 +157,17 @@ export async function runFaults(o: FaultRunOptions): Promise<RunReport> {
     return {
       seed: o.seed, binary: o.binary.label, faults, ops: { ...workload.counts }, check,
       acknowledgedUnique: workload.acknowledgedUnique.size, watch, anomalies, dir: cluster.dir,
+      memberLogs: anomalies.length > 0 ? cluster.logTails() : '',
     };
+  } catch (e) {
+    // A run that could not even finish (a member never came back, no leader after healing)
+    // carries the members' logs, which close is about to delete.
+    throw new Error(`${(e as Error).message}\nanomalies so far: ${anomalies.join('; ') || 'none'}\n${cluster.logTails()}`, { cause: e });
   } finally {
     await workload.stop();
     watchers.close();
     // A kept dir is only worth keeping when something went wrong.
-    await cluster.close(o.keepDir === true && (anomalies.length > 0 || failed));
+    await cluster.close(keepDir && (anomalies.length > 0 || failed));
   }
 }
 

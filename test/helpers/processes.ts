@@ -3,9 +3,11 @@
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freePort } from './free-port.js';
+
+export { freePort };
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..', '..');
 export const OUR_ETCD = join(REPO_ROOT, 'bin', 'etcd');
@@ -16,17 +18,6 @@ export const REAL_ETCDCTL = '/usr/bin/etcdctl';
 /** How long a member may take to become ready before the test fails. */
 const READY_TIMEOUT_MS = 30_000;
 const POLL_INTERVAL_MS = 50;
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolvePort(port));
-    });
-  });
-}
 
 export interface Member {
   kind: 'ours' | 'real';

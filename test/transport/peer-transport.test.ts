@@ -18,7 +18,7 @@ interface Node {
   close(): Promise<void>;
 }
 
-async function node(id: NodeId, clusterId: bigint, removed: NodeId[] = []): Promise<Node> {
+async function node(id: NodeId, clusterId: bigint, removed: NodeId[] = [], port = 0): Promise<Node> {
   const n = { got: [] as Message[], unreachable: [] as NodeId[], removedByPeer: 0 } as Node;
   const hooks: TransportHooks = {
     receive: (m) => n.got.push(m),
@@ -31,7 +31,7 @@ async function node(id: NodeId, clusterId: bigint, removed: NodeId[] = []): Prom
   const server = http.createServer((req, res) => {
     if (!n.t.handle(req, res)) res.writeHead(404).end();
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
   n.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   n.close = async () => {
     n.t.stop();
@@ -102,5 +102,33 @@ test('a removed member is told so', async () => {
   } finally {
     await a.close();
     await b.close();
+  }
+});
+
+test('a peer that was down while we kept redialling is reached as soon as it listens', async () => {
+  // A port nobody listens on yet: the peer is down (a member killed, or still starting).
+  const port = await new Promise<number>((resolve) => {
+    const probe = http.createServer();
+    probe.listen(0, '127.0.0.1', () => {
+      const p = (probe.address() as AddressInfo).port;
+      probe.close(() => resolve(p));
+    });
+  });
+  const a = await node(1n, 0xabcn);
+  let b: Node | undefined;
+  try {
+    a.t.addPeer(2n, [`http://127.0.0.1:${port}`]);
+    // Every refused dial is reported. A doubling backoff spends seconds on the first ten
+    // and then waits seconds more after the peer is back, while raft can tell it nothing.
+    await until(() => a.unreachable.filter((p) => p === 2n).length >= 10, 'ten refused dials');
+    b = await node(2n, 0xabcn, [], port);
+    const peer = b;
+    await until(() => {
+      a.t.send([msg(1n, 2n, 1)]);
+      return peer.got.length > 0;
+    }, 'a message through the redialled stream');
+  } finally {
+    await a.close();
+    await b?.close();
   }
 });
