@@ -69,7 +69,22 @@ function newestAtOrBefore(revs: readonly Revision[], atRev: number): number {
 export class KeyIndex {
   readonly generations: Generation[] = [];
 
-  constructor(readonly key: Buffer) {}
+  /**
+   * The key as a latin1 string (one char per byte): the tree index holds the same string
+   * as its map key, so a key costs its bytes once. A Buffer per key would be a slice of
+   * Node's shared 8 KiB pool and keep the whole slab alive, which at a million keys
+   * held over a gigabyte of otherwise dead request bytes.
+   */
+  private readonly name: string;
+
+  constructor(key: Buffer | string) {
+    this.name = typeof key === 'string' ? key : key.toString('latin1');
+  }
+
+  /** The key's bytes (a fresh Buffer; only deletes and errors need them). */
+  get key(): Buffer {
+    return Buffer.from(this.name, 'latin1');
+  }
 
   private live(): Generation | undefined {
     const g = this.generations[this.generations.length - 1];
