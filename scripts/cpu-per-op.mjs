@@ -6,13 +6,13 @@
 //
 //   node scripts/cpu-per-op.mjs [--kind ours|real] [--prof DIR] [--total 20000] [--only put,range-s]
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const opt = { kind: 'ours', prof: '', total: 20000, only: '', node: '' };
+const opt = { kind: 'ours', prof: '', total: 20000, only: '', node: '', threads: '' };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const k = argv[i].replace(/^--/, '');
@@ -31,6 +31,21 @@ const freePort = () =>
   });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const TICK = os.constants ? 100 : 100; // USER_HZ on Linux
+
+/** utime+stime per thread name, summed over threads of the same name. */
+function threadTicks(pid) {
+  const out = {};
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${t}/comm`, 'utf8').trim();
+      const stat = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out[t === String(pid) ? "main" : `${name}/${t}`] = Number(f[11]) + Number(f[12]);
+      if (t === String(pid)) out["main-sys"] = Number(f[12]);
+    } catch {}
+  }
+  return out;
+}
 
 function cpuTicks(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -77,6 +92,7 @@ const only = opt.only ? opt.only.split(',') : null;
 for (const w of WORKLOADS) {
   if (only && !only.includes(w.name)) continue;
   const before = cpuTicks(proc.pid);
+  const threadsBefore = opt.threads ? threadTicks(proc.pid) : {};
   const t0 = Date.now();
   const r = spawnSync(process.execPath, [join(ROOT, 'bin/benchmark'), '--endpoints', ep, ...w.argv], { encoding: 'utf8' });
   const secs = (Date.now() - t0) / 1000;
@@ -84,6 +100,11 @@ for (const w of WORKLOADS) {
   const rps = /Requests\/sec:\s*([\d.]+)/.exec(r.stdout)?.[1] ?? '?';
   const p99 = /99% in ([\d.]+) secs/.exec(r.stdout)?.[1] ?? '?';
   const usPerOp = ((ticks / TICK) * 1e6) / w.n;
+  if (opt.threads) {
+    const after = threadTicks(proc.pid);
+    const parts = Object.entries(after).map(([k, v]) => [k, v - (threadsBefore[k] ?? 0)]).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]).slice(0, 6);
+    console.log(`  threads (us/op): ${parts.map(([k, v]) => `${k} ${(((v / TICK) * 1e6) / w.n).toFixed(0)}`).join(', ')}`);
+  }
   console.log(`${opt.kind} ${w.name.padEnd(8)} cpu/op ${usPerOp.toFixed(0).padStart(5)} us  rps ${rps}  p99 ${p99}s  wall ${secs.toFixed(1)}s${r.status ? ' EXIT ' + r.status + ' ' + r.stderr.slice(0, 200) : ''}`);
 }
 proc.kill('SIGINT');
