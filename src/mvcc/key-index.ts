@@ -66,8 +66,16 @@ function newestAtOrBefore(revs: readonly Revision[], atRev: number): number {
   return found;
 }
 
+/** Shared by every key index with no history yet; replaced, never pushed into. */
+const NO_GENERATIONS: Generation[] = [];
+
 export class KeyIndex {
-  readonly generations: Generation[] = [];
+  /**
+   * Arrays here start as one-element literals, never as [] followed by push(): V8 gives a
+   * pushed-into empty array room for 16 more elements, ~140 bytes per array, and a key
+   * index holds two arrays per key (generations, revs) for a million keys and more.
+   */
+  generations: Generation[] = NO_GENERATIONS;
 
   /**
    * The key as a latin1 string (one char per byte): the tree index holds the same string
@@ -102,13 +110,18 @@ export class KeyIndex {
   /** Records a put at `rev`: extends the live generation or begins a new one. */
   put(rev: Revision): void {
     this.assertNewer(rev);
-    let g = this.live();
+    const g = this.live();
     if (!g) {
-      g = { version: 0, created: rev.main, revs: [], ended: false };
-      this.generations.push(g);
+      this.addGeneration({ version: 1, created: rev.main, revs: [rev], ended: false });
+      return;
     }
     g.revs.push(rev);
     g.version++;
+  }
+
+  private addGeneration(g: Generation): void {
+    if (this.generations.length === 0) this.generations = [g];
+    else this.generations.push(g);
   }
 
   /**
@@ -118,10 +131,10 @@ export class KeyIndex {
    */
   restorePut(rev: Revision, created: number, version: number): void {
     this.assertNewer(rev);
-    let g = this.live();
+    const g = this.live();
     if (!g) {
-      g = { version, created, revs: [], ended: false };
-      this.generations.push(g);
+      this.addGeneration({ version, created, revs: [rev], ended: false });
+      return;
     }
     g.revs.push(rev);
     g.version = version;
@@ -177,8 +190,7 @@ export class KeyIndex {
       if (g.revs[0]!.main <= atRev) keep.add(revId(g.revs[0]!));
       kept.push(g);
     });
-    this.generations.length = 0;
-    this.generations.push(...kept);
+    this.generations = kept.length > 0 ? kept : NO_GENERATIONS;
     return kept.length > 0;
   }
 
