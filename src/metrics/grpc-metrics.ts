@@ -60,26 +60,56 @@ export function initServiceMetrics(def: ServiceDefinition): void {
   }
 }
 
+/** One method's series, resolved once: prom-client hashes a label object on every inc(). */
+interface MethodSeries {
+  started: { inc(): void };
+  received: { inc(): void };
+  sent: { inc(): void };
+  handled: Map<number, { inc(): void }>;
+  labels: ReturnType<typeof labelsOf>;
+}
+
+const seriesByPath = new Map<string, MethodSeries>();
+
+function seriesOf(method: MethodShape): MethodSeries {
+  let s = seriesByPath.get(method.path);
+  if (s === undefined) {
+    const labels = labelsOf(method);
+    s = { started: grpcStarted.labels(labels), received: grpcMsgReceived.labels(labels), sent: grpcMsgSent.labels(labels), handled: new Map(), labels };
+    seriesByPath.set(method.path, s);
+  }
+  return s;
+}
+
+function handledSeries(s: MethodSeries, code: number): { inc(): void } {
+  let h = s.handled.get(code);
+  if (h === undefined) {
+    h = grpcHandled.labels({ ...s.labels, grpc_code: CODE_NAMES[code] ?? 'Unknown' });
+    s.handled.set(code, h);
+  }
+  return h;
+}
+
 export function grpcMetricsInterceptor(
   method: ServerMethodDefinition<unknown, unknown>,
   call: ServerInterceptingCallInterface,
 ): ServerInterceptingCall {
-  const labels = labelsOf(method);
-  grpcStarted.inc(labels);
+  const series = seriesOf(method);
+  series.started.inc();
   return new ServerInterceptingCall(call, {
     start: (next) =>
       next({
         onReceiveMessage: (message, nextMessage) => {
-          grpcMsgReceived.inc(labels);
+          series.received.inc();
           nextMessage(message);
         },
       }),
     sendMessage: (message, next) => {
-      grpcMsgSent.inc(labels);
+      series.sent.inc();
       next(message);
     },
     sendStatus: (status, next) => {
-      grpcHandled.inc({ ...labels, grpc_code: CODE_NAMES[status.code] ?? 'Unknown' });
+      handledSeries(series, status.code).inc();
       next(status);
     },
   });

@@ -66,10 +66,33 @@ function newestAtOrBefore(revs: readonly Revision[], atRev: number): number {
   return found;
 }
 
-export class KeyIndex {
-  readonly generations: Generation[] = [];
+/** Shared by every key index with no history yet; replaced, never pushed into. */
+const NO_GENERATIONS: Generation[] = [];
 
-  constructor(readonly key: Buffer) {}
+export class KeyIndex {
+  /**
+   * Arrays here start as one-element literals, never as [] followed by push(): V8 gives a
+   * pushed-into empty array room for 16 more elements, ~140 bytes per array, and a key
+   * index holds two arrays per key (generations, revs) for a million keys and more.
+   */
+  generations: Generation[] = NO_GENERATIONS;
+
+  /**
+   * The key as a latin1 string (one char per byte): the tree index holds the same string
+   * as its map key, so a key costs its bytes once. A Buffer per key would be a slice of
+   * Node's shared 8 KiB pool and keep the whole slab alive, which at a million keys
+   * held over a gigabyte of otherwise dead request bytes.
+   */
+  private readonly name: string;
+
+  constructor(key: Buffer | string) {
+    this.name = typeof key === 'string' ? key : key.toString('latin1');
+  }
+
+  /** The key's bytes (a fresh Buffer; only deletes and errors need them). */
+  get key(): Buffer {
+    return Buffer.from(this.name, 'latin1');
+  }
 
   private live(): Generation | undefined {
     const g = this.generations[this.generations.length - 1];
@@ -87,13 +110,18 @@ export class KeyIndex {
   /** Records a put at `rev`: extends the live generation or begins a new one. */
   put(rev: Revision): void {
     this.assertNewer(rev);
-    let g = this.live();
+    const g = this.live();
     if (!g) {
-      g = { version: 0, created: rev.main, revs: [], ended: false };
-      this.generations.push(g);
+      this.addGeneration({ version: 1, created: rev.main, revs: [rev], ended: false });
+      return;
     }
     g.revs.push(rev);
     g.version++;
+  }
+
+  private addGeneration(g: Generation): void {
+    if (this.generations.length === 0) this.generations = [g];
+    else this.generations.push(g);
   }
 
   /**
@@ -103,10 +131,10 @@ export class KeyIndex {
    */
   restorePut(rev: Revision, created: number, version: number): void {
     this.assertNewer(rev);
-    let g = this.live();
+    const g = this.live();
     if (!g) {
-      g = { version, created, revs: [], ended: false };
-      this.generations.push(g);
+      this.addGeneration({ version, created, revs: [rev], ended: false });
+      return;
     }
     g.revs.push(rev);
     g.version = version;
@@ -162,8 +190,7 @@ export class KeyIndex {
       if (g.revs[0]!.main <= atRev) keep.add(revId(g.revs[0]!));
       kept.push(g);
     });
-    this.generations.length = 0;
-    this.generations.push(...kept);
+    this.generations = kept.length > 0 ? kept : NO_GENERATIONS;
     return kept.length > 0;
   }
 

@@ -139,8 +139,9 @@ export class WriteTxn implements TxnWrite {
     for (const { ki, prev } of live) {
       const rev = this.nextRev();
       ki.tombstone(rev);
-      this.host.storeTombstone(rev, ki.key);
-      const kv: KeyValue = { key: ki.key, value: Buffer.alloc(0), createRevision: 0, modRevision: rev.main, version: 0, lease: 0n };
+      const deletedKey = ki.key;
+      this.host.storeTombstone(rev, deletedKey);
+      const kv: KeyValue = { key: deletedKey, value: Buffer.alloc(0), createRevision: 0, modRevision: rev.main, version: 0, lease: 0n };
       this.events.push({ type: EventType.Delete, kv, prevKv: prev });
     }
     return { deleted: live.length, prevKvs: live.map((l) => l.prev) };

@@ -31,7 +31,7 @@ export class TreeIndex {
     const k = keyString(key);
     let ki = this.tree.get(k);
     if (!ki) {
-      ki = new KeyIndex(Buffer.from(key));
+      ki = new KeyIndex(k);
       this.tree.set(k, ki);
     }
     return ki;

@@ -110,6 +110,9 @@ export class MemoryStorage implements RaftStorage {
     if (first > entries[0]!.index) entries = entries.slice(first - entries[0]!.index);
     const off = entries[0]!.index - this.offset();
     if (off > this.ents.length) throw new Error(`raft: missing log entry [last: ${this.lastIndex()}, append at: ${entries[0]!.index}]`);
-    this.ents = this.ents.slice(0, off).concat(entries);
+    // In place: entries() hands out copies, and the log holds up to --snapshot-count
+    // entries, which a copy per append would move again on every Ready.
+    this.ents.length = off;
+    for (const e of entries) this.ents.push(e);
   }
 }

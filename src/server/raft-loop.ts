@@ -1,16 +1,20 @@
-// The one loop that drives the raft core for a member, in etcd-io/raft's order for each
-// Ready: persist (WAL write + fsync) → send messages → apply committed entries →
-// advance. Only one Ready is in flight at a time; proposals that arrive while its fsync
-// runs accumulate in the core and go out together in the next Ready, so concurrent
-// writes share one fsync (group commit).
+// The one loop that drives the raft core for a member. For each Ready, as etcd's raft
+// node does: start persisting (WAL write + fsync); meanwhile apply the committed entries
+// that are already in the local WAL (a leader's always are: the core counts its own copy
+// towards commit only after onPersisted) and, on a leader, send its messages (appends may
+// go out before the leader's own copy is durable); once the write is done, the remaining
+// committed entries are applied, follower messages go out and the Ready is advanced. Only one Ready is in flight at a
+// time; proposals that arrive while its fsync runs accumulate in the core and go out
+// together in the next Ready, so concurrent writes share one fsync (group commit).
 
 import type { RawNode } from '../raft/raw-node.js';
 import type { MemoryStorage } from '../raft/storage.js';
-import type { Entry, HardState, Message, ReadState, Snapshot, SoftState } from '../raft/types.js';
+import { StateType, type Entry, type HardState, type Message, type ReadState, type Snapshot, type SoftState } from '../raft/types.js';
 
 /** Durable log: resolves only once the records are on disk. */
 export interface RaftLog {
-  save(hardState: HardState | undefined, entries: Entry[]): Promise<void>;
+  /** mustSync false: only the commit index moved, no fsync of its own is needed. */
+  save(hardState: HardState | undefined, entries: Entry[], mustSync?: boolean): Promise<void>;
 }
 
 export interface RaftLoopHandlers {
@@ -35,6 +39,9 @@ export class RaftLoop {
   private scheduled = false;
   private stopped = false;
   private tickTimer: NodeJS.Timeout | undefined;
+  private leader = false;
+  /** The last hard state handed to the log: term and vote changes must be durable before use. */
+  private lastHard: HardState | undefined;
 
   constructor(
     private readonly node: RawNode,
@@ -72,20 +79,42 @@ export class RaftLoop {
     try {
       while (!this.stopped && this.node.hasReady()) {
         const rd = this.node.ready();
-        if (rd.softState) this.handlers.softState(rd.softState);
-        if (rd.snapshot) await this.handlers.saveSnapshot?.(rd.snapshot);
-        if (rd.hardState || rd.entries.length > 0) {
-          await this.log.save(rd.hardState, rd.entries);
+        if (rd.softState) {
+          this.leader = rd.softState.raftState === StateType.Leader;
+          this.handlers.softState(rd.softState);
         }
+        // A received snapshot is made durable (snap file + WAL record) before anything else.
+        if (rd.snapshot) await this.handlers.saveSnapshot?.(rd.snapshot);
+        const saving = rd.hardState || rd.entries.length > 0 ? this.log.save(rd.hardState, rd.entries, rd.mustSync) : undefined;
+        // A snapshot replaces the state the entries apply to: keep the strict order then.
+        const overlap = saving !== undefined && !rd.snapshot;
+        // A leader's messages carry no vote or term of its own making unless this Ready
+        // changes them; with such a change they wait for the write like a follower's.
+        const sendEarly = this.leader && !termOrVoteChanged(rd.hardState, this.lastHard);
+        // Only entries already in the local log (written by an earlier Ready) are applied
+        // while this write runs. A follower's commit index can cover entries that arrive in
+        // this very Ready; those wait for the write, so the backend (and any raft snapshot
+        // taken after applying) never gets ahead of the member's own WAL.
+        const early = overlap ? persistedPrefix(rd.committedEntries, this.storage.lastIndex()) : [];
+        const late = early.length === rd.committedEntries.length ? [] : rd.committedEntries.slice(early.length);
+        if (overlap) {
+          if (sendEarly && rd.messages.length > 0) this.handlers.send(rd.messages);
+          if (early.length > 0) this.handlers.apply(early);
+          if (rd.readStates.length > 0) this.handlers.readStates(rd.readStates);
+        }
+        if (saving) await saving;
+        if (rd.hardState) this.lastHard = rd.hardState;
         if (rd.snapshot) this.storage.applySnapshot(rd.snapshot);
         if (rd.hardState) this.storage.setHardState(rd.hardState);
         if (rd.entries.length > 0) this.storage.append(rd.entries);
         if (this.stopped) break;
-        if (rd.messages.length > 0) this.handlers.send(rd.messages);
+        if (!overlap || !sendEarly) {
+          if (rd.messages.length > 0) this.handlers.send(rd.messages);
+        }
         if (rd.snapshot) await this.handlers.applySnapshot?.(rd.snapshot);
         if (this.stopped) break;
-        if (rd.committedEntries.length > 0) this.handlers.apply(rd.committedEntries);
-        if (rd.readStates.length > 0) this.handlers.readStates(rd.readStates);
+        if (late.length > 0) this.handlers.apply(late);
+        if (!overlap && rd.readStates.length > 0) this.handlers.readStates(rd.readStates);
         this.node.advance();
       }
     } catch (err) {
@@ -95,4 +124,16 @@ export class RaftLoop {
     }
     if (!this.stopped && this.node.hasReady()) this.kick();
   }
+}
+
+/** The leading entries at or below `lastPersisted` (entries come in index order). */
+function persistedPrefix(entries: Entry[], lastPersisted: number): Entry[] {
+  let n = 0;
+  while (n < entries.length && entries[n]!.index <= lastPersisted) n++;
+  return n === entries.length ? entries : entries.slice(0, n);
+}
+
+function termOrVoteChanged(next: HardState | undefined, prev: HardState | undefined): boolean {
+  if (next === undefined) return false;
+  return prev === undefined || next.term !== prev.term || next.vote !== prev.vote;
 }

@@ -161,6 +161,8 @@ export class Backend implements BatchTx {
   private readonly commitChunkOps: number;
   private readonly onCommitError: (err: unknown) => void;
   private closed = false;
+  /** size()'s last stat; cleared whenever a commit or defrag may have changed the file. */
+  private cachedSize: number | undefined;
 
   /** The batch transaction: the backend itself, named for readers of etcd's code. */
   readonly batchTx: BatchTx = this;
@@ -300,6 +302,8 @@ export class Backend implements BatchTx {
       // past it, or the file would skip writes.
       this.commitFailure = err;
       throw err;
+    } finally {
+      this.cachedSize = undefined;
     }
     backendCommitSeconds.observe((performance.now() - started) / 1000);
     this.committing = this.committing.filter((l) => l !== layer);
@@ -333,13 +337,19 @@ export class Backend implements BatchTx {
 
   // ---- size and hash ----
 
-  /** Bytes of the backend file. */
+  /**
+   * Bytes of the backend file. Only a commit or a defrag changes it, so the stat is cached
+   * until the next one finishes: the quota asks on every proposal and every apply.
+   */
   size(): number {
-    try {
-      return statSync(this.dataFile).size;
-    } catch {
-      return 0;
+    if (this.cachedSize === undefined) {
+      try {
+        this.cachedSize = statSync(this.dataFile).size;
+      } catch {
+        return 0;
+      }
     }
+    return this.cachedSize;
   }
 
   /** Bytes of the file's live pages; the rest is free pages that defrag gives back. */
@@ -490,6 +500,7 @@ export class Backend implements BatchTx {
     this.assertOpen();
     if (!this.defragRun) {
       this.defragRun = this.runDefrag().finally(() => {
+        this.cachedSize = undefined;
         this.defragRun = undefined;
         this.commitIfIdle(0);
       });
