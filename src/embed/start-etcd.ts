@@ -21,6 +21,7 @@ import { newTokenProvider } from '../auth/token-options.js';
 import { WAL } from '../wal/wal.js';
 import { EtcdServer } from '../server/etcd-server.js';
 import { Membership, encodeMember } from '../server/membership.js';
+import { HttpLeaseForwarder, leasePeerRoutes } from '../server/lease-forwarding.js';
 import type { ServerConfig } from './config.js';
 import { maintenanceParts, startAutoCompactor } from './maintenance-parts.js';
 import { loadBackendMembership } from './backend-membership.js';
@@ -315,7 +316,9 @@ async function startMember(cfg: ServerConfig, log: Logger, clientAddresses: Clie
       throw new StartError(err instanceof Error ? err.message : String(err));
     });
   }
-  peerListeners.serve(server, transport, hashKVRoutes(server, corruptLog));
+  // Followers hand lease keep-alives and time-to-live queries to the leader over the peer port, as etcd.
+  if (server.leases) server.leases.forwarder = new HttpLeaseForwarder((id) => membership.get(id)?.peerURLs ?? [], peerTls);
+  peerListeners.serve(server, transport, { ...hashKVRoutes(server, corruptLog), ...leasePeerRoutes(server.leases) });
   server.start();
   corruptionMonitor = startCorruptionMonitor(cfg.experimental.corruptCheckTimeMs, server, corruption);
   await server.ready;

@@ -7,15 +7,16 @@
 // protobuf, Content-Type application/protobuf. A lease the leader does not know is HTTP
 // 404 with etcd's message; any other refusal is 400 with the error's text.
 //
-// The peer transport mounts `leasePeerHandler` on the peer listener and installs an
+// start-etcd mounts `leasePeerRoutes` on the peer listener and installs an
 // `HttpLeaseForwarder` as `server.leases.forwarder`, given a way to find the leader's
-// peer URLs.
+// peer URLs and the member's peer TLS.
 
 import type http from 'node:http';
 import { BinaryReader, BinaryWriter } from '@bufbuild/protobuf/wire';
 import { LeaseKeepAliveRequest, LeaseKeepAliveResponse, LeaseTimeToLiveRequest, LeaseTimeToLiveResponse } from '../gen/etcdserverpb/rpc.js';
 import { EtcdError, Errors, GrpcCode } from './errors.js';
 import type { LeaseForwarder, LeaseServer } from './lease-server.js';
+import { fetchPeer, type PeerClientTls } from '../transport/peer-http.js';
 
 export const LEASE_KEEPALIVE_PATH = '/leases';
 export const LEASE_INTERNAL_PATH = '/leases/internal';
@@ -73,6 +74,16 @@ export async function answerLeasePeerRequest(leases: LeaseServer, path: string, 
   }
 }
 
+/** The lease endpoints as peer routes by path (none when the member has no lessor). */
+export function leasePeerRoutes(leases: LeaseServer | undefined): Record<string, http.RequestListener> {
+  if (!leases) return {};
+  const handle = leasePeerHandler(leases);
+  const route: http.RequestListener = (req, res) => {
+    handle(req, res);
+  };
+  return { [LEASE_KEEPALIVE_PATH]: route, [LEASE_INTERNAL_PATH]: route };
+}
+
 /** An http handler for the peer listener; returns false for paths that are not lease paths. */
 export function leasePeerHandler(leases: LeaseServer): (req: http.IncomingMessage, res: http.ServerResponse) => boolean {
   return (req, res) => {
@@ -100,9 +111,12 @@ export function leasePeerHandler(leases: LeaseServer): (req: http.IncomingMessag
   };
 }
 
-/** Forwards to the leader's peer URLs (first that answers). */
+/** Forwards to the leader's peer URLs (first that answers), with the member's peer TLS. */
 export class HttpLeaseForwarder implements LeaseForwarder {
-  constructor(private readonly peerUrlsOf: (memberId: bigint) => string[]) {}
+  constructor(
+    private readonly peerUrlsOf: (memberId: bigint) => string[],
+    private readonly tls?: PeerClientTls,
+  ) {}
 
   async keepAlive(leader: bigint, id: bigint): Promise<LeaseKeepAliveResponse> {
     const body = await this.post(leader, LEASE_KEEPALIVE_PATH, LeaseKeepAliveRequest.encode({ ID: id }).finish());
@@ -118,15 +132,10 @@ export class HttpLeaseForwarder implements LeaseForwarder {
     let last: unknown = Errors.NoLeader;
     for (const url of this.peerUrlsOf(leader)) {
       try {
-        const res = await fetch(`${url.replace(/\/$/, '')}${path}`, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/protobuf' },
-          body,
-          signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS),
-        });
+        const res = await fetchPeer(new URL(`${url.replace(/\/$/, '')}${path}`), { method: 'POST', headers: { 'Content-Type': 'application/protobuf' }, body, timeoutMs: FORWARD_TIMEOUT_MS }, this.tls);
         if (res.status === 404) throw Errors.LeaseNotFound;
-        if (res.status !== 200) throw new EtcdError(GrpcCode.Unavailable, (await res.text()).trim());
-        return new Uint8Array(await res.arrayBuffer());
+        if (res.status !== 200) throw new EtcdError(GrpcCode.Unavailable, res.body.trim());
+        return res.raw;
       } catch (err) {
         if (err === Errors.LeaseNotFound) throw err;
         last = err;

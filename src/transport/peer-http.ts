@@ -23,19 +23,23 @@ export interface PeerResponse {
   status: number;
   headers: http.IncomingHttpHeaders;
   body: string;
+  /** The body's bytes, for protobuf answers. */
+  raw: Buffer;
 }
 
-/** One request with a whole-body answer, for the short peer calls (/members, promote, hashkv). */
-export function fetchPeer(url: URL, options: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs: number }, tlsOpts: PeerClientTls | undefined): Promise<PeerResponse> {
+/** One request with a whole-body answer, for the short peer calls (/members, promote, hashkv, leases). */
+export function fetchPeer(url: URL, options: { method?: string; headers?: Record<string, string>; body?: string | Uint8Array; timeoutMs: number }, tlsOpts: PeerClientTls | undefined): Promise<PeerResponse> {
   return new Promise((resolve, reject) => {
     const req = requestPeer(url, { method: options.method ?? 'GET', headers: options.headers ?? {}, timeout: options.timeoutMs }, tlsOpts);
     req.on('timeout', () => req.destroy(new Error(`request to ${url.toString()} timed out`)));
     req.on('error', reject);
     req.on('response', (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const raw = Buffer.concat(chunks);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: raw.toString('utf8'), raw });
+      });
       res.on('error', reject);
     });
     req.end(options.body);
