@@ -92,10 +92,13 @@ export class KVStore implements TxnHost {
     this.index = new TreeIndex();
     this.currentRev = 1;
     this.compactMainRev = 0;
-    await this.restore();
+    // Without yielding: the backend was just swapped, and a read served between the swap
+    // and the end of the rebuild would look up old revisions in the new file (or see half
+    // an index). Blocking the loop for the rebuild is what etcd's store lock does too.
+    await this.restore(false);
   }
 
-  private async restore(): Promise<void> {
+  private async restore(yielding = true): Promise<void> {
     this.cachedConsistentIndex = readMain(this.backend.get('meta', META_CONSISTENT_INDEX));
     this.cachedTerm = readMain(this.backend.get('meta', META_TERM));
     const view = this.backend.readView();
@@ -112,7 +115,7 @@ export class KVStore implements TxnHost {
           this.index.getOrCreate(kv.key).restorePut(rev, kv.createRevision, kv.version);
         }
         if (rev.main > this.currentRev) this.currentRev = rev.main;
-        if (++n % RESTORE_BATCH === 0) await yieldToLoop();
+        if (yielding && ++n % RESTORE_BATCH === 0) await yieldToLoop();
       }
     } finally {
       view.done();

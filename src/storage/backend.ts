@@ -470,7 +470,9 @@ export class Backend implements BatchTx {
       if (existsSync(`${fromPath}-lock`)) renameSync(`${fromPath}-lock`, this.lockFile);
       fsyncPath(dirname(this.dataFile));
       old.retired = true;
-      if (old.users === 0) await old.root.close();
+      // Not awaited: the caller rebuilds its in-memory state from the new file next, and
+      // nothing may be read in between (see KVStore.reload).
+      if (old.users === 0) void old.root.close().catch(() => undefined);
     } finally {
       this.unholdCommits();
       this.commitIfIdle(0);
