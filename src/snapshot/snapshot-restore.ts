@@ -14,7 +14,7 @@
 // and its restart reads membership from the backend, so none is written.
 
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Backend } from '../storage/backend.js';
 import { WAL } from '../wal/wal.js';
@@ -22,11 +22,14 @@ import { encodeConfChange } from '../raft/confchange-codec.js';
 import { ConfChangeType, EntryType, type Entry } from '../raft/types.js';
 import { encodeMember } from '../server/membership.js';
 import { META_CONSISTENT_INDEX, META_TERM } from '../mvcc/kv-store.js';
+import { META_FINISHED_COMPACT } from '../mvcc/kv-compaction.js';
+import { decodeRev } from '../mvcc/revision.js';
 import { bootstrapIds, formatId, type BootstrapMember } from '../embed/identity.js';
 import { verifyBootstrap } from '../embed/bootstrap-check.js';
 import { encodeWalMetadata } from '../embed/wal-metadata.js';
 import { parseUrlsMap } from '../pkg/go-url.js';
 import { copyVerifiedDb } from './snapshot-file.js';
+import { importBbolt, isBboltFile } from './bbolt-snapshot.js';
 
 /** The term every bootstrap entry is written in. */
 const BOOTSTRAP_TERM = 1;
@@ -114,9 +117,18 @@ export function planRestore(o: RestoreOptions): RestoredMember {
   return { dataDir, walDir, memberId: me.id, clusterId: boot.clusterId, members: byId(boot.members) };
 }
 
-async function rewriteBackend(dbPath: string, plan: RestoredMember): Promise<void> {
+async function rewriteBackend(dbPath: string, plan: RestoredMember, log: RestoreOptions['log']): Promise<void> {
   const backend = Backend.open(dbPath);
   try {
+    // etcd opens its mvcc store on the copy, which reports a finished compaction.
+    const finished = backend.get('meta', META_FINISHED_COMPACT);
+    if (finished !== undefined) {
+      log('mvcc/kvstore.go:388', 'restored last compact revision', {
+        'meta-bucket-name': 'meta',
+        'meta-bucket-name-key': META_FINISHED_COMPACT.toString(),
+        'restored-compact-revision': decodeRev(finished).rev.main,
+      });
+    }
     for (const bucket of ['members', 'members_removed'] as const) {
       for (const { key } of backend.range(bucket, Buffer.alloc(0))) backend.delete(bucket, key);
     }
@@ -128,6 +140,14 @@ async function rewriteBackend(dbPath: string, plan: RestoredMember): Promise<voi
   } finally {
     await backend.close();
   }
+}
+
+/** A snapshot from real etcd: its pairs move into an etcd-ts backend at the same path. */
+async function convertFromBbolt(dbPath: string): Promise<void> {
+  const bboltPath = `${dbPath}.bbolt`;
+  await rename(dbPath, bboltPath);
+  await importBbolt(bboltPath, dbPath);
+  await rm(bboltPath);
 }
 
 async function writeWal(plan: RestoredMember): Promise<void> {
@@ -163,7 +183,8 @@ export async function restoreSnapshot(o: RestoreOptions): Promise<RestoredMember
   await mkdir(snapDir, { recursive: true, mode: 0o700 });
   const dbPath = join(snapDir, 'db');
   await copyVerifiedDb(o.snapshotPath, dbPath, o.skipHashCheck);
-  await rewriteBackend(dbPath, plan);
+  if (await isBboltFile(dbPath)) await convertFromBbolt(dbPath);
+  await rewriteBackend(dbPath, plan, o.log);
   for (const m of plan.members) {
     o.log('membership/cluster.go:392', 'added member', {
       'cluster-id': formatId(plan.clusterId),

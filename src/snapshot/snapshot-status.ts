@@ -3,6 +3,7 @@
 // key and value in key order), the revision of the newest entry in the `key` bucket,
 // the number of entries in all buckets, and the size of the backend part of the file.
 // The file itself is never opened for writing: a copy in a temporary directory is.
+// A bbolt file (a snapshot of real etcd) is read directly: see bbolt-snapshot.ts.
 
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { Backend, BUCKETS } from '../storage/backend.js';
 import { decodeRev } from '../mvcc/revision.js';
 import { copyVerifiedDb } from './snapshot-file.js';
+import { bboltStatus, isBboltFile } from './bbolt-snapshot.js';
 
 export interface SnapshotStatus {
   hash: number;
@@ -20,6 +22,7 @@ export interface SnapshotStatus {
 
 export async function snapshotStatus(path: string): Promise<SnapshotStatus> {
   await stat(path);
+  if (await isBboltFile(path)) return bboltStatus(path);
   const dir = await mkdtemp(join(tmpdir(), 'etcd-snapshot-status-'));
   try {
     const db = join(dir, 'db');
