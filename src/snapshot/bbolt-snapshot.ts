@@ -10,27 +10,15 @@
 // Tx.Size (pages in use × page size, not the file's length), the hash a CRC-32C over the
 // buckets present in the file.
 
-import { open, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { crc32c } from '@node-rs/crc32';
-import { BboltReader, looksLikeBbolt } from '../storage/bbolt-reader.js';
+import { BboltReader } from '../storage/bbolt-reader.js';
 import { Backend, BUCKETS, type Bucket } from '../storage/backend.js';
 import { decodeRev } from '../mvcc/revision.js';
 import type { SnapshotStatus } from './snapshot-status.js';
 
 /** Pairs put between commits while importing, so the write buffer stays bounded. */
 const IMPORT_CHUNK_ENTRIES = 10_000;
-
-/** Whether the file at `path` is a bbolt database (by the magic in its first meta page). */
-export async function isBboltFile(path: string): Promise<boolean> {
-  const fh = await open(path, 'r');
-  try {
-    const head = Buffer.alloc(32);
-    const { bytesRead } = await fh.read(head, 0, head.length, 0);
-    return looksLikeBbolt(head.subarray(0, bytesRead));
-  } finally {
-    await fh.close();
-  }
-}
 
 function isKnownBucket(name: string): name is Bucket {
   return (BUCKETS as readonly string[]).includes(name);

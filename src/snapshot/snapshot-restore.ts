@@ -29,7 +29,8 @@ import { verifyBootstrap } from '../embed/bootstrap-check.js';
 import { encodeWalMetadata } from '../embed/wal-metadata.js';
 import { parseUrlsMap } from '../pkg/go-url.js';
 import { copyVerifiedDb } from './snapshot-file.js';
-import { importBbolt, isBboltFile } from './bbolt-snapshot.js';
+import { importBbolt } from './bbolt-snapshot.js';
+import { backendFormat } from './backend-format.js';
 
 /** The term every bootstrap entry is written in. */
 const BOOTSTRAP_TERM = 1;
@@ -183,7 +184,10 @@ export async function restoreSnapshot(o: RestoreOptions): Promise<RestoredMember
   await mkdir(snapDir, { recursive: true, mode: 0o700 });
   const dbPath = join(snapDir, 'db');
   await copyVerifiedDb(o.snapshotPath, dbPath, o.skipHashCheck);
-  if (await isBboltFile(dbPath)) await convertFromBbolt(dbPath);
+  const format = await backendFormat(dbPath);
+  // etcd panics here ("cannot open database at <db> (invalid database)"); a plain error says the same.
+  if (format === 'unknown') throw new Error(`cannot open database at ${dbPath} (invalid database)`);
+  if (format === 'bbolt') await convertFromBbolt(dbPath);
   await rewriteBackend(dbPath, plan, o.log);
   for (const m of plan.members) {
     o.log('membership/cluster.go:392', 'added member', {

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { Backend, BUCKETS } from '../storage/backend.js';
 import { decodeRev } from '../mvcc/revision.js';
 import { copyVerifiedDb } from './snapshot-file.js';
-import { bboltStatus, isBboltFile } from './bbolt-snapshot.js';
+import { bboltStatus } from './bbolt-snapshot.js';
+import { backendFormat } from './backend-format.js';
 
 export interface SnapshotStatus {
   hash: number;
@@ -22,7 +23,9 @@ export interface SnapshotStatus {
 
 export async function snapshotStatus(path: string): Promise<SnapshotStatus> {
   await stat(path);
-  if (await isBboltFile(path)) return bboltStatus(path);
+  const format = await backendFormat(path);
+  if (format === 'unknown') throw new Error('invalid database');
+  if (format === 'bbolt') return bboltStatus(path);
   const dir = await mkdtemp(join(tmpdir(), 'etcd-snapshot-status-'));
   try {
     const db = join(dir, 'db');

@@ -122,6 +122,19 @@ test('a snapshot of real etcd (bbolt)', async (t) => {
     }
   });
 
+  await t.test('a file of neither format: status says "invalid database" as Debian etcdctl, restore refuses it', () => {
+    const junk = join(src.dir, 'junk.db');
+    writeFileSync(junk, 'not a database, not even close\n'.repeat(4));
+    const ours = etcdctl('ours', ['snapshot', 'status', junk]);
+    const real = etcdctl('real', ['snapshot', 'status', junk]);
+    assert.deepEqual([ours.status, ours.stdout, ours.stderr], [real.status, real.stdout, real.stderr]);
+    assert.equal(ours.stderr, 'Error: invalid database\n');
+    const dataDir = join(src.dir, 'junk-restore');
+    const restore = etcdctl('ours', ['snapshot', 'restore', junk, '--skip-hash-check', '--data-dir', dataDir]);
+    assert.equal(restore.status, 1);
+    assert.match(restore.stderr, new RegExp(`Error: cannot open database at ${dataDir}/member/snap/db \\(invalid database\\)`));
+  });
+
   await t.test('a damaged trailer is refused by restore unless --skip-hash-check', () => {
     const bad = join(src.dir, 'bad.db');
     const b = Buffer.from(readFileSync(src.snap));
