@@ -10,9 +10,9 @@
 // Tx.Size (pages in use × page size, not the file's length), the hash a CRC-32C over the
 // buckets present in the file.
 
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { crc32c } from '@node-rs/crc32';
-import { BboltReader } from '../storage/bbolt-reader.js';
+import { BboltReader, fileSource } from '../storage/bbolt-reader.js';
 import { Backend, BUCKETS, type Bucket } from '../storage/backend.js';
 import { decodeRev } from '../mvcc/revision.js';
 import type { SnapshotStatus } from './snapshot-status.js';
@@ -26,7 +26,20 @@ function isKnownBucket(name: string): name is Bucket {
 
 /** etcd's `snapshot status` over a bbolt file (trailer, if any, ignored as bbolt ignores it). */
 export async function bboltStatus(path: string): Promise<SnapshotStatus> {
-  const reader = new BboltReader(await readFile(path), path);
+  return withReader(path, (reader) => statusOf(reader));
+}
+
+/** Runs `fn` over the bbolt file at `path`, read page by page (snapshots can be gigabytes). */
+async function withReader<T>(path: string, fn: (reader: BboltReader) => Promise<T> | T): Promise<T> {
+  const source = fileSource(path);
+  try {
+    return await fn(new BboltReader(source, path));
+  } finally {
+    source.close();
+  }
+}
+
+function statusOf(reader: BboltReader): SnapshotStatus {
   let crc = 0;
   let totalKey = 0;
   let revision = 0;
@@ -48,7 +61,10 @@ export async function bboltStatus(path: string): Promise<SnapshotStatus> {
  * through `skipped` and left out.
  */
 export async function importBbolt(bboltPath: string, lmdbPath: string, skipped: (bucket: string) => void = () => {}): Promise<void> {
-  const reader = new BboltReader(await readFile(bboltPath), bboltPath);
+  await withReader(bboltPath, (reader) => importInto(reader, lmdbPath, skipped));
+}
+
+async function importInto(reader: BboltReader, lmdbPath: string, skipped: (bucket: string) => void): Promise<void> {
   await rm(lmdbPath, { force: true });
   const backend = Backend.open(lmdbPath);
   try {
@@ -60,7 +76,7 @@ export async function importBbolt(bboltPath: string, lmdbPath: string, skipped: 
         continue;
       }
       for (const { key, value } of reader.bucket(bucket)) {
-        // Copies: the reader's buffers are views into the whole file.
+        // Copies: the reader's buffers are views into its pages.
         backend.put(bucket, Buffer.from(key), Buffer.from(value));
         if (++n % IMPORT_CHUNK_ENTRIES === 0) await backend.forceCommit();
       }

@@ -24,6 +24,8 @@
 //   inside the value itself.
 // - The root bucket's keys are the top-level bucket names (etcd's "key", "meta", ...).
 
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+
 export const BBOLT_MAGIC = 0xed0cdaed;
 const BBOLT_VERSION = 2;
 
@@ -58,6 +60,41 @@ export interface BboltEntry {
 
 export class NotBboltError extends Error {}
 
+/**
+ * Where the file's bytes come from: a Buffer, or an open file read page by page, so a
+ * multi-gigabyte snapshot need not be held in memory (nor fit Node's Buffer limit).
+ */
+export interface ByteSource {
+  readonly size: number;
+  /** `length` bytes at `offset`, fewer at the end of the file. */
+  read(offset: number, length: number): Buffer;
+}
+
+export function bufferSource(b: Buffer): ByteSource {
+  return { size: b.length, read: (offset, length) => b.subarray(offset, offset + length) };
+}
+
+/** A file read on demand; close() releases it. */
+export function fileSource(path: string): ByteSource & { close(): void } {
+  const fd = openSync(path, 'r');
+  const size = fstatSync(fd).size;
+  return {
+    size,
+    read(offset, length) {
+      const n = Math.max(0, Math.min(length, size - offset));
+      const b = Buffer.allocUnsafe(n);
+      let done = 0;
+      while (done < n) {
+        const got = readSync(fd, b, done, n - done, offset + done);
+        if (got === 0) break;
+        done += got;
+      }
+      return b.subarray(0, done);
+    },
+    close: () => closeSync(fd),
+  };
+}
+
 function fnv1a64(b: Buffer): bigint {
   let h = FNV64_OFFSET;
   for (const byte of b) h = ((h ^ BigInt(byte)) * FNV64_PRIME) & U64_MASK;
@@ -74,11 +111,12 @@ export function looksLikeBbolt(file: Buffer): boolean {
   return file.length >= PAGE_HEADER_BYTES + 4 && file.readUInt32LE(PAGE_HEADER_BYTES) === BBOLT_MAGIC;
 }
 
-/** The meta at `offset` if it is a valid one, else why not. */
-function readMetaAt(file: Buffer, offset: number): BboltMeta | string {
-  if (offset + PAGE_HEADER_BYTES + 64 > file.length) return 'file too small';
-  const m = offset + PAGE_HEADER_BYTES;
-  if ((file.readUInt16LE(offset + 8) & FLAG_META) === 0) return 'not a meta page';
+/** The meta page at `offset` if it is a valid one, else why not. */
+function readMetaAt(source: ByteSource, offset: number): BboltMeta | string {
+  const file = source.read(offset, PAGE_HEADER_BYTES + 64);
+  if (file.length < PAGE_HEADER_BYTES + 64) return 'file too small';
+  const m = PAGE_HEADER_BYTES;
+  if ((file.readUInt16LE(8) & FLAG_META) === 0) return 'not a meta page';
   if (file.readUInt32LE(m) !== BBOLT_MAGIC) return 'invalid database (bad magic)';
   if (file.readUInt32LE(m + 4) !== BBOLT_VERSION) return `version mismatch (${file.readUInt32LE(m + 4)})`;
   const stored = file.readBigUInt64LE(m + META_CHECKSUMMED_BYTES);
@@ -93,31 +131,30 @@ function readMetaAt(file: Buffer, offset: number): BboltMeta | string {
 }
 
 /**
- * A bbolt file held in memory. Construction validates the meta pages and throws
- * NotBboltError ("<what>: not a bbolt database: <why>") for anything else.
+ * A bbolt file, from a Buffer or a ByteSource. Construction validates the meta pages and
+ * throws NotBboltError ("<what>: not a bbolt database: <why>") for anything else.
  */
 export class BboltReader {
   readonly meta: BboltMeta;
+  private readonly source: ByteSource;
 
-  constructor(
-    private readonly file: Buffer,
-    what = 'file',
-  ) {
-    if (!looksLikeBbolt(file)) throw new NotBboltError(`${what}: not a bbolt database: invalid magic`);
-    const first = readMetaAt(file, 0);
+  constructor(file: Buffer | ByteSource, what = 'file') {
+    this.source = Buffer.isBuffer(file) ? bufferSource(file) : file;
+    if (!looksLikeBbolt(this.source.read(0, PAGE_HEADER_BYTES + 4))) throw new NotBboltError(`${what}: not a bbolt database: invalid magic`);
+    const first = readMetaAt(this.source, 0);
     // Page 1 sits one page further; if meta 0 is damaged its page size is unknown, so the
     // common sizes are tried.
     const sizes = typeof first === 'string' ? [4096, 8192, 16384, 65536] : [first.pageSize];
     let second: BboltMeta | string = 'missing';
     for (const size of sizes) {
-      second = readMetaAt(file, size);
+      second = readMetaAt(this.source, size);
       if (typeof second !== 'string') break;
     }
     const valid = [first, second].filter((m): m is BboltMeta => typeof m !== 'string');
     if (valid.length === 0) throw new NotBboltError(`${what}: not a bbolt database: ${String(first)}`);
     this.meta = valid.reduce((a, b) => (b.txid > a.txid ? b : a));
-    if (this.meta.pgid * this.meta.pageSize > file.length) {
-      throw new NotBboltError(`${what}: bbolt database truncated: ${file.length} bytes, meta says ${this.meta.pgid} pages of ${this.meta.pageSize}`);
+    if (this.meta.pgid * this.meta.pageSize > this.source.size) {
+      throw new NotBboltError(`${what}: bbolt database truncated: ${this.source.size} bytes, meta says ${this.meta.pgid} pages of ${this.meta.pageSize}`);
     }
   }
 
@@ -150,7 +187,7 @@ export class BboltReader {
 
   /** The root bucket's elements that are buckets (all of etcd's are). */
   private *walkRoot(): Generator<BboltEntry> {
-    for (const e of this.walkTree(this.pageAt(this.meta.rootPgid), true)) {
+    for (const e of this.walkTree(this.pageAt(this.meta.rootPgid), this.meta.rootPgid)) {
       if (e.isBucket) yield { key: e.key, value: e.value };
     }
   }
@@ -160,7 +197,7 @@ export class BboltReader {
     if (header.length < BUCKET_HEADER_BYTES) throw new Error('bbolt: bucket header too short');
     const root = u64(header, 0);
     const page = root === 0 ? header.subarray(BUCKET_HEADER_BYTES) : this.pageAt(root);
-    for (const e of this.walkTree(page, root !== 0)) {
+    for (const e of this.walkTree(page, root === 0 ? undefined : root)) {
       if (!e.isBucket) yield { key: e.key, value: e.value };
     }
   }
@@ -170,25 +207,25 @@ export class BboltReader {
     const size = this.meta.pageSize;
     if (pgid < 2 || pgid >= this.meta.pgid) throw new Error(`bbolt: page ${pgid} out of range (high water mark ${this.meta.pgid})`);
     const start = pgid * size;
-    const overflow = this.file.readUInt32LE(start + 12);
-    return this.file.subarray(start, start + (overflow + 1) * size);
+    const first = this.source.read(start, size);
+    if (first.length < PAGE_HEADER_BYTES) throw new Error(`bbolt: page ${pgid} past the end of the file`);
+    const overflow = first.readUInt32LE(12);
+    return overflow === 0 ? first : this.source.read(start, (overflow + 1) * size);
   }
 
   /**
    * Depth-first walk of a B+tree from `page`, yielding leaf elements in key order.
-   * `checkId`: the page header's id must match where it was found (not so for inline pages).
+   * `pgid`: where the page was read from, which its header must repeat (a check against
+   * reading garbage); undefined for an inline page.
    */
-  private *walkTree(page: Buffer, checkId: boolean): Generator<{ key: Buffer; value: Buffer; isBucket: boolean }> {
+  private *walkTree(page: Buffer, pgid: number | undefined): Generator<{ key: Buffer; value: Buffer; isBucket: boolean }> {
     const flags = page.readUInt16LE(8);
     const count = page.readUInt16LE(10);
-    if (checkId) {
-      const expect = (page.byteOffset - this.file.byteOffset) / this.meta.pageSize;
-      if (u64(page, 0) !== expect) throw new Error(`bbolt: page ${expect} has id ${u64(page, 0)}`);
-    }
+    if (pgid !== undefined && u64(page, 0) !== pgid) throw new Error(`bbolt: page ${pgid} has id ${u64(page, 0)}`);
     if (flags & FLAG_BRANCH) {
       for (let i = 0; i < count; i++) {
-        const at = PAGE_HEADER_BYTES + i * ELEMENT_BYTES;
-        yield* this.walkTree(this.pageAt(u64(page, at + 8)), true);
+        const child = u64(page, PAGE_HEADER_BYTES + i * ELEMENT_BYTES + 8);
+        yield* this.walkTree(this.pageAt(child), child);
       }
       return;
     }
