@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { etcdctl, freePort, removeDir, startMember, stopMember, tempDir, type Member } from '../helpers/processes.js';
-import { normalizeSnapshotLog } from './helpers.js';
+import { etcdutl, normalizeSnapshotLog } from './helpers.js';
 import { BboltReader, NotBboltError } from '../../src/storage/bbolt-reader.js';
 import { decodeRev } from '../../src/mvcc/revision.js';
 import { decodeKeyValue } from '../../src/mvcc/kv-codec.js';
@@ -116,10 +116,13 @@ test('a snapshot of real etcd (bbolt)', async (t) => {
     }
   });
 
-  await t.test('our snapshot status prints what Debian etcdctl prints', () => {
+  await t.test('our snapshot status (etcdctl and etcdutl) prints what Debian etcdctl prints', () => {
     for (const w of ['json', 'table', 'simple', 'fields']) {
       assert.equal(ok('ours', ['snapshot', 'status', src.snap, '-w', w]), ok('real', ['snapshot', 'status', src.snap, '-w', w]), w);
     }
+    const utl = etcdutl(['snapshot', 'status', src.snap, '-w', 'json']);
+    assert.equal(utl.status, 0, utl.stderr);
+    assert.equal(utl.stdout, ok('real', ['snapshot', 'status', src.snap, '-w', 'json']));
   });
 
   await t.test('a file of neither format: status says "invalid database" as Debian etcdctl, restore refuses it', () => {
