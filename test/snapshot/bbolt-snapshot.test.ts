@@ -189,6 +189,8 @@ test('a snapshot of real etcd (bbolt)', async (t) => {
         leases: ok('real', [...ep, 'lease', 'list']),
         ttlKeys: ok('real', [...ep, 'lease', 'timetolive', src.leaseId, '--keys']).replace(/remaining\(-?\d+s\)/, 'remaining(N)'),
         members: ok('real', [...ep, 'member', 'list']).replace(String(client), '<client>'),
+        users: ok('real', [...ep, 'user', 'list']),
+        hashKv: ok('real', [...ep, 'endpoint', 'hashkv']).replace(String(client), '<client>'),
         put: ok('real', [...ep, 'put', 'after', 'restore']),
         newRev: String(header(get(['after', '-w', 'json'])).revision),
         newKv: get(['after', '-w', 'json']).replace(/"raft_term":\d+/, ''),
@@ -202,6 +204,7 @@ test('a snapshot of real etcd (bbolt)', async (t) => {
     assert.match(o.leases!, new RegExp(`found 1 leases\\n${src.leaseId}\\n`));
     assert.match(o.ttlKeys!, /attached keys\(\[leased\]\)/);
     assert.match(o.compacted!, /required revision has been compacted/);
+    assert.equal(o.users, 'root\n');
     assert.deepEqual(o, r);
   });
 });
