@@ -38,6 +38,11 @@ const FLAG_BRANCH = 0x01;
 const FLAG_LEAF = 0x02;
 const FLAG_META = 0x04;
 const LEAF_FLAG_BUCKET = 0x01;
+/**
+ * Deeper than any real tree (each level multiplies the fan-out by tens at least), so
+ * reaching it means a damaged file whose branch pages point in a cycle.
+ */
+const MAX_TREE_DEPTH = 64;
 
 const FNV64_OFFSET = 0xcbf29ce484222325n;
 const FNV64_PRIME = 0x100000001b3n;
@@ -218,14 +223,15 @@ export class BboltReader {
    * `pgid`: where the page was read from, which its header must repeat (a check against
    * reading garbage); undefined for an inline page.
    */
-  private *walkTree(page: Buffer, pgid: number | undefined): Generator<{ key: Buffer; value: Buffer; isBucket: boolean }> {
+  private *walkTree(page: Buffer, pgid: number | undefined, depth = 0): Generator<{ key: Buffer; value: Buffer; isBucket: boolean }> {
+    if (depth > MAX_TREE_DEPTH) throw new Error(`bbolt: tree deeper than ${MAX_TREE_DEPTH} levels at page ${pgid}: the file is damaged`);
     const flags = page.readUInt16LE(8);
     const count = page.readUInt16LE(10);
     if (pgid !== undefined && u64(page, 0) !== pgid) throw new Error(`bbolt: page ${pgid} has id ${u64(page, 0)}`);
     if (flags & FLAG_BRANCH) {
       for (let i = 0; i < count; i++) {
         const child = u64(page, PAGE_HEADER_BYTES + i * ELEMENT_BYTES + 8);
-        yield* this.walkTree(this.pageAt(child), child);
+        yield* this.walkTree(this.pageAt(child), child, depth + 1);
       }
       return;
     }
