@@ -52,7 +52,8 @@ const U64_MASK = 0xffffffffffffffffn;
 export interface BboltMeta {
   pageSize: number;
   rootPgid: number;
-  freelistPgid: number;
+  /** All ones when the freelist is not written to the file (bbolt's NoFreelistSync, which etcd sets). */
+  freelistPgid: bigint;
   /** Pages in use: the file's logical size is pgid * pageSize (bbolt's Tx.Size). */
   pgid: number;
   txid: bigint;
@@ -106,7 +107,7 @@ function fnv1a64(b: Buffer): bigint {
   return h;
 }
 
-/** Safe for page ids: a file larger than 2^53 bytes cannot be held in a Buffer anyway. */
+/** For page ids and counts: exact, as no file comes near 2^53 bytes. */
 function u64(b: Buffer, at: number): number {
   return Number(b.readBigUInt64LE(at));
 }
@@ -126,10 +127,13 @@ function readMetaAt(source: ByteSource, offset: number): BboltMeta | string {
   if (file.readUInt32LE(m + 4) !== BBOLT_VERSION) return `version mismatch (${file.readUInt32LE(m + 4)})`;
   const stored = file.readBigUInt64LE(m + META_CHECKSUMMED_BYTES);
   if (fnv1a64(file.subarray(m, m + META_CHECKSUMMED_BYTES)) !== stored) return 'checksum error';
+  const pageSize = file.readUInt32LE(m + 8);
+  // bbolt uses the OS page size: a power of two, at least 512 bytes.
+  if (pageSize < 512 || (pageSize & (pageSize - 1)) !== 0) return `invalid page size ${pageSize}`;
   return {
-    pageSize: file.readUInt32LE(m + 8),
+    pageSize,
     rootPgid: u64(file, m + 16),
-    freelistPgid: u64(file, m + 32),
+    freelistPgid: file.readBigUInt64LE(m + 32),
     pgid: u64(file, m + 40),
     txid: file.readBigUInt64LE(m + 48),
   };
