@@ -112,8 +112,9 @@ test('corruption checks: initial check refuses a diverged member, the leader\'s 
     }
     // Reads still work, each member serving its own data.
     assert.equal(etcdctl('real', ['--endpoints', leader, 'get', 'foo', '--print-value-only']).stdout, 'bar\n');
-    const leaderLog = members[all.indexOf(leader)]!.stderr();
-    assert.match(leaderLog, new RegExp(`"msg":"same compact revision then hashes must match".*"follower-peer-id":"${followerId}"`));
+    // Whichever member led when the check ran logged the rule that fired (leadership can move under load).
+    const logs = members.map((m) => m.stderr()).join('\n');
+    assert.match(logs, new RegExp(`"msg":"same compact revision then hashes must match".*"follower-peer-id":"${followerId}"`));
   } finally {
     await Promise.all(members.map((m) => stopMember(m)));
     removeDir(root);
