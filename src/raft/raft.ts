@@ -40,6 +40,7 @@ import {
 } from './types.js';
 
 export interface RaftLogger {
+  debug(msg: string, fields?: object): void;
   info(msg: string, fields?: object): void;
   warn(msg: string, fields?: object): void;
 }
@@ -122,7 +123,7 @@ function voteRespType(t: MessageType): MessageType {
   return t === MessageType.PreVote ? MessageType.PreVoteResp : MessageType.VoteResp;
 }
 
-const noopLogger: RaftLogger = { info: () => undefined, warn: () => undefined };
+const noopLogger: RaftLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined };
 
 /** What a step function reports: undefined, or the proposal was dropped. */
 type StepResult = ErrProposalDropped | undefined;
@@ -753,7 +754,8 @@ export class Raft {
       case MessageType.Unreachable:
         // Appends were likely lost: fall back to probing.
         if (pr.state === ProgressState.Replicate) pr.becomeProbe();
-        this.logger.info(`${hexId(this.id)} failed to send message to ${hexId(m.from)} because it is unreachable [${pr.toString()}]`);
+        // Reported on every heartbeat while a peer is down: debug, as etcd logs it.
+        this.logger.debug(`${hexId(this.id)} failed to send message to ${hexId(m.from)} because it is unreachable [${pr.toString()}]`);
         return undefined;
       case MessageType.TransferLeader: {
         if (pr.isLearner) {

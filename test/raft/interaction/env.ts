@@ -212,7 +212,7 @@ export class InteractionEnv {
       checkQuorum: opts.checkQuorum,
       preVote: opts.preVote,
       random: this.random,
-      logger: { info: log('INFO'), warn: log('WARN') },
+      logger: { debug: log('DEBUG'), info: log('INFO'), warn: log('WARN') },
     });
   }
 
