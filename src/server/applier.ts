@@ -170,7 +170,7 @@ export class Applier {
         return {};
       }
       if (req.clusterVersionSet) {
-        this.membership.version = req.clusterVersionSet.ver;
+        this.membership.setVersion(req.clusterVersionSet.ver);
         this.events.clusterVersionSet(req.clusterVersionSet.ver);
         return {};
       }

@@ -47,13 +47,15 @@ export interface MembershipStore {
   saveMember(m: Member): void;
   deleteMember(id: bigint, removed: boolean): void;
   loadMembers(): { members: Member[]; removed: bigint[] };
+  saveClusterVersion(version: string): void;
+  /** The stored cluster version, '' when none was ever set. */
+  loadClusterVersion(): string;
 }
 
 export class Membership {
   private readonly members = new Map<bigint, Member>();
   private readonly removed = new Set<bigint>();
-  /** The cluster version agreed through raft ("3.5.0"), empty until the leader sets it. */
-  version = '';
+  private clusterVersion = '';
 
   constructor(
     readonly clusterId: bigint,
@@ -62,11 +64,25 @@ export class Membership {
     this.reload();
   }
 
+  /** The cluster version agreed through raft ("3.5.0"), empty until the leader sets it. */
+  get version(): string {
+    return this.clusterVersion;
+  }
+
   /**
-   * Reads the members again from the store (the backend was replaced by a raft
-   * snapshot's db). The cluster version is not in the backend and stays as it is.
+   * Applies a committed cluster version. It is kept in the backend, in the batch of the
+   * entry that set it, so a restart or a raft snapshot's db brings it back (the entry that
+   * set it may be long compacted away, and the leader sets it only once).
    */
+  setVersion(version: string): void {
+    this.clusterVersion = version;
+    this.store.saveClusterVersion(version);
+  }
+
+  /** Reads the members and the cluster version again from the store (a raft snapshot's db replaced the backend). */
   reload(): void {
+    // A db without a stored version (written before versions were kept) leaves the known one.
+    this.clusterVersion = this.store.loadClusterVersion() || this.clusterVersion;
     const loaded = this.store.loadMembers();
     this.members.clear();
     this.removed.clear();

@@ -38,7 +38,7 @@ test('concurrent puts share WAL fsyncs and each is acknowledged only after its s
   const storage = new MemoryStorage();
   const node = new RawNode({ id: 1n, electionTick: 10, heartbeatTick: 1, storage, maxSizePerMsg: 1 << 20, maxInflightMsgs: 256, checkQuorum: true, preVote: true, random: seeded(1) });
   node.bootstrap([{ id: 1n, context: encodeMember({ id: 1n, name: 'm', peerURLs: ['http://127.0.0.1:1'], clientURLs: [], isLearner: false }) }]);
-  const membership = new Membership(1n, { saveMember: () => undefined, deleteMember: () => undefined, loadMembers: () => ({ members: [], removed: [] }) });
+  const membership = new Membership(1n, { saveMember: () => undefined, deleteMember: () => undefined, loadMembers: () => ({ members: [], removed: [] }), saveClusterVersion: () => undefined, loadClusterVersion: () => '' });
   const server = new EtcdServer(
     { memberId: 1n, name: 'm', clientURLs: ['http://127.0.0.1:2'], heartbeatMs: 100, electionMs: 1000, maxRequestBytes: 1 << 20, maxTxnOps: 128, logger: quiet, backendSize: () => ({ size: 0, inUse: 0 }) },
     { node, storage, wal: countingLog, store, membership },
