@@ -262,6 +262,8 @@ export class EtcdServer {
       appliedIndex: () => this.applied,
       newId: () => this.ids.next(),
     });
+    // More than the proposal being saved, or any read, waiting: the WAL keeps its fdatasync off the loop.
+    parts.wal.setBusyProbe?.(() => this.waits.size > 1 || this.reads.busy);
     this.loop = new RaftLoop(parts.node, parts.storage, parts.wal, {
       send: (msgs) => parts.send?.(msgs),
       apply: (entries) => this.applyEntries(entries),

@@ -19,6 +19,7 @@ import { fdatasyncSync, readdirSync, writeSync } from 'node:fs';
 import { readdir, rename, unlink, mkdir, rm, open, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Entry, HardState } from '../raft/types.js';
+import { FsyncPlacement } from './fsync-placement.js';
 import {
   CRC_FRAME_BYTES,
   ENTRY_FIXED_BYTES,
@@ -97,8 +98,10 @@ export class WAL {
   private closed = false;
   /** fdatasync calls and bytes written since open, for metrics (etcd_disk_wal_fsync_duration_seconds_count). */
   private counters = { fsyncs: 0, bytesWritten: 0 };
-  /** Entries in the previous synced batch (see syncOnLoop). */
-  private lastBatchEntries = 0;
+  /** Where each batch's fdatasync runs: the loop's thread or the thread pool (see there). */
+  private readonly fsyncPlacement = new FsyncPlacement();
+  /** Says whether the member has other work waiting (set by the server; see setBusyProbe). */
+  private busyProbe: () => boolean = () => false;
 
   private constructor(
     /** The WAL directory. */
@@ -360,9 +363,11 @@ export class WAL {
     writeAllSync(this.fh.fd, buf, this.offset);
     if (sync) {
       const syncStart = performance.now();
-      if (this.syncOnLoop(batchEntries)) fdatasyncSync(this.fh.fd);
+      if (this.fsyncPlacement.onLoop(batchEntries, this.pending.length > 0 || this.busyProbe())) fdatasyncSync(this.fh.fd);
       else await this.fh.datasync();
-      walFsyncSeconds.observe((performance.now() - syncStart) / 1000);
+      const syncMs = performance.now() - syncStart;
+      this.fsyncPlacement.record(syncMs);
+      walFsyncSeconds.observe(syncMs / 1000);
       this.counters.fsyncs++;
     }
     walWriteBytes.inc(size);
@@ -375,18 +380,11 @@ export class WAL {
   }
 
   /**
-   * Whether this batch's fdatasync runs on the event loop's own thread. A batch of at
-   * most one entry right after another such batch means one writer at a time (nothing
-   * else is waiting on the loop): the thread-pool hand-off would only add two thread
-   * wake-ups to its latency, and on a loaded machine each wake-up waits for a CPU
-   * (measured, 1 client: mean WAL fsync 1.2-1.8 ms -> 0.6-1.1 ms). Under concurrency
-   * proposals coalesce into Readys of many entries, and the fdatasync stays off the loop
-   * so requests keep being read and applied while it runs.
+   * The member's view of other pending work (proposals, reads): while it answers true, an
+   * fdatasync never runs on the event loop's thread (see FsyncPlacement).
    */
-  private syncOnLoop(entries: number): boolean {
-    const lone = entries <= 1 && this.lastBatchEntries <= 1;
-    this.lastBatchEntries = entries;
-    return lone;
+  setBusyProbe(probe: () => boolean): void {
+    this.busyProbe = probe;
   }
 
   /** Finishes the last segment and starts the next; runs inside flush(). */
