@@ -15,6 +15,8 @@ import { StateType, type Entry, type HardState, type Message, type ReadState, ty
 export interface RaftLog {
   /** mustSync false: only the commit index moved, no fsync of its own is needed. */
   save(hardState: HardState | undefined, entries: Entry[], mustSync?: boolean): Promise<void>;
+  /** Lets the log see whether the member has other work waiting (the WAL keeps its fsync off the loop then). */
+  setBusyProbe?(probe: () => boolean): void;
 }
 
 export interface RaftLoopHandlers {

@@ -40,6 +40,11 @@ export class ReadIndexBatcher {
 
   constructor(private readonly host: ReadIndexHost) {}
 
+  /** Whether any linearizable read is waiting (queued, being confirmed, or for apply). */
+  get busy(): boolean {
+    return this.queued.length > 0 || this.inFlight !== undefined || this.waitingApply.length > 0;
+  }
+
   /** Resolves when a linearizable read may be served from local state. */
   wait(timeoutMs: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {

@@ -15,10 +15,11 @@
 //   visible by rename only after its head (crc, metadata, hard state) is fsynced.
 // - The directory's LOCK is held from open/create until close.
 
-import { readdirSync, writeSync } from 'node:fs';
+import { fdatasyncSync, readdirSync, writeSync } from 'node:fs';
 import { readdir, rename, unlink, mkdir, rm, open, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Entry, HardState } from '../raft/types.js';
+import { FsyncPlacement } from './fsync-placement.js';
 import {
   CRC_FRAME_BYTES,
   ENTRY_FIXED_BYTES,
@@ -97,6 +98,10 @@ export class WAL {
   private closed = false;
   /** fdatasync calls and bytes written since open, for metrics (etcd_disk_wal_fsync_duration_seconds_count). */
   private counters = { fsyncs: 0, bytesWritten: 0 };
+  /** Where each batch's fdatasync runs: the loop's thread or the thread pool (see there). */
+  private readonly fsyncPlacement = new FsyncPlacement();
+  /** Says whether the member has other work waiting (set by the server; see setBusyProbe). */
+  private busyProbe: () => boolean = () => false;
 
   private constructor(
     /** The WAL directory. */
@@ -323,12 +328,14 @@ export class WAL {
   private async writeBatch(batch: Op[]): Promise<void> {
     let size = 0;
     let sync = false;
+    let batchEntries = 0;
     for (const op of batch) {
       if (op.kind === 'snapshot') {
         size += SNAPSHOT_FRAME_BYTES;
         sync = true;
       } else {
         if (op.mustSync) sync = true;
+        batchEntries += op.entries.length;
         for (const e of op.entries) size += entryFrameSize(e);
         if (op.hardState) size += STATE_FRAME_BYTES;
       }
@@ -356,8 +363,11 @@ export class WAL {
     writeAllSync(this.fh.fd, buf, this.offset);
     if (sync) {
       const syncStart = performance.now();
-      await this.fh.datasync();
-      walFsyncSeconds.observe((performance.now() - syncStart) / 1000);
+      if (this.fsyncPlacement.onLoop(batchEntries, this.pending.length > 0 || this.busyProbe())) fdatasyncSync(this.fh.fd);
+      else await this.fh.datasync();
+      const syncMs = performance.now() - syncStart;
+      this.fsyncPlacement.record(syncMs);
+      walFsyncSeconds.observe(syncMs / 1000);
       this.counters.fsyncs++;
     }
     walWriteBytes.inc(size);
@@ -367,6 +377,14 @@ export class WAL {
     this.lastIndex = lastIndex;
     this.hardState = hardState;
     if (this.offset >= this.segmentBytes) await this.cut();
+  }
+
+  /**
+   * The member's view of other pending work (proposals, reads): while it answers true, an
+   * fdatasync never runs on the event loop's thread (see FsyncPlacement).
+   */
+  setBusyProbe(probe: () => boolean): void {
+    this.busyProbe = probe;
   }
 
   /** Finishes the last segment and starts the next; runs inside flush(). */
