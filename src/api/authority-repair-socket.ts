@@ -9,6 +9,8 @@ import { H2AuthorityFilter } from './h2-authority-filter.js';
 
 export class AuthorityRepairSocket extends Duplex {
   private readonly authorityFilter = new H2AuthorityFilter();
+  /** True from the first write of a tick until the end of that tick (see coalesceWrites). */
+  private corked = false;
 
   constructor(private readonly socket: net.Socket) {
     super({ allowHalfOpen: true });
@@ -48,11 +50,28 @@ export class AuthorityRepairSocket extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: (err?: Error | null) => void): void {
+    this.coalesceWrites();
     this.socket.write(chunk, done);
   }
 
   override _writev(chunks: { chunk: Buffer }[], done: (err?: Error | null) => void): void {
+    this.coalesceWrites();
     this.socket.write(Buffer.concat(chunks.map((c) => c.chunk)), done);
+  }
+
+  /**
+   * HTTP/2 hands a reply over as several small writes (HEADERS, DATA, trailers). Each
+   * socket write is a send(2) that, on loopback, also runs the receiver's TCP processing
+   * and wake-up on this thread; writes made in one tick go out as one writev instead.
+   */
+  private coalesceWrites(): void {
+    if (this.corked) return;
+    this.corked = true;
+    this.socket.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      this.socket.uncork();
+    });
   }
 
   override _final(done: (err?: Error | null) => void): void {

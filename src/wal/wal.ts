@@ -15,7 +15,7 @@
 //   visible by rename only after its head (crc, metadata, hard state) is fsynced.
 // - The directory's LOCK is held from open/create until close.
 
-import { readdirSync, writeSync } from 'node:fs';
+import { fdatasyncSync, readdirSync, writeSync } from 'node:fs';
 import { readdir, rename, unlink, mkdir, rm, open, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Entry, HardState } from '../raft/types.js';
@@ -97,6 +97,8 @@ export class WAL {
   private closed = false;
   /** fdatasync calls and bytes written since open, for metrics (etcd_disk_wal_fsync_duration_seconds_count). */
   private counters = { fsyncs: 0, bytesWritten: 0 };
+  /** Entries in the previous synced batch (see syncOnLoop). */
+  private lastBatchEntries = 0;
 
   private constructor(
     /** The WAL directory. */
@@ -323,12 +325,14 @@ export class WAL {
   private async writeBatch(batch: Op[]): Promise<void> {
     let size = 0;
     let sync = false;
+    let batchEntries = 0;
     for (const op of batch) {
       if (op.kind === 'snapshot') {
         size += SNAPSHOT_FRAME_BYTES;
         sync = true;
       } else {
         if (op.mustSync) sync = true;
+        batchEntries += op.entries.length;
         for (const e of op.entries) size += entryFrameSize(e);
         if (op.hardState) size += STATE_FRAME_BYTES;
       }
@@ -356,7 +360,8 @@ export class WAL {
     writeAllSync(this.fh.fd, buf, this.offset);
     if (sync) {
       const syncStart = performance.now();
-      await this.fh.datasync();
+      if (this.syncOnLoop(batchEntries)) fdatasyncSync(this.fh.fd);
+      else await this.fh.datasync();
       walFsyncSeconds.observe((performance.now() - syncStart) / 1000);
       this.counters.fsyncs++;
     }
@@ -367,6 +372,21 @@ export class WAL {
     this.lastIndex = lastIndex;
     this.hardState = hardState;
     if (this.offset >= this.segmentBytes) await this.cut();
+  }
+
+  /**
+   * Whether this batch's fdatasync runs on the event loop's own thread. A batch of at
+   * most one entry right after another such batch means one writer at a time (nothing
+   * else is waiting on the loop): the thread-pool hand-off would only add two thread
+   * wake-ups to its latency, and on a loaded machine each wake-up waits for a CPU
+   * (measured, 1 client: mean WAL fsync 1.2-1.8 ms -> 0.6-1.1 ms). Under concurrency
+   * proposals coalesce into Readys of many entries, and the fdatasync stays off the loop
+   * so requests keep being read and applied while it runs.
+   */
+  private syncOnLoop(entries: number): boolean {
+    const lone = entries <= 1 && this.lastBatchEntries <= 1;
+    this.lastBatchEntries = entries;
+    return lone;
   }
 
   /** Finishes the last segment and starts the next; runs inside flush(). */
