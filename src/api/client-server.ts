@@ -35,6 +35,7 @@ import { createHttpHandler } from './http-handler.js';
 import { corsPolicy } from './cors.js';
 import { jsonRoute, type GatewayRoute } from './http-gateway.js';
 import { kvService } from './kv-service.js';
+import { KV_SERVICE_SHARED_ENCODER } from './kv-service-encoding.js';
 import { authGatewayRoutes } from './auth-gateway-routes.js';
 import { authService } from './auth-service.js';
 import type { RequestAuth } from '../server/auth-gate.js';
@@ -99,7 +100,7 @@ export class ClientServer {
     for (const def of [KVService, WatchService, LeaseService, ClusterService, AuthService, MaintenanceService, LockService, ElectionService]) {
       initServiceMetrics(def);
     }
-    this.grpc.addService(KVService, kvService(server));
+    this.grpc.addService(KV_SERVICE_SHARED_ENCODER, kvService(server));
     this.grpc.addService(MaintenanceService, maintenanceService(server));
     this.grpc.addService(ClusterService, clusterService(server));
     this.grpc.addService(AuthService, authService(server));
