@@ -94,6 +94,9 @@ export class ClientServer {
     this.grpc = new GrpcServer({
       'grpc.max_receive_message_length': opts.maxRequestBytes + GRPC_OVERHEAD_BYTES,
       'grpc.max_send_message_length': MAX_SEND_BYTES,
+      // Nothing serves channelz here; with it on, grpc-js tracks every call and message
+      // per session (timestamps, counters, closures): ~1% of CPU on a small range.
+      'grpc.enable_channelz': 0,
       interceptors: [grpcMetricsInterceptor, learnerGate(() => server.isLearner())],
     });
     // Every series of etcd's services exists from the start, at zero, as in etcd.
