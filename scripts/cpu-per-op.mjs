@@ -112,6 +112,7 @@ for (const w of WORKLOADS) {
     await new Promise((r) => perf.once('exit', r));
     const count = Number(perfOut.split('\n').find((l) => l.includes('instructions'))?.split(',')[0]);
     instr = `  kinstr/op ${(count / w.n / 1000).toFixed(0)}`;
+    if (Number.isNaN(count)) console.error(perfOut);
   }
   if (opt.threads) {
     const after = threadTicks(proc.pid);
