@@ -109,7 +109,7 @@ for (const w of WORKLOADS) {
   let instr = '';
   if (perf) {
     perf.kill('SIGINT');
-    await new Promise((r) => perf.once('exit', r));
+    await new Promise((r) => perf.once('close', r)); // 'close': stderr fully read
     const count = Number(perfOut.split('\n').find((l) => l.includes('instructions'))?.split(',')[0]);
     instr = `  kinstr/op ${(count / w.n / 1000).toFixed(0)}`;
     if (Number.isNaN(count)) console.error(perfOut);
