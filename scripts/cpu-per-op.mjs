@@ -4,7 +4,9 @@
 // (from /proc/<pid>/stat) divided by the number of requests. On a shared, noisy machine this is
 // far steadier than QPS. A measuring tool, not a test.
 //
-//   node scripts/cpu-per-op.mjs [--kind ours|real] [--prof DIR] [--total 20000] [--only put,range-s]
+//   node scripts/cpu-per-op.mjs [--kind ours|real] [--prof DIR] [--total 20000] [--only put,range-s] [--instr 1]
+// --instr 1 also counts the server's user-space instructions per request with `perf stat`:
+// unlike CPU time, that count hardly moves when other processes share the cores.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -12,7 +14,7 @@ import os from 'node:os';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const opt = { kind: 'ours', prof: '', total: 20000, only: '', node: '', threads: '' };
+const opt = { kind: 'ours', prof: '', total: 20000, only: '', node: '', threads: '', instr: '' };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const k = argv[i].replace(/^--/, '');
@@ -93,6 +95,10 @@ for (const w of WORKLOADS) {
   if (only && !only.includes(w.name)) continue;
   const before = cpuTicks(proc.pid);
   const threadsBefore = opt.threads ? threadTicks(proc.pid) : {};
+  const perf = opt.instr ? spawn('perf', ['stat', '-x', ',', '-e', 'instructions:u', '-p', String(proc.pid)], { stdio: ['ignore', 'ignore', 'pipe'] }) : null;
+  let perfOut = '';
+  perf?.stderr.on('data', (d) => (perfOut += d));
+  if (perf) await sleep(200);
   const t0 = Date.now();
   const r = spawnSync(process.execPath, [join(ROOT, 'bin/benchmark'), '--endpoints', ep, ...w.argv], { encoding: 'utf8' });
   const secs = (Date.now() - t0) / 1000;
@@ -100,12 +106,20 @@ for (const w of WORKLOADS) {
   const rps = /Requests\/sec:\s*([\d.]+)/.exec(r.stdout)?.[1] ?? '?';
   const p99 = /99% in ([\d.]+) secs/.exec(r.stdout)?.[1] ?? '?';
   const usPerOp = ((ticks / TICK) * 1e6) / w.n;
+  let instr = '';
+  if (perf) {
+    perf.kill('SIGINT');
+    await new Promise((r) => perf.once('close', r)); // 'close': stderr fully read
+    const count = Number(perfOut.split('\n').find((l) => l.includes('instructions'))?.split(',')[0]);
+    instr = `  kinstr/op ${(count / w.n / 1000).toFixed(0)}`;
+    if (Number.isNaN(count)) console.error(perfOut);
+  }
   if (opt.threads) {
     const after = threadTicks(proc.pid);
     const parts = Object.entries(after).map(([k, v]) => [k, v - (threadsBefore[k] ?? 0)]).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]).slice(0, 6);
     console.log(`  threads (us/op): ${parts.map(([k, v]) => `${k} ${(((v / TICK) * 1e6) / w.n).toFixed(0)}`).join(', ')}`);
   }
-  console.log(`${opt.kind} ${w.name.padEnd(8)} cpu/op ${usPerOp.toFixed(0).padStart(5)} us  rps ${rps}  p99 ${p99}s  wall ${secs.toFixed(1)}s${r.status ? ' EXIT ' + r.status + ' ' + r.stderr.slice(0, 200) : ''}`);
+  console.log(`${opt.kind} ${w.name.padEnd(8)} cpu/op ${usPerOp.toFixed(0).padStart(5)} us${instr}  rps ${rps}  p99 ${p99}s  wall ${secs.toFixed(1)}s${r.status ? ' EXIT ' + r.status + ' ' + r.stderr.slice(0, 200) : ''}`);
 }
 proc.kill('SIGINT');
 await new Promise((r) => proc.once('exit', r));

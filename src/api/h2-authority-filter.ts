@@ -60,6 +60,11 @@ export class H2AuthorityFilter {
     return this.mode === 'rewrite';
   }
 
+  /** Whether the first header block was fine and every later byte passes untouched. */
+  get passingThrough(): boolean {
+    return this.mode === 'pass';
+  }
+
   /** Takes bytes from the client; returns the bytes to hand to the HTTP/2 server. */
   write(chunk: Buffer): Buffer {
     if (this.mode === 'pass') return chunk;

@@ -10,6 +10,7 @@ import tls from 'node:tls';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { AuthorityRepairSocket } from './authority-repair-socket.js';
+import { EMPTY_SETTINGS_FRAME, H2ConnectionProbe } from './h2-connection-probe.js';
 
 const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 /** Bytes needed to tell the protocols apart; "PRI " is never an HTTP/1.1 method we serve. */
@@ -36,26 +37,70 @@ function looksLikeHttp2(head: Buffer): boolean {
 /** Reads a connection's first bytes and hands it to gRPC or to HTTP/1.1. */
 function routeBySniffing(socket: net.Socket, opts: Pick<SharedPortOptions, 'grpc' | 'http1'>): void {
   let head: Buffer = Buffer.alloc(0);
-  socket.setTimeout(SNIFF_TIMEOUT_MS, () => socket.destroy());
+  const onSilence = (): void => {
+    socket.destroy();
+  };
+  socket.setTimeout(SNIFF_TIMEOUT_MS);
+  socket.on('timeout', onSilence);
   const onData = (chunk: Buffer): void => {
     head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
     if (head.length < SNIFF_BYTES) return;
     socket.off('data', onData);
     socket.pause();
     socket.setTimeout(0);
+    // setTimeout(0) stops the timer but keeps listeners: a later timeout must not destroy.
+    socket.off('timeout', onSilence);
     // Both parsers take the socket itself with the sniffed bytes unshifted: HTTP/1.1
     // reads them through the stream, and an HTTP/2 session reads bytes already buffered
     // on the socket before it starts consuming the native handle (Node >= 15).
-    socket.unshift(head);
     if (looksLikeHttp2(head)) {
-      opts.grpc.injectConnection(new AuthorityRepairSocket(socket));
+      probeHttp2(socket, head, opts.grpc);
       return;
     }
+    socket.unshift(head);
     opts.http1.emit('connection', socket);
     socket.resume();
   };
   socket.on('data', onData);
   socket.on('error', () => socket.destroy());
+}
+
+/**
+ * Runs H2ConnectionProbe on an HTTP/2 connection's first bytes, then hands the socket to
+ * gRPC: as itself when its requests need no repair (Node's HTTP/2 then reads the native
+ * handle directly), else through AuthorityRepairSocket.
+ */
+function probeHttp2(socket: net.Socket, head: Buffer, grpc: Http2Injector): void {
+  const probe = new H2ConnectionProbe();
+  const sendSettings = (): void => {
+    socket.write(EMPTY_SETTINGS_FRAME);
+  };
+  let handedOver = false;
+  const handOver = (verdict: 'raw' | 'repair', bytes: Buffer): void => {
+    handedOver = true;
+    socket.off('data', onData);
+    socket.pause();
+    socket.setTimeout(0);
+    socket.off('timeout', onTimeout);
+    socket.unshift(bytes);
+    grpc.injectConnection(verdict === 'raw' ? socket : new AuthorityRepairSocket(socket));
+  };
+  const onData = (chunk: Buffer): void => {
+    const result = probe.write(chunk, sendSettings);
+    if (result) handOver(result.verdict, result.bytes);
+  };
+  // A client owes the ACK right away; one that keeps quiet without it is dropped like any
+  // silent connection. One that acknowledged but sends no request yet gets the repairing
+  // stream, which needs no verdict in advance.
+  const onTimeout = (): void => {
+    if (probe.awaitingAck) socket.destroy();
+    else handOver('repair', probe.giveUp().bytes);
+  };
+  socket.setTimeout(SNIFF_TIMEOUT_MS);
+  socket.on('timeout', onTimeout);
+  socket.on('data', onData);
+  onData(head);
+  if (!handedOver) socket.resume();
 }
 
 function listening<T extends net.Server>(server: T, host: string, port: number): Promise<T> {

@@ -8,7 +8,7 @@ import {
   type ServerMethodDefinition,
   type ServiceDefinition,
 } from '@grpc/grpc-js';
-import { grpcHandled, grpcMsgReceived, grpcMsgSent, grpcStarted } from './registry.js';
+import { grpcHandled, grpcMsgReceived, grpcMsgSent, grpcStarted, onGrpcCountersRead } from './registry.js';
 
 /** Go's names for gRPC status codes, which label grpc_code. */
 const CODE_NAMES: Record<number, string> = {
@@ -60,56 +60,64 @@ export function initServiceMetrics(def: ServiceDefinition): void {
   }
 }
 
-/** One method's series, resolved once: prom-client hashes a label object on every inc(). */
-interface MethodSeries {
-  started: { inc(): void };
-  received: { inc(): void };
-  sent: { inc(): void };
-  handled: Map<number, { inc(): void }>;
+/**
+ * One method's counts since the last read of the counters, resolved once per method. Plain
+ * numbers: prom-client hashes a label object on every inc(), even on a labels() child.
+ */
+interface MethodCounts {
   labels: ReturnType<typeof labelsOf>;
+  started: number;
+  received: number;
+  sent: number;
+  handled: Map<number, number>;
 }
 
-const seriesByPath = new Map<string, MethodSeries>();
+const countsByPath = new Map<string, MethodCounts>();
 
-function seriesOf(method: MethodShape): MethodSeries {
-  let s = seriesByPath.get(method.path);
-  if (s === undefined) {
-    const labels = labelsOf(method);
-    s = { started: grpcStarted.labels(labels), received: grpcMsgReceived.labels(labels), sent: grpcMsgSent.labels(labels), handled: new Map(), labels };
-    seriesByPath.set(method.path, s);
+function countsOf(method: MethodShape): MethodCounts {
+  let c = countsByPath.get(method.path);
+  if (c === undefined) {
+    c = { labels: labelsOf(method), started: 0, received: 0, sent: 0, handled: new Map() };
+    countsByPath.set(method.path, c);
   }
-  return s;
+  return c;
 }
 
-function handledSeries(s: MethodSeries, code: number): { inc(): void } {
-  let h = s.handled.get(code);
-  if (h === undefined) {
-    h = grpcHandled.labels({ ...s.labels, grpc_code: CODE_NAMES[code] ?? 'Unknown' });
-    s.handled.set(code, h);
+/** Moves the pending counts into the prom-client counters (run when any of them is read). */
+function flushCounts(): void {
+  for (const c of countsByPath.values()) {
+    if (c.started > 0) grpcStarted.inc(c.labels, c.started);
+    if (c.received > 0) grpcMsgReceived.inc(c.labels, c.received);
+    if (c.sent > 0) grpcMsgSent.inc(c.labels, c.sent);
+    c.started = c.received = c.sent = 0;
+    for (const [code, n] of c.handled) {
+      if (n > 0) grpcHandled.inc({ ...c.labels, grpc_code: CODE_NAMES[code] ?? 'Unknown' }, n);
+    }
+    c.handled.clear();
   }
-  return h;
 }
+onGrpcCountersRead(flushCounts);
 
 export function grpcMetricsInterceptor(
   method: ServerMethodDefinition<unknown, unknown>,
   call: ServerInterceptingCallInterface,
 ): ServerInterceptingCall {
-  const series = seriesOf(method);
-  series.started.inc();
+  const counts = countsOf(method);
+  counts.started++;
   return new ServerInterceptingCall(call, {
     start: (next) =>
       next({
         onReceiveMessage: (message, nextMessage) => {
-          series.received.inc();
+          counts.received++;
           nextMessage(message);
         },
       }),
     sendMessage: (message, next) => {
-      series.sent.inc();
+      counts.sent++;
       next(message);
     },
     sendStatus: (status, next) => {
-      handledSeries(series, status.code).inc();
+      counts.handled.set(status.code, (counts.handled.get(status.code) ?? 0) + 1);
       next(status);
     },
   });

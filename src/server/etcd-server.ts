@@ -48,6 +48,7 @@ import { LeaseServer } from './lease-server.js';
 import type { BackendCopy } from './backend-snapshot.js';
 import { MemberMaintenance, type MaintenanceParts } from './maintenance.js';
 import { AlarmApply } from './alarm-apply.js';
+import { encodeMessage } from '../pkg/proto-encode.js';
 
 /** Every field at its default: proposals spread their parts over it (see proposeInternal). */
 const EMPTY_INTERNAL_REQUEST: Readonly<InternalRaftRequest> = InternalRaftRequest.fromPartial({});
@@ -485,7 +486,7 @@ export class EtcdServer {
     // The body's parts are whole messages (requests as decoded, or built whole here), so
     // only the top level needs defaults; fromPartial's deep copy cost ~30 us a put.
     const req: InternalRaftRequest = { ...EMPTY_INTERNAL_REQUEST, ...body, header };
-    const data = InternalRaftRequest.encode(req).finish();
+    const data = encodeMessage(InternalRaftRequest, req);
     if (data.length > this.opts.maxRequestBytes) throw Errors.RequestTooLarge;
     const done = this.submit(id, () => this.parts.node.propose(data));
     const result = await done.catch((err: unknown) => {
