@@ -75,7 +75,20 @@ export class KeyIndex {
    * pushed-into empty array room for 16 more elements, ~140 bytes per array, and a key
    * index holds two arrays per key (generations, revs) for a million keys and more.
    */
-  generations: Generation[] = NO_GENERATIONS;
+  private gens: Generation[] = NO_GENERATIONS;
+
+  /**
+   * The common case held without any generation object or array: a key whose whole
+   * history is one put (one live generation, version 1, created at the put's main
+   * revision), which is every key of a bulk load. Spelled out it costs a Generation, a
+   * generations array, a revs array and a Revision — about 200 of the ~300 heap bytes a
+   * key took; here it is two numbers on the key index. The first change that does not
+   * fit (a second put, a tombstone, a restore with older history) expands it into
+   * `gens`, and the logic below then works on generations as before. While the key is
+   * in this form `gens` is empty and `soloSub` >= 0; otherwise `soloSub` is -1.
+   */
+  private soloMain = 0;
+  private soloSub = -1;
 
   /**
    * The key as a latin1 string (one char per byte): the tree index holds the same string
@@ -94,22 +107,44 @@ export class KeyIndex {
     return Buffer.from(this.name, 'latin1');
   }
 
+  /** The history as generations (a fresh view of the compact form when the key is in it). */
+  get generations(): readonly Generation[] {
+    return this.soloSub >= 0 ? [this.soloGeneration()] : this.gens;
+  }
+
+  private soloGeneration(): Generation {
+    return { version: 1, created: this.soloMain, revs: [{ main: this.soloMain, sub: this.soloSub }], ended: false };
+  }
+
+  /** Leaves the compact form for the general one, before a change it cannot express. */
+  private expand(): void {
+    if (this.soloSub < 0) return;
+    this.gens = [this.soloGeneration()];
+    this.soloSub = -1;
+  }
+
   private live(): Generation | undefined {
-    const g = this.generations[this.generations.length - 1];
+    const g = this.gens[this.gens.length - 1];
     return g && !g.ended ? g : undefined;
   }
 
   isLive(): boolean {
-    return this.live() !== undefined;
+    return this.soloSub >= 0 || this.live() !== undefined;
   }
 
   isEmpty(): boolean {
-    return this.generations.length === 0;
+    return this.soloSub < 0 && this.gens.length === 0;
   }
 
   /** Records a put at `rev`: extends the live generation or begins a new one. */
   put(rev: Revision): void {
     this.assertNewer(rev);
+    if (this.gens.length === 0 && this.soloSub < 0) {
+      this.soloMain = rev.main;
+      this.soloSub = rev.sub;
+      return;
+    }
+    this.expand();
     const g = this.live();
     if (!g) {
       this.addGeneration({ version: 1, created: rev.main, revs: [rev], ended: false });
@@ -120,8 +155,8 @@ export class KeyIndex {
   }
 
   private addGeneration(g: Generation): void {
-    if (this.generations.length === 0) this.generations = [g];
-    else this.generations.push(g);
+    if (this.gens.length === 0) this.gens = [g];
+    else this.gens.push(g);
   }
 
   /**
@@ -131,6 +166,12 @@ export class KeyIndex {
    */
   restorePut(rev: Revision, created: number, version: number): void {
     this.assertNewer(rev);
+    if (this.gens.length === 0 && this.soloSub < 0 && version === 1 && created === rev.main) {
+      this.soloMain = rev.main;
+      this.soloSub = rev.sub;
+      return;
+    }
+    this.expand();
     const g = this.live();
     if (!g) {
       this.addGeneration({ version, created, revs: [rev], ended: false });
@@ -142,6 +183,7 @@ export class KeyIndex {
 
   /** Ends the live generation with a tombstone at `rev`. Returns false if the key is not live. */
   tombstone(rev: Revision): boolean {
+    this.expand();
     const g = this.live();
     if (!g) return false;
     this.assertNewer(rev);
@@ -152,8 +194,11 @@ export class KeyIndex {
 
   /** The key as a read at main revision `atRev` sees it, or undefined if absent then. */
   get(atRev: number): KeyAt | undefined {
-    for (let i = this.generations.length - 1; i >= 0; i--) {
-      const g = this.generations[i]!;
+    if (this.soloSub >= 0) {
+      return this.soloMain <= atRev ? { modified: { main: this.soloMain, sub: this.soloSub }, created: this.soloMain, version: 1 } : undefined;
+    }
+    for (let i = this.gens.length - 1; i >= 0; i--) {
+      const g = this.gens[i]!;
       if (g.created > atRev) continue;
       const j = newestAtOrBefore(g.revs, atRev);
       if (j < 0) return undefined; // trimmed by compaction: reads below it are refused earlier
@@ -169,7 +214,7 @@ export class KeyIndex {
    * -1 when it drops the whole generation. Shared by compact() and keep().
    */
   private plan(atRev: number): number[] {
-    return this.generations.map((g) => {
+    return this.gens.map((g) => {
       const last = g.revs[g.revs.length - 1]!;
       if (g.ended && last.main <= atRev) return -1;
       return Math.max(0, newestAtOrBefore(g.revs, atRev));
@@ -181,31 +226,40 @@ export class KeyIndex {
    * `keep`. Returns false when no history is left (the caller drops the key).
    */
   compact(atRev: number, keep: Set<string>): boolean {
+    if (this.soloSub >= 0) {
+      // One live put: compaction keeps it whatever the revision (it is what reads see).
+      this.keep(atRev, keep);
+      return true;
+    }
     const plan = this.plan(atRev);
     const kept: Generation[] = [];
-    this.generations.forEach((g, i) => {
+    this.gens.forEach((g, i) => {
       const from = plan[i]!;
       if (from < 0) return;
       if (from > 0) g.revs = g.revs.slice(from);
       if (g.revs[0]!.main <= atRev) keep.add(revId(g.revs[0]!));
       kept.push(g);
     });
-    this.generations = kept.length > 0 ? kept : NO_GENERATIONS;
+    this.gens = kept.length > 0 ? kept : NO_GENERATIONS;
     return kept.length > 0;
   }
 
   /** Adds to `keep` the revisions <= atRev that compact(atRev) would keep, changing nothing. */
   keep(atRev: number, keep: Set<string>): void {
+    if (this.soloSub >= 0) {
+      if (this.soloMain <= atRev) keep.add(revId({ main: this.soloMain, sub: this.soloSub }));
+      return;
+    }
     const plan = this.plan(atRev);
-    this.generations.forEach((g, i) => {
+    this.gens.forEach((g, i) => {
       const from = plan[i]!;
       if (from >= 0 && g.revs[from]!.main <= atRev) keep.add(revId(g.revs[from]!));
     });
   }
 
   private assertNewer(rev: Revision): void {
-    const g = this.generations[this.generations.length - 1];
-    const newest = g?.revs[g.revs.length - 1];
+    const g = this.gens[this.gens.length - 1];
+    const newest = this.soloSub >= 0 ? { main: this.soloMain, sub: this.soloSub } : g?.revs[g.revs.length - 1];
     if (newest && compareRev(rev, newest) <= 0) {
       throw new Error(`mvcc: revision ${revId(rev)} is not newer than ${revId(newest)} for key ${JSON.stringify(this.key.toString())}`);
     }
