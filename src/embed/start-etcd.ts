@@ -47,6 +47,7 @@ import { decodeWalMetadata, encodeWalMetadata } from './wal-metadata.js';
 import { newMemberLessor } from '../lease/member-lessor.js';
 import { corruptionHost, hashKVRoutes, initialCorruptCheck, startCorruptionMonitor } from './corruption-checks.js';
 import type { CorruptionMonitor } from '../server/corruption-check.js';
+import { EntryArena } from '../server/entry-arena.js';
 
 /** etcd's raft message limits: 1 MiB per append, 512 appends in flight per follower. */
 const MAX_SIZE_PER_MSG_BYTES = 1024 * 1024;
@@ -165,7 +166,8 @@ async function startMember(cfg: ServerConfig, log: Logger, clientAddresses: Clie
       // --force-new-cluster keeps only what was committed: an uncommitted tail may hold
       // changes the old cluster never agreed on. The new leader's first entry overwrites it.
       const commit = contents.hardState?.commit ?? 0;
-      storage.append(cfg.forceNewCluster ? contents.entries.filter((e) => e.index <= commit) : contents.entries);
+      // Payloads copied out of the WAL's read buffers so the log does not pin them (entry-arena.ts).
+      storage.append(new EntryArena().copy(cfg.forceNewCluster ? contents.entries.filter((e) => e.index <= commit) : contents.entries));
       node = new RawNode(raftConfig(memberId));
       if (cfg.forceNewCluster) log.info('forcing restart member', { 'cluster-id': formatId(clusterId), 'local-member-id': formatId(memberId), 'commit-index': commit });
       else log.info('restarting local member', { 'cluster-id': formatId(clusterId), 'local-member-id': formatId(memberId), 'commit-index': commit });

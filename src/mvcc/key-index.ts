@@ -66,6 +66,24 @@ function newestAtOrBefore(revs: readonly Revision[], atRev: number): number {
   return found;
 }
 
+/** Same over a flat [main, sub, main, sub...] array: the pair index, or -1. */
+function flatNewestAtOrBefore(flat: readonly number[], atRev: number): number {
+  let lo = 0;
+  let hi = flat.length / 2 - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (flat[2 * mid]! <= atRev) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
+}
+
+/** Puts a flat key index holds before it expands into generations (bounds the copy per put). */
+const FLAT_MAX_PUTS = 4;
+
 /** Shared by every key index with no history yet; replaced, never pushed into. */
 const NO_GENERATIONS: Generation[] = [];
 
@@ -75,7 +93,21 @@ export class KeyIndex {
    * pushed-into empty array room for 16 more elements, ~140 bytes per array, and a key
    * index holds two arrays per key (generations, revs) for a million keys and more.
    */
-  generations: Generation[] = NO_GENERATIONS;
+  private gens: Generation[] = NO_GENERATIONS;
+
+  /**
+   * The common case held without generation or revision objects: a key whose history is
+   * one live generation of a few puts and no tombstone (every key of a bulk load). Its
+   * revisions sit in one flat array of numbers, main and sub alternating, with the
+   * generation's created revision and version beside it. Spelled out, a generation costs
+   * a Generation, a generations array, a revs array and a Revision per put: about 200 of
+   * the ~300 heap bytes a once-written key took. The first change that does not fit (a
+   * tombstone, more than FLAT_MAX_PUTS puts) expands it into `gens`, and the logic below
+   * then works on generations as before. While `flat` is set, `gens` is empty.
+   */
+  private flat: number[] | undefined;
+  private flatCreated = 0;
+  private flatVersion = 0;
 
   /**
    * The key as a latin1 string (one char per byte): the tree index holds the same string
@@ -94,22 +126,53 @@ export class KeyIndex {
     return Buffer.from(this.name, 'latin1');
   }
 
+  /** The history as generations (a fresh view of the compact form when the key is in it). */
+  get generations(): readonly Generation[] {
+    return this.flat ? [this.flatGeneration(this.flat)] : this.gens;
+  }
+
+  private flatGeneration(flat: number[]): Generation {
+    const revs: Revision[] = [];
+    for (let i = 0; i < flat.length; i += 2) revs.push({ main: flat[i]!, sub: flat[i + 1]! });
+    return { version: this.flatVersion, created: this.flatCreated, revs, ended: false };
+  }
+
+  /** Leaves the compact form for the general one, before a change it cannot express. */
+  private expand(): void {
+    if (!this.flat) return;
+    this.gens = [this.flatGeneration(this.flat)];
+    this.flat = undefined;
+  }
+
   private live(): Generation | undefined {
-    const g = this.generations[this.generations.length - 1];
+    const g = this.gens[this.gens.length - 1];
     return g && !g.ended ? g : undefined;
   }
 
   isLive(): boolean {
-    return this.live() !== undefined;
+    return this.flat !== undefined || this.live() !== undefined;
   }
 
   isEmpty(): boolean {
-    return this.generations.length === 0;
+    return this.flat === undefined && this.gens.length === 0;
   }
 
   /** Records a put at `rev`: extends the live generation or begins a new one. */
   put(rev: Revision): void {
     this.assertNewer(rev);
+    if (this.flat === undefined && this.gens.length === 0) {
+      this.flat = [rev.main, rev.sub];
+      this.flatCreated = rev.main;
+      this.flatVersion = 1;
+      return;
+    }
+    if (this.flat && this.flat.length < 2 * FLAT_MAX_PUTS) {
+      // concat makes an exact-size array; push() or a spread leave V8 growth slack (~130 B) behind.
+      this.flat = this.flat.concat(rev.main, rev.sub);
+      this.flatVersion++;
+      return;
+    }
+    this.expand();
     const g = this.live();
     if (!g) {
       this.addGeneration({ version: 1, created: rev.main, revs: [rev], ended: false });
@@ -120,8 +183,8 @@ export class KeyIndex {
   }
 
   private addGeneration(g: Generation): void {
-    if (this.generations.length === 0) this.generations = [g];
-    else this.generations.push(g);
+    if (this.gens.length === 0) this.gens = [g];
+    else this.gens.push(g);
   }
 
   /**
@@ -131,6 +194,18 @@ export class KeyIndex {
    */
   restorePut(rev: Revision, created: number, version: number): void {
     this.assertNewer(rev);
+    if (this.flat === undefined && this.gens.length === 0) {
+      this.flat = [rev.main, rev.sub];
+      this.flatCreated = created;
+      this.flatVersion = version;
+      return;
+    }
+    if (this.flat && this.flat.length < 2 * FLAT_MAX_PUTS) {
+      this.flat = this.flat.concat(rev.main, rev.sub);
+      this.flatVersion = version;
+      return;
+    }
+    this.expand();
     const g = this.live();
     if (!g) {
       this.addGeneration({ version, created, revs: [rev], ended: false });
@@ -142,6 +217,7 @@ export class KeyIndex {
 
   /** Ends the live generation with a tombstone at `rev`. Returns false if the key is not live. */
   tombstone(rev: Revision): boolean {
+    this.expand();
     const g = this.live();
     if (!g) return false;
     this.assertNewer(rev);
@@ -152,8 +228,16 @@ export class KeyIndex {
 
   /** The key as a read at main revision `atRev` sees it, or undefined if absent then. */
   get(atRev: number): KeyAt | undefined {
-    for (let i = this.generations.length - 1; i >= 0; i--) {
-      const g = this.generations[i]!;
+    const flat = this.flat;
+    if (flat) {
+      if (this.flatCreated > atRev) return undefined;
+      const j = flatNewestAtOrBefore(flat, atRev);
+      if (j < 0) return undefined; // trimmed by compaction, as below
+      const putsAfter = flat.length / 2 - 1 - j;
+      return { modified: { main: flat[2 * j]!, sub: flat[2 * j + 1]! }, created: this.flatCreated, version: this.flatVersion - putsAfter };
+    }
+    for (let i = this.gens.length - 1; i >= 0; i--) {
+      const g = this.gens[i]!;
       if (g.created > atRev) continue;
       const j = newestAtOrBefore(g.revs, atRev);
       if (j < 0) return undefined; // trimmed by compaction: reads below it are refused earlier
@@ -169,7 +253,7 @@ export class KeyIndex {
    * -1 when it drops the whole generation. Shared by compact() and keep().
    */
   private plan(atRev: number): number[] {
-    return this.generations.map((g) => {
+    return this.gens.map((g) => {
       const last = g.revs[g.revs.length - 1]!;
       if (g.ended && last.main <= atRev) return -1;
       return Math.max(0, newestAtOrBefore(g.revs, atRev));
@@ -181,31 +265,44 @@ export class KeyIndex {
    * `keep`. Returns false when no history is left (the caller drops the key).
    */
   compact(atRev: number, keep: Set<string>): boolean {
+    if (this.flat) {
+      // A live generation always survives; it loses the puts before the one a read at atRev sees.
+      const from = Math.max(0, flatNewestAtOrBefore(this.flat, atRev));
+      if (from > 0) this.flat = this.flat.slice(2 * from);
+      if (this.flat[0]! <= atRev) keep.add(revId({ main: this.flat[0]!, sub: this.flat[1]! }));
+      return true;
+    }
     const plan = this.plan(atRev);
     const kept: Generation[] = [];
-    this.generations.forEach((g, i) => {
+    this.gens.forEach((g, i) => {
       const from = plan[i]!;
       if (from < 0) return;
       if (from > 0) g.revs = g.revs.slice(from);
       if (g.revs[0]!.main <= atRev) keep.add(revId(g.revs[0]!));
       kept.push(g);
     });
-    this.generations = kept.length > 0 ? kept : NO_GENERATIONS;
+    this.gens = kept.length > 0 ? kept : NO_GENERATIONS;
     return kept.length > 0;
   }
 
   /** Adds to `keep` the revisions <= atRev that compact(atRev) would keep, changing nothing. */
   keep(atRev: number, keep: Set<string>): void {
+    if (this.flat) {
+      const from = 2 * Math.max(0, flatNewestAtOrBefore(this.flat, atRev));
+      if (this.flat[from]! <= atRev) keep.add(revId({ main: this.flat[from]!, sub: this.flat[from + 1]! }));
+      return;
+    }
     const plan = this.plan(atRev);
-    this.generations.forEach((g, i) => {
+    this.gens.forEach((g, i) => {
       const from = plan[i]!;
       if (from >= 0 && g.revs[from]!.main <= atRev) keep.add(revId(g.revs[from]!));
     });
   }
 
   private assertNewer(rev: Revision): void {
-    const g = this.generations[this.generations.length - 1];
-    const newest = g?.revs[g.revs.length - 1];
+    const g = this.gens[this.gens.length - 1];
+    const flat = this.flat;
+    const newest = flat ? { main: flat[flat.length - 2]!, sub: flat[flat.length - 1]! } : g?.revs[g.revs.length - 1];
     if (newest && compareRev(rev, newest) <= 0) {
       throw new Error(`mvcc: revision ${revId(rev)} is not newer than ${revId(newest)} for key ${JSON.stringify(this.key.toString())}`);
     }

@@ -9,6 +9,7 @@
 
 import type { RawNode } from '../raft/raw-node.js';
 import type { MemoryStorage } from '../raft/storage.js';
+import { EntryArena } from './entry-arena.js';
 import { StateType, type Entry, type HardState, type Message, type ReadState, type Snapshot, type SoftState } from '../raft/types.js';
 
 /** Durable log: resolves only once the records are on disk. */
@@ -44,6 +45,8 @@ export class RaftLoop {
   private leader = false;
   /** The last hard state handed to the log: term and vote changes must be durable before use. */
   private lastHard: HardState | undefined;
+  /** Holds the payloads of the entries the in-memory log keeps (see entry-arena.ts). */
+  private readonly arena = new EntryArena();
 
   constructor(
     private readonly node: RawNode,
@@ -108,7 +111,7 @@ export class RaftLoop {
         if (rd.hardState) this.lastHard = rd.hardState;
         if (rd.snapshot) this.storage.applySnapshot(rd.snapshot);
         if (rd.hardState) this.storage.setHardState(rd.hardState);
-        if (rd.entries.length > 0) this.storage.append(rd.entries);
+        if (rd.entries.length > 0) this.storage.append(this.arena.copy(rd.entries));
         if (this.stopped) break;
         if (!overlap || !sendEarly) {
           if (rd.messages.length > 0) this.handlers.send(rd.messages);
