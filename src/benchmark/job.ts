@@ -6,8 +6,14 @@ export interface WorkerJob {
   args: string[];
   /** Endpoints ("host:port") for this worker's channels, used round-robin. */
   endpoints: string[];
-  /** Index of this worker's first connection and client overall (for round-robin and key choice). */
+  /** Index of this worker's first connection overall (endpoint round-robin). */
   connOffset: number;
+  /**
+   * Index of this worker's first request overall: with --sequential-keys, request i of the
+   * whole run writes key i (mod the key space), as etcd's benchmark does, whatever the
+   * split over workers and clients.
+   */
+  requestOffset: number;
   conns: number;
   /** Requests per client loop owned by this worker. */
   perClient: number[];

@@ -96,6 +96,7 @@ export async function runBenchmark(p: Parsed, opts: RunOptions = {}): Promise<Ru
       args: p.args,
       endpoints,
       connOffset: connCursor,
+      requestOffset: perClientAll.slice(0, clientCursor).reduce((a, b) => a + b, 0),
       conns: nConns,
       perClient,
       rate: rate > 0 ? (rate * clientsPer[w]!) / clients : 0,

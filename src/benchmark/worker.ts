@@ -151,9 +151,9 @@ function waitStart(): Promise<void> {
 
 async function runUnary(conns: H2Conn[]): Promise<void> {
   const total = job.perClient.reduce((a, b) => a + b, 0);
-  // Offsets give every client its own stretch of sequential keys.
+  // Every client gets its own stretch of the run's request indexes (sequential keys).
   const base: number[] = [];
-  job.perClient.reduce((acc, n, i) => ((base[i] = acc), acc + n), job.connOffset * 1_000_000);
+  job.perClient.reduce((acc, n, i) => ((base[i] = acc), acc + n), job.requestOffset);
   const w = buildWorkload(base);
   const rec = new Recorder(total, w.series);
   const limit = makeLimiter(job.rate);
