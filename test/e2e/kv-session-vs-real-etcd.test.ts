@@ -59,6 +59,10 @@ const SESSION: Step[] = [
   { args: ['get', 'foo', '--sort-by', 'BAD'] },
   { args: ['get'] },
   { args: ['put'] },
+  // An empty stdin is no value: etcdctl refuses rather than writing an empty value.
+  { args: ['put', 'nostdin'], input: '' },
+  { args: ['put', 'nostdin', '--ignore-lease'], input: '' },
+  { args: ['get', 'nostdin', '--count-only', '-w', 'fields'] },
   { args: ['compaction', 'abc'] },
   { args: ['txn'], input: 'value("foo") = "x"\n' },
   { args: ['del', '', '--prefix', '-w', 'json'] },
