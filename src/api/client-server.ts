@@ -50,6 +50,7 @@ import { lockGatewayRoutes, lockService } from './lock-service.js';
 import { electionGatewayRoutes, electionService } from './election-service.js';
 import { listenSharedPort, listenTlsPort } from './shared-port-listener.js';
 import { checkHealth, parseHealthQuery } from './health-check.js';
+import { checkedRoute, COMPACTION_SCHEMA, DELETE_RANGE_SCHEMA, PUT_SCHEMA, RANGE_SCHEMA, TXN_SCHEMA } from './gateway-kv-json-checks.js';
 
 /** Room for gRPC framing on top of --max-request-bytes, as etcd allows. */
 const GRPC_OVERHEAD_BYTES = 512 * 1024;
@@ -58,11 +59,11 @@ const MAX_SEND_BYTES = 2 ** 31 - 1;
 
 function gatewayRoutes(server: EtcdServer): Map<string, GatewayRoute> {
   return new Map<string, GatewayRoute>([
-    ['/v3/kv/range', jsonRoute(RangeRequest, RangeResponse, (r, auth) => server.range(r, auth))],
-    ['/v3/kv/put', jsonRoute(PutRequest, PutResponse, (r, auth) => server.put(r, auth))],
-    ['/v3/kv/deleterange', jsonRoute(DeleteRangeRequest, DeleteRangeResponse, (r, auth) => server.deleteRange(r, auth))],
-    ['/v3/kv/txn', jsonRoute(TxnRequest, TxnResponse, (r, auth) => server.txn(r, auth))],
-    ['/v3/kv/compaction', jsonRoute(CompactionRequest, CompactionResponse, (r, auth) => server.compact(r, auth))],
+    ['/v3/kv/range', checkedRoute(jsonRoute(RangeRequest, RangeResponse, (r, auth) => server.range(r, auth)), RANGE_SCHEMA)],
+    ['/v3/kv/put', checkedRoute(jsonRoute(PutRequest, PutResponse, (r, auth) => server.put(r, auth)), PUT_SCHEMA)],
+    ['/v3/kv/deleterange', checkedRoute(jsonRoute(DeleteRangeRequest, DeleteRangeResponse, (r, auth) => server.deleteRange(r, auth)), DELETE_RANGE_SCHEMA)],
+    ['/v3/kv/txn', checkedRoute(jsonRoute(TxnRequest, TxnResponse, (r, auth) => server.txn(r, auth)), TXN_SCHEMA)],
+    ['/v3/kv/compaction', checkedRoute(jsonRoute(CompactionRequest, CompactionResponse, (r, auth) => server.compact(r, auth)), COMPACTION_SCHEMA)],
     ...authGatewayRoutes(server.authApi),
     ...leaseGatewayRoutes(server),
     ...clusterGatewayRoutes(server),

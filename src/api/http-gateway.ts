@@ -7,6 +7,8 @@ import { EtcdError, GrpcCode } from '../server/errors.js';
 import type { RequestAuth } from '../server/auth-gate.js';
 import { httpRequestAuth } from './request-auth.js';
 import { serveGatewayStream } from './gateway-stream.js';
+import { decodeFirstJsonValue, GoJsonSyntaxError } from './go-json-decode.js';
+import { checkMessage } from './gateway-kv-json-checks.js';
 
 /** Request bodies beyond this are refused before parsing (the gRPC limit plus overhead). */
 export const MAX_GATEWAY_BODY_BYTES = 16 * 1024 * 1024;
@@ -20,6 +22,8 @@ export interface GatewayRoute {
   stream?: boolean;
   /** A server-streaming rpc (election Observe) answers the HTTP exchange itself. */
   serve?: (req: http.IncomingMessage, res: http.ServerResponse) => void;
+  /** jsonpb's type checks on the body (see gateway-kv-json-checks.ts); throws GatewayJsonError. */
+  check?: (json: unknown) => void;
 }
 
 /** A generated message type's JSON mapping (ts-proto's fromJSON/toJSON). */
@@ -63,6 +67,12 @@ export function httpStatusFor(code: number): number {
   return HTTP_STATUS[code] ?? 500;
 }
 
+/** Go's net/http declares Content-Length when a finished handler's whole body fit its 2 KiB buffer; larger bodies go chunked. */
+export function goContentLength(body: string): Record<string, number> {
+  const n = Buffer.byteLength(body);
+  return n <= 2048 ? { 'Content-Length': n } : {};
+}
+
 export function writeGatewayError(res: http.ServerResponse, code: number, message: string): void {
   const body = JSON.stringify({ error: message, message, code });
   // grpc-gateway declares and sends the gRPC content type as an HTTP trailer on errors.
@@ -89,15 +99,19 @@ export function readBody(req: http.IncomingMessage): Promise<Buffer> {
   });
 }
 
-/** Parses a body the way Go's JSON decoder reports problems (an empty body is an empty message). */
+/**
+ * The body's first JSON value as grpc-gateway's decoder reads it (an empty body or null is an
+ * empty message; what follows the value is ignored), syntax errors in Go's words.
+ */
 export function parseJson(body: Buffer): unknown {
-  const text = body.toString('utf8');
-  if (text.trim() === '') return {};
+  let json: unknown;
   try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new EtcdError(GrpcCode.InvalidArgument, 'unexpected EOF');
+    json = decodeFirstJsonValue(body);
+  } catch (e) {
+    if (e instanceof GoJsonSyntaxError) throw new EtcdError(GrpcCode.InvalidArgument, e.message);
+    throw e;
   }
+  return json ?? {};
 }
 
 /**
@@ -127,13 +141,16 @@ export async function serveGatewayRoute(route: GatewayRoute, req: http.IncomingM
     const json = parseJson(await readBody(req));
     let decoded: unknown;
     try {
+      // jsonpb unmarshals a message from a JSON object only.
+      checkMessage(json, []);
+      route.check?.(withProtoNames(json));
       decoded = route.decode(withProtoNames(json));
     } catch (err) {
       throw new EtcdError(GrpcCode.InvalidArgument, err instanceof Error ? err.message : String(err));
     }
     const resp = await route.handle(decoded, httpRequestAuth(req), hangUp.signal);
     const body = JSON.stringify(route.encode(resp));
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Grpc-Metadata-Content-Type': 'application/grpc' });
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Grpc-Metadata-Content-Type': 'application/grpc', ...goContentLength(body) });
     res.end(body);
   } catch (err) {
     if (err instanceof EtcdError) writeGatewayError(res, err.code, err.message);

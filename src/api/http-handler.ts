@@ -4,7 +4,7 @@
 
 import type http from 'node:http';
 import { applyCors, type CorsPolicy } from './cors.js';
-import { serveGatewayRoute, type GatewayRoute } from './http-gateway.js';
+import { goContentLength, serveGatewayRoute, type GatewayRoute } from './http-gateway.js';
 
 export interface HttpHandlerDeps {
   routes: Map<string, GatewayRoute>;
@@ -21,7 +21,7 @@ export interface HttpHandlerDeps {
 }
 
 function text(res: http.ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff', ...goContentLength(body) });
   res.end(body);
 }
 
@@ -36,8 +36,9 @@ export function createHttpHandler(deps: HttpHandlerDeps): http.RequestListener {
       return;
     }
     if (path === '/version' && deps.version) {
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify(deps.version()));
+      const body = JSON.stringify(deps.version());
+      res.writeHead(200, { 'Content-Type': 'application/json', ...goContentLength(body) });
+      res.end(body);
       return;
     }
     if (path === '/health') {
@@ -45,7 +46,7 @@ export function createHttpHandler(deps: HttpHandlerDeps): http.RequestListener {
         const body = JSON.stringify({ health: String(h.health), reason: h.reason });
         // Go's http.Error on failure: nosniff and a trailing newline; success is the bare JSON.
         if (h.health) {
-          res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
+          res.writeHead(200, { ...goContentLength(body), 'Content-Type': 'text/plain; charset=utf-8' });
           res.end(body);
         } else text(res, 503, `${body}\n`);
       });
@@ -83,6 +84,7 @@ export function createHttpHandler(deps: HttpHandlerDeps): http.RequestListener {
       void serveGatewayRoute(route, req, res);
       return;
     }
-    text(res, 404, '404 page not found\n');
+    // grpc-gateway owns /v3/ and answers an unknown method there with its own words.
+    text(res, 404, path.startsWith('/v3/') ? 'Not Found\n' : '404 page not found\n');
   };
 }

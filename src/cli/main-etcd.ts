@@ -12,7 +12,6 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   const { config: cfg, logger: log } = handled;
-  log.child('etcdmain/etcd.ts').info('Running: ', { args: [process.argv[1], ...argv] });
   try {
     const member = await startEtcd(cfg, log.child('etcdserver/server.ts'));
     let stopping = false;

@@ -4,8 +4,8 @@
 // The flow is cobra's: find the command from the leading words, parse its flags with
 // pflag's rules (flag errors print the usage on stdout and the error twice on stderr),
 // print help for --help and for groups, run the command, and report a failure as
-// "Error: <message>" with etcdctl's exit code. ETCDCTL_API is accepted and ignored:
-// only the v3 API exists here.
+// "Error: <message>" with etcdctl's exit code. ETCDCTL_API=3 (or unset) is the v3 client;
+// =2 (etcdctl's v2 client) is not built and runs v3; any other value is refused as etcdctl does.
 
 import { ClientError } from '../client/client.js';
 import { commandTree, type SessionRun } from './etcdctl/catalog.js';
@@ -97,6 +97,7 @@ export async function run(argv: string[], out: Output, err: Output, env: NodeJS.
     return await cmd.run(ctx);
   } catch (e) {
     if (e instanceof CtlError) {
+      if (e.preamble) err.raw(e.preamble);
       err.line(`Error: ${e.message}`);
       return e.exitCode;
     }
@@ -122,6 +123,13 @@ export async function main(argv: string[]): Promise<void> {
   const out = new Output();
   const err = new Output();
   let code: number;
+  // etcdctl 3.4's main: unset or "3" runs v3, "2" the v2 client (not built here), anything else is refused.
+  const api = process.env.ETCDCTL_API ?? '';
+  if (api !== '' && api !== '3' && api !== '2') {
+    process.stderr.write(`unsupported API version ${api}\n`);
+    process.exitCode = ExitCode.Error;
+    return;
+  }
   try {
     code = await run(argv, out, err, process.env, processStdin());
   } catch (e) {

@@ -59,7 +59,22 @@ const SESSION: Step[] = [
   { args: ['get', 'foo', '--sort-by', 'BAD'] },
   { args: ['get'] },
   { args: ['put'] },
+  // An empty stdin is no value: etcdctl refuses rather than writing an empty value.
+  { args: ['put', 'nostdin'], input: '' },
+  { args: ['put', 'nostdin', '--ignore-lease'], input: '' },
+  { args: ['get', 'nostdin', '--count-only', '-w', 'fields'] },
   { args: ['compaction', 'abc'] },
+  // Compares etcdctl's Sscanf cannot finish: its error shows what did scan.
+  { args: ['txn'], input: 'value("k1", "k3") = "v1"\n\nget k1\n\n\n' },
+  { args: ['txn'], input: 'value("foo") = bar\n\nget k1\n\n\n' },
+  { args: ['txn'], input: 'value(foo) = "bar"\n\nget k1\n\n\n' },
+  { args: ['txn'], input: 'value("foo")= "x"\n\nget k1\n\n\n' },
+  // The value is parsed before the operator is looked at.
+  { args: ['txn'], input: 'mod("foo") == "abc"\n\nget k1\n\n\n' },
+  // A success/failure line whose flags do not parse: cobra's usage of that op, then the error.
+  { args: ['txn'], input: '\nget c -w json\n\n\n' },
+  { args: ['txn'], input: '\nput c 1 --bogus\n\n\n' },
+  { args: ['txn'], input: '\n\ndel c --count-only\n\n' },
   { args: ['txn'], input: 'value("foo") = "x"\n' },
   { args: ['del', '', '--prefix', '-w', 'json'] },
   { args: ['get', '', '--prefix', '-w', 'table'] },

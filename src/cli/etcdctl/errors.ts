@@ -7,6 +7,8 @@ export class CtlError extends Error {
   constructor(
     message: string,
     readonly exitCode: number,
+    /** Printed on stderr before "Error: ..." (cobra's usage text after a flag error). */
+    readonly preamble = '',
   ) {
     super(message);
     this.name = 'CtlError';

@@ -59,6 +59,8 @@ export function buildPut(args: string[], values: Values, stdin: () => Buffer): P
   if (ignoreValue && args.length > 1) throw new UsageError("put command needs only 1 argument when 'ignore-value' is set", ExitCode.BadArgs);
   let value: Buffer = Buffer.alloc(0);
   if (!ignoreValue) value = args.length >= 2 ? Buffer.from(args[1]!) : stdin();
+  // etcdctl takes an empty stdin as no value at all, not as an empty value.
+  if (!ignoreValue && args.length < 2 && value.length === 0) throw needArgs();
   const leaseText = values.string('lease');
   const lease = parseGoInt(leaseText, false, 16);
   if (typeof lease === 'string') throw new UsageError(`bad lease ID (${lease}), expecting ID in Hex`, ExitCode.BadArgs);

@@ -13,6 +13,8 @@ import {
 } from '../../gen/etcdserverpb/rpc.js';
 import { CtlError as UsageError, ExitCode, GoPanic } from './errors.js';
 import { FlagValues, parseFlags, type FlagDef as CtlFlag } from './flags.js';
+import { goQuote } from '../../pkg/go-flag.js';
+import { cobraUsage } from './pflag-usage.js';
 import { buildDel, buildGet, buildPut, DEL_FLAGS, GET_FLAGS, PUT_FLAGS } from './kv-commands.js';
 
 /** Splits a line into words; double-quoted words may contain spaces and Go escapes. */
@@ -32,38 +34,72 @@ const OPS: Record<string, Compare_CompareResult> = {
   '<': Compare_CompareResult.LESS,
 };
 
+/**
+ * etcdctl scans `target("key") op "value"` with Sscanf("%q) %s %q"): when fewer than the
+ * three fields scan, its error shows what did ("; got value(\"k1\")  \"\"").
+ */
+function scanCompare(rest: string): { key?: string; op?: string; val?: string } {
+  const quoted = /^\s*"((?:[^"\\]|\\.)*)"/;
+  const k = quoted.exec(rest);
+  if (!k) return {};
+  const key = JSON.parse(`"${k[1]}"`) as string;
+  let tail = rest.slice(k[0].length);
+  if (!tail.startsWith(')')) return { key };
+  tail = tail.slice(1);
+  // A space in Sscanf's format must consume at least one space of the input.
+  const o = /^\s+(\S+)/.exec(tail);
+  if (!o) return { key };
+  const op = o[1]!;
+  const v = quoted.exec(tail.slice(o[0].length));
+  if (!v) return { key, op };
+  return { key, op, val: JSON.parse(`"${v[1]}"`) as string };
+}
+
 export function parseCompare(line: string): Compare {
   const trimmed = line.replace(/\n$/, '');
   const paren = trimmed.indexOf('(');
   if (paren < 0) throw new Error(`malformed comparison: ${line}`);
   const target = trimmed.slice(0, paren);
-  const m = /^\s*"((?:[^"\\]|\\.)*)"\)\s+(\S+)\s+"((?:[^"\\]|\\.)*)"/.exec(trimmed.slice(paren + 1));
-  if (!m) throw new Error(`malformed comparison: ${line}`);
-  const key = Buffer.from(JSON.parse(`"${m[1]}"`) as string);
-  const result = OPS[m[2]!];
-  // etcdctl hands an unknown operator to clientv3, which panics.
-  if (result === undefined) throw new GoPanic('Unknown result op');
-  const val = JSON.parse(`"${m[3]}"`) as string;
+  const scanned = scanCompare(trimmed.slice(paren + 1));
+  if (scanned.val === undefined) {
+    const q = (t: string | undefined) => goQuote(t ?? '');
+    throw new Error(`malformed comparison: ${line}; got ${target}(${q(scanned.key)}) ${scanned.op ?? ''} ${q(scanned.val)}`);
+  }
+  const key = Buffer.from(scanned.key!);
+  const val = scanned.val;
+  // etcdctl parses the value before handing the operator to clientv3, which panics on an unknown one.
+  const result = (): Compare_CompareResult => {
+    const r = OPS[scanned.op!];
+    if (r === undefined) throw new GoPanic('Unknown result op');
+    return r;
+  };
   const int = (): bigint => {
     if (!/^[+-]?\d+$/.test(val)) throw new Error(`invalid txn compare request: ${line}`);
     return BigInt(val);
   };
   switch (target) {
     case 'ver':
-    case 'version':
-      return Compare.fromPartial({ key, result, target: Compare_CompareTarget.VERSION, version: int() });
+    case 'version': {
+      const version = int();
+      return Compare.fromPartial({ key, result: result(), target: Compare_CompareTarget.VERSION, version });
+    }
     case 'c':
-    case 'create':
-      return Compare.fromPartial({ key, result, target: Compare_CompareTarget.CREATE, createRevision: int() });
+    case 'create': {
+      const createRevision = int();
+      return Compare.fromPartial({ key, result: result(), target: Compare_CompareTarget.CREATE, createRevision });
+    }
     case 'm':
-    case 'mod':
-      return Compare.fromPartial({ key, result, target: Compare_CompareTarget.MOD, modRevision: int() });
+    case 'mod': {
+      const modRevision = int();
+      return Compare.fromPartial({ key, result: result(), target: Compare_CompareTarget.MOD, modRevision });
+    }
     case 'val':
     case 'value':
-      return Compare.fromPartial({ key, result, target: Compare_CompareTarget.VALUE, value: Buffer.from(val) });
+      return Compare.fromPartial({ key, result: result(), target: Compare_CompareTarget.VALUE, value: Buffer.from(val) });
     case 'lease':
-      // etcdctl 3.4 passes the lease as an int64, which clientv3's Compare refuses with a panic.
-      int();
+      // etcdctl 3.4 hands the lease to clientv3's Compare as a string, which it refuses with
+      // a panic whatever the text (after checking the operator).
+      result();
       throw new GoPanic('bad value');
     default:
       throw new Error(`malformed comparison: ${line} (unknown target ${target})`);
@@ -71,6 +107,11 @@ export function parseCompare(line: string): Compare {
 }
 
 const OP_FLAGS: Record<string, CtlFlag[]> = { put: PUT_FLAGS, get: GET_FLAGS, del: DEL_FLAGS };
+const OP_USE: Record<string, string> = {
+  put: 'put [options] <key> <value> (<value> can also be given from stdin)',
+  get: 'get [options] <key> [range_end]',
+  del: 'del [options] <key> [range_end]',
+};
 
 /**
  * One success/failure line: etcdctl runs it through its own put/get/del commands, so
@@ -89,7 +130,8 @@ export function parseRequestOp(line: string): RequestOp {
   try {
     rest = parseFlags(args.slice(1), values);
   } catch {
-    throw invalid();
+    // cobra prints the op command's usage after a flag it cannot parse.
+    throw new UsageError(`invalid txn request: ${line}`, ExitCode.InvalidInput, cobraUsage(OP_USE[cmd]!, defs, cmd));
   }
   if (cmd === 'put') {
     const noStdin = (): Buffer => {
