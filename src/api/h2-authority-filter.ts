@@ -7,16 +7,10 @@
 // block with the scheme and path taken off. Every other connection is passed through
 // untouched after its first header block, so well-behaved clients cost one HPACK decode.
 
+import { FRAME_HEADER_LENGTH, FrameType, Flag, writeFrameHeader } from '../pkg/h2-frame.js';
 import { HpackDecoder, HpackError, encodeHeaderBlock } from '../pkg/hpack.js';
 
 const PREFACE_LENGTH = 24;
-const FRAME_HEADER_LENGTH = 9;
-const TYPE_HEADERS = 0x1;
-const TYPE_CONTINUATION = 0x9;
-const FLAG_END_STREAM = 0x1;
-const FLAG_END_HEADERS = 0x4;
-const FLAG_PADDED = 0x8;
-const FLAG_PRIORITY = 0x20;
 /** SETTINGS_MAX_FRAME_SIZE's floor: every HTTP/2 server accepts frames this large. */
 const MAX_FRAME_PAYLOAD = 16_384;
 /**
@@ -100,19 +94,19 @@ export class H2AuthorityFilter {
     const flags = frame[4]!;
     const streamId = frame.readUInt32BE(5) & 0x7fffffff;
     const payload = frame.subarray(FRAME_HEADER_LENGTH);
-    if (type === TYPE_HEADERS && this.block === undefined) {
+    if (type === FrameType.HEADERS && this.block === undefined) {
       this.block = startBlock(streamId, flags, payload, frame);
-    } else if (type === TYPE_CONTINUATION && this.block !== undefined && this.block.streamId === streamId) {
+    } else if (type === FrameType.CONTINUATION && this.block !== undefined && this.block.streamId === streamId) {
       this.block.fragments.push(payload);
       this.block.raw.push(frame);
-      this.block.flags |= flags & FLAG_END_HEADERS;
+      this.block.flags |= flags & Flag.END_HEADERS;
     } else {
       // Anything else (including a malformed sequence) goes on for the server to judge.
       if (this.block) out.push(...this.takeBlock().raw);
       out.push(frame);
       return;
     }
-    if ((this.block.flags & FLAG_END_HEADERS) !== 0) this.onBlock(this.takeBlock(), out);
+    if ((this.block.flags & Flag.END_HEADERS) !== 0) this.onBlock(this.takeBlock(), out);
   }
 
   private takeBlock(): PendingBlock {
@@ -147,12 +141,12 @@ export class H2AuthorityFilter {
 
 function startBlock(streamId: number, flags: number, payload: Buffer, frame: Buffer): PendingBlock {
   let body = payload;
-  if ((flags & FLAG_PADDED) !== 0) {
+  if ((flags & Flag.PADDED) !== 0) {
     const padding = body[0] ?? 0;
     body = body.subarray(1, Math.max(1, body.length - padding));
   }
   let priority: Buffer | undefined;
-  if ((flags & FLAG_PRIORITY) !== 0) {
+  if ((flags & Flag.PRIORITY) !== 0) {
     priority = body.subarray(0, 5);
     body = body.subarray(5);
   }
@@ -161,10 +155,7 @@ function startBlock(streamId: number, flags: number, payload: Buffer, frame: Buf
 
 function frameHeader(length: number, type: number, flags: number, streamId: number): Buffer {
   const h = Buffer.alloc(FRAME_HEADER_LENGTH);
-  h.writeUIntBE(length, 0, 3);
-  h[3] = type;
-  h[4] = flags;
-  h.writeUInt32BE(streamId, 5);
+  writeFrameHeader(h, 0, length, type, flags, streamId);
   return h;
 }
 
@@ -176,12 +167,12 @@ function headerFrames(block: PendingBlock, encoded: Buffer): Buffer[] {
   let rest = encoded;
   const first = rest.subarray(0, firstRoom);
   rest = rest.subarray(first.length);
-  const headersFlags = (block.flags & (FLAG_END_STREAM | FLAG_PRIORITY)) | (rest.length === 0 ? FLAG_END_HEADERS : 0);
-  frames.push(frameHeader(priority.length + first.length, TYPE_HEADERS, headersFlags, block.streamId), priority, first);
+  const headersFlags = (block.flags & (Flag.END_STREAM | Flag.PRIORITY)) | (rest.length === 0 ? Flag.END_HEADERS : 0);
+  frames.push(frameHeader(priority.length + first.length, FrameType.HEADERS, headersFlags, block.streamId), priority, first);
   while (rest.length > 0) {
     const part = rest.subarray(0, MAX_FRAME_PAYLOAD);
     rest = rest.subarray(part.length);
-    frames.push(frameHeader(part.length, TYPE_CONTINUATION, rest.length === 0 ? FLAG_END_HEADERS : 0, block.streamId), part);
+    frames.push(frameHeader(part.length, FrameType.CONTINUATION, rest.length === 0 ? Flag.END_HEADERS : 0, block.streamId), part);
   }
   return frames;
 }

@@ -12,19 +12,13 @@
 // frame from the bytes it hands on: the session never sent it, and nghttp2 treats an
 // unexpected ACK as a connection error. The session's own SETTINGS follow and override.
 
+import { FRAME_HEADER_LENGTH, FrameType, Flag, frame as encodeFrame } from '../pkg/h2-frame.js';
 import { H2AuthorityFilter } from './h2-authority-filter.js';
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
-const FRAME_HEADER_LENGTH = 9;
-const TYPE_HEADERS = 0x1;
-const TYPE_PRIORITY = 0x2;
-const TYPE_SETTINGS = 0x4;
-const TYPE_WINDOW_UPDATE = 0x8;
-const TYPE_CONTINUATION = 0x9;
-const FLAG_ACK = 0x1;
 
 /** The server preface the probe sends: a SETTINGS frame with no parameters. */
-export const EMPTY_SETTINGS_FRAME = Buffer.from([0, 0, 0, TYPE_SETTINGS, 0, 0, 0, 0, 0]);
+export const EMPTY_SETTINGS_FRAME = encodeFrame(FrameType.SETTINGS, 0, 0);
 
 /**
  * 'raw': the first header block's authority is acceptable; hand the socket itself over.
@@ -88,7 +82,7 @@ export class H2ConnectionProbe {
   private onFrame(frame: Buffer): void {
     const type = frame[3]!;
     const flags = frame[4]!;
-    const isOurAck = type === TYPE_SETTINGS && (flags & FLAG_ACK) !== 0 && frame.length === FRAME_HEADER_LENGTH;
+    const isOurAck = type === FrameType.SETTINGS && (flags & Flag.ACK) !== 0 && frame.length === FRAME_HEADER_LENGTH;
     if (isOurAck && !this.ackRemoved) {
       // The session has sent nothing yet, so the first ACK can only be of the probe's frame.
       this.ackRemoved = true;
@@ -96,11 +90,11 @@ export class H2ConnectionProbe {
     }
     this.kept.push(frame);
     if (this.verdict !== undefined) return;
-    if (type === TYPE_HEADERS || type === TYPE_CONTINUATION) {
+    if (type === FrameType.HEADERS || type === FrameType.CONTINUATION) {
       this.filter.write(frame);
       if (this.filter.repairing) this.verdict = 'repair';
       else if (this.filter.passingThrough) this.verdict = 'raw';
-    } else if (type !== TYPE_SETTINGS && type !== TYPE_WINDOW_UPDATE && type !== TYPE_PRIORITY) {
+    } else if (type !== FrameType.SETTINGS && type !== FrameType.WINDOW_UPDATE && type !== FrameType.PRIORITY) {
       // PING, DATA, RST_STREAM...: the repairing stream has always handled these.
       this.verdict = 'repair';
     }

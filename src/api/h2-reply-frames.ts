@@ -3,14 +3,10 @@
 // a unary gRPC reply's HEADERS+DATA and its trailers are produced a few event-loop turns
 // apart, and sending them as one write saves a send(2) and a wake-up of the client).
 
-const FRAME_HEADER_BYTES = 9;
-const TYPE_DATA = 0x0;
-const TYPE_HEADERS = 0x1;
-const TYPE_RST_STREAM = 0x3;
-const FLAG_END_STREAM = 0x1;
 
+import { FRAME_HEADER_LENGTH, FrameType, Flag } from '../pkg/h2-frame.js';
 export class ReplyFrameScanner {
-  private readonly header = Buffer.alloc(FRAME_HEADER_BYTES);
+  private readonly header = Buffer.alloc(FRAME_HEADER_LENGTH);
   private headerHave = 0;
   private payloadLeft = 0;
   private lastType = -1;
@@ -29,19 +25,19 @@ export class ReplyFrameScanner {
         i += n;
         continue;
       }
-      const n = Math.min(FRAME_HEADER_BYTES - this.headerHave, chunk.length - i);
+      const n = Math.min(FRAME_HEADER_LENGTH - this.headerHave, chunk.length - i);
       this.header.set(chunk.subarray(i, i + n), this.headerHave);
       this.headerHave += n;
       i += n;
-      if (this.headerHave < FRAME_HEADER_BYTES) break;
+      if (this.headerHave < FRAME_HEADER_LENGTH) break;
       this.headerHave = 0;
       this.payloadLeft = this.header.readUIntBE(0, 3);
       this.lastType = this.header[3]!;
       this.lastFlags = this.header[4]!;
       this.lastStream = this.header.readUInt32BE(5) & 0x7fffffff;
-      const ends = (this.lastFlags & FLAG_END_STREAM) !== 0 || this.lastType === TYPE_RST_STREAM;
+      const ends = (this.lastFlags & Flag.END_STREAM) !== 0 || this.lastType === FrameType.RST_STREAM;
       if (ends) this.opened.delete(this.lastStream);
-      else if (this.lastType === TYPE_HEADERS) this.opened.add(this.lastStream);
+      else if (this.lastType === FrameType.HEADERS) this.opened.add(this.lastStream);
     }
   }
 
@@ -55,8 +51,8 @@ export class ReplyFrameScanner {
     return (
       this.payloadLeft === 0 &&
       this.headerHave === 0 &&
-      this.lastType === TYPE_DATA &&
-      (this.lastFlags & FLAG_END_STREAM) === 0 &&
+      this.lastType === FrameType.DATA &&
+      (this.lastFlags & Flag.END_STREAM) === 0 &&
       this.opened.has(this.lastStream)
     );
   }

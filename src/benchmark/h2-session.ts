@@ -9,11 +9,10 @@
 
 import net from 'node:net';
 import { HpackDecoder, HpackError } from '../pkg/hpack.js';
+import { Flag, FrameType, frame, writeFrameHeader } from '../pkg/h2-frame.js';
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 
-export const FrameType = { DATA: 0, HEADERS: 1, PRIORITY: 2, RST_STREAM: 3, SETTINGS: 4, PUSH_PROMISE: 5, PING: 6, GOAWAY: 7, WINDOW_UPDATE: 8, CONTINUATION: 9 } as const;
-export const Flag = { END_STREAM: 0x1, ACK: 0x1, END_HEADERS: 0x4, PADDED: 0x8, PRIORITY: 0x20 } as const;
 export const Setting = { HEADER_TABLE_SIZE: 1, ENABLE_PUSH: 2, MAX_CONCURRENT_STREAMS: 3, INITIAL_WINDOW_SIZE: 4, MAX_FRAME_SIZE: 5 } as const;
 /** HTTP/2 error codes this client sends or interprets. */
 export const H2Error = { NO_ERROR: 0, PROTOCOL_ERROR: 1, FLOW_CONTROL_ERROR: 3, FRAME_SIZE_ERROR: 6, REFUSED_STREAM: 7, CANCEL: 8, COMPRESSION_ERROR: 9 } as const;
@@ -47,22 +46,6 @@ interface PendingOpen {
   endStream: boolean;
   handler: StreamHandler;
   onId: (id: number) => void;
-}
-
-function frameHeader(out: Buffer, pos: number, length: number, type: number, flags: number, streamId: number): void {
-  out[pos] = (length >>> 16) & 0xff;
-  out[pos + 1] = (length >>> 8) & 0xff;
-  out[pos + 2] = length & 0xff;
-  out[pos + 3] = type;
-  out[pos + 4] = flags;
-  out.writeUInt32BE(streamId, pos + 5);
-}
-
-export function frame(type: number, flags: number, streamId: number, payload: Uint8Array = Buffer.alloc(0)): Buffer {
-  const out = Buffer.allocUnsafe(9 + payload.length);
-  frameHeader(out, 0, payload.length, type, flags, streamId);
-  out.set(payload, 9);
-  return out;
 }
 
 export class H2Session {
@@ -144,7 +127,7 @@ export class H2Session {
     const noBody = body === null;
     const headersFrame = Buffer.allocUnsafe(9 + headerBlock.length);
     // Header blocks here are small precomputed literals: they always fit one frame.
-    frameHeader(headersFrame, 0, headerBlock.length, FrameType.HEADERS, Flag.END_HEADERS | (noBody && endStream ? Flag.END_STREAM : 0), id);
+    writeFrameHeader(headersFrame, 0, headerBlock.length, FrameType.HEADERS, Flag.END_HEADERS | (noBody && endStream ? Flag.END_STREAM : 0), id);
     headerBlock.copy(headersFrame, 9);
     this.push(headersFrame);
     if (!noBody) this.sendData(id, st, body, endStream);
@@ -227,7 +210,7 @@ export class H2Session {
       if (n <= 0 && payload.length - pos > 0) return { payload: payload.subarray(pos), end };
       const last = pos + n === payload.length;
       const f = Buffer.allocUnsafe(9 + n);
-      frameHeader(f, 0, n, FrameType.DATA, last && end ? Flag.END_STREAM : 0, id);
+      writeFrameHeader(f, 0, n, FrameType.DATA, last && end ? Flag.END_STREAM : 0, id);
       payload.copy(f, 9, pos, pos + n);
       this.push(f);
       st.sendWindow -= n;

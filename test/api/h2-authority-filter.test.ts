@@ -6,17 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { H2AuthorityFilter, repairedAuthority } from '../../src/api/h2-authority-filter.js';
 import { HpackDecoder, encodeHeaderBlock } from '../../src/pkg/hpack.js';
+import { frame } from '../../src/pkg/h2-frame.js';
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
-
-function frame(type: number, flags: number, streamId: number, payload: Buffer): Buffer {
-  const h = Buffer.alloc(9);
-  h.writeUIntBE(payload.length, 0, 3);
-  h[3] = type;
-  h[4] = flags;
-  h.writeUInt32BE(streamId, 5);
-  return Buffer.concat([h, payload]);
-}
 
 const SETTINGS = frame(0x4, 0, 0, Buffer.alloc(0));
 const WINDOW_UPDATE = frame(0x8, 0, 0, Buffer.from([0, 0, 0x10, 0]));

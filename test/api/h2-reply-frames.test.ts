@@ -2,14 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ReplyFrameScanner } from '../../src/api/h2-reply-frames.js';
+import { frame as encodeFrame } from '../../src/pkg/h2-frame.js';
 
 function frame(type: number, flags: number, stream: number, payloadBytes: number): Buffer {
-  const b = Buffer.alloc(9 + payloadBytes, 0xab);
-  b.writeUIntBE(payloadBytes, 0, 3);
-  b[3] = type;
-  b[4] = flags;
-  b.writeUInt32BE(stream, 5);
-  return b;
+  return encodeFrame(type, flags, stream, Buffer.alloc(payloadBytes, 0xab));
 }
 const HEADERS = 0x1;
 const DATA = 0x0;
