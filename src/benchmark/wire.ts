@@ -2,27 +2,11 @@
 // (instead of building ts-proto objects per request) keeps the client's per-request cost to
 // one small Buffer, so the tool does not become what it measures.
 
-function varintLen(v: number): number {
-  let n = 1;
-  while (v >= 0x80) {
-    v = Math.floor(v / 128);
-    n++;
-  }
-  return n;
-}
-
-function writeVarint(buf: Buffer, pos: number, v: number): number {
-  while (v >= 0x80) {
-    buf[pos++] = (v & 0x7f) | 0x80;
-    v = Math.floor(v / 128);
-  }
-  buf[pos++] = v;
-  return pos;
-}
+import { varintSize, writeVarint } from '../pkg/varint.js';
 
 /** Tag + length + bytes for a length-delimited field. */
 function bytesFieldLen(len: number): number {
-  return 1 + varintLen(len) + len;
+  return 1 + varintSize(len) + len;
 }
 function writeBytesField(buf: Buffer, pos: number, field: number, data: Uint8Array): number {
   buf[pos++] = (field << 3) | 2;
@@ -49,7 +33,7 @@ export interface RangeOptions {
 export function encodeRange(key: Uint8Array, o: RangeOptions = {}): Buffer {
   let len = bytesFieldLen(key.length);
   if (o.end && o.end.length > 0) len += bytesFieldLen(o.end.length);
-  if (o.limit) len += 1 + varintLen(o.limit);
+  if (o.limit) len += 1 + varintSize(o.limit);
   if (o.serializable) len += 2;
   if (o.countOnly) len += 2;
   const buf = Buffer.allocUnsafe(len);
@@ -89,7 +73,7 @@ export function encodeTxn(successOps: readonly Uint8Array[]): Buffer {
 
 /** etcdserverpb.LeaseGrantRequest{TTL=1}. */
 export function encodeLeaseGrant(ttl: number): Buffer {
-  const buf = Buffer.allocUnsafe(1 + varintLen(ttl));
+  const buf = Buffer.allocUnsafe(1 + varintSize(ttl));
   buf[0] = 1 << 3;
   writeVarint(buf, 1, ttl);
   return buf;

@@ -13,6 +13,7 @@
 //   0a 03 66 6f 6f 10 02 18 03 20 02 2a 03 62 61 72
 
 import { KeyValue as PbKeyValue } from '../gen/mvccpb/kv.js';
+import { bigVarintSize, varintSize, writeBigVarint, writeVarint } from '../pkg/varint.js';
 import type { KeyValue } from './types.js';
 
 /**
@@ -59,48 +60,6 @@ export function encodeKeyValue(kv: KeyValue): Buffer {
     writeBigVarint(out, pos, lease);
   }
   return out;
-}
-
-/**
- * Revisions and versions are non-negative and below 2^53 (see types.ts); a negative one
- * would be an int64 varint of 10 bytes, which only the bigint path writes.
- */
-function varintSize(n: number): number {
-  if (n < 0) return 10;
-  let size = 1;
-  while (n >= 128) {
-    n = Math.floor(n / 128);
-    size++;
-  }
-  return size;
-}
-
-function writeVarint(out: Buffer, pos: number, n: number): number {
-  if (n < 0) return writeBigVarint(out, pos, BigInt.asUintN(64, BigInt(n)));
-  while (n >= 128) {
-    out[pos++] = (n % 128) | 0x80;
-    n = Math.floor(n / 128);
-  }
-  out[pos++] = n;
-  return pos;
-}
-
-function bigVarintSize(n: bigint): number {
-  let size = 1;
-  while (n >= 128n) {
-    n >>= 7n;
-    size++;
-  }
-  return size;
-}
-
-function writeBigVarint(out: Buffer, pos: number, n: bigint): number {
-  while (n >= 128n) {
-    out[pos++] = Number(n & 0x7fn) | 0x80;
-    n >>= 7n;
-  }
-  out[pos++] = Number(n);
-  return pos;
 }
 
 export function decodeKeyValue(bytes: Uint8Array): KeyValue {
