@@ -7,10 +7,9 @@
 // block with the scheme and path taken off. Every other connection is passed through
 // untouched after its first header block, so well-behaved clients cost one HPACK decode.
 
-import { FRAME_HEADER_LENGTH, FrameType, Flag, writeFrameHeader } from '../pkg/h2-frame.js';
+import { CONNECTION_PREFACE, FRAME_HEADER_LENGTH, FrameType, Flag, writeFrameHeader } from '../pkg/h2-frame.js';
 import { HpackDecoder, HpackError, encodeHeaderBlock } from '../pkg/hpack.js';
 
-const PREFACE_LENGTH = 24;
 /** SETTINGS_MAX_FRAME_SIZE's floor: every HTTP/2 server accepts frames this large. */
 const MAX_FRAME_PAYLOAD = 16_384;
 /**
@@ -44,7 +43,7 @@ type Mode = 'probe' | 'rewrite' | 'pass';
 
 export class H2AuthorityFilter {
   private mode: Mode = 'probe';
-  private prefaceLeft = PREFACE_LENGTH;
+  private prefaceLeft = CONNECTION_PREFACE.length;
   private buffered: Buffer = Buffer.alloc(0);
   private block: PendingBlock | undefined;
   private readonly decoder = new HpackDecoder(DECODER_TABLE_LIMIT);

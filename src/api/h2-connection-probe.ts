@@ -12,10 +12,9 @@
 // frame from the bytes it hands on: the session never sent it, and nghttp2 treats an
 // unexpected ACK as a connection error. The session's own SETTINGS follow and override.
 
-import { FRAME_HEADER_LENGTH, FrameType, Flag, frame as encodeFrame } from '../pkg/h2-frame.js';
+import { CONNECTION_PREFACE, FRAME_HEADER_LENGTH, FrameType, Flag, frame as encodeFrame } from '../pkg/h2-frame.js';
 import { H2AuthorityFilter } from './h2-authority-filter.js';
 
-const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 
 /** The server preface the probe sends: a SETTINGS frame with no parameters. */
 export const EMPTY_SETTINGS_FRAME = encodeFrame(FrameType.SETTINGS, 0, 0);
@@ -48,15 +47,15 @@ export class H2ConnectionProbe {
   write(chunk: Buffer, sendSettings: () => void): ProbeResult | undefined {
     this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
     if (!this.prefaceSeen) {
-      if (this.buffered.length < PREFACE.length) return undefined;
-      if (!this.buffered.subarray(0, PREFACE.length).equals(PREFACE)) {
+      if (this.buffered.length < CONNECTION_PREFACE.length) return undefined;
+      if (!this.buffered.subarray(0, CONNECTION_PREFACE.length).equals(CONNECTION_PREFACE)) {
         // Not HTTP/2 after all: nothing was sent, so the server judges the bytes unchanged.
         return { verdict: 'repair', bytes: this.takeAll() };
       }
       this.prefaceSeen = true;
-      this.filter.write(this.buffered.subarray(0, PREFACE.length));
-      this.kept.push(this.buffered.subarray(0, PREFACE.length));
-      this.buffered = this.buffered.subarray(PREFACE.length);
+      this.filter.write(this.buffered.subarray(0, CONNECTION_PREFACE.length));
+      this.kept.push(this.buffered.subarray(0, CONNECTION_PREFACE.length));
+      this.buffered = this.buffered.subarray(CONNECTION_PREFACE.length);
       sendSettings();
     }
     while (this.buffered.length >= FRAME_HEADER_LENGTH) {

@@ -10,9 +10,9 @@ import tls from 'node:tls';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { AuthorityRepairSocket } from './authority-repair-socket.js';
+import { CONNECTION_PREFACE } from '../pkg/h2-frame.js';
 import { EMPTY_SETTINGS_FRAME, H2ConnectionProbe } from './h2-connection-probe.js';
 
-const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 /** Bytes needed to tell the protocols apart; "PRI " is never an HTTP/1.1 method we serve. */
 const SNIFF_BYTES = 4;
 /** A client that sends nothing for this long is dropped before it holds a socket forever. */
@@ -30,8 +30,8 @@ export interface SharedPortOptions {
 }
 
 function looksLikeHttp2(head: Buffer): boolean {
-  const n = Math.min(head.length, HTTP2_PREFACE.length);
-  return head.subarray(0, n).equals(HTTP2_PREFACE.subarray(0, n));
+  const n = Math.min(head.length, CONNECTION_PREFACE.length);
+  return head.subarray(0, n).equals(CONNECTION_PREFACE.subarray(0, n));
 }
 
 /** Reads a connection's first bytes and hands it to gRPC or to HTTP/1.1. */

@@ -9,9 +9,8 @@
 
 import net from 'node:net';
 import { HpackDecoder, HpackError } from '../pkg/hpack.js';
-import { Flag, FrameType, frame, writeFrameHeader } from '../pkg/h2-frame.js';
+import { CONNECTION_PREFACE, Flag, FrameType, frame, writeFrameHeader } from '../pkg/h2-frame.js';
 
-const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 
 export const Setting = { HEADER_TABLE_SIZE: 1, ENABLE_PUSH: 2, MAX_CONCURRENT_STREAMS: 3, INITIAL_WINDOW_SIZE: 4, MAX_FRAME_SIZE: 5 } as const;
 /** HTTP/2 error codes this client sends or interprets. */
@@ -89,7 +88,7 @@ export class H2Session {
       settings.writeUInt32BE(RECV_WINDOW, 8);
       const wu = Buffer.alloc(4);
       wu.writeUInt32BE(RECV_WINDOW - DEFAULT_WINDOW, 0);
-      this.socket.write(Buffer.concat([PREFACE, frame(FrameType.SETTINGS, 0, 0, settings), frame(FrameType.WINDOW_UPDATE, 0, 0, wu)]));
+      this.socket.write(Buffer.concat([CONNECTION_PREFACE, frame(FrameType.SETTINGS, 0, 0, settings), frame(FrameType.WINDOW_UPDATE, 0, 0, wu)]));
     });
     this.socket.on('data', (chunk: Buffer) => this.onBytes(chunk));
     this.socket.on('error', (err) => this.fail(`connection error: ${err.message}`));

@@ -1,6 +1,8 @@
 // HTTP/2 frame layout (RFC 9113 §4.1): the 9-byte header, frame types and flags. Shared by
 // the client port's byte-level HTTP/2 pieces (src/api/h2-*) and the benchmark's client.
 
+/** The client connection preface every HTTP/2 connection opens with (RFC 9113 §3.4). */
+export const CONNECTION_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 export const FRAME_HEADER_LENGTH = 9;
 export const FrameType = { DATA: 0, HEADERS: 1, PRIORITY: 2, RST_STREAM: 3, SETTINGS: 4, PUSH_PROMISE: 5, PING: 6, GOAWAY: 7, WINDOW_UPDATE: 8, CONTINUATION: 9 } as const;
 export const Flag = { END_STREAM: 0x1, ACK: 0x1, END_HEADERS: 0x4, PADDED: 0x8, PRIORITY: 0x20 } as const;

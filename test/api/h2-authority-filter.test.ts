@@ -6,9 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { H2AuthorityFilter, repairedAuthority } from '../../src/api/h2-authority-filter.js';
 import { HpackDecoder, encodeHeaderBlock } from '../../src/pkg/hpack.js';
-import { frame } from '../../src/pkg/h2-frame.js';
+import { CONNECTION_PREFACE, frame } from '../../src/pkg/h2-frame.js';
 
-const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 
 const SETTINGS = frame(0x4, 0, 0, Buffer.alloc(0));
 const WINDOW_UPDATE = frame(0x8, 0, 0, Buffer.from([0, 0, 0x10, 0]));
@@ -26,7 +25,7 @@ interface Frame {
 }
 
 function parseFrames(bytes: Buffer): Frame[] {
-  assert.deepEqual(bytes.subarray(0, 24), PREFACE);
+  assert.deepEqual(bytes.subarray(0, 24), CONNECTION_PREFACE);
   const frames: Frame[] = [];
   let rest = bytes.subarray(24);
   while (rest.length > 0) {
@@ -72,7 +71,7 @@ test('a URL given as :authority loses its scheme and path; a proper authority is
 });
 
 test('a connection whose first block carries a proper authority reaches the server byte for byte', () => {
-  const input = Buffer.concat([PREFACE, SETTINGS, WINDOW_UPDATE, headers(1, '127.0.0.1:2379'), frame(0x0, 0x1, 1, Buffer.from('data')), headers(3, 'http://later:1')]);
+  const input = Buffer.concat([CONNECTION_PREFACE, SETTINGS, WINDOW_UPDATE, headers(1, '127.0.0.1:2379'), frame(0x0, 0x1, 1, Buffer.from('data')), headers(3, 'http://later:1')]);
   const { out, filter } = run([input]);
   assert.deepEqual(out, input);
   assert.equal(filter.repairing, false);
@@ -80,7 +79,7 @@ test('a connection whose first block carries a proper authority reaches the serv
 
 test('every header block of a connection that sent a URL authority is repaired, the rest passes unchanged', () => {
   const input = Buffer.concat([
-    PREFACE,
+    CONNECTION_PREFACE,
     SETTINGS,
     WINDOW_UPDATE,
     headers(1, 'http://127.0.0.1:2379', [['grpc-timeout', '4999m']]),
@@ -106,7 +105,7 @@ test('every header block of a connection that sent a URL authority is repaired, 
 test('blocks split over CONTINUATION frames, padded and with priority, are repaired whole', () => {
   const block = encodeHeaderBlock([[':method', 'POST'], [':authority', 'http://h:1'], [':path', '/x'], ['big', 'v'.repeat(20_000)]]);
   const padded = Buffer.concat([Buffer.from([3]), Buffer.from([0, 0, 0, 0, 16]), block.subarray(0, 100), Buffer.alloc(3)]);
-  const input = Buffer.concat([PREFACE, frame(0x1, 0x8 | 0x20 | 0x1, 5, padded), frame(0x9, 0, 5, block.subarray(100, 10_000)), frame(0x9, 0x4, 5, block.subarray(10_000))]);
+  const input = Buffer.concat([CONNECTION_PREFACE, frame(0x1, 0x8 | 0x20 | 0x1, 5, padded), frame(0x9, 0, 5, block.subarray(100, 10_000)), frame(0x9, 0x4, 5, block.subarray(10_000))]);
   const frames = parseFrames(run(byteByByte(input)).out);
   assert.deepEqual(frames.map((f) => f.type), [1, 9]);
   assert.ok(frames.every((f) => f.payload.length <= 16_384));
