@@ -160,18 +160,7 @@ export class KeyIndex {
   /** Records a put at `rev`: extends the live generation or begins a new one. */
   put(rev: Revision): void {
     this.assertNewer(rev);
-    if (this.flat === undefined && this.gens.length === 0) {
-      this.flat = [rev.main, rev.sub];
-      this.flatCreated = rev.main;
-      this.flatVersion = 1;
-      return;
-    }
-    if (this.flat && this.flat.length < 2 * FLAT_MAX_PUTS) {
-      // concat makes an exact-size array; push() or a spread leave V8 growth slack (~130 B) behind.
-      this.flat = this.flat.concat(rev.main, rev.sub);
-      this.flatVersion++;
-      return;
-    }
+    if (this.putFlat(rev, rev.main, this.flat ? this.flatVersion + 1 : 1)) return;
     this.expand();
     const g = this.live();
     if (!g) {
@@ -180,6 +169,22 @@ export class KeyIndex {
     }
     g.revs.push(rev);
     g.version++;
+  }
+
+  /**
+   * Records a put in the compact form when it still fits: the key's first put, or one more
+   * of at most FLAT_MAX_PUTS. `created` counts only for a first put. False: it does not fit.
+   */
+  private putFlat(rev: Revision, created: number, version: number): boolean {
+    if (this.flat === undefined && this.gens.length === 0) {
+      this.flat = [rev.main, rev.sub];
+      this.flatCreated = created;
+    } else if (this.flat && this.flat.length < 2 * FLAT_MAX_PUTS) {
+      // concat makes an exact-size array; push() or a spread leave V8 growth slack (~130 B) behind.
+      this.flat = this.flat.concat(rev.main, rev.sub);
+    } else return false;
+    this.flatVersion = version;
+    return true;
   }
 
   private addGeneration(g: Generation): void {
@@ -194,17 +199,7 @@ export class KeyIndex {
    */
   restorePut(rev: Revision, created: number, version: number): void {
     this.assertNewer(rev);
-    if (this.flat === undefined && this.gens.length === 0) {
-      this.flat = [rev.main, rev.sub];
-      this.flatCreated = created;
-      this.flatVersion = version;
-      return;
-    }
-    if (this.flat && this.flat.length < 2 * FLAT_MAX_PUTS) {
-      this.flat = this.flat.concat(rev.main, rev.sub);
-      this.flatVersion = version;
-      return;
-    }
+    if (this.putFlat(rev, created, version)) return;
     this.expand();
     const g = this.live();
     if (!g) {
