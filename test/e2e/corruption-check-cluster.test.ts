@@ -115,9 +115,13 @@ test('corruption checks: initial check refuses a diverged member, the leader\'s 
     // Whichever member led when the check ran logged the rule that fired. Leadership can move
     // under load, to the diverged member too: its check then names a healthy peer, so the
     // peer named is the diverged one only when another member led.
-    const logs = members.map((m) => m.stderr()).join('\n');
-    const fired = [...logs.matchAll(/"msg":"same compact revision then hashes must match".*"follower-peer-id":"([0-9a-f]+)"/g)].map((m) => m[1]);
-    assert.ok(fired.length > 0, 'the hash rule fired in some member\'s log');
+    // The etcdctl calls above run synchronously, so this process has not read the members'
+    // stderr since: wait for the line rather than look once.
+    const firedIn = (): string[] => {
+      const logs = members.map((m) => m.stderr()).join('\n');
+      return [...logs.matchAll(/"msg":"same compact revision then hashes must match".*"follower-peer-id":"([0-9a-f]+)"/g)].map((m) => m[1]!);
+    };
+    const fired = await waitFor('the hash rule in some member\'s log', () => (firedIn().length > 0 ? firedIn() : undefined));
     const divergedLed = members[fi]!.stderr().includes('same compact revision then hashes must match');
     if (!divergedLed) assert.ok(fired.every((id) => id === followerId), `named ${fired.join(',')}, expected ${followerId}`);
   } finally {
