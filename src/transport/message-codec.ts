@@ -6,34 +6,54 @@
 
 import type { Entry, Message, Snapshot } from '../raft/types.js';
 
-class Writer {
-  private chunks: Uint8Array[] = [];
-  private size = 0;
+const TWO_32 = 2 ** 32;
+/** Largest high word of a u64 that still fits a safe integer (2^53 - 1). */
+const MAX_SAFE_HIGH = 0x1fffff;
 
+/** Bytes `encodeMessage` produces for `m` (computed first so one buffer is written once). */
+function encodedSize(m: Message): number {
+  // type, to, from, term, logTerm, index, commit, reject, rejectHint, context length, entry count, snapshot flag
+  let n = 1 + 6 * 8 + 1 + 8 + 8 + m.context.length + 8 + 1;
+  for (const e of m.entries) n += 8 + 8 + 1 + 8 + e.data.length;
+  const s = m.snapshot;
+  if (s) n += 8 + s.data.length + 8 + 8 + 8 + 8 * s.metadata.confState.voters.length + 8 + 8 * s.metadata.confState.learners.length;
+  return n;
+}
+
+/**
+ * Writes fields big-endian into one pre-sized buffer. Raft messages go out several times per
+ * request on every member, so no field allocates: numbers below 2^53 are split into two
+ * 32-bit words instead of going through BigInt, giving the same bytes as an 8-byte write.
+ */
+class Writer {
+  private off: number;
+  private readonly view: DataView;
+  constructor(
+    readonly buf: Uint8Array,
+    offset: number,
+  ) {
+    this.off = offset;
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
   u8(v: number): void {
-    this.push(Uint8Array.of(v));
+    this.view.setUint8(this.off++, v);
   }
   u64(v: bigint | number): void {
-    const b = new Uint8Array(8);
-    new DataView(b.buffer).setBigUint64(0, BigInt(v));
-    this.push(b);
+    if (typeof v === 'number' && v >= 0 && v <= Number.MAX_SAFE_INTEGER) {
+      this.view.setUint32(this.off, Math.floor(v / TWO_32));
+      this.view.setUint32(this.off + 4, v % TWO_32);
+    } else {
+      this.view.setBigUint64(this.off, BigInt.asUintN(64, BigInt(v)));
+    }
+    this.off += 8;
   }
   bytes(v: Uint8Array): void {
     this.u64(v.length);
-    this.push(v);
+    this.buf.set(v, this.off);
+    this.off += v.length;
   }
-  finish(): Uint8Array {
-    const out = new Uint8Array(this.size);
-    let off = 0;
-    for (const c of this.chunks) {
-      out.set(c, off);
-      off += c.length;
-    }
-    return out;
-  }
-  private push(b: Uint8Array): void {
-    this.chunks.push(b);
-    this.size += b.length;
+  get offset(): number {
+    return this.off;
   }
 }
 
@@ -54,14 +74,19 @@ class Reader {
     return v;
   }
   num(): number {
-    const v = this.big();
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error('transport: number field out of range');
-    return Number(v);
+    this.need(8);
+    const high = this.view.getUint32(this.off);
+    if (high > MAX_SAFE_HIGH) throw new Error('transport: number field out of range');
+    const v = high * TWO_32 + this.view.getUint32(this.off + 4);
+    this.off += 8;
+    return v;
   }
+  /** A copy (a plain Uint8Array even when reading a Buffer): the received chunk is not kept alive. */
   bytes(): Uint8Array {
     const n = this.num();
     this.need(n);
-    const v = this.buf.slice(this.off, this.off + n);
+    const v = new Uint8Array(n);
+    v.set(this.buf.subarray(this.off, this.off + n));
     this.off += n;
     return v;
   }
@@ -105,8 +130,7 @@ function readSnapshot(r: Reader): Snapshot {
   return { data, metadata: { index, term, confState: { voters, learners } } };
 }
 
-export function encodeMessage(m: Message): Uint8Array {
-  const w = new Writer();
+function writeMessage(w: Writer, m: Message): void {
   w.u8(m.type);
   w.u64(m.to);
   w.u64(m.from);
@@ -121,7 +145,12 @@ export function encodeMessage(m: Message): Uint8Array {
   for (const e of m.entries) writeEntry(w, e);
   w.u8(m.snapshot ? 1 : 0);
   if (m.snapshot) writeSnapshot(w, m.snapshot);
-  return w.finish();
+}
+
+export function encodeMessage(m: Message): Uint8Array {
+  const out = new Uint8Array(encodedSize(m));
+  writeMessage(new Writer(out, 0), m);
+  return out;
 }
 
 export function decodeMessage(buf: Uint8Array): Message {
@@ -145,33 +174,48 @@ export function decodeMessage(buf: Uint8Array): Message {
   return m;
 }
 
-/** One message as it goes on a stream: a 4-byte big-endian length, then the message. */
+/** One message as it goes on a stream: a 4-byte big-endian length, then the message, in one buffer. */
 export function frameMessage(m: Message): Uint8Array {
-  const body = encodeMessage(m);
-  const out = new Uint8Array(4 + body.length);
-  new DataView(out.buffer).setUint32(0, body.length);
-  out.set(body, 4);
+  const body = encodedSize(m);
+  const out = new Uint8Array(4 + body);
+  const w = new Writer(out, 4);
+  new DataView(out.buffer).setUint32(0, body);
+  writeMessage(w, m);
   return out;
 }
 
+const EMPTY = new Uint8Array(0);
+
 /** Cuts framed messages out of a byte stream that arrives in arbitrary chunks. */
 export class FrameReader {
-  private pending = new Uint8Array(0);
+  private pending = EMPTY;
 
   /** Adds a chunk and returns every message it completes, in order. */
   push(chunk: Uint8Array): Message[] {
-    const joined = new Uint8Array(this.pending.length + chunk.length);
-    joined.set(this.pending);
-    joined.set(chunk, this.pending.length);
+    // Usually a chunk holds whole messages and nothing is left over: read it in place
+    // instead of first copying it behind an empty remainder.
+    let joined = chunk;
+    if (this.pending.length > 0) {
+      joined = new Uint8Array(this.pending.length + chunk.length);
+      joined.set(this.pending);
+      joined.set(chunk, this.pending.length);
+    }
+    const view = new DataView(joined.buffer, joined.byteOffset, joined.byteLength);
     const out: Message[] = [];
     let off = 0;
     while (joined.length - off >= 4) {
-      const len = new DataView(joined.buffer, joined.byteOffset + off).getUint32(0);
+      const len = view.getUint32(off);
       if (joined.length - off - 4 < len) break;
       out.push(decodeMessage(joined.subarray(off + 4, off + 4 + len)));
       off += 4 + len;
     }
-    this.pending = joined.slice(off);
+    // The remainder is copied: the chunk's memory is not kept (or assumed unchanged) after this call.
+    if (off === joined.length) {
+      this.pending = EMPTY;
+    } else {
+      this.pending = new Uint8Array(joined.length - off);
+      this.pending.set(joined.subarray(off));
+    }
     return out;
   }
 
@@ -180,3 +224,4 @@ export class FrameReader {
     return this.pending.length;
   }
 }
+
