@@ -363,10 +363,11 @@ export class WAL {
     writeAllSync(this.fh.fd, buf, this.offset);
     if (sync) {
       const syncStart = performance.now();
-      if (this.fsyncPlacement.onLoop(batchEntries, this.pending.length > 0 || this.busyProbe())) fdatasyncSync(this.fh.fd);
+      const onLoop = this.fsyncPlacement.onLoop(batchEntries, this.pending.length > 0 || this.busyProbe());
+      if (onLoop) fdatasyncSync(this.fh.fd);
       else await this.fh.datasync();
       const syncMs = performance.now() - syncStart;
-      this.fsyncPlacement.record(syncMs);
+      this.fsyncPlacement.record(syncMs, onLoop);
       walFsyncSeconds.observe(syncMs / 1000);
       this.counters.fsyncs++;
     }
