@@ -20,7 +20,7 @@
 // waking a pool thread and then the loop again. On a machine whose CPUs are busy those two
 // wake-ups alone take milliseconds, so pool durations would keep the estimate above the
 // bound for good, even with a fast disk (measured: 3-member cluster on 2 loaded cores, pool
-// fdatasyncs of 4-7 ms while the syscall itself took about 1.3 ms). So a pool duration only
+// fdatasyncs of 6 ms at the median, on-loop ones 1.5-2 ms). So a pool duration only
 // ever lowers the estimate (it bounds the disk's time from above), and while the estimate
 // is over the bound every PROBE_EVERY-th lone batch runs on the loop once to measure the
 // disk itself; that measurement replaces the estimate. A disk that really is slow costs one
@@ -31,7 +31,7 @@ export const DEFAULT_MAX_ON_LOOP_MS = 3;
 /** Weight of the newest duration in the moving estimate. */
 export const DEFAULT_ESTIMATE_WEIGHT = 0.25;
 /** While the estimate is over the bound, one lone batch in this many re-measures the disk on the loop. */
-export const DEFAULT_PROBE_EVERY = 32;
+export const DEFAULT_PROBE_EVERY = 8;
 
 export interface FsyncPlacementOptions {
   maxOnLoopMs?: number;
