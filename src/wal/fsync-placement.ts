@@ -10,11 +10,10 @@
 // - the batch has at most one entry and so had the previous one (no concurrent writers:
 //   they coalesce into batches of many entries);
 // - nothing else the member can see is waiting (another proposal or read in flight);
-// - recent fdatasyncs were fast: a moving estimate of their duration (see below for how
-//   each kind feeds it, so a disk that becomes fast again brings the loop path back) is
-//   under a few ms. A
-//   single slow fdatasync (10-100 ms on a busy disk) moves the estimate past the bound at
-//   once, so at most one such stall happens before the pool takes over.
+// - recent fdatasyncs were fast: a moving estimate of their duration (how each kind feeds
+//   it is below) is under a few ms. A single slow fdatasync (10-100 ms on a busy disk)
+//   moves the estimate past the bound at once, so at most one such stall happens before
+//   the pool takes over.
 //
 // A thread-pool fdatasync is timed from the loop, so its duration includes the hand-off:
 // waking a pool thread and then the loop again. On a machine whose CPUs are busy those two
