@@ -24,6 +24,7 @@ import { applyAuthRequest, checkAtApply, type AuthResponse } from './auth-apply.
 import type { Lessor } from '../lease/lessor.js';
 import { applyLeaseRequest, type LeaseApplyResponse } from './lease-apply.js';
 import type { AlarmApply } from './alarm-apply.js';
+import { heldRequestFor, peekRequestId, type ProposedRequest } from './proposal-handoff.js';
 import { AlarmType } from '../gen/etcdserverpb/rpc.js';
 
 /** The store operations the applier needs; the mvcc layer's store satisfies it. */
@@ -66,6 +67,11 @@ export interface ApplierEvents {
    * alarm proposal finished).
    */
   noSpace?(reply: () => void): void;
+  /**
+   * What this member's proposer still holds for request `id` (proposal-handoff.ts):
+   * applying it skips decoding the entry when the bytes match.
+   */
+  proposed?(id: bigint): ProposedRequest | undefined;
 }
 
 /**
@@ -116,7 +122,7 @@ export class Applier {
       this.events.noopApplied?.();
       return;
     }
-    const req = InternalRaftRequest.decode(entry.data);
+    const req = this.heldRequest(entry.data) ?? InternalRaftRequest.decode(entry.data);
     const id = req.header?.ID ?? req.ID;
     const result = this.applyWithQuota(req, entry.index);
     this.store.setConsistentIndex(entry.index, entry.term);
@@ -125,6 +131,13 @@ export class Applier {
     } else {
       this.events.applied(id, result);
     }
+  }
+
+  /** The proposer's own decoded request when `data` is exactly its encoding (proposal-handoff.ts). */
+  private heldRequest(data: Uint8Array): InternalRaftRequest | undefined {
+    if (!this.events.proposed) return undefined;
+    const id = peekRequestId(data);
+    return id === undefined ? undefined : heldRequestFor(data, this.events.proposed(id));
   }
 
   /** See alarm-apply.ts: CORRUPT refuses changes, NOSPACE refuses growth; a request over the quota applies but fails. */

@@ -38,6 +38,7 @@ import { RaftLoop, type RaftLog } from './raft-loop.js';
 import { ReadIndexBatcher } from './read-index.js';
 import { checkDeleteRequest, checkPutRequest, checkRangeRequest, checkTxnRequest } from './request-checks.js';
 import { WaitRegistry } from './wait-registry.js';
+import type { ProposedRequest } from './proposal-handoff.js';
 import type { AuthStore } from '../auth/auth-store.js';
 import type { AuthInfo } from '../auth/token-provider.js';
 import { AuthApi } from './auth-api.js';
@@ -141,7 +142,7 @@ function hexId(id: bigint): string {
 
 export class EtcdServer {
   private readonly ids: IdGenerator;
-  private readonly waits = new WaitRegistry<ApplyResult>();
+  private readonly waits = new WaitRegistry<ApplyResult, ProposedRequest>();
   private readonly reads: ReadIndexBatcher;
   private readonly loop: RaftLoop;
   private readonly applier: Applier;
@@ -227,6 +228,7 @@ export class EtcdServer {
         if (lessor && parts.node.status().raftState === StateType.Leader) lessor.promote(opts.electionMs);
       },
       applied: (id, result) => this.waits.trigger(id, result),
+      proposed: (id) => this.waits.context(id),
       confChange: (cc) => {
         parts.node.applyConfChange(cc);
         if (cc.nodeId === 0n) return;
@@ -488,7 +490,8 @@ export class EtcdServer {
     const req: InternalRaftRequest = { ...EMPTY_INTERNAL_REQUEST, ...body, header };
     const data = encodeMessage(InternalRaftRequest, req);
     if (data.length > this.opts.maxRequestBytes) throw Errors.RequestTooLarge;
-    const done = this.submit(id, () => this.parts.node.propose(data));
+    // The applier takes `req` back instead of decoding `data` when it applies these very bytes.
+    const done = this.submit(id, () => this.parts.node.propose(data), { data, req });
     const result = await done.catch((err: unknown) => {
       metrics.proposalsFailed.inc();
       throw err;
@@ -509,8 +512,8 @@ export class EtcdServer {
    * Hands a proposal to raft and returns what its apply will answer. Raft refusing it at
    * once (no leader to forward to, a transfer under way) fails the wait immediately.
    */
-  private submit(id: bigint, propose: () => void): Promise<ApplyResult> {
-    const done = this.waits.register(id, this.requestTimeoutMs);
+  private submit(id: bigint, propose: () => void, proposed?: ProposedRequest): Promise<ApplyResult> {
+    const done = this.waits.register(id, this.requestTimeoutMs, proposed);
     try {
       propose();
     } catch {
