@@ -40,8 +40,10 @@ export interface KVStoreOptions {
 export type EventListener = (events: StoreEvent[], rev: number) => void;
 
 function u64(n: number): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64BE(BigInt(n));
+  // allocUnsafe: all 8 bytes are written; two 32-bit halves spare a BigInt per call.
+  const b = Buffer.allocUnsafe(8);
+  b.writeUInt32BE(Math.floor(n / 2 ** 32), 0);
+  b.writeUInt32BE(n >>> 0, 4);
   return b;
 }
 
@@ -172,6 +174,15 @@ export class KVStore implements TxnHost {
     this.cachedTerm = term;
     this.backend.put('meta', META_CONSISTENT_INDEX, u64(index));
     this.backend.put('meta', META_TERM, u64(term));
+  }
+
+  /**
+   * Moves the consistent index in memory only; a setConsistentIndex later in the same
+   * synchronous stretch records it (the applier's batches, see Applier.applyEntries).
+   */
+  noteConsistentIndex(index: number, term: number): void {
+    this.cachedConsistentIndex = index;
+    this.cachedTerm = term;
   }
 
   // ---- transactions ----

@@ -448,10 +448,8 @@ export class EtcdServer {
   }
 
   private applyEntries(entries: Entry[]): void {
-    for (const e of entries) {
-      this.applier.applyEntry(e);
-      this.applied = e.index;
-    }
+    this.applier.applyEntries(entries);
+    if (entries.length > 0) this.applied = entries[entries.length - 1]!.index;
     const st = this.parts.node.status();
     this.term = st.term;
     this.reads.onApplied(this.applied);
