@@ -14,7 +14,7 @@
 import type { Backend } from '../storage/backend.js';
 import { ErrCompacted, ErrFutureRev } from './errors.js';
 import type { KeyIndex } from './key-index.js';
-import { decodeKeyValue, encodeKeyValue, encodeTombstone } from './kv-codec.js';
+import { decodeKeyValue, encodeKeyValueAdopting, encodeTombstone } from './kv-codec.js';
 import { META_FINISHED_COMPACT, META_SCHEDULED_COMPACT, physicalCompaction, COMPACTION_BATCH } from './kv-compaction.js';
 import { hashKeyBucket } from './kv-hash.js';
 import { ReadTxn, WriteTxn, type TxnHost } from './kv-txn.js';
@@ -212,7 +212,7 @@ export class KVStore implements TxnHost {
   }
 
   storePut(rev: Revision, kv: KeyValue): void {
-    this.backend.put('key', encodeRev(rev), encodeKeyValue(kv));
+    this.backend.put('key', encodeRev(rev), encodeKeyValueAdopting(kv));
   }
 
   storeTombstone(rev: Revision, key: Buffer): void {

@@ -34,6 +34,7 @@ export interface TxnHost {
   visit(key: Buffer, end: Buffer, visit: (ki: KeyIndex) => boolean): void;
   indexEntry(key: Buffer): KeyIndex;
   valueAt(rev: Revision): KeyValue;
+  /** Stores `kv`, and points its key and value at the stored copies (the caller's Buffers are not kept). */
   storePut(rev: Revision, kv: KeyValue): void;
   storeTombstone(rev: Revision, key: Buffer): void;
   finishWrite(rev: number, events: StoreEvent[]): void;
@@ -111,9 +112,10 @@ export class WriteTxn implements TxnWrite {
     const prevKv = prevAt ? this.host.valueAt(prevAt.modified) : undefined;
     ki.put(rev);
     const at = ki.get(rev.main)!;
+    // storePut copies key and value into the stored bytes and points kv at that copy.
     const kv: KeyValue = {
-      key: Buffer.from(key),
-      value: Buffer.from(value),
+      key,
+      value,
       createRevision: at.created,
       modRevision: rev.main,
       version: at.version,
