@@ -196,8 +196,11 @@ export class Applier {
     try {
       if (this.auth) {
         checkAtApply(this.auth, req);
-        const authResp = applyAuthRequest(this.auth, req, index, this.kvRev());
-        if (authResp) return { resp: authResp };
+        // A KV write is no auth request: skip the auth response's read and header.
+        if (!req.put && !req.txn && !req.deleteRange) {
+          const authResp = applyAuthRequest(this.auth, req, index, this.kvRev());
+          if (authResp) return { resp: authResp };
+        }
       }
       if (req.put) return this.inWrite((t) => applyPut(t, req.put!, this.leases));
       if (req.deleteRange) return this.inWrite((t) => applyDeleteRange(t, req.deleteRange!, this.leases));
