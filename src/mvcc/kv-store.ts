@@ -62,6 +62,8 @@ export class KVStore implements TxnHost {
   private cachedConsistentIndex = 0;
   private cachedTerm = 0;
   private readonly listeners: EventListener[] = [];
+  /** Whether a put's event must carry the key's previous value (see setPrevKvWanted). */
+  private prevKvWanted: () => boolean = () => true;
   /** Physical compactions run one after another, in the order scheduled. */
   private compactionTail: Promise<void> = Promise.resolve();
   private readonly compactionBatch: number;
@@ -145,6 +147,18 @@ export class KVStore implements TxnHost {
   /** Reads below this revision fail with ErrCompacted; 0 before any compaction. */
   compactRev(): number {
     return this.compactMainRev;
+  }
+
+  /**
+   * Who consumes events tells whether a put's event needs the key's previous value (read
+   * back from the backend: the costliest part of overwriting a key). Until set, always.
+   */
+  setPrevKvWanted(wanted: () => boolean): void {
+    this.prevKvWanted = wanted;
+  }
+
+  wantsPrevKv(): boolean {
+    return this.prevKvWanted();
   }
 
   /** Called after each write transaction that changed something, with its events. Returns an unsubscribe. */
