@@ -14,7 +14,7 @@
 import type { Backend } from '../storage/backend.js';
 import { ErrCompacted, ErrFutureRev } from './errors.js';
 import type { KeyIndex } from './key-index.js';
-import { decodeKeyValue, encodeKeyValue, encodeTombstone } from './kv-codec.js';
+import { decodeKeyValue, encodeKeyValueAdopting, encodeTombstone } from './kv-codec.js';
 import { META_FINISHED_COMPACT, META_SCHEDULED_COMPACT, physicalCompaction, COMPACTION_BATCH } from './kv-compaction.js';
 import { hashKeyBucket } from './kv-hash.js';
 import { ReadTxn, WriteTxn, type TxnHost } from './kv-txn.js';
@@ -40,8 +40,10 @@ export interface KVStoreOptions {
 export type EventListener = (events: StoreEvent[], rev: number) => void;
 
 function u64(n: number): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64BE(BigInt(n));
+  // allocUnsafe: all 8 bytes are written; two 32-bit halves spare a BigInt per call.
+  const b = Buffer.allocUnsafe(8);
+  b.writeUInt32BE(Math.floor(n / 2 ** 32), 0);
+  b.writeUInt32BE(n >>> 0, 4);
   return b;
 }
 
@@ -60,6 +62,8 @@ export class KVStore implements TxnHost {
   private cachedConsistentIndex = 0;
   private cachedTerm = 0;
   private readonly listeners: EventListener[] = [];
+  /** Whether a put's event must carry the key's previous value (see setPrevKvWanted). */
+  private prevKvWanted: () => boolean = () => true;
   /** Physical compactions run one after another, in the order scheduled. */
   private compactionTail: Promise<void> = Promise.resolve();
   private readonly compactionBatch: number;
@@ -145,6 +149,18 @@ export class KVStore implements TxnHost {
     return this.compactMainRev;
   }
 
+  /**
+   * Who consumes events tells whether a put's event needs the key's previous value (read
+   * back from the backend: the costliest part of overwriting a key). Until set, always.
+   */
+  setPrevKvWanted(wanted: () => boolean): void {
+    this.prevKvWanted = wanted;
+  }
+
+  wantsPrevKv(): boolean {
+    return this.prevKvWanted();
+  }
+
   /** Called after each write transaction that changed something, with its events. Returns an unsubscribe. */
   onEvents(listener: EventListener): () => void {
     this.listeners.push(listener);
@@ -174,6 +190,15 @@ export class KVStore implements TxnHost {
     this.backend.put('meta', META_TERM, u64(term));
   }
 
+  /**
+   * Moves the consistent index in memory only; a setConsistentIndex later in the same
+   * synchronous stretch records it (the applier's batches, see Applier.applyEntries).
+   */
+  noteConsistentIndex(index: number, term: number): void {
+    this.cachedConsistentIndex = index;
+    this.cachedTerm = term;
+  }
+
   // ---- transactions ----
 
   read(): ReadTxn {
@@ -201,7 +226,7 @@ export class KVStore implements TxnHost {
   }
 
   storePut(rev: Revision, kv: KeyValue): void {
-    this.backend.put('key', encodeRev(rev), encodeKeyValue(kv));
+    this.backend.put('key', encodeRev(rev), encodeKeyValueAdopting(kv));
   }
 
   storeTombstone(rev: Revision, key: Buffer): void {

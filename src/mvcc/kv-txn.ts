@@ -33,7 +33,10 @@ export interface TxnHost {
   compactRev(): number;
   visit(key: Buffer, end: Buffer, visit: (ki: KeyIndex) => boolean): void;
   indexEntry(key: Buffer): KeyIndex;
+  /** False when no event consumer wants a put's previous value (it is then not read). */
+  wantsPrevKv(): boolean;
   valueAt(rev: Revision): KeyValue;
+  /** Stores `kv`, and points its key and value at the stored copies (the caller's Buffers are not kept). */
   storePut(rev: Revision, kv: KeyValue): void;
   storeTombstone(rev: Revision, key: Buffer): void;
   finishWrite(rev: number, events: StoreEvent[]): void;
@@ -108,12 +111,13 @@ export class WriteTxn implements TxnWrite {
     const rev = this.nextRev();
     const ki = this.host.indexEntry(key);
     const prevAt = ki.get(this.rev());
-    const prevKv = prevAt ? this.host.valueAt(prevAt.modified) : undefined;
+    const prevKv = prevAt && this.host.wantsPrevKv() ? this.host.valueAt(prevAt.modified) : undefined;
     ki.put(rev);
     const at = ki.get(rev.main)!;
+    // storePut copies key and value into the stored bytes and points kv at that copy.
     const kv: KeyValue = {
-      key: Buffer.from(key),
-      value: Buffer.from(value),
+      key,
+      value,
       createRevision: at.created,
       modRevision: rev.main,
       version: at.version,

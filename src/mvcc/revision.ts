@@ -21,7 +21,8 @@ export function compareRev(a: Revision, b: Revision): number {
 }
 
 export function encodeRev(rev: Revision, tombstone = false): Buffer {
-  const b = Buffer.alloc(tombstone ? REV_BYTES + 1 : REV_BYTES);
+  // allocUnsafe: every byte is written below.
+  const b = Buffer.allocUnsafe(tombstone ? REV_BYTES + 1 : REV_BYTES);
   b.writeUIntBE(Math.floor(rev.main / 2 ** 32), 0, 4);
   b.writeUInt32BE(rev.main >>> 0, 4);
   b[8] = 0x5f; // '_'

@@ -80,6 +80,8 @@ export interface WatchableStoreOptions {
 
 export class WatchableStore {
   private readonly watchers = new Set<Watcher>();
+  /** Watchers that asked for previous values: without any, puts skip reading them. */
+  private prevKvWatchers = 0;
   private nextId = 1;
   private timer: NodeJS.Timeout | undefined;
   private readonly unsubscribe: () => void;
@@ -94,6 +96,7 @@ export class WatchableStore {
     this.syncIntervalMs = opts.syncIntervalMs ?? 100;
     this.batchRows = opts.batchRows ?? 1000;
     this.unsubscribe = store.onEvents((events, rev) => this.notify(events, rev));
+    store.setPrevKvWanted(() => this.prevKvWatchers > 0);
   }
 
   rev(): number {
@@ -107,12 +110,13 @@ export class WatchableStore {
     // A start in the future waits with the synced ones; a start in the past catches up first.
     w.synced = start > current;
     this.watchers.add(w);
+    if (opts.prevKv) this.prevKvWatchers++;
     if (!w.synced) this.scheduleSync(true);
     return w;
   }
 
   cancel(w: Watcher): void {
-    this.watchers.delete(w);
+    if (this.watchers.delete(w) && w.opts.prevKv) this.prevKvWatchers--;
   }
 
   get size(): number {
@@ -130,6 +134,7 @@ export class WatchableStore {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.watchers.clear();
+    this.prevKvWatchers = 0;
   }
 
   /**
@@ -198,7 +203,7 @@ export class WatchableStore {
     for (const w of [...this.watchers]) {
       if (w.synced) continue;
       if (w.nextRev < compactRev) {
-        this.watchers.delete(w);
+        this.cancel(w);
         w.sink.compacted(w, compactRev);
         continue;
       }

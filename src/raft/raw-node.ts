@@ -46,6 +46,15 @@ export interface PeerStatus {
   pendingSnapshot: number;
 }
 
+/** See RawNode.basicStatus. */
+export interface BasicStatus {
+  term: number;
+  commit: number;
+  applied: number;
+  lead: NodeId;
+  raftState: StateType;
+}
+
 export interface Status {
   id: NodeId;
   term: number;
@@ -245,6 +254,15 @@ export class RawNode {
       this.raft.onPersisted(h.lastEntry.index, h.lastEntry.term);
     }
     if (h.committedEntries.length > 0) this.raft.reduceUncommittedSize(h.committedEntries);
+  }
+
+  /**
+   * The scalar part of status() (etcd's BasicStatus), without its per-peer progress copies
+   * and configuration arrays: cheap enough for every proposal to ask.
+   */
+  basicStatus(): BasicStatus {
+    const r = this.raft;
+    return { term: r.term, commit: r.log.committed, applied: r.log.applied, lead: r.lead, raftState: r.state };
   }
 
   status(): Status {

@@ -54,6 +54,12 @@ export class MemberMaintenance {
    * etcd's gRPC quota check: a request that would not fit raises the NOSPACE alarm,
    * waits for it to apply (whatever its outcome) and fails with "database space exceeded".
    */
+  /** True when the quota lets `body` be proposed (checkQuota then resolves at once). */
+  quotaAllows(body: Partial<InternalRaftRequest>): boolean {
+    const q = quotaRequestOf(body);
+    return !q || this.parts.quota.available(q);
+  }
+
   async checkQuota(body: Partial<InternalRaftRequest>): Promise<void> {
     const q = quotaRequestOf(body);
     if (!q || this.parts.quota.available(q)) return;

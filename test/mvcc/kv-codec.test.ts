@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KeyValue as PbKeyValue } from '../../src/gen/mvccpb/kv.js';
-import { decodeKeyValue, encodeKeyValue, encodeTombstone } from '../../src/mvcc/kv-codec.js';
+import { decodeKeyValue, encodeKeyValue, encodeKeyValueAdopting, encodeTombstone } from '../../src/mvcc/kv-codec.js';
 import type { KeyValue } from '../../src/mvcc/types.js';
 
 function generated(kv: KeyValue): string {
@@ -41,4 +41,27 @@ test('encodeKeyValue round-trips through decodeKeyValue, and a tombstone is the 
   const kv = { key: Buffer.from('foo'), value: Buffer.from('bar'), createRevision: 2, modRevision: 3, version: 2, lease: 0x694d77a1c2b0d40bn };
   assert.deepEqual(decodeKeyValue(encodeKeyValue(kv)), kv);
   assert.equal(encodeTombstone(Buffer.from('foo')).toString('hex'), '0a03666f6f');
+});
+
+test('encodeKeyValueAdopting writes the same bytes and leaves the kv pointing into them', () => {
+  const key = Buffer.from('adopted-key');
+  const value = Buffer.from('a value of some length');
+  const kv = { key, value, createRevision: 5, modRevision: 9, version: 3, lease: 7n };
+  const plain = encodeKeyValue({ ...kv });
+  const out = encodeKeyValueAdopting(kv);
+  assert.equal(out.toString('hex'), plain.toString('hex'));
+  assert.equal(kv.key.buffer, out.buffer);
+  assert.equal(kv.value.buffer, out.buffer);
+  // The caller's Buffers may change afterwards: the kv keeps what was stored.
+  key.fill(0);
+  value.fill(0);
+  assert.equal(kv.key.toString(), 'adopted-key');
+  assert.equal(kv.value.toString(), 'a value of some length');
+  assert.deepEqual(decodeKeyValue(out), { ...kv, key: Buffer.from('adopted-key'), value: Buffer.from('a value of some length') });
+  // An empty value is not kept as a view of the caller's Buffer either.
+  const source = Buffer.from('kv');
+  const empty = { key: source.subarray(0, 1), value: source.subarray(2), createRevision: 1, modRevision: 1, version: 1, lease: 0n };
+  const emptyOut = encodeKeyValueAdopting(empty);
+  assert.equal(empty.value.length, 0);
+  assert.equal(empty.value.buffer, emptyOut.buffer);
 });

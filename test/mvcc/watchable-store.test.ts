@@ -146,3 +146,42 @@ test('progress notifications go to synced watchers that asked and heard nothing'
     assert.deepEqual(silent.seen, []);
   });
 });
+
+test('previous values are read for live events exactly while a watcher wants them', async () => {
+  await withWatchable(async (store, ws) => {
+    put(store, 'a', '1');
+    assert.equal(store.wantsPrevKv(), false, 'no watcher: puts skip reading the old value');
+    const plain = recorder();
+    ws.watch(opts({ key: b('a') }), plain);
+    put(store, 'a', '2');
+    assert.equal(store.wantsPrevKv(), false);
+    const withPrev = recorder();
+    const w = ws.watch(opts({ key: b('a'), prevKv: true }), withPrev);
+    assert.equal(store.wantsPrevKv(), true);
+    put(store, 'a', '3');
+    ws.cancel(w);
+    // Canceling twice must not make the count go wrong.
+    ws.cancel(w);
+    assert.equal(store.wantsPrevKv(), false);
+    put(store, 'a', '4');
+    const again = recorder();
+    ws.watch(opts({ key: b('a'), prevKv: true }), again);
+    put(store, 'a', '5');
+    assert.deepEqual(plain.seen, ['PUT a=2@3', 'PUT a=3@4', 'PUT a=4@5', 'PUT a=5@6']);
+    assert.deepEqual(withPrev.seen, ['PUT a=3@4 (was 2)']);
+    assert.deepEqual(again.seen, ['PUT a=5@6 (was 4)']);
+  });
+});
+
+test('a compacted prevKv watcher leaves the count', async () => {
+  await withWatchable(async (store, ws) => {
+    for (let i = 0; i < 4; i++) put(store, 'a', String(i));
+    await store.compact(4);
+    const r = recorder();
+    ws.watch(opts({ startRev: 2, prevKv: true }), r);
+    assert.equal(store.wantsPrevKv(), true);
+    ws.syncUnsynced();
+    assert.equal(r.compactedAt, 4);
+    assert.equal(store.wantsPrevKv(), false);
+  });
+});
