@@ -58,6 +58,8 @@ export class FastUnaryCall<Req> {
     private readonly path: string,
     private readonly host: string | undefined,
     private readonly deadline: number,
+    /** Called when the stream closes; hooked up by the first 'cancelled' listener. */
+    private readonly onStreamClose: () => void,
   ) {}
 
   getPeer(): string {
@@ -80,7 +82,13 @@ export class FastUnaryCall<Req> {
 
   /** Only 'cancelled' is ever emitted, as on grpc-js's unary call. */
   on(event: string, listener: CancelListener): this {
-    if (event === 'cancelled') (this.cancelListeners ??= []).push(listener);
+    if (event !== 'cancelled' || this.cancelled) return this;
+    if (this.cancelListeners === undefined) {
+      this.cancelListeners = [];
+      if (this.stream.closed || this.stream.destroyed) process.nextTick(this.onStreamClose);
+      else this.stream.once('close', this.onStreamClose);
+    }
+    this.cancelListeners.push(listener);
     return this;
   }
 

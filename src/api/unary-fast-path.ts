@@ -50,6 +50,8 @@ const DEADLINE = /(\d{1,8})\s*([HMSmun])/;
 const UNIT_MS: Record<string, number> = { H: 3600000, M: 60000, S: 1000, m: 1, u: 0.001, n: 0.000001 };
 const PREFIX_BYTES = 5;
 
+function ignoreError(): void {}
+
 function trailersOf(status: Status): http2.OutgoingHttpHeaders {
   const md = status.metadata;
   const t: http2.OutgoingHttpHeaders = { 'grpc-status': status.code, 'grpc-message': encodeURI(status.details) };
@@ -118,6 +120,7 @@ class UnaryExchange {
   private timer: NodeJS.Timeout | undefined;
   private call: FastUnaryCall<unknown> | undefined;
   private readonly deadline: number;
+  private okStatus: Status | undefined;
 
   constructor(
     private readonly opts: UnaryFastPathOptions,
@@ -129,11 +132,13 @@ class UnaryExchange {
     method.counts.started++;
     // A voter never becomes a learner again: only a call that starts on a learner is gated.
     this.gated = opts.isLearner();
-    // As grpc-js: an error after the stream failed has nowhere to go; 'close' says it ended.
-    stream.once('error', () => {});
-    stream.once('close', this.onClose);
+    // As grpc-js: an error after the stream failed has nowhere to go. Plain on(), not
+    // once(): each event comes once anyway, and once() wraps and later unhooks every listener.
+    // No 'close' listener: a stream that went away is seen before anything is sent (isDone),
+    // and the call listens for it only when its handler asks for 'cancelled'.
+    stream.on('error', ignoreError);
     stream.on('data', this.onData);
-    stream.once('end', this.onEnd);
+    stream.on('end', this.onEnd);
     if (timeoutMs >= 0) {
       this.deadline = Date.now() + timeoutMs;
       this.timer = setTimeout(this.onDeadline, timeoutMs);
@@ -199,7 +204,7 @@ class UnaryExchange {
       this.finishCounted({ code: GrpcStatus.UNIMPLEMENTED, details: `Received no request message for server streaming method ${this.method.path}` });
       return;
     }
-    const call = new FastUnaryCall(this.request, new HeaderMetadata(this.headers), this.stream, this.method.path, this.headers[':authority'] ?? this.headers.host, this.deadline);
+    const call = new FastUnaryCall(this.request, new HeaderMetadata(this.headers), this.stream, this.method.path, this.headers[':authority'] ?? this.headers.host, this.deadline, this.onClose);
     this.call = call;
     try {
       this.method.handler(call as unknown as ServerUnaryCall<unknown, unknown>, this.respond);
@@ -242,11 +247,14 @@ class UnaryExchange {
       { ':status': 200, 'content-type': 'application/grpc+proto', 'grpc-accept-encoding': 'identity,deflate,gzip', 'grpc-encoding': 'identity' },
       { waitForTrailers: true },
     );
-    stream.once('wantTrailers', () => {
-      stream.sendTrailers(trailersOf(status));
-      this.call?.markCancelled();
-    });
+    this.okStatus = status;
+    stream.on('wantTrailers', this.onWantTrailers);
     stream.end(frame);
+  };
+
+  private readonly onWantTrailers = (): void => {
+    this.stream.sendTrailers(trailersOf(this.okStatus!));
+    this.call?.markCancelled();
   };
 
   /** A status the metrics interceptor sees (it came through grpc-js's interceptor chain). */
@@ -284,7 +292,8 @@ class UnaryExchange {
     return this.done;
   }
 
-  private readonly onClose = (): void => {
+  /** The stream went away (the call listens only once its handler asked for 'cancelled'). */
+  readonly onClose = (): void => {
     if (!this.done) this.cancel();
   };
 
