@@ -5,7 +5,7 @@ import { learnerGate } from './learner-gate.js';
 import http from 'node:http';
 import type net from 'node:net';
 import type tls from 'node:tls';
-import { Server as GrpcServer, ServerCredentials } from '@grpc/grpc-js';
+import { Server as GrpcServer, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import {
   ClusterService,
   CompactionRequest,
@@ -111,19 +111,23 @@ export class ClientServer {
     for (const def of [KVService, WatchService, LeaseService, ClusterService, AuthService, MaintenanceService, LockService, ElectionService]) {
       initServiceMetrics(def);
     }
-    const kv = kvService(server);
-    this.grpc.addService(KV_SERVICE_SHARED_ENCODER, kv);
+    const services: [ServiceDefinition, UntypedServiceImplementation][] = [
+      [KV_SERVICE_SHARED_ENCODER, kvService(server)],
+      [MaintenanceService, maintenanceService(server)],
+      [ClusterService, clusterService(server)],
+      [AuthService, authService(server)],
+      [LeaseService, leaseService(server)],
+      [WatchService, watchService(server)],
+      [LockService, lockService(server)],
+      [ElectionService, electionService(server)],
+    ];
     if (opts.unaryFastPath ?? process.env['ETCD_TS_UNARY_FAST_PATH'] !== '0') {
       this.fastPath = new UnaryFastPath({ maxReceiveBytes: opts.maxRequestBytes + GRPC_OVERHEAD_BYTES, maxSendBytes: MAX_SEND_BYTES, isLearner: () => server.isLearner() });
-      this.fastPath.addService(KV_SERVICE_SHARED_ENCODER, kv);
     }
-    this.grpc.addService(MaintenanceService, maintenanceService(server));
-    this.grpc.addService(ClusterService, clusterService(server));
-    this.grpc.addService(AuthService, authService(server));
-    this.grpc.addService(LeaseService, leaseService(server));
-    this.grpc.addService(WatchService, watchService(server));
-    this.grpc.addService(LockService, lockService(server));
-    this.grpc.addService(ElectionService, electionService(server));
+    for (const [def, impl] of services) {
+      this.grpc.addService(def, impl);
+      this.fastPath?.addService(def, impl);
+    }
     this.httpHandler = createHttpHandler({ ...this.httpBasics(), routes: gatewayRoutes(server), watch: (req, res) => serveGatewayWatch(server, req, res), snapshot: (req, res) => serveGatewaySnapshot(server, req, res) });
     this.http1 = http.createServer(this.httpHandler);
   }
