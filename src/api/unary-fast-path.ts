@@ -52,6 +52,13 @@ const PREFIX_BYTES = 5;
 
 function ignoreError(): void {}
 
+/** grpc-js puts the underlying error's text into a few of its own statuses when this is set. */
+const SEND_ERROR_DETAILS = (process.env['GRPC_NODE_DEBUG_SEND_ERROR_DETAILS'] ?? 'false') === 'true';
+
+function withDetails(details: string, err: unknown): string {
+  return SEND_ERROR_DETAILS ? `${details}: ${err instanceof Error ? err.message : String(err)}` : details;
+}
+
 function trailersOf(status: Status): http2.OutgoingHttpHeaders {
   const md = status.metadata;
   const t: http2.OutgoingHttpHeaders = { 'grpc-status': status.code, 'grpc-message': encodeURI(status.details) };
@@ -181,8 +188,8 @@ class UnaryExchange {
     let message: unknown;
     try {
       message = this.method.deserialize(body);
-    } catch {
-      this.finishUncounted({ code: GrpcStatus.INTERNAL, details: 'Error deserializing request' });
+    } catch (err) {
+      this.finishUncounted({ code: GrpcStatus.INTERNAL, details: withDetails('Error deserializing request', err) });
       return;
     }
     this.method.counts.received++;
@@ -208,8 +215,8 @@ class UnaryExchange {
     this.call = call;
     try {
       this.method.handler(call as unknown as ServerUnaryCall<unknown, unknown>, this.respond);
-    } catch {
-      this.finishCounted({ code: GrpcStatus.UNKNOWN, details: 'Unknown error' });
+    } catch (err) {
+      this.finishCounted({ code: GrpcStatus.UNKNOWN, details: SEND_ERROR_DETAILS ? `Server method handler threw error ${(err as Error).message}` : 'Unknown error' });
     }
   };
 
@@ -228,8 +235,8 @@ class UnaryExchange {
       frame[0] = 0;
       frame.writeUInt32BE(bytes.length, 1);
       frame.set(bytes, PREFIX_BYTES);
-    } catch {
-      this.finishUncounted({ code: GrpcStatus.INTERNAL, details: 'Error serializing response' });
+    } catch (err) {
+      this.finishUncounted({ code: GrpcStatus.INTERNAL, details: withDetails('Error serializing response', err) });
       return;
     }
     if (frame.length - PREFIX_BYTES > this.opts.maxSendBytes) {
