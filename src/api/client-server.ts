@@ -5,7 +5,7 @@ import { learnerGate } from './learner-gate.js';
 import http from 'node:http';
 import type net from 'node:net';
 import type tls from 'node:tls';
-import { Server as GrpcServer, ServerCredentials } from '@grpc/grpc-js';
+import { Server as GrpcServer, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import {
   ClusterService,
   CompactionRequest,
@@ -41,6 +41,7 @@ import { authService } from './auth-service.js';
 import type { RequestAuth } from '../server/auth-gate.js';
 import { maintenanceGatewayRoutes, maintenanceService } from './maintenance-service.js';
 import { serveNonGrpcStreams } from './grpc-h2-fallback.js';
+import { UnaryFastPath } from './unary-fast-path.js';
 import { watchService } from './watch-service.js';
 import { serveGatewayWatch } from './gateway-watch.js';
 import { serveGatewaySnapshot } from './snapshot-service.js';
@@ -79,6 +80,11 @@ export interface ClientListenerOptions {
   maxRequestBytes: number;
   /** --cors: allowed origins, "*" for any; absent means etcd's default "*". */
   cors?: readonly string[];
+  /**
+   * Serve plain unary calls without grpc-js (src/api/unary-fast-path.ts); default on.
+   * ETCD_TS_UNARY_FAST_PATH=0 turns it off, so tests and benchmarks can compare the two.
+   */
+  unaryFastPath?: boolean;
 }
 
 export class ClientServer {
@@ -87,6 +93,7 @@ export class ClientServer {
   private readonly httpHandler: http.RequestListener;
   private readonly listeners: net.Server[] = [];
   private readonly metricsServers: http.Server[] = [];
+  private readonly fastPath: UnaryFastPath | undefined;
 
   constructor(
     private readonly server: EtcdServer,
@@ -104,14 +111,23 @@ export class ClientServer {
     for (const def of [KVService, WatchService, LeaseService, ClusterService, AuthService, MaintenanceService, LockService, ElectionService]) {
       initServiceMetrics(def);
     }
-    this.grpc.addService(KV_SERVICE_SHARED_ENCODER, kvService(server));
-    this.grpc.addService(MaintenanceService, maintenanceService(server));
-    this.grpc.addService(ClusterService, clusterService(server));
-    this.grpc.addService(AuthService, authService(server));
-    this.grpc.addService(LeaseService, leaseService(server));
-    this.grpc.addService(WatchService, watchService(server));
-    this.grpc.addService(LockService, lockService(server));
-    this.grpc.addService(ElectionService, electionService(server));
+    const services: [ServiceDefinition, UntypedServiceImplementation][] = [
+      [KV_SERVICE_SHARED_ENCODER, kvService(server)],
+      [MaintenanceService, maintenanceService(server)],
+      [ClusterService, clusterService(server)],
+      [AuthService, authService(server)],
+      [LeaseService, leaseService(server)],
+      [WatchService, watchService(server)],
+      [LockService, lockService(server)],
+      [ElectionService, electionService(server)],
+    ];
+    if (opts.unaryFastPath ?? process.env['ETCD_TS_UNARY_FAST_PATH'] !== '0') {
+      this.fastPath = new UnaryFastPath({ maxReceiveBytes: opts.maxRequestBytes + GRPC_OVERHEAD_BYTES, maxSendBytes: MAX_SEND_BYTES, isLearner: () => server.isLearner() });
+    }
+    for (const [def, impl] of services) {
+      this.grpc.addService(def, impl);
+      this.fastPath?.addService(def, impl);
+    }
     this.httpHandler = createHttpHandler({ ...this.httpBasics(), routes: gatewayRoutes(server), watch: (req, res) => serveGatewayWatch(server, req, res), snapshot: (req, res) => serveGatewaySnapshot(server, req, res) });
     this.http1 = http.createServer(this.httpHandler);
   }
@@ -132,7 +148,8 @@ export class ClientServer {
 
   async listen(): Promise<void> {
     const injector = this.grpc.createConnectionInjector(ServerCredentials.createInsecure());
-    serveNonGrpcStreams(this.grpc, this.httpHandler);
+    const fast = this.fastPath;
+    serveNonGrpcStreams(this.grpc, this.httpHandler, fast === undefined ? undefined : (stream, headers) => fast.tryServe(stream, headers));
     for (const a of this.opts.addresses) {
       const shared = { host: a.host, port: a.port, grpc: injector, http1: this.http1 };
       this.listeners.push(await (a.tls ? listenTlsPort({ ...shared, tls: a.tls }) : listenSharedPort(shared)));

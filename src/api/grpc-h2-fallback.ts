@@ -19,11 +19,15 @@ function isGrpc(headers: http2.IncomingHttpHeaders): boolean {
   return String(headers['content-type'] ?? '').startsWith('application/grpc');
 }
 
+/** Takes a gRPC stream grpc-js would otherwise serve (true), or leaves it to grpc-js. */
+export type GrpcStreamTaker = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => boolean;
+
 /**
  * Call right after `grpc.createConnectionInjector(...)`: routes that injector's
- * non-gRPC HTTP/2 streams to `handler`.
+ * non-gRPC HTTP/2 streams to `handler`, and gRPC streams to `grpcFirst` (the unary fast
+ * path) before grpc-js.
  */
-export function serveNonGrpcStreams(grpc: GrpcServer, handler: http.RequestListener): void {
+export function serveNonGrpcStreams(grpc: GrpcServer, handler: http.RequestListener, grpcFirst?: GrpcStreamTaker): void {
   const servers = (grpc as unknown as GrpcServerInternals).http2Servers;
   if (!(servers instanceof Map) || servers.size === 0) throw new Error('grpc-js internals changed: no injector HTTP/2 server found');
   const h2 = [...servers.keys()][servers.size - 1]!;
@@ -31,6 +35,7 @@ export function serveNonGrpcStreams(grpc: GrpcServer, handler: http.RequestListe
   h2.removeAllListeners('stream');
   h2.on('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, flags: number, rawHeaders: string[]) => {
     if (isGrpc(headers)) {
+      if (grpcFirst?.(stream, headers) === true) return;
       for (const l of grpcListeners) l.call(h2, stream, headers, flags, rawHeaders);
       return;
     }

@@ -8,7 +8,7 @@ import { Errors } from '../server/errors.js';
 const ALWAYS_SERVED = new Set(['/etcdserverpb.Maintenance/Status', '/etcdserverpb.Maintenance/Snapshot']);
 const RANGE = '/etcdserverpb.KV/Range';
 
-function servedToLearner(path: string, message: unknown): boolean {
+export function servedToLearner(path: string, message: unknown): boolean {
   if (ALWAYS_SERVED.has(path)) return true;
   return path === RANGE && (message as { serializable?: boolean } | null)?.serializable === true;
 }

@@ -64,7 +64,7 @@ export function initServiceMetrics(def: ServiceDefinition): void {
  * One method's counts since the last read of the counters, resolved once per method. Plain
  * numbers: prom-client hashes a label object on every inc(), even on a labels() child.
  */
-interface MethodCounts {
+export interface MethodCounts {
   labels: ReturnType<typeof labelsOf>;
   started: number;
   received: number;
@@ -74,7 +74,8 @@ interface MethodCounts {
 
 const countsByPath = new Map<string, MethodCounts>();
 
-function countsOf(method: MethodShape): MethodCounts {
+/** The counters one method's calls feed; the unary fast path (src/api/unary-fast-path.ts) counts into them too. */
+export function countsOf(method: MethodShape): MethodCounts {
   let c = countsByPath.get(method.path);
   if (c === undefined) {
     c = { labels: labelsOf(method), started: 0, received: 0, sent: 0, handled: new Map() };
@@ -98,6 +99,10 @@ function flushCounts(): void {
 }
 onGrpcCountersRead(flushCounts);
 
+export function countHandled(counts: MethodCounts, code: number): void {
+  counts.handled.set(code, (counts.handled.get(code) ?? 0) + 1);
+}
+
 export function grpcMetricsInterceptor(
   method: ServerMethodDefinition<unknown, unknown>,
   call: ServerInterceptingCallInterface,
@@ -117,7 +122,7 @@ export function grpcMetricsInterceptor(
       next(message);
     },
     sendStatus: (status, next) => {
-      counts.handled.set(status.code, (counts.handled.get(status.code) ?? 0) + 1);
+      countHandled(counts, status.code);
       next(status);
     },
   });

@@ -1,0 +1,319 @@
+// Serves plain unary gRPC calls straight off the HTTP/2 stream, without grpc-js's per-call
+// machinery (intercepting-call layers, listeners, its stream decoder, read queue, promise per
+// message): on a small put that machinery cost about a fifth of the member's CPU. It behaves
+// as grpc-js with our interceptors (metrics, learner gate) does today: the same headers,
+// DATA, trailers, status codes and texts, and the same grpc_server_* counts, which
+// test/api/unary-fast-path.test.ts checks call by call against grpc-js. Anything it does not
+// take on (streaming methods, compressed requests, a malformed grpc-timeout, unknown paths)
+// goes on to grpc-js unchanged.
+
+import type http2 from 'node:http2';
+import {
+  Metadata,
+  status as GrpcStatus,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import { countHandled, countsOf, type MethodCounts } from '../metrics/grpc-metrics.js';
+import { servedToLearner } from './learner-gate.js';
+import { Errors } from '../server/errors.js';
+import { FastUnaryCall, HeaderMetadata } from './unary-fast-call.js';
+
+type UnaryHandler = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => void;
+
+interface FastMethod {
+  path: string;
+  deserialize: (bytes: Buffer) => unknown;
+  serialize: (value: unknown) => Buffer;
+  handler: UnaryHandler;
+  counts: MethodCounts;
+}
+
+export interface UnaryFastPathOptions {
+  /** grpc.max_receive_message_length of the grpc-js server. */
+  maxReceiveBytes: number;
+  /** grpc.max_send_message_length of the grpc-js server. */
+  maxSendBytes: number;
+  isLearner: () => boolean;
+}
+
+interface Status {
+  code: number;
+  details: string;
+  metadata?: Metadata | null;
+}
+
+/** grpc-js's grpc-timeout parsing (server-interceptors.js). */
+const DEADLINE = /(\d{1,8})\s*([HMSmun])/;
+const UNIT_MS: Record<string, number> = { H: 3600000, M: 60000, S: 1000, m: 1, u: 0.001, n: 0.000001 };
+const PREFIX_BYTES = 5;
+
+function ignoreError(): void {}
+
+/** grpc-js puts the underlying error's text into a few of its own statuses when this is set. */
+const SEND_ERROR_DETAILS = (process.env['GRPC_NODE_DEBUG_SEND_ERROR_DETAILS'] ?? 'false') === 'true';
+
+function withDetails(details: string, err: unknown): string {
+  return SEND_ERROR_DETAILS ? `${details}: ${err instanceof Error ? err.message : String(err)}` : details;
+}
+
+function trailersOf(status: Status): http2.OutgoingHttpHeaders {
+  const md = status.metadata;
+  const t: http2.OutgoingHttpHeaders = { 'grpc-status': status.code, 'grpc-message': encodeURI(status.details) };
+  return md ? Object.assign(t, md.toHttp2Headers()) : t;
+}
+
+/** The status grpc-js derives from a handler's callback error (serverErrorToStatus). */
+function statusOfError(err: unknown, trailer: Metadata | undefined): Status {
+  const e = err as { message?: unknown; code?: unknown; details?: unknown; metadata?: Metadata | null };
+  const status: Status = { code: GrpcStatus.UNKNOWN, details: 'message' in e ? String(e.message) : 'Unknown Error', metadata: trailer ?? e.metadata ?? null };
+  if (typeof e.code === 'number' && Number.isInteger(e.code)) {
+    status.code = e.code;
+    if (typeof e.details === 'string') status.details = e.details;
+  }
+  return status;
+}
+
+export class UnaryFastPath {
+  private readonly methods = new Map<string, FastMethod>();
+
+  constructor(private readonly opts: UnaryFastPathOptions) {}
+
+  /** Takes on the unary methods of a service registered with grpc-js under the same definition. */
+  addService(def: ServiceDefinition, impl: UntypedServiceImplementation): void {
+    for (const [name, m] of Object.entries(def)) {
+      if (m.requestStream || m.responseStream) continue;
+      const handler = (impl[name] ?? (m.originalName === undefined ? undefined : impl[m.originalName])) as UnaryHandler | undefined;
+      if (handler === undefined) continue;
+      this.methods.set(m.path, {
+        path: m.path,
+        deserialize: m.requestDeserialize as (bytes: Buffer) => unknown,
+        serialize: m.responseSerialize as (value: unknown) => Buffer,
+        handler,
+        counts: countsOf(m),
+      });
+    }
+  }
+
+  /** Serves the stream when it is a unary call this path handles; false leaves it to grpc-js. */
+  tryServe(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): boolean {
+    const method = this.methods.get(headers[':path'] ?? '');
+    if (method === undefined) return false;
+    const encoding = headers['grpc-encoding'];
+    if (encoding !== undefined && encoding !== 'identity') return false;
+    let timeoutMs = -1;
+    const timeout = headers['grpc-timeout'];
+    if (timeout !== undefined) {
+      const match = DEADLINE.exec(String(timeout));
+      if (match === null) return false;
+      timeoutMs = (Number(match[1]) * UNIT_MS[match[2]!]!) | 0;
+    }
+    new UnaryExchange(this.opts, method, stream, headers, timeoutMs);
+    return true;
+  }
+}
+
+/** One unary call from its request headers to its trailers. */
+class UnaryExchange {
+  private readonly chunks: Buffer[] = [];
+  private received = 0;
+  private messages = 0;
+  private request: unknown;
+  /** Set once a status went out, or the stream went away: nothing more is sent. */
+  private done = false;
+  private readonly gated: boolean;
+  private timer: NodeJS.Timeout | undefined;
+  private call: FastUnaryCall<unknown> | undefined;
+  private readonly deadline: number;
+  private okStatus: Status | undefined;
+
+  constructor(
+    private readonly opts: UnaryFastPathOptions,
+    private readonly method: FastMethod,
+    private readonly stream: http2.ServerHttp2Stream,
+    private readonly headers: http2.IncomingHttpHeaders,
+    timeoutMs: number,
+  ) {
+    method.counts.started++;
+    // A voter never becomes a learner again: only a call that starts on a learner is gated.
+    this.gated = opts.isLearner();
+    // As grpc-js: an error after the stream failed has nowhere to go. Plain on(), not
+    // once(): each event comes once anyway, and once() wraps and later unhooks every listener.
+    // No 'close' listener: a stream that went away is seen before anything is sent (isDone),
+    // and the call listens for it only when its handler asks for 'cancelled'.
+    stream.on('error', ignoreError);
+    stream.on('data', this.onData);
+    stream.on('end', this.onEnd);
+    if (timeoutMs >= 0) {
+      this.deadline = Date.now() + timeoutMs;
+      this.timer = setTimeout(this.onDeadline, timeoutMs);
+    } else {
+      this.deadline = Infinity;
+    }
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    if (this.done) return;
+    this.chunks.push(chunk);
+    this.received += chunk.length;
+    this.takeMessages();
+  };
+
+  /** Splits off whole length-prefixed messages, checking each length as grpc-js's decoder does. */
+  private takeMessages(): void {
+    while (!this.done && this.received >= PREFIX_BYTES) {
+      const buf = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.received);
+      const size = buf.readUInt32BE(1);
+      if (size > this.opts.maxReceiveBytes) {
+        this.finishUncounted({ code: GrpcStatus.RESOURCE_EXHAUSTED, details: `Received message larger than max (${size} vs ${this.opts.maxReceiveBytes})` });
+        return;
+      }
+      if (buf.length < PREFIX_BYTES + size) {
+        this.chunks.length = 0;
+        this.chunks.push(buf);
+        return;
+      }
+      const body = buf.subarray(PREFIX_BYTES, PREFIX_BYTES + size);
+      const rest = buf.subarray(PREFIX_BYTES + size);
+      this.chunks.length = 0;
+      this.received = rest.length;
+      if (rest.length > 0) this.chunks.push(rest);
+      this.onMessage(body);
+    }
+  }
+
+  private onMessage(body: Buffer): void {
+    let message: unknown;
+    try {
+      message = this.method.deserialize(body);
+    } catch (err) {
+      this.finishUncounted({ code: GrpcStatus.INTERNAL, details: withDetails('Error deserializing request', err) });
+      return;
+    }
+    this.method.counts.received++;
+    if (this.gated && this.opts.isLearner() && !servedToLearner(this.method.path, message)) {
+      this.finishCounted({ code: Errors.NotSupportedForLearner.code, details: Errors.NotSupportedForLearner.message, metadata: new Metadata() });
+      return;
+    }
+    this.messages++;
+    if (this.messages === 1) {
+      this.request = message;
+      return;
+    }
+    this.finishCounted({ code: GrpcStatus.UNIMPLEMENTED, details: `Received a second request message for server streaming method ${this.method.path}` });
+  }
+
+  private readonly onEnd = (): void => {
+    if (this.done) return;
+    if (this.messages === 0) {
+      this.finishCounted({ code: GrpcStatus.UNIMPLEMENTED, details: `Received no request message for server streaming method ${this.method.path}` });
+      return;
+    }
+    const call = new FastUnaryCall(this.request, new HeaderMetadata(this.headers), this.stream, this.method.path, this.headers[':authority'] ?? this.headers.host, this.deadline, this.onClose);
+    this.call = call;
+    try {
+      this.method.handler(call as unknown as ServerUnaryCall<unknown, unknown>, this.respond);
+    } catch (err) {
+      this.finishCounted({ code: GrpcStatus.UNKNOWN, details: SEND_ERROR_DETAILS ? `Server method handler threw error ${(err as Error).message}` : 'Unknown error' });
+    }
+  };
+
+  private readonly respond = (err: unknown, value?: unknown, trailer?: Metadata): void => {
+    if (err) {
+      this.finishCounted(statusOfError(err, trailer));
+      return;
+    }
+    const counts = this.method.counts;
+    counts.sent++;
+    if (this.isDone()) return;
+    let frame: Buffer;
+    try {
+      const bytes = this.method.serialize(value);
+      frame = Buffer.allocUnsafe(PREFIX_BYTES + bytes.length);
+      frame[0] = 0;
+      frame.writeUInt32BE(bytes.length, 1);
+      frame.set(bytes, PREFIX_BYTES);
+    } catch (err) {
+      this.finishUncounted({ code: GrpcStatus.INTERNAL, details: withDetails('Error serializing response', err) });
+      return;
+    }
+    if (frame.length - PREFIX_BYTES > this.opts.maxSendBytes) {
+      this.finishUncounted({ code: GrpcStatus.RESOURCE_EXHAUSTED, details: `Sent message larger than max (${frame.length} vs. ${this.opts.maxSendBytes})` });
+      return;
+    }
+    const status: Status = { code: GrpcStatus.OK, details: 'OK', metadata: trailer ?? null };
+    countHandled(counts, GrpcStatus.OK);
+    this.done = true;
+    this.clearTimer();
+    const stream = this.stream;
+    // The reply in three node calls instead of grpc-js's four: respond, end with the one
+    // message, and the trailers when node asks for them.
+    stream.respond(
+      { ':status': 200, 'content-type': 'application/grpc+proto', 'grpc-accept-encoding': 'identity,deflate,gzip', 'grpc-encoding': 'identity' },
+      { waitForTrailers: true },
+    );
+    this.okStatus = status;
+    stream.on('wantTrailers', this.onWantTrailers);
+    stream.end(frame);
+  };
+
+  private readonly onWantTrailers = (): void => {
+    this.stream.sendTrailers(trailersOf(this.okStatus!));
+    this.call?.markCancelled();
+  };
+
+  /** A status the metrics interceptor sees (it came through grpc-js's interceptor chain). */
+  private finishCounted(status: Status): void {
+    countHandled(this.method.counts, status.code);
+    this.finishUncounted(status);
+  }
+
+  /** A status grpc-js's base call sends on its own, past the interceptors: not counted as handled. */
+  private finishUncounted(status: Status): void {
+    if (this.isDone()) return;
+    this.done = true;
+    this.clearTimer();
+    const md = status.metadata;
+    const headers: http2.OutgoingHttpHeaders = {
+      'grpc-status': status.code,
+      'grpc-message': encodeURI(status.details),
+      ':status': 200,
+      'content-type': 'application/grpc+proto',
+    };
+    this.stream.respond(md ? Object.assign(headers, md.toHttp2Headers()) : headers, { endStream: true });
+    this.call?.markCancelled();
+    // Whatever else the client sends is read and dropped.
+    this.stream.resume();
+  }
+
+  private readonly onDeadline = (): void => {
+    this.timer = undefined;
+    this.finishUncounted({ code: GrpcStatus.DEADLINE_EXCEEDED, details: 'Deadline exceeded' });
+  };
+
+  /** grpc-js also treats a stream that closed or was destroyed before its 'close' as cancelled. */
+  private isDone(): boolean {
+    if (!this.done && (this.stream.destroyed || this.stream.closed)) this.cancel();
+    return this.done;
+  }
+
+  /** The stream went away (the call listens only once its handler asked for 'cancelled'). */
+  readonly onClose = (): void => {
+    if (!this.done) this.cancel();
+  };
+
+  private cancel(): void {
+    this.done = true;
+    this.clearTimer();
+    this.call?.markCancelled();
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+  }
+}
