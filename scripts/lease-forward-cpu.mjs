@@ -94,8 +94,10 @@ try {
   let sockets = '';
   const probe = setTimeout(() => {
     try {
-      const out = execSync(`ss -tn state established '( dport = :${members[leader].peer} )'`, { encoding: 'utf8' });
-      sockets = `${out.trim().split('\n').length - 1} established connections to the leader's peer port mid-run`;
+      const out = execSync('ss -tnH state established', { encoding: 'utf8' });
+      const peer = `127.0.0.1:${members[leader].peer}`;
+      const n = out.split('\n').filter((l) => l.trim().split(/\s+/)[3] === peer).length;
+      sockets = `${n} established connections to the leader's peer port mid-run (raft streams included)`;
     } catch (e) {
       sockets = `ss failed: ${e.message}`;
     }

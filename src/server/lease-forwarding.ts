@@ -25,6 +25,8 @@ import { PeerPipeline } from './peer-pipeline.js';
 
 export const LEASE_KEEPALIVE_PATH = '/leases';
 export const LEASE_INTERNAL_PATH = '/leases/internal';
+/** What an etcd-ts follower asks a leader to upgrade its forwarding connections to (lease-peer-upgrade.ts). */
+export const LEASE_PIPELINE_PROTOCOL = 'etcd-ts-lease-pipeline/1';
 /** A forwarded request gives up after this long (etcd uses the request's context; 5 s is its request timeout floor). */
 export const FORWARD_TIMEOUT_MS = 5000;
 /** Peer lease requests are tiny; anything larger is refused unread. */
@@ -163,7 +165,7 @@ export class HttpLeaseForwarder implements LeaseForwarder {
   private pipeline(url: string): PeerPipeline {
     let p = this.pipelines.get(url);
     if (!p) {
-      p = new PeerPipeline(new URL(url), this.tls, FORWARD_TIMEOUT_MS);
+      p = new PeerPipeline(new URL(url), this.tls, FORWARD_TIMEOUT_MS, { path: LEASE_KEEPALIVE_PATH, protocol: LEASE_PIPELINE_PROTOCOL });
       this.pipelines.set(url, p);
     }
     return p;

@@ -28,6 +28,12 @@ const CHECK_INTERVAL_MS = 250;
 /** An idle connection is closed after this long (node's server closes idle ones after 5 s anyway). */
 const IDLE_CLOSE_MS = 4000;
 
+/** Asked for on every new connection, which then carries the same requests (see lease-peer-upgrade.ts). */
+export interface PipelineUpgrade {
+  path: string;
+  protocol: string;
+}
+
 export interface PipelineAnswer {
   status: number;
   body: Buffer;
@@ -66,7 +72,7 @@ class ResponseReader {
         if (end < 0) return;
         this.readHead(this.buf.toString('latin1', 0, end));
         this.buf = this.buf.subarray(end + 4);
-        if (this.status >= 100 && this.status < 200) {
+        if (this.status >= 100 && this.status < 200 && this.status !== 101) {
           this.bodyLeft = -1;
           continue;
         }
@@ -182,6 +188,8 @@ class PipelinedConnection {
     private readonly timeoutMs: number,
     private readonly onClosed: (conn: PipelinedConnection, unanswered: Pending[], err: Error) => void,
     private readonly onAnswered: () => void,
+    upgradeWire: Buffer | undefined,
+    private readonly onUpgradeRefused: () => void,
   ) {
     const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
     const host = url.hostname.replace(/^\[|\]$/g, '');
@@ -212,12 +220,45 @@ class PipelinedConnection {
     });
     this.timer = setInterval(() => this.check(), CHECK_INTERVAL_MS);
     this.timer.unref();
+    // Requests wait for the upgrade's answer: a server that does not upgrade may also stop
+    // reading pipelined requests behind an Upgrade header (node's does), so on any answer
+    // but 101 this connection closes and its requests go again on one that does not ask.
+    if (upgradeWire) {
+      this.socket.write(upgradeWire);
+      this.held = [];
+      this.inFlight.push({
+        wire: upgradeWire,
+        resolve: (a) => (a.status === 101 ? this.upgraded() : this.refused()),
+        reject: () => undefined,
+        sentAtMs: Date.now(),
+        resent: true,
+      });
+    }
+  }
+
+  /** Requests written while the upgrade is unanswered (undefined once answered or without one). */
+  private held: Buffer[] | undefined;
+
+  private upgraded(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    if (held.length > 0) this.socket.write(held.length === 1 ? held[0]! : Buffer.concat(held));
+  }
+
+  private refused(): void {
+    this.held = undefined;
+    this.onUpgradeRefused();
+    this.close();
   }
 
   send(p: Pending): void {
     p.sentAtMs = Date.now();
     this.lastUseMs = p.sentAtMs;
     this.inFlight.push(p);
+    if (this.held) {
+      this.held.push(p.wire);
+      return;
+    }
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
@@ -272,6 +313,8 @@ export class PeerPipeline {
   private readonly conns: PipelinedConnection[] = [];
   private readonly waiting: Pending[] = [];
   private readonly hostHeader: string;
+  /** Asked for on each new connection until a server refuses it once. */
+  private upgradeWire: Buffer | undefined;
   /** A peer URL with a path prefix keeps it in front of the request path. */
   private readonly basePath: string;
 
@@ -279,8 +322,12 @@ export class PeerPipeline {
     private readonly url: URL,
     private readonly tlsOpts: PeerClientTls | undefined,
     private readonly timeoutMs: number,
+    upgrade?: PipelineUpgrade,
   ) {
     this.hostHeader = url.host;
+    this.upgradeWire = upgrade
+      ? Buffer.from(`GET ${url.pathname.replace(/\/$/, '')}${upgrade.path} HTTP/1.1\r\nHost: ${url.host}\r\nUser-Agent: etcd-ts\r\nConnection: Upgrade\r\nUpgrade: ${upgrade.protocol}\r\n\r\n`, 'latin1')
+      : undefined;
     this.basePath = url.pathname.replace(/\/$/, '');
   }
 
@@ -325,6 +372,8 @@ export class PeerPipeline {
         this.timeoutMs,
         (c, unanswered, err) => this.closed(c, unanswered, err),
         () => this.drainWaiting(),
+        this.upgradeWire,
+        () => (this.upgradeWire = undefined),
       );
       this.conns.push(fresh);
       return fresh;
