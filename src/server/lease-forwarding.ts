@@ -5,7 +5,9 @@
 //   POST /leases/internal  body: LeaseInternalRequest     answer: LeaseInternalResponse
 // (LeaseInternalRequest/Response wrap the time-to-live messages as field 1.) Bodies are
 // protobuf, Content-Type application/protobuf. A lease the leader does not know is HTTP
-// 404 with etcd's message; any other refusal is 400 with the error's text.
+// 404 with the text of etcd's lessor error ("lease not found", not the gRPC error's
+// "etcdserver: requested lease not found"); any other refusal is 400 with the error's
+// text. The follower turns a 404 back into the gRPC error.
 //
 // start-etcd mounts `leasePeerRoutes` on the peer listener and installs an
 // `HttpLeaseForwarder` as `server.leases.forwarder`, given a way to find the leader's
@@ -56,6 +58,8 @@ export interface PeerAnswer {
 const text = (status: number, message: string): PeerAnswer => ({ status, body: Buffer.from(`${message}\n`), contentType: 'text/plain; charset=utf-8' });
 
 const PROTOBUF = 'application/protobuf';
+/** etcd's lease.ErrLeaseNotFound text, which its leader sends with the 404 (checked against etcd 3.4.23). */
+const LESSOR_LEASE_NOT_FOUND = 'lease not found';
 const keepAliveAnswer = (id: bigint, ttlSec: number): PeerAnswer => ({
   status: 200,
   body: Buffer.from(LeaseKeepAliveResponse.encode({ header: undefined, ID: id, TTL: BigInt(ttlSec) }).finish()),
@@ -63,7 +67,7 @@ const keepAliveAnswer = (id: bigint, ttlSec: number): PeerAnswer => ({
 });
 
 function refusal(err: unknown): PeerAnswer {
-  if (err === Errors.LeaseNotFound) return text(404, Errors.LeaseNotFound.message);
+  if (err === Errors.LeaseNotFound) return text(404, LESSOR_LEASE_NOT_FOUND);
   return text(400, err instanceof Error ? err.message : String(err));
 }
 

@@ -1,24 +1,33 @@
-// Small POSTs to one peer URL over a few persistent HTTP/1.1 connections with request
-// pipelining: a follower forwards every client keep-alive to the leader as its own
-// `POST /leases` (etcd's wire format, which a real etcd leader must keep understanding),
-// and node's http.ClientRequest machinery cost more CPU per forwarded keep-alive than
-// the whole keep-alive. Here a request is one preformatted buffer written on a corked
-// socket (all requests of one tick leave in one write), answers are read back in order
-// by a minimal response parser, and no per-request timer exists: one slow timer per
-// connection fails the connection when its oldest request is overdue.
+// Small POSTs to one peer URL over persistent HTTP/1.1 connections: a follower forwards
+// every client keep-alive to the leader as its own `POST /leases` (etcd's wire format,
+// which a real etcd leader must keep understanding), and node's http.ClientRequest
+// machinery cost more CPU per forwarded keep-alive than the whole keep-alive. Here a
+// request is one preformatted buffer written on a corked socket (all requests of one tick
+// on a connection leave in one write), answers are read back in order by a minimal
+// response parser, and no per-request timer exists: one slow timer per connection fails
+// the connection when its oldest request is overdue.
 //
-// The bytes on the wire are plain HTTP/1.1, which Go's and node's servers both accept
-// pipelined (they answer in order). Requests here are idempotent (renew, time-to-live),
-// so a request a closing connection dropped unanswered is sent once more on a fresh one.
+// With an `upgrade`, each new connection first asks the peer to take it over (an etcd-ts
+// leader does, lease-peer-upgrade.ts) and then carries many pipelined requests. A peer
+// that refuses (an etcd leader answers 405) gets plain connections with one request in
+// flight each, as Go's client sends them. Requests here are idempotent (renew,
+// time-to-live), so one a closing connection dropped unanswered is sent once more.
 
 import net from 'node:net';
 import tls from 'node:tls';
 import type { PeerClientTls } from '../transport/peer-http.js';
 
-/** Connections kept per peer URL; requests go to the one with the fewest waiting. */
+/** Connections kept per peer URL that took the upgrade; requests go to the one with the fewest waiting. */
 export const PIPELINE_CONNECTIONS_MAX = 2;
-/** Requests in flight per connection; more wait in the pipeline's queue. */
+/** Requests in flight per upgraded connection; more wait in the pipeline's queue. */
 export const PIPELINE_DEPTH_MAX = 256;
+/**
+ * Connections per peer URL without the upgrade, one request in flight on each, as Go's
+ * http client does: etcd 3.4's peer server answers a pipelined request only after
+ * seconds (measured against etcd 3.4.23: the second of two pipelined POSTs /leases took
+ * 5 s), so plain connections are not pipelined.
+ */
+export const PLAIN_CONNECTIONS_MAX = 64;
 /** Requests waiting for a free slot per peer URL; beyond this a request fails at once. */
 export const PIPELINE_QUEUE_MAX = 16 * 1024;
 /** An answer larger than this ends the connection (peer lease answers are tens of bytes, time-to-live with keys more). */
@@ -315,6 +324,9 @@ export class PeerPipeline {
   private readonly hostHeader: string;
   /** Asked for on each new connection until a server refuses it once. */
   private upgradeWire: Buffer | undefined;
+  /** Requests in flight per connection: pipelined while upgrades are asked for, else one. */
+  private depthMax: number;
+  private connectionsMax: number;
   /** A peer URL with a path prefix keeps it in front of the request path. */
   private readonly basePath: string;
 
@@ -329,6 +341,8 @@ export class PeerPipeline {
       ? Buffer.from(`GET ${url.pathname.replace(/\/$/, '')}${upgrade.path} HTTP/1.1\r\nHost: ${url.host}\r\nUser-Agent: etcd-ts\r\nConnection: Upgrade\r\nUpgrade: ${upgrade.protocol}\r\n\r\n`, 'latin1')
       : undefined;
     this.basePath = url.pathname.replace(/\/$/, '');
+    this.depthMax = upgrade ? PIPELINE_DEPTH_MAX : 1;
+    this.connectionsMax = upgrade ? PIPELINE_CONNECTIONS_MAX : PLAIN_CONNECTIONS_MAX;
   }
 
   /** POSTs `body` to `path` with `contentType`; resolves with the answer's status and bytes. */
@@ -361,11 +375,11 @@ export class PeerPipeline {
   private pick(): PipelinedConnection | undefined {
     let best: PipelinedConnection | undefined;
     for (const c of this.conns) {
-      if (c.draining || c.inFlight.length >= PIPELINE_DEPTH_MAX) continue;
+      if (c.draining || c.inFlight.length >= this.depthMax) continue;
       if (!best || c.inFlight.length < best.inFlight.length) best = c;
     }
     const live = this.conns.filter((c) => !c.draining).length;
-    if ((!best || best.inFlight.length > 0) && live < PIPELINE_CONNECTIONS_MAX) {
+    if ((!best || best.inFlight.length > 0) && live < this.connectionsMax) {
       const fresh = new PipelinedConnection(
         this.url,
         this.tlsOpts,
@@ -373,12 +387,19 @@ export class PeerPipeline {
         (c, unanswered, err) => this.closed(c, unanswered, err),
         () => this.drainWaiting(),
         this.upgradeWire,
-        () => (this.upgradeWire = undefined),
+        () => this.upgradeRefused(),
       );
       this.conns.push(fresh);
       return fresh;
     }
     return best;
+  }
+
+  /** The peer does not take the upgrade (an etcd member): plain connections from now on. */
+  private upgradeRefused(): void {
+    this.upgradeWire = undefined;
+    this.depthMax = 1;
+    this.connectionsMax = PLAIN_CONNECTIONS_MAX;
   }
 
   private closed(conn: PipelinedConnection, unanswered: Pending[], err: Error): void {
