@@ -2,8 +2,8 @@
 // every client keep-alive to the leader as its own `POST /leases` (etcd's wire format,
 // which a real etcd leader must keep understanding), and node's http.ClientRequest
 // machinery cost more CPU per forwarded keep-alive than the whole keep-alive. Here a
-// request is one preformatted buffer written on a corked socket (all requests of one tick
-// on a connection leave in one write), answers are read back in order by a minimal
+// request is one preformatted buffer written on a corked socket (all requests of one event
+// loop turn on a connection leave in one write), answers are read back in order by a minimal
 // response parser, and no per-request timer exists: one slow timer per connection fails
 // the connection when its oldest request is overdue.
 //
@@ -269,9 +269,11 @@ class PipelinedConnection {
       return;
     }
     if (!this.corked) {
+      // Uncorked after this turn of the event loop's poll phase, not this tick: keep-alives
+      // arrive in many gRPC stream callbacks of one poll, and all of them share one write.
       this.corked = true;
       this.socket.cork();
-      process.nextTick(() => {
+      setImmediate(() => {
         this.corked = false;
         this.socket.uncork();
       });
