@@ -72,7 +72,7 @@ class UpgradedLeaseConnection {
     let a: PeerAnswer | Promise<PeerAnswer>;
     if (path !== LEASE_KEEPALIVE_PATH && path !== LEASE_INTERNAL_PATH) a = plain(404, '404 page not found');
     else if (method !== 'POST') a = plain(405, 'Method Not Allowed');
-    else a = answerLeasePeerRequest(this.leases, path, Buffer.from(body));
+    else a = answerLeasePeerRequest(this.leases, path, body);
     if ('status' in a) {
       this.owed.push({ parts: encodeAnswer(a) });
       return;
@@ -140,6 +140,10 @@ export function leaseUpgradeListener(leases: LeaseServer | undefined): (req: htt
     const conn = new UpgradedLeaseConnection(leases, socket);
     socket.on('data', (d: Buffer) => conn.feed(d));
     socket.on('error', () => socket.destroy());
+    // The peer server's sockets are half-open capable: finish ours when the follower ends
+    // (it closes idle forwarding connections), and never keep a stopping member alive.
+    socket.on('end', () => socket.end());
+    if ('unref' in socket && typeof socket.unref === 'function') socket.unref();
     if (head.length > 0) conn.feed(head);
   };
 }

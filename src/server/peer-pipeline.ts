@@ -376,11 +376,13 @@ export class PeerPipeline {
   /** The open connection with the fewest requests in flight, opening one when that helps; none when all are full. */
   private pick(): PipelinedConnection | undefined {
     let best: PipelinedConnection | undefined;
+    let live = 0;
     for (const c of this.conns) {
-      if (c.draining || c.inFlight.length >= this.depthMax) continue;
+      if (c.draining) continue;
+      live++;
+      if (c.inFlight.length >= this.depthMax) continue;
       if (!best || c.inFlight.length < best.inFlight.length) best = c;
     }
-    const live = this.conns.filter((c) => !c.draining).length;
     if ((!best || best.inFlight.length > 0) && live < this.connectionsMax) {
       const fresh = new PipelinedConnection(
         this.url,

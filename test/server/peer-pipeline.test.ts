@@ -6,6 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import https from 'node:https';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Lessor, type LeaseBackend } from '../../src/lease/lessor.js';
 import { LeaseServer, type LeaseHost } from '../../src/server/lease-server.js';
@@ -13,7 +16,7 @@ import { HttpLeaseForwarder, leasePeerHandler } from '../../src/server/lease-for
 import { leaseUpgradeListener } from '../../src/server/lease-peer-upgrade.js';
 import { PeerPipeline } from '../../src/server/peer-pipeline.js';
 import { Errors } from '../../src/server/errors.js';
-import { freePort } from '../helpers/processes.js';
+import { freePort, REPO_ROOT } from '../helpers/processes.js';
 
 const memoryBackend: LeaseBackend = { put: () => undefined, delete: () => undefined, range: () => [] };
 
@@ -35,22 +38,28 @@ function leaderLeases(ids: bigint[]): LeaseServer {
 
 async function listen(server: http.Server): Promise<string> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return `${server instanceof https.Server ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
+const TLS_DIR = join(REPO_ROOT, 'test', 'fixtures', 'tls');
+const tlsFile = (name: string): Buffer => readFileSync(join(TLS_DIR, name));
+
 /** A leader's peer server; `upgrade` mounts the lease-pipeline listener as start-etcd does. */
-async function leaderPeer(leases: LeaseServer, opts: { upgrade: boolean; maxRequestsPerSocket?: number }): Promise<{ url: string; server: http.Server; upgrades: () => number; connections: () => number }> {
+async function leaderPeer(leases: LeaseServer, opts: { upgrade: boolean; maxRequestsPerSocket?: number; tls?: boolean }): Promise<{ url: string; server: http.Server; upgrades: () => number; connections: () => number }> {
   const handle = leasePeerHandler(leases);
-  const server = http.createServer((req, res) => {
+  const listener: http.RequestListener = (req, res) => {
     if (!handle(req, res)) {
       res.writeHead(404);
       res.end();
     }
-  });
+  };
+  const server = opts.tls
+    ? https.createServer({ cert: tlsFile('server.pem'), key: tlsFile('server-key.pem'), ca: tlsFile('ca.pem'), requestCert: true, rejectUnauthorized: true }, listener)
+    : http.createServer(listener);
   if (opts.maxRequestsPerSocket !== undefined) server.maxRequestsPerSocket = opts.maxRequestsPerSocket;
   let upgrades = 0;
   let connections = 0;
-  server.on('connection', () => connections++);
+  server.on(opts.tls ? 'secureConnection' : 'connection', () => connections++);
   if (opts.upgrade) {
     const listener = leaseUpgradeListener(leases);
     server.on('upgrade', (req: http.IncomingMessage, socket, head: Buffer) => {
@@ -95,6 +104,25 @@ test('an etcd-ts leader takes the upgrade and answers pipelined keep-alives in o
     await keepAliveAll(forwarder, 2);
   } finally {
     forwarder.close();
+    peer.server.close();
+    peer.server.closeAllConnections();
+  }
+});
+
+test('over peer TLS, with the client certificate, the upgraded connection carries the keep-alives', async () => {
+  const leases = leaderLeases(IDS);
+  const peer = await leaderPeer(leases, { upgrade: true, tls: true });
+  const forwarder = new HttpLeaseForwarder(() => [peer.url], { cert: tlsFile('client.pem'), key: tlsFile('client-key.pem'), ca: tlsFile('ca.pem') });
+  const stranger = new HttpLeaseForwarder(() => [peer.url], { ca: tlsFile('ca.pem') });
+  try {
+    await keepAliveAll(forwarder, 3);
+    assert.ok(peer.upgrades() >= 1, 'no connection asked for the upgrade');
+    await assert.rejects(forwarder.keepAlive(1n, 5n), (e) => e === Errors.LeaseNotFound);
+    // No client certificate: the handshake fails and so does the keep-alive.
+    await assert.rejects(stranger.keepAlive(1n, IDS[0]!), (e) => e === Errors.Timeout);
+  } finally {
+    forwarder.close();
+    stranger.close();
     peer.server.close();
     peer.server.closeAllConnections();
   }
