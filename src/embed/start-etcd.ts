@@ -21,6 +21,7 @@ import { newTokenProvider } from '../auth/token-options.js';
 import { WAL } from '../wal/wal.js';
 import { EtcdServer } from '../server/etcd-server.js';
 import { Membership, encodeMember } from '../server/membership.js';
+import { leaseUpgradeListener } from '../server/lease-peer-upgrade.js';
 import { HttpLeaseForwarder, leasePeerRoutes } from '../server/lease-forwarding.js';
 import type { ServerConfig } from './config.js';
 import { maintenanceParts, startAutoCompactor } from './maintenance-parts.js';
@@ -321,6 +322,8 @@ async function startMember(cfg: ServerConfig, log: Logger, clientAddresses: Clie
   // Followers hand lease keep-alives and time-to-live queries to the leader over the peer port, as etcd.
   if (server.leases) server.leases.forwarder = new HttpLeaseForwarder((id) => membership.get(id)?.peerURLs ?? [], peerTls);
   peerListeners.serve(server, transport, { ...hashKVRoutes(server, corruptLog), ...leasePeerRoutes(server.leases) });
+  // etcd-ts followers' forwarding connections skip node's per-request http machinery (lease-peer-upgrade.ts).
+  for (const s of peerListeners.servers) s.on('upgrade', leaseUpgradeListener(server.leases));
   server.start();
   corruptionMonitor = startCorruptionMonitor(cfg.experimental.corruptCheckTimeMs, server, corruption);
   await server.ready;

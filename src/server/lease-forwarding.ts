@@ -5,21 +5,30 @@
 //   POST /leases/internal  body: LeaseInternalRequest     answer: LeaseInternalResponse
 // (LeaseInternalRequest/Response wrap the time-to-live messages as field 1.) Bodies are
 // protobuf, Content-Type application/protobuf. A lease the leader does not know is HTTP
-// 404 with etcd's message; any other refusal is 400 with the error's text.
+// 404 with the text of etcd's lessor error ("lease not found", not the gRPC error's
+// "etcdserver: requested lease not found"); any other refusal is 400 with the error's
+// text. The follower turns a 404 back into the gRPC error.
 //
 // start-etcd mounts `leasePeerRoutes` on the peer listener and installs an
 // `HttpLeaseForwarder` as `server.leases.forwarder`, given a way to find the leader's
 // peer URLs and the member's peer TLS.
+//
+// Cost: every client keep-alive a follower receives becomes one POST, so the follower
+// sends them pipelined over a few persistent connections (peer-pipeline.ts) and the
+// leader answers a keep-alive without promises or streams beyond node's own.
 
 import type http from 'node:http';
 import { BinaryReader, BinaryWriter } from '@bufbuild/protobuf/wire';
 import { LeaseKeepAliveRequest, LeaseKeepAliveResponse, LeaseTimeToLiveRequest, LeaseTimeToLiveResponse } from '../gen/etcdserverpb/rpc.js';
 import { EtcdError, Errors, GrpcCode } from './errors.js';
 import type { LeaseForwarder, LeaseServer } from './lease-server.js';
-import { fetchPeer, type PeerClientTls } from '../transport/peer-http.js';
+import type { PeerClientTls } from '../transport/peer-http.js';
+import { PeerPipeline } from './peer-pipeline.js';
 
 export const LEASE_KEEPALIVE_PATH = '/leases';
 export const LEASE_INTERNAL_PATH = '/leases/internal';
+/** What an etcd-ts follower asks a leader to upgrade its forwarding connections to (lease-peer-upgrade.ts). */
+export const LEASE_PIPELINE_PROTOCOL = 'etcd-ts-lease-pipeline/1';
 /** A forwarded request gives up after this long (etcd uses the request's context; 5 s is its request timeout floor). */
 export const FORWARD_TIMEOUT_MS = 5000;
 /** Peer lease requests are tiny; anything larger is refused unread. */
@@ -48,14 +57,30 @@ export interface PeerAnswer {
 
 const text = (status: number, message: string): PeerAnswer => ({ status, body: Buffer.from(`${message}\n`), contentType: 'text/plain; charset=utf-8' });
 
-/** Answers one peer lease request on the leader. */
-export async function answerLeasePeerRequest(leases: LeaseServer, path: string, body: Uint8Array): Promise<PeerAnswer> {
+const PROTOBUF = 'application/protobuf';
+/** etcd's lease.ErrLeaseNotFound text, which its leader sends with the 404 (checked against etcd 3.4.23). */
+const LESSOR_LEASE_NOT_FOUND = 'lease not found';
+const keepAliveAnswer = (id: bigint, ttlSec: number): PeerAnswer => ({
+  status: 200,
+  body: Buffer.from(LeaseKeepAliveResponse.encode({ header: undefined, ID: id, TTL: BigInt(ttlSec) }).finish()),
+  contentType: PROTOBUF,
+});
+
+function refusal(err: unknown): PeerAnswer {
+  if (err === Errors.LeaseNotFound) return text(404, LESSOR_LEASE_NOT_FOUND);
+  return text(400, err instanceof Error ? err.message : String(err));
+}
+
+/**
+ * Answers one peer lease request on the leader; synchronous for a keep-alive whose
+ * lessor is primary (the common case), a promise otherwise.
+ */
+export function answerLeasePeerRequest(leases: LeaseServer, path: string, body: Uint8Array): PeerAnswer | Promise<PeerAnswer> {
   try {
     if (path === LEASE_KEEPALIVE_PATH) {
-      const req = LeaseKeepAliveRequest.decode(body);
-      const { ttlSec } = leases.lessor.renew(req.ID);
-      const resp = LeaseKeepAliveResponse.fromPartial({ ID: req.ID, TTL: BigInt(ttlSec) });
-      return { status: 200, body: Buffer.from(LeaseKeepAliveResponse.encode(resp).finish()), contentType: 'application/protobuf' };
+      const { ID } = LeaseKeepAliveRequest.decode(body);
+      const ttl = leases.renewAsLeader(ID);
+      return typeof ttl === 'number' ? keepAliveAnswer(ID, ttl) : ttl.then((t) => keepAliveAnswer(ID, t), refusal);
     }
     const req = LeaseTimeToLiveRequest.decode(unwrapField1(body));
     const l = leases.lessor.lookup(req.ID);
@@ -67,11 +92,16 @@ export async function answerLeasePeerRequest(leases: LeaseServer, path: string, 
       grantedTTL: BigInt(l.ttlSec),
       keys: req.keys ? l.sortedKeys() : [],
     });
-    return { status: 200, body: wrapField1(LeaseTimeToLiveResponse.encode(resp).finish()), contentType: 'application/protobuf' };
+    return { status: 200, body: wrapField1(LeaseTimeToLiveResponse.encode(resp).finish()), contentType: PROTOBUF };
   } catch (err) {
-    if (err === Errors.LeaseNotFound) return text(404, Errors.LeaseNotFound.message);
-    return text(400, err instanceof Error ? err.message : String(err));
+    return refusal(err);
   }
+}
+
+function send(res: http.ServerResponse, a: PeerAnswer): void {
+  // Explicit length: node then skips chunked framing, and the answer leaves in one write.
+  res.writeHead(a.status, ['Content-Type', a.contentType, 'Content-Length', String(a.body.length)]);
+  res.end(a.body);
 }
 
 /** The lease endpoints as peer routes by path (none when the member has no lessor). */
@@ -102,10 +132,9 @@ export function leasePeerHandler(leases: LeaseServer): (req: http.IncomingMessag
       else chunks.push(c);
     });
     req.on('end', () => {
-      void answerLeasePeerRequest(leases, path, Buffer.concat(chunks)).then((a) => {
-        res.writeHead(a.status, { 'Content-Type': a.contentType });
-        res.end(a.body);
-      });
+      const a = answerLeasePeerRequest(leases, path, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+      if ('status' in a) send(res, a);
+      else void a.then((answer) => send(res, answer));
     });
     return true;
   };
@@ -113,6 +142,9 @@ export function leasePeerHandler(leases: LeaseServer): (req: http.IncomingMessag
 
 /** Forwards to the leader's peer URLs (first that answers), with the member's peer TLS. */
 export class HttpLeaseForwarder implements LeaseForwarder {
+  /** One pipeline per peer URL, kept across requests (the leader rarely changes). */
+  private readonly pipelines = new Map<string, PeerPipeline>();
+
   constructor(
     private readonly peerUrlsOf: (memberId: bigint) => string[],
     private readonly tls?: PeerClientTls,
@@ -128,14 +160,29 @@ export class HttpLeaseForwarder implements LeaseForwarder {
     return LeaseTimeToLiveResponse.decode(unwrapField1(body));
   }
 
+  /** Ends the kept connections (their unanswered requests fail). */
+  close(): void {
+    for (const p of this.pipelines.values()) p.close();
+    this.pipelines.clear();
+  }
+
+  private pipeline(url: string): PeerPipeline {
+    let p = this.pipelines.get(url);
+    if (!p) {
+      p = new PeerPipeline(new URL(url), this.tls, FORWARD_TIMEOUT_MS, { path: LEASE_KEEPALIVE_PATH, protocol: LEASE_PIPELINE_PROTOCOL });
+      this.pipelines.set(url, p);
+    }
+    return p;
+  }
+
   private async post(leader: bigint, path: string, body: Uint8Array): Promise<Uint8Array> {
     let last: unknown = Errors.NoLeader;
     for (const url of this.peerUrlsOf(leader)) {
       try {
-        const res = await fetchPeer(new URL(`${url.replace(/\/$/, '')}${path}`), { method: 'POST', headers: { 'Content-Type': 'application/protobuf' }, body, timeoutMs: FORWARD_TIMEOUT_MS }, this.tls);
+        const res = await this.pipeline(url).post(path, PROTOBUF, body);
         if (res.status === 404) throw Errors.LeaseNotFound;
-        if (res.status !== 200) throw new EtcdError(GrpcCode.Unavailable, res.body.trim());
-        return res.raw;
+        if (res.status !== 200) throw new EtcdError(GrpcCode.Unavailable, res.body.toString('utf8').trim());
+        return res.body;
       } catch (err) {
         if (err === Errors.LeaseNotFound) throw err;
         last = err;

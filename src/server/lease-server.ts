@@ -90,16 +90,33 @@ export class LeaseServer {
   async keepAlive(id: bigint): Promise<LeaseKeepAliveResponse> {
     // The answer carries this member's header, as etcd's follower fills it in.
     if (!this.host.isLeader()) return this.ownHeader(await this.forward((leader, f) => f.keepAlive(leader, id)));
-    // Just elected: the lessor promotes when this term's first entry applies (etcd's
-    // renew answers "not primary" and the server retries the same way).
+    const ttlSec = await this.renewAsLeader(id);
+    return { header: this.host.header(this.host.currentRevision()), ID: id, TTL: BigInt(ttlSec) };
+  }
+
+  /**
+   * Renews `id` on this member's lessor and answers its TTL in seconds; serves both a
+   * client's keep-alive on the leader and a follower's forwarded one (POST /leases).
+   * Synchronous in the common case so the peer handler answers without a promise.
+   */
+  renewAsLeader(id: bigint): number | Promise<number> {
+    if (this.lessor.isPrimary()) return this.renewPrimary(id);
+    return this.waitPrimary().then(() => this.renewPrimary(id));
+  }
+
+  /** Just elected: the lessor promotes when this term's first entry applies (etcd's renew answers "not primary" and the server retries the same way). */
+  private async waitPrimary(): Promise<void> {
     const deadline = Date.now() + PROMOTION_WAIT_MS;
     while (!this.lessor.isPrimary() && this.host.isLeader() && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, PROMOTION_POLL_MS));
     }
+  }
+
+  private renewPrimary(id: bigint): number {
     const { ttlSec, clear } = this.lessor.renew(id);
     // A renewed lease must not come back with an old checkpointed TTL after a leader change.
     if (clear) void this.host.propose({ leaseCheckpoint: { checkpoints: [clear] } }).catch(() => undefined);
-    return { header: this.host.header(this.host.currentRevision()), ID: id, TTL: BigInt(ttlSec) };
+    return ttlSec;
   }
 
   async timeToLive(r: LeaseTimeToLiveRequest): Promise<LeaseTimeToLiveResponse> {
