@@ -125,3 +125,34 @@ test('a key past the compact form (many puts, then a delete) reads and compacts 
   few.put({ main: 4, sub: 0 });
   assert.equal(at(few, 4), '4.0/c1/v4');
 });
+
+test('a key written once (held as its revision alone) reads, compacts, grows and refuses older revisions like any other', () => {
+  const once = build([['put', 5]]);
+  assert.deepEqual([4, 0, 5, 9].map((r) => at(once, r)), ['-', '-', '5.0/c5/v1', '5.0/c5/v1']);
+  assert.deepEqual(gens(once), ['c5:[5.0]']);
+  assert.throws(() => once.put({ main: 5, sub: 0 }), /not newer/);
+  const kept = new Set<string>();
+  once.keep(7, kept);
+  assert.deepEqual([...kept], ['5_0']);
+  assert.equal(once.compact(7, kept), true);
+  once.put({ main: 5, sub: 1 });
+  assert.equal(at(once, 5), '5.1/c5/v2');
+  assert.deepEqual(gens(once), ['c5:[5.0 5.1]']);
+
+  // A lone put at sub revision 1 keeps the pair; a restored put below its create revision reads as trimmed.
+  const sub1 = build([['put', 3, 1]]);
+  assert.equal(at(sub1, 3), '3.1/c3/v1');
+  const restored = new KeyIndex(Buffer.from('a'));
+  restored.restorePut({ main: 8, sub: 0 }, 2, 6);
+  assert.equal(at(restored, 5), '-');
+  assert.equal(at(restored, 8), '8.0/c2/v6');
+
+  // Compacting a few puts down to one leaves the lone form, which grows and deletes as before.
+  const few = build([['put', 1], ['put', 2]]);
+  assert.equal(few.compact(2, new Set()), true);
+  assert.deepEqual(gens(few), ['c1:[2.0]']);
+  assert.equal(at(few, 2), '2.0/c1/v2');
+  assert.equal(few.tombstone({ main: 3, sub: 0 }), true);
+  assert.deepEqual(gens(few), ['c1:[2.0 3.0t]']);
+  assert.equal(at(few, 3), '-');
+});
