@@ -6,41 +6,22 @@
 //   node scripts/bench.mjs [--keys 1000000] [--reps 2] [--members 1,3] [--scale 1] [--no-rss]
 import { spawn, execSync } from 'node:child_process';
 import { mkdtempSync, rmSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from '../dist/src/benchmark/flags.js';
 import { runBenchmark } from '../dist/src/benchmark/runner.js';
 import { percentiles } from '../dist/src/benchmark/report.js';
+import { freePort, memberArgs, parseFlags, sleep } from './lib/local-members.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const opt = { keys: 1_000_000, reps: 2, members: '1,3', scale: 1, rss: true };
-const argv = process.argv.slice(2);
-for (let i = 0; i < argv.length; i++) {
-  const a = argv[i];
-  if (a === '--no-rss') opt.rss = false;
-  else if (a.startsWith('--')) {
-    const [k, v] = a.includes('=') ? a.slice(2).split('=') : [a.slice(2), argv[++i]];
-    if (!(k in opt)) throw new Error(`unknown flag --${k}`);
-    opt[k] = typeof opt[k] === 'number' ? Number(v) : v;
-  }
-}
+parseFlags(opt, process.argv.slice(2), { '--no-rss': (o) => (o.rss = false) });
 
 if (!existsSync('/usr/bin/etcd')) {
   console.error('installing etcd-server (apt-get) for /usr/bin/etcd');
   execSync('apt-get install -y etcd-server', { stdio: 'inherit' });
 }
 
-const freePort = () =>
-  new Promise((res, rej) => {
-    const s = net.createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => res(p));
-    });
-  });
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function healthy(url) {
   try {
@@ -58,13 +39,7 @@ async function startCluster(kind, n) {
   for (let i = 0; i < n; i++) ports.push({ client: await freePort(), peer: await freePort() });
   const initial = ports.map((p, i) => `m${i}=http://127.0.0.1:${p.peer}`).join(',');
   const procs = ports.map((p, i) => {
-    const args = [
-      '--name', `m${i}`, '--data-dir', join(dir, `m${i}`),
-      '--listen-client-urls', `http://127.0.0.1:${p.client}`, '--advertise-client-urls', `http://127.0.0.1:${p.client}`,
-      '--listen-peer-urls', `http://127.0.0.1:${p.peer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${p.peer}`,
-      '--initial-cluster', initial, '--initial-cluster-state', 'new', '--initial-cluster-token', `bench-${kind}`,
-      '--log-level', 'error',
-    ];
+    const args = memberArgs({ name: `m${i}`, dataDir: join(dir, `m${i}`), ports: p, initialCluster: initial, token: `bench-${kind}` });
     const cmd = kind === 'ours' ? process.execPath : '/usr/bin/etcd';
     const proc = spawn(cmd, kind === 'ours' ? [join(ROOT, 'bin', 'etcd'), ...args] : args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';

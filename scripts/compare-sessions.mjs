@@ -18,10 +18,10 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './lib/local-members.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CTLS = { real: ['/usr/bin/etcdctl'], ours: [process.execPath, join(ROOT, 'bin/etcdctl')] };
@@ -38,17 +38,6 @@ const ctlKinds = onlyIdx >= 0 ? [args[onlyIdx + 1]] : ['real', 'ours'];
 const serverArgsIdx = args.indexOf('--server-args');
 const serverArgs = serverArgsIdx >= 0 ? args[serverArgsIdx + 1].split(' ').filter(Boolean) : [];
 const lines = readFileSync(sessionFile, 'utf8').split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'));
-
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
 
 async function startServer(kind, ports) {
   const dir = mkdtempSync(join(tmpdir(), `cmp-${kind}-`));

@@ -9,29 +9,14 @@
 // unlike CPU time, that count hardly moves when other processes share the cores.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
+import { cpuTicks, freePort, memberArgs, parseFlags, sleep } from './lib/local-members.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const opt = { kind: 'ours', prof: '', total: 20000, only: '', node: '', threads: '', instr: '' };
-const argv = process.argv.slice(2);
-for (let i = 0; i < argv.length; i++) {
-  const k = argv[i].replace(/^--/, '');
-  if (!(k in opt)) throw new Error(`unknown flag ${argv[i]}`);
-  opt[k] = typeof opt[k] === 'number' ? Number(argv[++i]) : argv[++i];
-}
+parseFlags(opt);
 
-const freePort = () =>
-  new Promise((res, rej) => {
-    const s = net.createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => res(p));
-    });
-  });
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const TICK = os.constants ? 100 : 100; // USER_HZ on Linux
 
 /** utime+stime per thread name, summed over threads of the same name. */
@@ -49,11 +34,6 @@ function threadTicks(pid) {
   return out;
 }
 
-function cpuTicks(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(f[11]) + Number(f[12]); // utime + stime (fields 14, 15)
-}
 
 const T = opt.total;
 const WORKLOADS = [
@@ -67,12 +47,7 @@ const WORKLOADS = [
 
 const dir = mkdtempSync(join(os.tmpdir(), `cpuop-${opt.kind}-`));
 const [cp, pp] = [await freePort(), await freePort()];
-const args = [
-  '--name', 'm0', '--data-dir', join(dir, 'data'),
-  '--listen-client-urls', `http://127.0.0.1:${cp}`, '--advertise-client-urls', `http://127.0.0.1:${cp}`,
-  '--listen-peer-urls', `http://127.0.0.1:${pp}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${pp}`,
-  '--initial-cluster', `m0=http://127.0.0.1:${pp}`, '--log-level', 'error',
-];
+const args = memberArgs({ name: 'm0', dataDir: join(dir, 'data'), ports: { client: cp, peer: pp }, initialCluster: `m0=http://127.0.0.1:${pp}` });
 const nodeArgs = opt.prof ? ['--cpu-prof', `--cpu-prof-dir=${opt.prof}`] : [];
 if (opt.node) nodeArgs.push(...opt.node.split(' '));
 const proc =

@@ -8,39 +8,19 @@
 //   node scripts/lease-forward-cpu.mjs [--kind ours|real] [--total 10000] [--clients 50] [--prof DIR] [--instr 1]
 // --instr 1 counts user-space instructions per keep-alive with `perf stat` (steady under load).
 import { spawn, spawnSync, execSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from '../dist/src/benchmark/flags.js';
 import { runBenchmark } from '../dist/src/benchmark/runner.js';
 import { percentiles } from '../dist/src/benchmark/report.js';
+import { cpuTicks, freePort, memberArgs, parseFlags, sleep } from './lib/local-members.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const opt = { kind: 'ours', total: 10000, clients: 50, prof: '', instr: '' };
-const argv = process.argv.slice(2);
-for (let i = 0; i < argv.length; i++) {
-  const k = argv[i].replace(/^--/, '');
-  if (!(k in opt)) throw new Error(`unknown flag ${argv[i]}`);
-  opt[k] = typeof opt[k] === 'number' ? Number(argv[++i]) : argv[++i];
-}
+parseFlags(opt);
 
-const freePort = () =>
-  new Promise((res, rej) => {
-    const s = net.createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => res(p));
-    });
-  });
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function cpuTicks(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(f[11]) + Number(f[12]);
-}
 
 async function metric(url, name) {
   try {
@@ -57,13 +37,7 @@ const ports = [];
 for (let i = 0; i < 3; i++) ports.push({ client: await freePort(), peer: await freePort() });
 const initial = ports.map((p, i) => `m${i}=http://127.0.0.1:${p.peer}`).join(',');
 const members = ports.map((p, i) => {
-  const args = [
-    '--name', `m${i}`, '--data-dir', join(dir, `m${i}`),
-    '--listen-client-urls', `http://127.0.0.1:${p.client}`, '--advertise-client-urls', `http://127.0.0.1:${p.client}`,
-    '--listen-peer-urls', `http://127.0.0.1:${p.peer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${p.peer}`,
-    '--initial-cluster', initial, '--initial-cluster-state', 'new', '--initial-cluster-token', 'lease-fwd',
-    '--log-level', 'error',
-  ];
+  const args = memberArgs({ name: `m${i}`, dataDir: join(dir, `m${i}`), ports: p, initialCluster: initial, token: 'lease-fwd' });
   const nodeArgs = opt.prof ? ['--cpu-prof', `--cpu-prof-dir=${opt.prof}`, `--cpu-prof-name=m${i}.cpuprofile`] : [];
   const proc = opt.kind === 'ours' ? spawn(process.execPath, [...nodeArgs, join(ROOT, 'bin', 'etcd'), ...args], { stdio: 'ignore' }) : spawn('/usr/bin/etcd', args, { stdio: 'ignore' });
   return { proc, url: `http://127.0.0.1:${p.client}`, endpoint: `127.0.0.1:${p.client}`, peer: p.peer };
