@@ -35,6 +35,18 @@ export function encodeKeyValueAdopting(kv: KeyValue): Buffer {
   return encode(kv, true);
 }
 
+/** A varint field: its tag byte, then the value. Returns the position after it. */
+function writeVarintField(out: Buffer, pos: number, tag: number, v: number): number {
+  out[pos] = tag;
+  return writeVarint(out, pos + 1, v);
+}
+
+/** A bytes field: its tag byte, the length, then the bytes. Returns the position after it. */
+function writeBytesField(out: Buffer, pos: number, tag: number, bytes: Buffer): number {
+  pos = writeVarintField(out, pos, tag, bytes.length);
+  return pos + bytes.copy(out, pos);
+}
+
 function encode(kv: KeyValue, adopt: boolean): Buffer {
   const lease = kv.lease === 0n ? 0n : BigInt.asUintN(64, kv.lease);
   let size = 0;
@@ -47,30 +59,15 @@ function encode(kv: KeyValue, adopt: boolean): Buffer {
   const out = Buffer.allocUnsafe(size);
   let pos = 0;
   if (kv.key.length > 0) {
-    out[pos++] = 0x0a;
-    pos = writeVarint(out, pos, kv.key.length);
-    const start = pos;
-    pos += kv.key.copy(out, pos);
-    if (adopt) kv.key = out.subarray(start, pos);
+    pos = writeBytesField(out, pos, 0x0a, kv.key);
+    if (adopt) kv.key = out.subarray(pos - kv.key.length, pos);
   }
-  if (kv.createRevision !== 0) {
-    out[pos++] = 0x10;
-    pos = writeVarint(out, pos, kv.createRevision);
-  }
-  if (kv.modRevision !== 0) {
-    out[pos++] = 0x18;
-    pos = writeVarint(out, pos, kv.modRevision);
-  }
-  if (kv.version !== 0) {
-    out[pos++] = 0x20;
-    pos = writeVarint(out, pos, kv.version);
-  }
+  if (kv.createRevision !== 0) pos = writeVarintField(out, pos, 0x10, kv.createRevision);
+  if (kv.modRevision !== 0) pos = writeVarintField(out, pos, 0x18, kv.modRevision);
+  if (kv.version !== 0) pos = writeVarintField(out, pos, 0x20, kv.version);
   if (kv.value.length > 0) {
-    out[pos++] = 0x2a;
-    pos = writeVarint(out, pos, kv.value.length);
-    const start = pos;
-    pos += kv.value.copy(out, pos);
-    if (adopt) kv.value = out.subarray(start, pos);
+    pos = writeBytesField(out, pos, 0x2a, kv.value);
+    if (adopt) kv.value = out.subarray(pos - kv.value.length, pos);
   }
   if (lease !== 0n) {
     out[pos++] = 0x30;
