@@ -15,6 +15,7 @@
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { LeaseServer } from './lease-server.js';
+import { parseHttp1Head } from './http1-head.js';
 import { answerLeasePeerRequest, LEASE_INTERNAL_PATH, LEASE_KEEPALIVE_PATH, LEASE_PIPELINE_PROTOCOL, type PeerAnswer } from './lease-forwarding.js';
 /** A request head larger than this ends the connection (ours are about 120 bytes). */
 const REQUEST_HEAD_BYTES_MAX = 8 * 1024;
@@ -105,19 +106,12 @@ class UpgradedLeaseConnection {
 }
 
 function parseHead(head: string): { method: string; path: string; length: number } {
-  const lines = head.split('\r\n');
-  const m = /^([A-Z]+) (\S+) HTTP\/1\.[01]$/.exec(lines[0] ?? '');
+  const { start, fields } = parseHttp1Head(head);
+  const m = /^([A-Z]+) (\S+) HTTP\/1\.[01]$/.exec(start);
   if (!m) throw new Error('malformed request line');
-  let length = 0;
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i]!;
-    const colon = line.indexOf(':');
-    if (colon <= 0) continue;
-    const name = line.slice(0, colon).trim().toLowerCase();
-    if (name === 'content-length') length = Number(line.slice(colon + 1).trim());
-    // Our follower never sends a chunked body; anything else is not ours to guess at.
-    else if (name === 'transfer-encoding') throw new Error('chunked request on the lease pipeline');
-  }
+  // Our follower never sends a chunked body; anything else is not ours to guess at.
+  if (fields.has('transfer-encoding')) throw new Error('chunked request on the lease pipeline');
+  const length = fields.has('content-length') ? Number(fields.get('content-length')) : 0;
   if (!Number.isSafeInteger(length) || length < 0) throw new Error('bad Content-Length');
   return { method: m[1]!, path: m[2]!.split('?')[0]!, length };
 }

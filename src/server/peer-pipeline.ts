@@ -16,6 +16,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { PeerClientTls } from '../transport/peer-http.js';
+import { parseHttp1Head } from './http1-head.js';
 
 /** Connections kept per peer URL that took the upgrade; requests go to the one with the fewest waiting. */
 export const PIPELINE_CONNECTIONS_MAX = 2;
@@ -119,23 +120,14 @@ class ResponseReader {
   }
 
   private readHead(head: string): void {
-    const lines = head.split('\r\n');
-    const m = /^HTTP\/1\.([01]) (\d{3})/.exec(lines[0] ?? '');
-    if (!m) throw new Error(`malformed peer answer: ${JSON.stringify((lines[0] ?? '').slice(0, 80))}`);
+    const { start, fields } = parseHttp1Head(head);
+    const m = /^HTTP\/1\.([01]) (\d{3})/.exec(start);
+    if (!m) throw new Error(`malformed peer answer: ${JSON.stringify(start.slice(0, 80))}`);
     this.status = Number(m[2]);
-    let length = -1;
-    let chunked = false;
-    let close = m[1] === '0';
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i]!;
-      const colon = line.indexOf(':');
-      if (colon <= 0) continue;
-      const name = line.slice(0, colon).trim().toLowerCase();
-      const value = line.slice(colon + 1).trim().toLowerCase();
-      if (name === 'content-length') length = Number(value);
-      else if (name === 'transfer-encoding') chunked = value.split(',').some((v) => v.trim() === 'chunked');
-      else if (name === 'connection') close = value.split(',').some((v) => v.trim() === 'close');
-    }
+    const listHas = (name: string, token: string): boolean | undefined => fields.get(name)?.toLowerCase().split(',').some((v) => v.trim() === token);
+    const length = fields.has('content-length') ? Number(fields.get('content-length')) : -1;
+    const chunked = listHas('transfer-encoding', 'chunked') ?? false;
+    const close = listHas('connection', 'close') ?? m[1] === '0';
     this.closeAfter = close;
     const noBody = this.status === 204 || this.status === 304 || (this.status >= 100 && this.status < 200);
     if (noBody) this.bodyLeft = 0;
