@@ -39,13 +39,16 @@ export class TreeIndex {
   constructor(private readonly maxHashed = MAX_HASHED_KEYS) {}
 
   get(key: Buffer): KeyIndex | undefined {
-    const k = keyString(key);
+    return this.lookup(keyString(key));
+  }
+
+  private lookup(k: string): KeyIndex | undefined {
     return this.hashed ? this.hashed.get(k) : this.tree.get(k);
   }
 
   getOrCreate(key: Buffer): KeyIndex {
     const k = keyString(key);
-    let ki = this.hashed ? this.hashed.get(k) : this.tree.get(k);
+    let ki = this.lookup(k);
     if (!ki) {
       ki = new KeyIndex(k);
       this.tree.set(k, ki);
