@@ -59,10 +59,15 @@ function withDetails(details: string, err: unknown): string {
   return SEND_ERROR_DETAILS ? `${details}: ${err instanceof Error ? err.message : String(err)}` : details;
 }
 
-function trailersOf(status: Status): http2.OutgoingHttpHeaders {
+/** What a trailers-only answer (a status with no message) carries beside the status, as grpc-js sends it. */
+const TRAILERS_ONLY_HEADERS: http2.OutgoingHttpHeaders = { ':status': 200, 'content-type': 'application/grpc+proto' };
+
+/** A status as grpc-js writes it: grpc-status, grpc-message, then `leading` and the status's metadata. */
+function statusHeaders(status: Status, leading?: http2.OutgoingHttpHeaders): http2.OutgoingHttpHeaders {
+  const h: http2.OutgoingHttpHeaders = { 'grpc-status': status.code, 'grpc-message': encodeURI(status.details) };
+  if (leading) Object.assign(h, leading);
   const md = status.metadata;
-  const t: http2.OutgoingHttpHeaders = { 'grpc-status': status.code, 'grpc-message': encodeURI(status.details) };
-  return md ? Object.assign(t, md.toHttp2Headers()) : t;
+  return md ? Object.assign(h, md.toHttp2Headers()) : h;
 }
 
 /** The status grpc-js derives from a handler's callback error (serverErrorToStatus). */
@@ -260,7 +265,7 @@ class UnaryExchange {
   };
 
   private readonly onWantTrailers = (): void => {
-    this.stream.sendTrailers(trailersOf(this.okStatus!));
+    this.stream.sendTrailers(statusHeaders(this.okStatus!));
     this.call?.markCancelled();
   };
 
@@ -275,14 +280,7 @@ class UnaryExchange {
     if (this.isDone()) return;
     this.done = true;
     this.clearTimer();
-    const md = status.metadata;
-    const headers: http2.OutgoingHttpHeaders = {
-      'grpc-status': status.code,
-      'grpc-message': encodeURI(status.details),
-      ':status': 200,
-      'content-type': 'application/grpc+proto',
-    };
-    this.stream.respond(md ? Object.assign(headers, md.toHttp2Headers()) : headers, { endStream: true });
+    this.stream.respond(statusHeaders(status, TRAILERS_ONLY_HEADERS), { endStream: true });
     this.call?.markCancelled();
     // Whatever else the client sends is read and dropped.
     this.stream.resume();
