@@ -137,16 +137,6 @@ export class Applier {
   private applyOne(entry: Entry, batched: boolean): boolean {
     const alreadyApplied = entry.index <= this.store.consistentIndex();
     if (alreadyApplied) return false;
-    this.applyUnapplied(entry, batched);
-    return true;
-  }
-
-  private markApplied(entry: Entry, batched: boolean): void {
-    if (batched && this.store.noteConsistentIndex) this.store.noteConsistentIndex(entry.index, entry.term);
-    else this.store.setConsistentIndex(entry.index, entry.term);
-  }
-
-  private applyUnapplied(entry: Entry, batched: boolean): void {
     if (entry.type === EntryType.ConfChange) {
       const cc = decodeConfChange(entry.data);
       const refused = this.membership.validateConfChange(cc);
@@ -154,13 +144,13 @@ export class Applier {
       this.markApplied(entry, batched);
       this.events.confChange(refused ? { ...cc, nodeId: 0n } : cc, entry.index, refused);
       if (cc.id !== 0n) this.events.applied(cc.id, refused ? { err: refused } : {});
-      return;
+      return true;
     }
     if (entry.data.length === 0) {
       // The leader's empty entry at the start of its term.
       this.markApplied(entry, batched);
       this.events.noopApplied?.();
-      return;
+      return true;
     }
     const req = this.heldRequest(entry.data) ?? InternalRaftRequest.decode(entry.data);
     const id = req.header?.ID ?? req.ID;
@@ -171,6 +161,12 @@ export class Applier {
     } else {
       this.events.applied(id, result);
     }
+    return true;
+  }
+
+  private markApplied(entry: Entry, batched: boolean): void {
+    if (batched && this.store.noteConsistentIndex) this.store.noteConsistentIndex(entry.index, entry.term);
+    else this.store.setConsistentIndex(entry.index, entry.term);
   }
 
   /** The proposer's own decoded request when `data` is exactly its encoding (proposal-handoff.ts). */
