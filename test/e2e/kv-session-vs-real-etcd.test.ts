@@ -34,6 +34,8 @@ const SESSION: Step[] = [
   { args: ['get', 'foo', '--rev', '2'] },
   { args: ['get', '', '--prefix', '--sort-by', 'MODIFY', '--order', 'DESCEND'] },
   { args: ['get', '', '--prefix', '--sort-by', 'VALUE', '--order', 'ASCEND', '--print-value-only'] },
+  { args: ['get', '', '--prefix', '--sort-by', 'modify', '--order', 'descend'] },
+  { args: ['get', 'foo', '--order', 'desc'] },
   { args: ['get', '', '--prefix', '--consistency', 's'] },
   { args: ['get', 'a', '--prefix', '--max-mod-rev', '4'] },
   { args: ['get', 'nope'] },

@@ -116,14 +116,15 @@ export function buildGet(args: string[], values: Values): RangeRequest {
   const consistency = values.string('consistency');
   if (consistency !== 'l' && consistency !== 's') throw new UsageError(`unknown consistency flag "${consistency}"`, ExitCode.BadFeature);
   let order = RangeRequest_SortOrder.NONE;
+  // etcdctl takes either case (`--order descend`, `--sort-by modify`) and names the value as typed when it is bad.
   const orderText = values.string('order');
-  if (orderText === 'ASCEND') order = RangeRequest_SortOrder.ASCEND;
-  else if (orderText === 'DESCEND') order = RangeRequest_SortOrder.DESCEND;
+  if (orderText.toUpperCase() === 'ASCEND') order = RangeRequest_SortOrder.ASCEND;
+  else if (orderText.toUpperCase() === 'DESCEND') order = RangeRequest_SortOrder.DESCEND;
   else if (orderText !== '') throw new UsageError(`bad sort order ${orderText}`, ExitCode.BadFeature);
   let target = RangeRequest_SortTarget.KEY;
   const targetText = values.string('sort-by');
   if (targetText !== '') {
-    const t = SORT_TARGETS[targetText];
+    const t = SORT_TARGETS[targetText.toUpperCase()];
     if (t === undefined) throw new UsageError(`bad sort target ${targetText}`, ExitCode.BadFeature);
     target = t;
   }
