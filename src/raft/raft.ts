@@ -18,6 +18,7 @@ import { decodeConfChange } from './confchange-codec.js';
 import { MESSAGE_TYPE_NAMES, STATE_NAMES, hexId } from './describe.js';
 import { ErrCompacted, ErrProposalDropped, ErrUnavailable } from './errors.js';
 import { RaftLog } from './log.js';
+import { OutboxCoalescer } from './outbox-coalesce.js';
 import { VoteResult } from './quorum.js';
 import { ReadOnly } from './read-only.js';
 import type { RaftStorage } from './storage.js';
@@ -77,6 +78,13 @@ export interface RaftConfig {
   /** Seeded source in [0, 1) for randomized election timeouts. */
   random: () => number;
   logger?: RaftLogger;
+  /**
+   * Merge an append (or an accepting append answer) into the previous unsent one to the
+   * same member, so a Ready carries one per peer instead of one per proposal (see
+   * outbox-coalesce.ts). Off by default: the message-by-message sequences etcd's raft
+   * produces are what the interaction tests compare against.
+   */
+  coalesceMessages?: boolean;
 }
 
 /** Context of vote requests caused by a leader transfer: they override the leader lease. */
@@ -167,6 +175,8 @@ export class Raft {
   private readonly logger: RaftLogger;
   private stepFn: (m: Message) => StepResult;
   private tickFn: () => void;
+  /** Merges appends and their answers in `msgs` (cfg.coalesceMessages). */
+  private readonly coalescer: OutboxCoalescer | undefined;
 
   constructor(private readonly cfg: RaftConfig) {
     if (cfg.id === NONE) throw new Error('raft: cannot use none as id');
@@ -176,6 +186,7 @@ export class Raft {
     this.id = cfg.id;
     this.electionTimeout = cfg.electionTick;
     this.heartbeatTimeout = cfg.heartbeatTick;
+    this.coalescer = cfg.coalesceMessages ? new OutboxCoalescer(cfg.maxSizePerMsg) : undefined;
     this.logger = cfg.logger ?? noopLogger;
     this.log = new RaftLog(cfg.storage, cfg.maxCommittedSizePerReady ?? cfg.maxSizePerMsg);
     const { hardState, confState } = cfg.storage.initialState();
@@ -224,6 +235,7 @@ export class Raft {
       // Proposals and forwarded reads are local requests relayed to the leader: no term.
       if (m.type !== MessageType.Prop && m.type !== MessageType.ReadIndex) m.term = this.term;
     }
+    if (this.coalescer?.absorb(this.msgs, m)) return;
     this.msgs.push(m);
   }
 

@@ -111,8 +111,10 @@ export class MemoryStorage implements RaftStorage {
     const off = entries[0]!.index - this.offset();
     if (off > this.ents.length) throw new Error(`raft: missing log entry [last: ${this.lastIndex()}, append at: ${entries[0]!.index}]`);
     // In place: entries() hands out copies, and the log holds up to --snapshot-count
-    // entries, which a copy per append would move again on every Ready.
-    this.ents.length = off;
+    // entries, which a copy per append would move again on every Ready. Truncated only when
+    // the new entries overwrite a tail: writing an array's length goes through a V8 runtime
+    // call even when it does not change, and a plain append (every Ready of a leader) needs none.
+    if (off < this.ents.length) this.ents.length = off;
     for (const e of entries) this.ents.push(e);
   }
 }

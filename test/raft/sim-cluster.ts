@@ -41,6 +41,8 @@ export interface SimConfig {
   confChangeRate: number;
   /** Per step: probability that the leader gets a client proposal. */
   proposeRate: number;
+  /** Members merge consecutive appends and their answers per Ready, as servers do (RaftConfig.coalesceMessages). */
+  coalesceMessages?: boolean;
 }
 
 export const DEFAULT_SIM_CONFIG: SimConfig = {
@@ -160,6 +162,7 @@ export class SimCluster {
       checkQuorum: true,
       preVote: true,
       random: this.rand,
+      coalesceMessages: this.cfg.coalesceMessages === true,
     });
   }
 

@@ -155,6 +155,13 @@ test('MemoryStorage: entries, terms, compaction and snapshots report their limit
   // Appending over a conflicting suffix replaces it.
   st.append([ent(4, 3, 'x'), ent(5, 3, 'y')]);
   assert.deepEqual(st.entries(3, 6, 1 << 20).map((e) => `${e.term}/${e.index}`), ['2/3', '3/4', '3/5']);
+  // A shorter conflicting suffix drops the old entries after it too.
+  st.append([ent(4, 5, 'z')]);
+  assert.equal(st.lastIndex(), 4);
+  assert.deepEqual(st.entries(3, 5, 1 << 20).map((e) => `${e.term}/${e.index}`), ['2/3', '5/4']);
+  // A plain append after the last entry extends the log.
+  st.append([ent(5, 5, 'w')]);
+  assert.deepEqual(st.entries(3, 6, 1 << 20).map((e) => `${e.term}/${e.index}`), ['2/3', '5/4', '5/5']);
   // Entries entirely before the first index are ignored; a gap is an error.
   st.append([ent(1, 1)]);
   assert.throws(() => st.append([ent(9, 3)]), /missing log entry/);
