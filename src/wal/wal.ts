@@ -100,6 +100,16 @@ export class WAL {
   private counters = { fsyncs: 0, bytesWritten: 0 };
   /** Where each batch's fdatasync runs: the loop's thread or the thread pool (see there). */
   private readonly fsyncPlacement = new FsyncPlacement();
+  /**
+   * A hard state whose only change was the commit index (raft's MustSync false), not yet
+   * written: it goes out at the head of the next write, or at close. As etcd's WAL keeps
+   * such a record in its write buffer until the next sync, a process crash may lose it;
+   * nothing depends on it: raft learns the commit index again from the leader (or, alone,
+   * by committing its next entry), and entries applied past it are skipped on restart by
+   * the backend's consistent index. Every entry and every term or vote change is still
+   * written and fdatasync'ed before save() resolves.
+   */
+  private deferredState: HardState | undefined;
   /** Says whether the member has other work waiting (set by the server; see setBusyProbe). */
   private busyProbe: () => boolean = () => false;
 
@@ -233,6 +243,11 @@ export class WAL {
         return Promise.reject(new Error(`wal: max entry size limit exceeded (entry ${e.index} has ${e.data.length} bytes)`));
       }
     }
+    if (!mustSync && entries.length === 0 && hardState !== undefined && this.pending.length === 0 && !this.failed && !this.closed) {
+      // Only the commit index moved: keep the record for the next write (see deferredState).
+      this.deferredState = hardState;
+      return RESOLVED;
+    }
     return this.enqueue((resolve, reject) => ({ kind: 'save', hardState, entries, mustSync: mustSync || entries.length > 0, resolve, reject }));
   }
 
@@ -291,6 +306,7 @@ export class WAL {
     await this.flushing;
     this.opened = undefined;
     try {
+      if (this.deferredState !== undefined && !this.failed) await this.writeBatch([]);
       await this.fh.close();
     } finally {
       this.lock.release();
@@ -325,7 +341,11 @@ export class WAL {
     this.flushing = undefined;
   }
 
-  private async writeBatch(batch: Op[]): Promise<void> {
+  private async writeBatch(ops: Op[]): Promise<void> {
+    const deferred = this.deferredState;
+    this.deferredState = undefined;
+    // The deferred commit-only state was saved before every op of this batch: it goes first.
+    const batch: Op[] = deferred === undefined ? ops : [{ kind: 'save', hardState: deferred, entries: [], mustSync: ops.length === 0, resolve: noop, reject: noop }, ...ops];
     let size = 0;
     let sync = false;
     let batchEntries = 0;
@@ -419,6 +439,10 @@ export class WAL {
     this.locked.push(next);
   }
 }
+
+const RESOLVED: Promise<void> = Promise.resolve();
+
+function noop(): void {}
 
 /** pwrite until every byte is written, on the calling thread. */
 function writeAllSync(fd: number, buf: Buffer, position: number): void {
