@@ -66,14 +66,14 @@ function newestAtOrBefore(revs: readonly Revision[], atRev: number): number {
   return found;
 }
 
-/** Same over a flat [main, sub, main, sub...] array: the pair index, or -1. */
-function flatNewestAtOrBefore(flat: readonly number[], atRev: number): number {
+/** Same over [main, sub, main, sub...] pairs from index `from` of `flat`: the pair index, or -1. */
+function flatNewestAtOrBefore(flat: readonly number[], atRev: number, from = 0): number {
   let lo = 0;
-  let hi = flat.length / 2 - 1;
+  let hi = (flat.length - from) / 2 - 1;
   let found = -1;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
-    if (flat[2 * mid]! <= atRev) {
+    if (flat[from + 2 * mid]! <= atRev) {
       found = mid;
       lo = mid + 1;
     } else hi = mid - 1;
@@ -82,15 +82,17 @@ function flatNewestAtOrBefore(flat: readonly number[], atRev: number): number {
 }
 
 /**
- * The compact form's revisions as [main, sub, ...] pairs. A lone put at sub revision 0 (every
- * key of a bulk load: one put per request) is held as its main revision alone, a number in
- * the field, which saves the array (~64 heap bytes per key, 64 MB at a million keys).
+ * The compact form of a key's history: one live generation of a few puts, no tombstone
+ * (every key of a bulk load). Either
+ * - a number: one put at sub revision 0 of that main revision, created there, version 1
+ *   (the common case: no array at all, ~64 heap bytes per key saved), or
+ * - [created, version, main, sub, main, sub, ...]: the generation's created revision and
+ *   version, then its revisions as pairs (at least one pair).
  */
-type FlatRevs = number[] | number;
+type Flat = number | number[];
 
-function flatPairs(flat: FlatRevs): number[] {
-  return typeof flat === 'number' ? [flat, 0] : flat;
-}
+/** Where a flat array's revision pairs begin. */
+const PAIRS = 2;
 
 /** Puts a flat key index holds before it expands into generations (bounds the copy per put). */
 const FLAT_MAX_PUTS = 4;
@@ -98,66 +100,84 @@ const FLAT_MAX_PUTS = 4;
 /** Shared by every key index with no history yet; replaced, never pushed into. */
 const NO_GENERATIONS: Generation[] = [];
 
+/** The compact form's revision pairs, [main, sub, ...]. */
+function flatPairs(flat: Flat): number[] {
+  return typeof flat === 'number' ? [flat, 0] : flat.slice(PAIRS);
+}
+
+function flatCreated(flat: Flat): number {
+  return typeof flat === 'number' ? flat : flat[0]!;
+}
+
+function flatVersion(flat: Flat): number {
+  return typeof flat === 'number' ? 1 : flat[1]!;
+}
+
+/** The compact form of these pairs, created revision and version (a number when it can be). */
+function makeFlat(pairs: readonly number[], created: number, version: number): Flat {
+  if (pairs.length === 2 && pairs[1] === 0 && created === pairs[0] && version === 1) return pairs[0]!;
+  // concat makes an exact-size array; push() or a spread leave V8 growth slack (~130 B) behind.
+  return [created, version].concat(pairs);
+}
+
+function flatGeneration(flat: Flat): Generation {
+  const pairs = flatPairs(flat);
+  const revs: Revision[] = [];
+  for (let i = 0; i < pairs.length; i += 2) revs.push({ main: pairs[i]!, sub: pairs[i + 1]! });
+  return { version: flatVersion(flat), created: flatCreated(flat), revs, ended: false };
+}
+
 export class KeyIndex {
   /**
-   * Arrays here start as one-element literals, never as [] followed by push(): V8 gives a
-   * pushed-into empty array room for 16 more elements, ~140 bytes per array, and a key
-   * index holds two arrays per key (generations, revs) for a million keys and more.
+   * The history, in one field: the compact form (a Flat) while it fits, else the
+   * generations. One field instead of one per form, and no copy of the key (the tree index
+   * holds it and hands it to whoever visits), keeps a key index at 4 words (32 heap bytes)
+   * instead of 8: a million keys hold a million of these, and V8's heap grows in
+   * proportion to what is live. Arrays of generations start as one-element literals, never
+   * as [] followed by push(): V8 gives a pushed-into empty array room for 16 more
+   * elements, ~140 bytes per array.
+   *
+   * The compact form holds the common case without generation or revision objects.
+   * Spelled out, a generation costs a Generation, a generations array, a revs array and a
+   * Revision per put: about 200 of the ~300 heap bytes a once-written key took. The first
+   * change that does not fit (a tombstone, more than FLAT_MAX_PUTS puts) expands it into
+   * generations, and the logic below then works on generations as before.
    */
-  private gens: Generation[] = NO_GENERATIONS;
+  private hist: Flat | Generation[] = NO_GENERATIONS;
 
-  /**
-   * The common case held without generation or revision objects: a key whose history is
-   * one live generation of a few puts and no tombstone (every key of a bulk load). Its
-   * revisions sit in one flat array of numbers, main and sub alternating, with the
-   * generation's created revision and version beside it. Spelled out, a generation costs
-   * a Generation, a generations array, a revs array and a Revision per put: about 200 of
-   * the ~300 heap bytes a once-written key took. The first change that does not fit (a
-   * tombstone, more than FLAT_MAX_PUTS puts) expands it into `gens`, and the logic below
-   * then works on generations as before. While `flat` is set, `gens` is empty.
-   */
-  private flat: FlatRevs | undefined;
-  private flatCreated = 0;
-  private flatVersion = 0;
-
-  /**
-   * The key as a latin1 string (one char per byte): the tree index holds the same string
-   * as its map key, so a key costs its bytes once. A Buffer per key would be a slice of
-   * Node's shared 8 KiB pool and keep the whole slab alive, which at a million keys
-   * held over a gigabyte of otherwise dead request bytes.
-   */
-  private readonly name: string;
-
-  constructor(key: Buffer | string) {
-    this.name = typeof key === 'string' ? key : key.toString('latin1');
+  /** The compact form, or undefined when the history is held as generations. */
+  private get flat(): Flat | undefined {
+    const h = this.hist;
+    if (typeof h === 'number') return h;
+    return h.length > 0 && typeof h[0] === 'number' ? (h as number[]) : undefined;
   }
 
-  /** The key's bytes (a fresh Buffer; only deletes and errors need them). */
-  get key(): Buffer {
-    return Buffer.from(this.name, 'latin1');
+  /** The generations; empty while the compact form holds the history. */
+  private get gens(): Generation[] {
+    const h = this.hist;
+    return typeof h === 'number' || (h.length > 0 && typeof h[0] === 'number') ? NO_GENERATIONS : (h as Generation[]);
+  }
+
+  private set gens(g: Generation[]) {
+    this.hist = g;
   }
 
   /** The history as generations (a fresh view of the compact form when the key is in it). */
   get generations(): readonly Generation[] {
-    return this.flat !== undefined ? [this.flatGeneration(this.flat)] : this.gens;
-  }
-
-  private flatGeneration(flatRevs: FlatRevs): Generation {
-    const flat = flatPairs(flatRevs);
-    const revs: Revision[] = [];
-    for (let i = 0; i < flat.length; i += 2) revs.push({ main: flat[i]!, sub: flat[i + 1]! });
-    return { version: this.flatVersion, created: this.flatCreated, revs, ended: false };
+    const flat = this.flat;
+    return flat !== undefined ? [flatGeneration(flat)] : this.gens;
   }
 
   /** Leaves the compact form for the general one, before a change it cannot express. */
   private expand(): void {
-    if (this.flat === undefined) return;
-    this.gens = [this.flatGeneration(this.flat)];
-    this.flat = undefined;
+    const flat = this.flat;
+    if (flat === undefined) return;
+    this.hist = [flatGeneration(flat)];
   }
 
   private live(): Generation | undefined {
-    const g = this.gens[this.gens.length - 1];
+    const gens = this.gens;
+    const g = gens[gens.length - 1];
     return g && !g.ended ? g : undefined;
   }
 
@@ -166,13 +186,14 @@ export class KeyIndex {
   }
 
   isEmpty(): boolean {
-    return this.flat === undefined && this.gens.length === 0;
+    return this.hist === NO_GENERATIONS || (Array.isArray(this.hist) && this.hist.length === 0);
   }
 
   /** Records a put at `rev`: extends the live generation or begins a new one. */
   put(rev: Revision): void {
     this.assertNewer(rev);
-    if (this.putFlat(rev, rev.main, this.flat !== undefined ? this.flatVersion + 1 : 1)) return;
+    const flat = this.flat;
+    if (this.putFlat(rev, rev.main, flat !== undefined ? flatVersion(flat) + 1 : 1)) return;
     this.expand();
     const g = this.live();
     if (!g) {
@@ -188,20 +209,23 @@ export class KeyIndex {
    * of at most FLAT_MAX_PUTS. `created` counts only for a first put. False: it does not fit.
    */
   private putFlat(rev: Revision, created: number, version: number): boolean {
-    if (this.flat === undefined && this.gens.length === 0) {
-      this.flat = rev.sub === 0 ? rev.main : [rev.main, rev.sub];
-      this.flatCreated = created;
-    } else if (this.flat !== undefined && flatPairs(this.flat).length < 2 * FLAT_MAX_PUTS) {
-      // concat makes an exact-size array; push() or a spread leave V8 growth slack (~130 B) behind.
-      this.flat = flatPairs(this.flat).concat(rev.main, rev.sub);
-    } else return false;
-    this.flatVersion = version;
+    if (this.isEmpty()) {
+      // The bulk-load case stores the number without building the pair first.
+      this.hist = rev.sub === 0 && created === rev.main && version === 1 ? rev.main : makeFlat([rev.main, rev.sub], created, version);
+      return true;
+    }
+    const flat = this.flat;
+    if (flat === undefined) return false;
+    const pairs = flatPairs(flat);
+    if (pairs.length >= 2 * FLAT_MAX_PUTS) return false;
+    this.hist = makeFlat(pairs.concat(rev.main, rev.sub), flatCreated(flat), version);
     return true;
   }
 
   private addGeneration(g: Generation): void {
-    if (this.gens.length === 0) this.gens = [g];
-    else this.gens.push(g);
+    const gens = this.gens;
+    if (gens.length === 0) this.gens = [g];
+    else gens.push(g);
   }
 
   /**
@@ -237,18 +261,20 @@ export class KeyIndex {
   get(atRev: number): KeyAt | undefined {
     const flat = this.flat;
     if (flat !== undefined) {
-      if (this.flatCreated > atRev) return undefined;
       if (typeof flat === 'number') {
-        // One put: seen from its revision on; before it (after a compaction trimmed earlier puts) absent, as below.
-        return flat <= atRev ? { modified: { main: flat, sub: 0 }, created: this.flatCreated, version: this.flatVersion } : undefined;
+        // One put, created there: seen from its revision on.
+        return flat <= atRev ? { modified: { main: flat, sub: 0 }, created: flat, version: 1 } : undefined;
       }
-      const j = flatNewestAtOrBefore(flat, atRev);
+      if (flat[0]! > atRev) return undefined; // created later
+      const j = flatNewestAtOrBefore(flat, atRev, PAIRS);
       if (j < 0) return undefined; // trimmed by compaction, as below
-      const putsAfter = flat.length / 2 - 1 - j;
-      return { modified: { main: flat[2 * j]!, sub: flat[2 * j + 1]! }, created: this.flatCreated, version: this.flatVersion - putsAfter };
+      const putsAfter = (flat.length - PAIRS) / 2 - 1 - j;
+      const at = PAIRS + 2 * j;
+      return { modified: { main: flat[at]!, sub: flat[at + 1]! }, created: flat[0]!, version: flat[1]! - putsAfter };
     }
-    for (let i = this.gens.length - 1; i >= 0; i--) {
-      const g = this.gens[i]!;
+    const gens = this.gens;
+    for (let i = gens.length - 1; i >= 0; i--) {
+      const g = gens[i]!;
       if (g.created > atRev) continue;
       const j = newestAtOrBefore(g.revs, atRev);
       if (j < 0) return undefined; // trimmed by compaction: reads below it are refused earlier
@@ -276,13 +302,14 @@ export class KeyIndex {
    * `keep`. Returns false when no history is left (the caller drops the key).
    */
   compact(atRev: number, keep: Set<string>): boolean {
-    if (this.flat !== undefined) {
+    const whole = this.flat;
+    if (whole !== undefined) {
       // A live generation always survives; it loses the puts before the one a read at atRev sees.
-      let flat = flatPairs(this.flat);
+      let flat = flatPairs(whole);
       const from = Math.max(0, flatNewestAtOrBefore(flat, atRev));
       if (from > 0) {
         flat = flat.slice(2 * from);
-        this.flat = flat.length === 2 && flat[1] === 0 ? flat[0]! : flat;
+        this.hist = makeFlat(flat, flatCreated(whole), flatVersion(whole));
       }
       if (flat[0]! <= atRev) keep.add(revId({ main: flat[0]!, sub: flat[1]! }));
       return true;
@@ -302,8 +329,9 @@ export class KeyIndex {
 
   /** Adds to `keep` the revisions <= atRev that compact(atRev) would keep, changing nothing. */
   keep(atRev: number, keep: Set<string>): void {
-    if (this.flat !== undefined) {
-      const flat = flatPairs(this.flat);
+    const whole = this.flat;
+    if (whole !== undefined) {
+      const flat = flatPairs(whole);
       const from = 2 * Math.max(0, flatNewestAtOrBefore(flat, atRev));
       if (flat[from]! <= atRev) keep.add(revId({ main: flat[from]!, sub: flat[from + 1]! }));
       return;
@@ -316,12 +344,13 @@ export class KeyIndex {
   }
 
   private assertNewer(rev: Revision): void {
-    const g = this.gens[this.gens.length - 1];
+    const gens = this.gens;
+    const g = gens[gens.length - 1];
     const flat = this.flat;
     const newest =
       typeof flat === 'number' ? { main: flat, sub: 0 } : flat ? { main: flat[flat.length - 2]!, sub: flat[flat.length - 1]! } : g?.revs[g.revs.length - 1];
     if (newest && compareRev(rev, newest) <= 0) {
-      throw new Error(`mvcc: revision ${revId(rev)} is not newer than ${revId(newest)} for key ${JSON.stringify(this.key.toString())}`);
+      throw new Error(`mvcc: revision ${revId(rev)} is not newer than ${revId(newest)}`);
     }
   }
 }

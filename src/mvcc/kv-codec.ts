@@ -13,7 +13,7 @@
 //   0a 03 66 6f 6f 10 02 18 03 20 02 2a 03 62 61 72
 
 import { KeyValue as PbKeyValue } from '../gen/mvccpb/kv.js';
-import { bigVarintSize, varintSize, writeBigVarint, writeVarint } from '../pkg/varint.js';
+import { bytesFieldSize, uint64FieldSize, varintSize, writeBytesField, writeUint64Field, writeVarintField } from '../pkg/varint.js';
 import type { KeyValue } from './types.js';
 
 /**
@@ -35,27 +35,15 @@ export function encodeKeyValueAdopting(kv: KeyValue): Buffer {
   return encode(kv, true);
 }
 
-/** A varint field: its tag byte, then the value. Returns the position after it. */
-function writeVarintField(out: Buffer, pos: number, tag: number, v: number): number {
-  out[pos] = tag;
-  return writeVarint(out, pos + 1, v);
-}
-
-/** A bytes field: its tag byte, the length, then the bytes. Returns the position after it. */
-function writeBytesField(out: Buffer, pos: number, tag: number, bytes: Buffer): number {
-  pos = writeVarintField(out, pos, tag, bytes.length);
-  return pos + bytes.copy(out, pos);
-}
-
 function encode(kv: KeyValue, adopt: boolean): Buffer {
   const lease = kv.lease === 0n ? 0n : BigInt.asUintN(64, kv.lease);
   let size = 0;
-  if (kv.key.length > 0) size += 1 + varintSize(kv.key.length) + kv.key.length;
+  if (kv.key.length > 0) size += bytesFieldSize(kv.key.length);
   if (kv.createRevision !== 0) size += 1 + varintSize(kv.createRevision);
   if (kv.modRevision !== 0) size += 1 + varintSize(kv.modRevision);
   if (kv.version !== 0) size += 1 + varintSize(kv.version);
-  if (kv.value.length > 0) size += 1 + varintSize(kv.value.length) + kv.value.length;
-  if (lease !== 0n) size += 1 + bigVarintSize(lease);
+  if (kv.value.length > 0) size += bytesFieldSize(kv.value.length);
+  size += uint64FieldSize(lease);
   const out = Buffer.allocUnsafe(size);
   let pos = 0;
   if (kv.key.length > 0) {
@@ -69,10 +57,7 @@ function encode(kv: KeyValue, adopt: boolean): Buffer {
     pos = writeBytesField(out, pos, 0x2a, kv.value);
     if (adopt) kv.value = out.subarray(pos - kv.value.length, pos);
   }
-  if (lease !== 0n) {
-    out[pos++] = 0x30;
-    writeBigVarint(out, pos, lease);
-  }
+  writeUint64Field(out, pos, 0x30, lease);
   // An empty value is not written; an empty view of the caller's Buffer would still pin it.
   if (adopt && kv.value.length === 0) kv.value = out.subarray(0, 0);
   return out;

@@ -18,7 +18,7 @@ import { decodeKeyValue, encodeKeyValueAdopting, encodeTombstone } from './kv-co
 import { META_FINISHED_COMPACT, META_SCHEDULED_COMPACT, physicalCompaction, COMPACTION_BATCH } from './kv-compaction.js';
 import { hashKeyBucket } from './kv-hash.js';
 import { ReadTxn, WriteTxn, type TxnHost } from './kv-txn.js';
-import { decodeRev, encodeRev, revStart, type Revision } from './revision.js';
+import { decodeRev, encodeRev, revKeyString, revStart, type Revision } from './revision.js';
 import { TreeIndex } from './tree-index.js';
 import type { HashResult, KeyValue, StoreEvent } from './types.js';
 
@@ -226,7 +226,7 @@ export class KVStore implements TxnHost {
   }
 
   storePut(rev: Revision, kv: KeyValue): void {
-    this.backend.put('key', encodeRev(rev), encodeKeyValueAdopting(kv));
+    this.backend.putKeyString('key', revKeyString(rev), encodeKeyValueAdopting(kv));
   }
 
   storeTombstone(rev: Revision, key: Buffer): void {

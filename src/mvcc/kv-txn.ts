@@ -143,7 +143,7 @@ export class WriteTxn implements TxnWrite {
     for (const { ki, prev } of live) {
       const rev = this.nextRev();
       ki.tombstone(rev);
-      const deletedKey = ki.key;
+      const deletedKey = prev.key;
       this.host.storeTombstone(rev, deletedKey);
       const kv: KeyValue = { key: deletedKey, value: Buffer.alloc(0), createRevision: 0, modRevision: rev.main, version: 0, lease: 0n };
       this.events.push({ type: EventType.Delete, kv, prevKv: prev });

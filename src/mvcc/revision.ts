@@ -32,6 +32,25 @@ export function encodeRev(rev: Revision, tombstone = false): Buffer {
   return b;
 }
 
+/**
+ * encodeRev's bytes as the latin1 string the backend's write buffer keys by (one char per
+ * byte): no Buffer made and converted for every stored put (a Buffer costs ~700
+ * instructions to create, its toString as much again).
+ */
+export function revKeyString(rev: Revision): string {
+  const hi = Math.floor(rev.main / 2 ** 32);
+  const lo = rev.main >>> 0;
+  const subHi = Math.floor(rev.sub / 2 ** 32);
+  const subLo = rev.sub >>> 0;
+  return String.fromCharCode(
+    hi >>> 24, (hi >>> 16) & 0xff, (hi >>> 8) & 0xff, hi & 0xff,
+    lo >>> 24, (lo >>> 16) & 0xff, (lo >>> 8) & 0xff, lo & 0xff,
+    0x5f,
+    subHi >>> 24, (subHi >>> 16) & 0xff, (subHi >>> 8) & 0xff, subHi & 0xff,
+    subLo >>> 24, (subLo >>> 16) & 0xff, (subLo >>> 8) & 0xff, subLo & 0xff,
+  );
+}
+
 export function decodeRev(b: Buffer): { rev: Revision; tombstone: boolean } {
   const main = b.readUInt32BE(0) * 2 ** 32 + b.readUInt32BE(4);
   const sub = b.readUInt32BE(9) * 2 ** 32 + b.readUInt32BE(13);

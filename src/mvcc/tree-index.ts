@@ -2,18 +2,18 @@
 // as latin1 strings, whose code-unit order is byte order). Point lookups and inserts are
 // O(log n); a range visits only the keys inside it.
 //
-// Point lookups (every put, single-key reads and compares) go through a hash map beside
-// the tree: a B+ tree descent compares the key with ~20 others scattered over the heap, a
-// cache miss each (~2 us at 100k keys, the largest single cost of a put), where the map
-// hashes the key once. The map holds the tree's own key strings and values, ~12-30 bytes
-// per key. V8 caps a Map near 2^24 entries, so past MAX_HASHED_KEYS the map is dropped
-// and lookups use the tree alone.
+// Point lookups (every put, single-key reads and compares) descend the tree too. A hash
+// map beside the tree saved the descent (~20 string compares, ~1-2 us of a put's ~300 us
+// of CPU) but cost 28-50 heap bytes per key (its table is sized in powers of two), which
+// V8's heap then multiplies by its growth slack: at a million keys it was ~80 MiB of
+// resident memory for <1% of a put's time, so the tree alone serves lookups.
 //
 // Range ends follow etcd's API: an empty end names the single key; end = [0x00] means
 // every key >= key; otherwise [key, end), empty when end <= key.
 
 import sortedBtree from 'sorted-btree';
 import { KeyIndex } from './key-index.js';
+import { compareStrings } from '../pkg/compare-strings.js';
 
 // sorted-btree is CommonJS with its class on `default`.
 const BTree = sortedBtree.default;
@@ -27,49 +27,38 @@ export function isFromKey(end: Buffer): boolean {
   return end.length === 1 && end[0] === 0;
 }
 
-/** Keys past which the point-lookup map is given up (V8's Map limit is 2^24 entries). */
-export const MAX_HASHED_KEYS = 8_000_000;
-
 export class TreeIndex {
-  private readonly tree: Tree = new BTree<string, KeyIndex>();
-  /** The same entries as `tree`, for point lookups; undefined past MAX_HASHED_KEYS. */
-  private hashed: Map<string, KeyIndex> | undefined = new Map();
-
-  /** `maxHashed`: tests lower it to reach the tree-only mode with a few keys. */
-  constructor(private readonly maxHashed = MAX_HASHED_KEYS) {}
+  private readonly tree: Tree = new BTree<string, KeyIndex>(undefined, compareStrings);
 
   get(key: Buffer): KeyIndex | undefined {
-    return this.lookup(keyString(key));
-  }
-
-  private lookup(k: string): KeyIndex | undefined {
-    return this.hashed ? this.hashed.get(k) : this.tree.get(k);
+    return this.tree.get(keyString(key));
   }
 
   getOrCreate(key: Buffer): KeyIndex {
     const k = keyString(key);
-    let ki = this.lookup(k);
+    let ki = this.tree.get(k);
     if (!ki) {
-      ki = new KeyIndex(k);
+      ki = new KeyIndex();
       this.tree.set(k, ki);
-      if (this.hashed) {
-        if (this.hashed.size < this.maxHashed) this.hashed.set(k, ki);
-        else this.hashed = undefined;
-      }
     }
     return ki;
   }
 
   private delete(k: string): void {
     this.tree.delete(k);
-    this.hashed?.delete(k);
   }
 
-  /** Visits the keys of the range in order; `visit` returns false to stop. */
-  visit(key: Buffer, end: Buffer, visit: (ki: KeyIndex) => boolean): void {
+  /**
+   * Visits the keys of the range in order, each with its key as a latin1 string (the
+   * tree's own: a key index does not hold its key); `visit` returns false to stop.
+   * Hold the string, not a Buffer slice of a request, to keep a key past the visit: a
+   * slice of Node's shared 8 KiB pool keeps the whole slab alive.
+   */
+  visit(key: Buffer, end: Buffer, visit: (ki: KeyIndex, key: string) => boolean): void {
     if (end.length === 0) {
-      const ki = this.get(key);
-      if (ki) visit(ki);
+      const k = keyString(key);
+      const ki = this.tree.get(k);
+      if (ki) visit(ki, k);
       return;
     }
     const lo = keyString(key);
@@ -77,7 +66,7 @@ export class TreeIndex {
     if (hi !== undefined && hi <= lo) return;
     for (const [k, ki] of this.tree.entries(lo)) {
       if (hi !== undefined && k >= hi) break;
-      if (!visit(ki)) break;
+      if (!visit(ki, k)) break;
     }
   }
 

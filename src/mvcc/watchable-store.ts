@@ -9,6 +9,11 @@
 // A consumer that cannot keep up never blocks writers: its watchers just fall back to
 // unsynced and catch up from the backend later. Each watcher keeps the next revision it
 // still needs, so every event is delivered once and in revision order.
+//
+// Catch-up is scheduled, not polled on a fixed beat: a watcher behind with room to send is
+// caught up on the next turn, batch after batch, and one whose consumer is full is retried
+// a short while later (etcd retries its blocked "victims" every 10 ms), so a burst that
+// fills a stream delays its watchers by milliseconds, not by a whole sync period.
 
 import type { Backend } from '../storage/backend.js';
 import { ErrCompacted } from './errors.js';
@@ -58,7 +63,7 @@ export class Watcher {
 
   matches(key: Buffer): boolean {
     const { key: start, rangeEnd } = this.opts;
-    if (rangeEnd.length === 0) return key.equals(start);
+    if (rangeEnd.length === 0) return sameBytes(key, start);
     if (Buffer.compare(key, start) < 0) return false;
     if (rangeEnd.length === 1 && rangeEnd[0] === 0) return true;
     return Buffer.compare(key, rangeEnd) < 0;
@@ -72,8 +77,8 @@ export class Watcher {
 }
 
 export interface WatchableStoreOptions {
-  /** How often unsynced watchers are caught up (etcd: 100 ms). */
-  syncIntervalMs?: number;
+  /** How soon watchers whose consumer had no room are tried again (etcd: 10 ms). */
+  retryMs?: number;
   /** Backend rows read per catch-up batch. */
   batchRows?: number;
 }
@@ -84,8 +89,10 @@ export class WatchableStore {
   private prevKvWatchers = 0;
   private nextId = 1;
   private timer: NodeJS.Timeout | undefined;
+  /** When the scheduled catch-up runs (performance.now() clock), to keep the earliest of two requests. */
+  private timerDue = 0;
   private readonly unsubscribe: () => void;
-  private readonly syncIntervalMs: number;
+  private readonly retryMs: number;
   private readonly batchRows: number;
 
   constructor(
@@ -93,7 +100,7 @@ export class WatchableStore {
     private readonly backend: Backend,
     opts: WatchableStoreOptions = {},
   ) {
-    this.syncIntervalMs = opts.syncIntervalMs ?? 100;
+    this.retryMs = opts.retryMs ?? 10;
     this.batchRows = opts.batchRows ?? 1000;
     this.unsubscribe = store.onEvents((events, rev) => this.notify(events, rev));
     store.setPrevKvWanted(() => this.prevKvWatchers > 0);
@@ -111,7 +118,7 @@ export class WatchableStore {
     w.synced = start > current;
     this.watchers.add(w);
     if (opts.prevKv) this.prevKvWatchers++;
-    if (!w.synced) this.scheduleSync(true);
+    if (!w.synced) this.scheduleSync(0);
     return w;
   }
 
@@ -152,7 +159,7 @@ export class WatchableStore {
       w.synced = false;
       behind = true;
     }
-    if (behind) this.scheduleSync(true);
+    if (behind) this.scheduleSync(0);
   }
 
   /** Sends a progress notification to synced watchers that asked for them and heard nothing since the last tick. */
@@ -166,32 +173,46 @@ export class WatchableStore {
 
   /** A write transaction at `rev` was applied: hand its events to the synced watchers. */
   private notify(events: StoreEvent[], rev: number): void {
+    // Watchers that want every event of the write get the same array (one with, one without
+    // previous values), so a sink can encode it once for all of them.
+    let eventsWithoutPrev: StoreEvent[] | undefined;
     for (const w of this.watchers) {
       if (!w.synced || rev < w.nextRev) continue;
-      const mine = events.filter((e) => w.wants(e));
-      if (mine.length > 0) {
+      // Counted first, so the usual case (the watcher wants the whole write) allocates nothing per watcher.
+      let wanted = 0;
+      for (const e of events) if (w.wants(e)) wanted++;
+      if (wanted > 0) {
         if (!w.sink.hasRoom()) {
           // Too slow: these events stay in the backend and are read back later.
           w.synced = false;
-          this.scheduleSync(false);
+          this.scheduleSync(this.retryMs);
           continue;
         }
-        w.sink.deliver(w, w.opts.prevKv ? mine : mine.map(withoutPrev), rev);
+        let mine: StoreEvent[];
+        if (wanted === events.length) mine = w.opts.prevKv ? events : (eventsWithoutPrev ??= events.map(withoutPrev));
+        else {
+          mine = events.filter((e) => w.wants(e));
+          if (!w.opts.prevKv) mine = mine.map(withoutPrev);
+        }
+        w.sink.deliver(w, mine, rev);
         w.sentSinceTick = true;
       }
       w.nextRev = rev + 1;
     }
   }
 
-  private scheduleSync(soon: boolean): void {
+  /** Runs a catch-up round `delayMs` from now, unless one is already due sooner. */
+  private scheduleSync(delayMs: number): void {
+    const due = performance.now() + delayMs;
     if (this.timer) {
-      if (!soon) return;
+      if (this.timerDue <= due) return;
       clearTimeout(this.timer);
     }
+    this.timerDue = due;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.syncUnsynced();
-    }, soon ? 0 : this.syncIntervalMs);
+    }, delayMs);
     this.timer.unref();
   }
 
@@ -199,6 +220,7 @@ export class WatchableStore {
   syncUnsynced(): void {
     const current = this.store.rev();
     const compactRev = this.store.compactRev();
+    let blocked = false;
     let behind = false;
     for (const w of [...this.watchers]) {
       if (w.synced) continue;
@@ -208,7 +230,7 @@ export class WatchableStore {
         continue;
       }
       if (!w.sink.hasRoom()) {
-        behind = true;
+        blocked = true;
         continue;
       }
       const batch = readHistory(this.backend, w.nextRev, current, this.batchRows);
@@ -221,7 +243,8 @@ export class WatchableStore {
       if (w.nextRev > current) w.synced = true;
       else behind = true;
     }
-    if (behind) this.scheduleSync(false);
+    if (behind) this.scheduleSync(0);
+    else if (blocked) this.scheduleSync(this.retryMs);
   }
 
   /** The previous value of a historic event's key, read at the revision before it (absent once compacted). */
@@ -243,4 +266,16 @@ export class WatchableStore {
 
 function withoutPrev(e: StoreEvent): StoreEvent {
   return e.prevKv ? { type: e.type, kv: e.kv } : e;
+}
+
+/**
+ * Byte equality, in JavaScript for short keys: every single-key watcher compares each
+ * event's key, and Buffer#equals' call into C++ costs more than comparing a few bytes.
+ */
+function sameBytes(a: Buffer, b: Buffer): boolean {
+  const n = a.length;
+  if (n !== b.length) return false;
+  if (n > 64) return a.equals(b);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -216,6 +216,13 @@ export class Backend implements BatchTx {
     this.afterWrite();
   }
 
+  /** put() with the key given as its latin1 string (one char per byte), as the write buffer holds it. */
+  putKeyString(bucket: Bucket, key: string, value: Buffer): void {
+    this.assertOpen();
+    this.pending.setKey(bucket, key, value);
+    this.afterWrite();
+  }
+
   delete(bucket: Bucket, key: Buffer): void {
     this.assertOpen();
     this.pending.set(bucket, key, null);

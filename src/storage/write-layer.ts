@@ -6,11 +6,12 @@
 // the frozen layers being written. Reads consult layers newest first, then the file.
 //
 // Keys are held as latin1 strings: latin1 maps each byte to one UTF-16 code unit, so
-// JavaScript's string order is exactly bytewise order, and sorted-btree's default
-// comparator orders them as LMDB orders the raw bytes.
+// JavaScript's string order is exactly bytewise order, and compareStrings
+// (the trees' comparator) orders them as LMDB orders the raw bytes.
 
 import sortedBtree from 'sorted-btree';
 import type { Bucket } from './buckets.js';
+import { compareStrings } from '../pkg/compare-strings.js';
 
 // sorted-btree is CommonJS with its class on `default`.
 const BTree = sortedBtree.default;
@@ -37,12 +38,17 @@ export class WriteLayer {
   }
 
   set(bucket: Bucket, key: Buffer, value: BufferedValue): void {
+    this.setKey(bucket, keyString(key), value);
+  }
+
+  /** set() with the key already as its latin1 string (see keyString). */
+  setKey(bucket: Bucket, key: string, value: BufferedValue): void {
     let t = this.trees.get(bucket);
     if (!t) {
-      t = new BTree<string, Buffer | null>();
+      t = new BTree<string, Buffer | null>(undefined, compareStrings);
       this.trees.set(bucket, t);
     }
-    t.set(keyString(key), value);
+    t.set(key, value);
     this.ops++;
   }
 

@@ -10,7 +10,7 @@ type Op = ['put', number, number?] | ['del', number, number?];
 
 /** Builds a key index from ops: ['put', main, sub?] or ['del', main, sub?]. */
 function build(ops: Op[]): KeyIndex {
-  const ki = new KeyIndex(Buffer.from('a'));
+  const ki = new KeyIndex();
   for (const [kind, main, sub = 0] of ops) {
     if (kind === 'put') ki.put({ main, sub });
     else assert.equal(ki.tombstone({ main, sub }), true);
@@ -83,7 +83,7 @@ test('after compaction, reads at or above the compaction revision are unchanged'
 });
 
 test('a put restored from a compacted history keeps its stored version and create revision', () => {
-  const ki = new KeyIndex(Buffer.from('a'));
+  const ki = new KeyIndex();
   ki.restorePut({ main: 7, sub: 0 }, 3, 4);
   ki.restorePut({ main: 9, sub: 0 }, 3, 5);
   assert.equal(at(ki, 9), '9.0/c3/v5');
@@ -142,7 +142,7 @@ test('a key written once (held as its revision alone) reads, compacts, grows and
   // A lone put at sub revision 1 keeps the pair; a restored put below its create revision reads as trimmed.
   const sub1 = build([['put', 3, 1]]);
   assert.equal(at(sub1, 3), '3.1/c3/v1');
-  const restored = new KeyIndex(Buffer.from('a'));
+  const restored = new KeyIndex();
   restored.restorePut({ main: 8, sub: 0 }, 2, 6);
   assert.equal(at(restored, 5), '-');
   assert.equal(at(restored, 8), '8.0/c2/v6');

@@ -40,7 +40,7 @@ async function withWatchable(fn: (store: KVStore, ws: WatchableStore) => Promise
   const dir = mkdtempSync(join(tmpdir(), 'watch-test-'));
   const backend = Backend.open(join(dir, 'db'), { batchIntervalMs: 3_600_000 });
   const store = await KVStore.open(backend);
-  const ws = new WatchableStore(store, backend, { syncIntervalMs: 3_600_000, batchRows: 3 });
+  const ws = new WatchableStore(store, backend, { retryMs: 3_600_000, batchRows: 3 });
   try {
     await fn(store, ws);
   } finally {
