@@ -23,6 +23,12 @@ export type AuthOp = { kind: 'read' | 'write'; key: Uint8Array; rangeEnd?: Uint8
 export class AuthGate {
   constructor(readonly store?: AuthStore) {}
 
+  /** True when authInfo(ctx) resolves to undefined without a lookup (no auth store, or no token). */
+  resolvesToNobody(ctx?: RequestAuth): boolean {
+    const token = ctx?.token;
+    return !this.store || token === undefined || token === '';
+  }
+
   /**
    * The caller, or undefined when it sent no token. An unknown or expired token is
    * `invalid auth token` (UNAUTHENTICATED), on which clients re-authenticate; etcd says

@@ -20,7 +20,7 @@ import {
   TxnRequest,
   TxnResponse,
 } from '../gen/etcdserverpb/rpc.js';
-import { InternalRaftRequest } from '../gen/etcdserverpb/raft_internal.js';
+import type { InternalRaftRequest } from '../gen/etcdserverpb/raft_internal.js';
 import { AuthErrors } from '../auth/errors.js';
 import type { HealthProbes } from '../api/health-check.js';
 import type { RawNode } from '../raft/raw-node.js';
@@ -38,6 +38,7 @@ import { RaftLoop, type RaftLog } from './raft-loop.js';
 import { ReadIndexBatcher } from './read-index.js';
 import { checkDeleteRequest, checkPutRequest, checkRangeRequest, checkTxnRequest } from './request-checks.js';
 import { WaitRegistry } from './wait-registry.js';
+import { PutWaiter, type PutDone } from './put-waiter.js';
 import type { ProposedRequest } from './proposal-handoff.js';
 import type { AuthStore } from '../auth/auth-store.js';
 import type { AuthInfo } from '../auth/token-provider.js';
@@ -49,7 +50,7 @@ import { LeaseServer } from './lease-server.js';
 import type { BackendCopy } from './backend-snapshot.js';
 import { MemberMaintenance, type MaintenanceParts } from './maintenance.js';
 import { AlarmApply } from './alarm-apply.js';
-import { encodeMessage } from '../pkg/proto-encode.js';
+import { encodeProposal, encodePutProposal } from './proposal-encoding.js';
 
 /** etcd refuses new proposals when the applier is this far behind the commit index. */
 export const MAX_GAP_BETWEEN_APPLY_AND_COMMIT_INDEX = 5000;
@@ -471,31 +472,47 @@ export class EtcdServer {
 
   // ---- proposals ----
 
-  private async proposeInternal(body: Partial<InternalRaftRequest>, ai?: AuthInfo): Promise<ApplyResult> {
-    if (this.stopped) throw Errors.Stopped;
-    if (this.parts.node.basicStatus().commit - this.applied > MAX_GAP_BETWEEN_APPLY_AND_COMMIT_INDEX) throw Errors.TooManyRequests;
+  /** `encode`: how the request becomes the entry's bytes (put() passes the put encoder, see proposal-encoding.ts). */
+  private async proposeInternal(body: Partial<InternalRaftRequest>, ai?: AuthInfo, encode = encodeProposal): Promise<ApplyResult> {
+    this.checkCanPropose();
     // Awaited only when the quota refuses: an await per proposal is a promise and a turn.
     const m = this.maintenance;
     if (m && !m.quotaAllows(body)) await m.checkQuota(body);
+    const proposed = this.prepareProposal(body, ai, encode);
+    const done = this.submit(proposed.req.header!.ID, () => this.parts.node.propose(proposed.data), proposed);
+    // try/await rather than done.catch(...): no second promise and closure per proposal.
+    let result: ApplyResult;
+    try {
+      result = await done;
+    } catch (err) {
+      metrics.proposalsFailed.inc();
+      throw err;
+    }
+    if (result.err) throw result.err;
+    return result;
+  }
+
+  /** What refuses any proposal before it is built: a stopped member, apply lagging far behind commit. */
+  private checkCanPropose(): void {
+    if (this.stopped) throw Errors.Stopped;
+    if (this.parts.node.basicStatus().commit - this.applied > MAX_GAP_BETWEEN_APPLY_AND_COMMIT_INDEX) throw Errors.TooManyRequests;
+  }
+
+  /** The request with its header (a fresh id, the caller) and its entry bytes, checked against the size limit. */
+  private prepareProposal(body: Partial<InternalRaftRequest>, ai: AuthInfo | undefined, encode: (req: InternalRaftRequest) => Uint8Array): ProposedRequest {
     const id = this.ids.next();
     // The caller and the auth revision its token was checked at: apply re-checks with them.
-    const header = { ID: id, username: ai?.username ?? '', authRevision: BigInt(ai?.revision ?? 0) };
+    const header = ai ? { ID: id, username: ai.username, authRevision: BigInt(ai.revision) } : { ID: id, username: '', authRevision: 0n };
     // The body's parts are whole messages (requests as decoded, or built whole here), so
     // only the top level needs defaults (fromPartial's deep copy cost ~30 us a put), and of
     // those only ID: the encoder skips message fields that are undefined, and every reader
     // treats a missing field as the undefined the decoder gives. Spreading all 32 defaults
     // cost ~1 us a proposal.
     const req = { ID: 0n, ...body, header } as InternalRaftRequest;
-    const data = encodeMessage(InternalRaftRequest, req);
+    const data = encode(req);
     if (data.length > this.opts.maxRequestBytes) throw Errors.RequestTooLarge;
     // The applier takes `req` back instead of decoding `data` when it applies these very bytes.
-    const done = this.submit(id, () => this.parts.node.propose(data), { data, req });
-    const result = await done.catch((err: unknown) => {
-      metrics.proposalsFailed.inc();
-      throw err;
-    });
-    if (result.err) throw result.err;
-    return result;
+    return { data, req };
   }
 
   /** Proposes a membership change; resolves once applied, rejects with the refusal. */
@@ -512,13 +529,18 @@ export class EtcdServer {
    */
   private submit(id: bigint, propose: () => void, proposed?: ProposedRequest): Promise<ApplyResult> {
     const done = this.waits.register(id, this.requestTimeoutMs, proposed);
+    this.proposeRegistered(id, propose);
+    return done;
+  }
+
+  /** Hands a proposal whose waiter is registered under `id` to raft; a refusal fails the waiter. */
+  private proposeRegistered(id: bigint, propose: () => void): void {
     try {
       propose();
     } catch {
       this.waits.fail(id, this.lead === 0n ? Errors.NoLeader : Errors.LeaderChanged);
     }
     this.loop.kick();
-    return done;
   }
 
   /** A follower asks the leader to promote, retrying while leadership is settling. */
@@ -542,16 +564,28 @@ export class EtcdServer {
   }
 
   header(revision: number): ResponseHeader {
+    return this.headerAt(BigInt(revision));
+  }
+
+  private headerAt(revision: bigint): ResponseHeader {
     return {
       clusterId: this.parts.membership.clusterId,
       memberId: this.opts.memberId,
-      revision: BigInt(revision),
-      raftTerm: BigInt(this.term),
+      revision,
+      raftTerm: this.termBigint(),
     };
   }
 
+  /** The term as the bigint a header carries, converted once per term instead of once per response. */
+  private termBigint(): bigint {
+    if (this.termAsBigint[0] !== this.term) this.termAsBigint = [this.term, BigInt(this.term)];
+    return this.termAsBigint[1];
+  }
+
+  private termAsBigint: [number, bigint] = [0, 0n];
+
   private withHeader<T extends { header?: ResponseHeader | undefined }>(resp: T): T {
-    resp.header = this.header(Number(resp.header?.revision ?? 0n));
+    resp.header = this.headerAt(resp.header?.revision ?? 0n);
     return resp;
   }
 
@@ -576,9 +610,43 @@ export class EtcdServer {
   async put(r: PutRequest, ctx?: RequestAuth): Promise<PutResponse> {
     checkPutRequest(r);
     metrics.putTotal.inc();
-    const res = await this.proposeInternal({ put: r }, await this.authGate.authInfo(ctx));
+    // Without a token to resolve (auth off, or none sent) the caller is known at once: no
+    // await, which costs a promise and a microtask turn per put.
+    const ai = this.authGate.resolvesToNobody(ctx) ? undefined : await this.authGate.authInfo(ctx);
+    const res = await this.proposeInternal({ put: r }, ai, encodePutProposal);
     return this.withHeader(res.resp as PutResponse);
   }
+
+  /**
+   * put() answering through `done` (once, with an error or the response) instead of a
+   * promise: the gRPC put handler's way in. The common put (no token to resolve, quota
+   * not exceeded) goes from apply to `done` directly (put-waiter.ts); any other takes
+   * put()'s own path. Same checks, errors, metrics and durability as put().
+   */
+  putWithCallback(r: PutRequest, ctx: RequestAuth | undefined, done: PutDone): void {
+    const body = { put: r };
+    if (!this.authGate.resolvesToNobody(ctx) || (this.maintenance && !this.maintenance.quotaAllows(body))) {
+      this.put(r, ctx).then((res) => done(undefined, res), (err: unknown) => done(err as Error, undefined));
+      return;
+    }
+    let proposed: ProposedRequest;
+    try {
+      checkPutRequest(r);
+      metrics.putTotal.inc();
+      this.checkCanPropose();
+      proposed = this.prepareProposal(body, undefined, encodePutProposal);
+    } catch (err) {
+      // Refused before it was proposed (checks, size): nothing is waiting for it.
+      done(err as Error, undefined);
+      return;
+    }
+    const id = proposed.req.header!.ID;
+    this.waits.registerListener(id, this.requestTimeoutMs, new PutWaiter(this.putHeader, done), proposed);
+    this.proposeRegistered(id, () => this.parts.node.propose(proposed.data));
+  }
+
+  /** withHeader for put responses, made once for every PutWaiter. */
+  private readonly putHeader = (resp: PutResponse): PutResponse => this.withHeader(resp);
 
   async deleteRange(r: DeleteRangeRequest, ctx?: RequestAuth): Promise<DeleteRangeResponse> {
     checkDeleteRequest(r);

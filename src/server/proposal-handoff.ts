@@ -32,21 +32,24 @@ export function peekRequestId(data: Uint8Array): bigint | undefined {
   // The header's length: one byte in practice (a header is id + user name + auth revision).
   if (data[2]! >= 0x80 || data[3] !== 0x08) return undefined;
   // The ID as a varint of up to ten bytes: the low 28 bits as a number, the rest beside it.
+  // Place values are kept as running products: `2 ** shift` with a variable shift is a
+  // call to pow (measured: ~3% of a follower's instructions, this runs for every entry).
   let pos = 4;
   let lo = 0;
-  let shift = 0;
-  for (; shift < 28; shift += 7) {
+  let place = 1;
+  for (let i = 0; i < 4; i++, place *= 128) {
     if (pos >= data.length) return undefined;
     const b = data[pos++]!;
-    lo += (b & 0x7f) * 2 ** shift;
+    lo += (b & 0x7f) * place;
     if (b < 0x80) return BigInt(lo);
   }
   // The remaining 36 bits (five bytes of 7 and one of 1) fit a number exactly.
   let hi = 0;
-  for (let hiShift = 0; hiShift < 42; hiShift += 7) {
+  place = 1;
+  for (let i = 0; i < 6; i++, place *= 128) {
     if (pos >= data.length) return undefined;
     const b = data[pos++]!;
-    hi += (b & 0x7f) * 2 ** hiShift;
+    hi += (b & 0x7f) * place;
     if (b < 0x80) return BigInt.asUintN(64, (BigInt(hi) << 28n) | BigInt(lo));
   }
   return undefined;

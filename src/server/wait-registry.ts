@@ -8,15 +8,32 @@
 // as every waiter got the same timeout, so an expiry sweep stops at the first waiter not
 // yet due. A shorter timeout than an earlier one breaks that order; the registry then
 // sweeps every waiter until it is empty again.
+//
+// The timer is not cleared when the last waiter leaves: with one client at a time the
+// registry empties after every write, and clearing then re-arming a Node timer per write
+// cost ~25k instructions (a fresh timer list and priority-queue entry each time, since the
+// remaining milliseconds differ). Left armed (unref'd, so it holds no process open), it fires
+// at most once per timeout period, finds the newer waiters not yet due and re-arms for the
+// oldest of them, or for nothing when the registry is empty. It keeps the process alive
+// only while someone waits (ref/unref only flip a counter; no timer list is touched).
 
 import { Errors, type EtcdError } from './errors.js';
 
 /** Upper bound on proposals in flight; past it new proposals are refused, not queued. */
 export const MAX_PENDING_PROPOSALS = 100_000;
 
-interface Waiter<T, C> {
+/**
+ * Who hears how a proposal ended. A promise's resolving functions, or an object of the
+ * caller's own (registerListener): the put path answers its client from such an object,
+ * without a promise, two async functions and a then() between apply and reply.
+ */
+export interface WaitListener<T> {
   resolve(value: T): void;
   reject(err: Error): void;
+}
+
+interface Waiter<T, C> {
+  listener: WaitListener<T>;
   /** performance.now() after which the waiter fails with a timeout. */
   deadline: number;
   /** What the proposer handed along for the applier (see proposal-handoff.ts). */
@@ -41,14 +58,27 @@ export class WaitRegistry<T, C = never> {
 
   register(id: bigint, timeoutMs: number, context?: C): Promise<T> {
     if (this.waiters.size >= MAX_PENDING_PROPOSALS) return Promise.reject(Errors.TooManyRequests);
+    return new Promise<T>((resolve, reject) => this.add(id, timeoutMs, { resolve, reject }, context));
+  }
+
+  /**
+   * register() for a caller that listens itself. The listener is called synchronously
+   * from trigger(), fail() or the expiry timer; when the registry is full it is rejected
+   * (TooManyRequests) before this returns.
+   */
+  registerListener(id: bigint, timeoutMs: number, listener: WaitListener<T>, context?: C): void {
+    if (this.waiters.size >= MAX_PENDING_PROPOSALS) listener.reject(Errors.TooManyRequests);
+    else this.add(id, timeoutMs, listener, context);
+  }
+
+  private add(id: bigint, timeoutMs: number, listener: WaitListener<T>, context: C | undefined): void {
     const deadline = this.now() + timeoutMs;
     if (this.waiters.size === 0) this.ordered = true;
     else if (deadline < this.lastDeadline) this.ordered = false;
     this.lastDeadline = deadline;
-    return new Promise<T>((resolve, reject) => {
-      this.waiters.set(id, { resolve, reject, deadline, context });
-      if (this.timer === undefined || deadline < this.timerAt) this.arm(deadline);
-    });
+    this.waiters.set(id, { listener, deadline, context });
+    if (this.timer === undefined || deadline < this.timerAt) this.arm(deadline);
+    else if (this.waiters.size === 1) this.timer.ref();
   }
 
   isRegistered(id: bigint): boolean {
@@ -64,20 +94,21 @@ export class WaitRegistry<T, C = never> {
     const w = this.waiters.get(id);
     if (!w) return;
     this.waiters.delete(id);
-    this.disarmIfIdle();
-    w.resolve(value);
+    if (this.waiters.size === 0) this.timer?.unref();
+    w.listener.resolve(value);
   }
 
   fail(id: bigint, err: Error): void {
     const w = this.waiters.get(id);
     if (!w) return;
     this.waiters.delete(id);
-    this.disarmIfIdle();
-    w.reject(err);
+    if (this.waiters.size === 0) this.timer?.unref();
+    w.listener.reject(err);
   }
 
   failAll(err: EtcdError): void {
     for (const id of [...this.waiters.keys()]) this.fail(id, err);
+    this.disarm();
   }
 
   private arm(at: number): void {
@@ -85,11 +116,11 @@ export class WaitRegistry<T, C = never> {
     this.timerAt = at;
     // +1: setTimeout may fire a fraction of a millisecond early by performance.now().
     this.timer = setTimeout(() => this.expire(), Math.max(0, at - this.now()) + 1);
+    if (this.waiters.size === 0) this.timer.unref();
   }
 
-  /** No waiter left, no reason to keep a timer (nor the process) alive. */
-  private disarmIfIdle(): void {
-    if (this.waiters.size > 0 || this.timer === undefined) return;
+  private disarm(): void {
+    if (this.timer === undefined) return;
     clearTimeout(this.timer);
     this.timer = undefined;
   }
@@ -110,6 +141,6 @@ export class WaitRegistry<T, C = never> {
       }
     }
     if (next !== Infinity) this.arm(next);
-    for (const w of due) w.reject(Errors.Timeout);
+    for (const w of due) w.listener.reject(Errors.Timeout);
   }
 }
