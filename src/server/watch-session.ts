@@ -13,6 +13,7 @@ import type { WatchableStore, Watcher, WatchSink } from '../mvcc/watchable-store
 import type { AuthGate, RequestAuth } from './auth-gate.js';
 import { EtcdError } from './errors.js';
 import { toProtoKv } from './kv-apply.js';
+import { deliveryResponse, encodeDelivery, watchIdField, type EncodedDelivery } from './watch-response-encoding.js';
 
 /** The id etcd answers a progress request with (clientv3.InvalidWatchID). */
 const PROGRESS_WATCH_ID = -1n;
@@ -27,6 +28,10 @@ export interface WatchSessionHost {
 
 export interface WatchOutput {
   send(resp: WatchResponse): void;
+  /** Sends a WatchResponse already encoded; outputs without it get event responses as objects. */
+  sendEncoded?(bytes: Buffer): void;
+  /** Sends one watcher's event delivery, encoded by the output itself (no buffer per watcher); `idField` from watchIdField. */
+  sendDelivery?(delivery: EncodedDelivery, idField: Buffer): void;
   /** False while the consumer is backed up. */
   hasRoom(): boolean;
 }
@@ -39,14 +44,34 @@ function toProtoEvent(e: StoreEvent): Event {
   };
 }
 
+/**
+ * The last delivery encoded, shared by every session: the watchable store hands all the
+ * watchers that want a whole write the same events array, so it identifies the delivery.
+ */
+let lastDelivery: { events: StoreEvent[]; rev: number; encoded: EncodedDelivery } | undefined;
+
+function encodedDelivery(events: StoreEvent[], rev: number, host: WatchSessionHost): EncodedDelivery {
+  if (lastDelivery?.events !== events || lastDelivery.rev !== rev) lastDelivery = { events, rev, encoded: encodeDelivery(host.header(rev), events) };
+  return lastDelivery.encoded;
+}
+
 /** A WatchResponse with the generated defaults for every field not given. */
 function response(partial: Partial<WatchResponse>): WatchResponse {
   return WatchResponseCodec.fromPartial(partial);
 }
 
+/** One watcher of this stream: its id, whether it takes fragments, its encoded id field. */
+interface SessionWatcher {
+  w: Watcher;
+  id: bigint;
+  fragment: boolean;
+  idField: Buffer;
+}
+
 export class WatchSession {
-  private readonly byId = new Map<bigint, { w: Watcher; fragment: boolean }>();
-  private readonly ids = new Map<Watcher, bigint>();
+  private readonly byId = new Map<bigint, SessionWatcher>();
+  /** The same entries by watcher: a delivery finds its watcher's id with one lookup by object. */
+  private readonly ids = new Map<Watcher, SessionWatcher>();
   private nextId = 0n;
   private closed = false;
   private readonly sink: WatchSink;
@@ -65,7 +90,7 @@ export class WatchSession {
         this.out.send(response({ header: { ...host.header(0), revision: 0n }, watchId: id, canceled: true, compactRevision: BigInt(compactRev) }));
       },
       progress: (w, rev) => {
-        const id = this.ids.get(w);
+        const id = this.ids.get(w)?.id;
         if (id !== undefined) this.out.send(response({ header: host.header(rev), watchId: id }));
       },
       hasRoom: () => out.hasRoom(),
@@ -120,8 +145,9 @@ export class WatchSession {
       },
       this.sink,
     );
-    this.byId.set(id, { w, fragment: c.fragment });
-    this.ids.set(w, id);
+    const entry: SessionWatcher = { w, id, fragment: c.fragment, idField: watchIdField(id) };
+    this.byId.set(id, entry);
+    this.ids.set(w, entry);
     // The created answer goes out before any event: catch-up runs on a later turn.
     this.out.send(response({ header: this.host.header(this.host.watchable.rev()), watchId: id, created: true }));
   }
@@ -136,20 +162,29 @@ export class WatchSession {
   }
 
   private forget(w: Watcher): bigint | undefined {
-    const id = this.ids.get(w);
-    if (id === undefined) return undefined;
+    const entry = this.ids.get(w);
+    if (entry === undefined) return undefined;
     this.ids.delete(w);
-    this.byId.delete(id);
-    return id;
+    this.byId.delete(entry.id);
+    return entry.id;
   }
 
   private sendEvents(w: Watcher, events: StoreEvent[], rev: number): void {
-    const id = this.ids.get(w);
-    if (id === undefined) return;
+    const entry = this.ids.get(w);
+    if (entry === undefined) return;
+    const { id, fragment } = entry;
+    if (this.out.sendDelivery && !fragment) {
+      this.out.sendDelivery(encodedDelivery(events, rev, this.host), entry.idField);
+      return;
+    }
+    if (this.out.sendEncoded && !fragment) {
+      this.out.sendEncoded(deliveryResponse(encodedDelivery(events, rev, this.host), id));
+      return;
+    }
     const all = events.map(toProtoEvent);
     const header = this.host.header(rev);
     const whole = response({ header, watchId: id, events: all });
-    if (!this.byId.get(id)?.fragment || WatchResponseCodec.encode(whole).finish().length <= this.host.maxRequestBytes) {
+    if (!fragment || WatchResponseCodec.encode(whole).finish().length <= this.host.maxRequestBytes) {
       this.out.send(whole);
       return;
     }
