@@ -6,16 +6,17 @@ import {
   CompactionResponse,
   DeleteRangeResponse,
   KVService,
-  PutResponse,
   RangeResponse,
   TxnResponse,
 } from '../gen/etcdserverpb/rpc.js';
 import { encodeMessageToBuffer } from '../pkg/proto-encode.js';
+import { decodePutRequest, encodePutResponse } from './put-codec.js';
 
 export const KV_SERVICE_SHARED_ENCODER: typeof KVService = {
   ...KVService,
   range: { ...KVService.range, responseSerialize: (v: RangeResponse) => encodeMessageToBuffer(RangeResponse, v) },
-  put: { ...KVService.put, responseSerialize: (v: PutResponse) => encodeMessageToBuffer(PutResponse, v) },
+  // Put, the hottest rpc, both ways through its hand codec (put-codec.ts).
+  put: { ...KVService.put, requestDeserialize: decodePutRequest, responseSerialize: encodePutResponse },
   deleteRange: { ...KVService.deleteRange, responseSerialize: (v: DeleteRangeResponse) => encodeMessageToBuffer(DeleteRangeResponse, v) },
   txn: { ...KVService.txn, responseSerialize: (v: TxnResponse) => encodeMessageToBuffer(TxnResponse, v) },
   compact: { ...KVService.compact, responseSerialize: (v: CompactionResponse) => encodeMessageToBuffer(CompactionResponse, v) },

@@ -4,11 +4,12 @@ import type { KVServer } from '../gen/etcdserverpb/rpc.js';
 import type { EtcdServer } from '../server/etcd-server.js';
 import { requestAuth } from './request-auth.js';
 import { unary } from './unary.js';
+import { putHandler } from './put-handler.js';
 
 export function kvService(server: EtcdServer): KVServer {
   return {
     range: unary((r, call) => server.range(r, requestAuth(call.metadata))),
-    put: unary((r, call) => server.put(r, requestAuth(call.metadata))),
+    put: putHandler(server),
     deleteRange: unary((r, call) => server.deleteRange(r, requestAuth(call.metadata))),
     txn: unary((r, call) => server.txn(r, requestAuth(call.metadata))),
     compact: unary((r, call) => server.compact(r, requestAuth(call.metadata))),

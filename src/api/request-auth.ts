@@ -5,7 +5,8 @@ import type http from 'node:http';
 import type { Metadata } from '@grpc/grpc-js';
 import type { RequestAuth } from '../server/auth-gate.js';
 
-export function requestAuth(md: Metadata): RequestAuth {
+/** `md`: grpc-js's Metadata, or the fast paths' HeaderMetadata over the same headers. */
+export function requestAuth(md: Pick<Metadata, 'get'>): RequestAuth {
   const v = md.get('token')[0] ?? md.get('authorization')[0];
   return { token: v === undefined ? undefined : String(v) };
 }

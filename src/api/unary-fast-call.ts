@@ -22,9 +22,16 @@ export class HeaderMetadata {
   constructor(private readonly headers: http2.IncomingHttpHeaders) {}
 
   get(key: string): MetadataValue[] {
+    // The auth token's two keys, looked up on every call, are known plain: no key checks.
+    if (key === 'token' || key === 'authorization') return this.textValues(key);
     const k = key.toLowerCase();
     if (k.endsWith('-bin') || !LEGAL_KEY.test(k)) return this.toMetadata().get(k);
     if (NOT_METADATA.has(k)) return [];
+    return this.textValues(k);
+  }
+
+  /** The values of a plain, legal, lower-case key grpc-js would keep. */
+  private textValues(k: string): MetadataValue[] {
     const v = this.headers[k];
     if (v === undefined) return [];
     const values = Array.isArray(v) ? v : [v];

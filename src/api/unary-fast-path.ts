@@ -20,13 +20,16 @@ import { countHandled, countsOf, type MethodCounts } from '../metrics/grpc-metri
 import { servedToLearner } from './learner-gate.js';
 import { Errors } from '../server/errors.js';
 import { FastUnaryCall, HeaderMetadata } from './unary-fast-call.js';
+import { framedSerializers, GrpcMessageReader, grpcFrame, oversizeDetails } from './grpc-message-reader.js';
+import { ignoreError, okTrailers, RESPONSE_HEADERS, SEND_ERROR_DETAILS, statusHeaders, statusOfError, TRAILERS_ONLY_HEADERS, withDetails, type Status } from './grpc-fast-status.js';
 
 type UnaryHandler = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => void;
 
 interface FastMethod {
   path: string;
   deserialize: (bytes: Buffer) => unknown;
-  serialize: (value: unknown) => Buffer;
+  /** The response with its gRPC prefix. */
+  serializeFramed: (value: unknown) => Buffer;
   handler: UnaryHandler;
   counts: MethodCounts;
 }
@@ -39,47 +42,12 @@ export interface UnaryFastPathOptions {
   isLearner: () => boolean;
 }
 
-interface Status {
-  code: number;
-  details: string;
-  metadata?: Metadata | null;
-}
-
 /** grpc-js's grpc-timeout parsing (server-interceptors.js). */
 const DEADLINE = /(\d{1,8})\s*([HMSmun])/;
 const UNIT_MS: Record<string, number> = { H: 3600000, M: 60000, S: 1000, m: 1, u: 0.001, n: 0.000001 };
 const PREFIX_BYTES = 5;
-
-function ignoreError(): void {}
-
-/** grpc-js puts the underlying error's text into a few of its own statuses when this is set. */
-const SEND_ERROR_DETAILS = (process.env['GRPC_NODE_DEBUG_SEND_ERROR_DETAILS'] ?? 'false') === 'true';
-
-function withDetails(details: string, err: unknown): string {
-  return SEND_ERROR_DETAILS ? `${details}: ${err instanceof Error ? err.message : String(err)}` : details;
-}
-
-/** What a trailers-only answer (a status with no message) carries beside the status, as grpc-js sends it. */
-const TRAILERS_ONLY_HEADERS: http2.OutgoingHttpHeaders = { ':status': 200, 'content-type': 'application/grpc+proto' };
-
-/** A status as grpc-js writes it: grpc-status, grpc-message, then `leading` and the status's metadata. */
-function statusHeaders(status: Status, leading?: http2.OutgoingHttpHeaders): http2.OutgoingHttpHeaders {
-  const h: http2.OutgoingHttpHeaders = { 'grpc-status': status.code, 'grpc-message': encodeURI(status.details) };
-  if (leading) Object.assign(h, leading);
-  const md = status.metadata;
-  return md ? Object.assign(h, md.toHttp2Headers()) : h;
-}
-
-/** The status grpc-js derives from a handler's callback error (serverErrorToStatus). */
-function statusOfError(err: unknown, trailer: Metadata | undefined): Status {
-  const e = err as { message?: unknown; code?: unknown; details?: unknown; metadata?: Metadata | null };
-  const status: Status = { code: GrpcStatus.UNKNOWN, details: 'message' in e ? String(e.message) : 'Unknown Error', metadata: trailer ?? e.metadata ?? null };
-  if (typeof e.code === 'number' && Number.isInteger(e.code)) {
-    status.code = e.code;
-    if (typeof e.details === 'string') status.details = e.details;
-  }
-  return status;
-}
+/** respond()'s options for an answer with a message (node copies them). */
+const WAIT_FOR_TRAILERS: http2.ServerStreamResponseOptions = Object.freeze({ waitForTrailers: true });
 
 export class UnaryFastPath {
   private readonly methods = new Map<string, FastMethod>();
@@ -95,7 +63,7 @@ export class UnaryFastPath {
       this.methods.set(m.path, {
         path: m.path,
         deserialize: m.requestDeserialize as (bytes: Buffer) => unknown,
-        serialize: m.responseSerialize as (value: unknown) => Buffer,
+        serializeFramed: framedSerializer(m.responseSerialize as (value: unknown) => Buffer),
         handler,
         counts: countsOf(m),
       });
@@ -120,10 +88,14 @@ export class UnaryFastPath {
   }
 }
 
+/** The serializer's framed twin, or grpcFrame after it. */
+function framedSerializer(serialize: (value: unknown) => Buffer): (value: unknown) => Buffer {
+  return (framedSerializers.get(serialize) as ((value: unknown) => Buffer) | undefined) ?? ((value) => grpcFrame(serialize(value)));
+}
+
 /** One unary call from its request headers to its trailers. */
 class UnaryExchange {
-  private readonly chunks: Buffer[] = [];
-  private received = 0;
+  private readonly reader: GrpcMessageReader;
   private messages = 0;
   private request: unknown;
   /** Set once a status went out, or the stream went away: nothing more is sent. */
@@ -132,7 +104,8 @@ class UnaryExchange {
   private timer: NodeJS.Timeout | undefined;
   private call: FastUnaryCall<unknown> | undefined;
   private readonly deadline: number;
-  private okStatus: Status | undefined;
+  /** The metadata of the OK status the trailers will carry (null: none). */
+  private okMetadata: Metadata | null = null;
 
   constructor(
     private readonly opts: UnaryFastPathOptions,
@@ -142,6 +115,7 @@ class UnaryExchange {
     timeoutMs: number,
   ) {
     method.counts.started++;
+    this.reader = new GrpcMessageReader(opts.maxReceiveBytes);
     // A voter never becomes a learner again: only a call that starts on a learner is gated.
     this.gated = opts.isLearner();
     // As grpc-js: an error after the stream failed has nowhere to go. Plain on(), not
@@ -161,33 +135,15 @@ class UnaryExchange {
 
   private readonly onData = (chunk: Buffer): void => {
     if (this.done) return;
-    this.chunks.push(chunk);
-    this.received += chunk.length;
-    this.takeMessages();
+    const oversize = this.reader.feed(chunk, this.takeMessage);
+    if (oversize > 0) this.finishUncounted({ code: GrpcStatus.RESOURCE_EXHAUSTED, details: oversizeDetails(oversize, this.opts.maxReceiveBytes) });
   };
 
-  /** Splits off whole length-prefixed messages, checking each length as grpc-js's decoder does. */
-  private takeMessages(): void {
-    while (!this.done && this.received >= PREFIX_BYTES) {
-      const buf = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.received);
-      const size = buf.readUInt32BE(1);
-      if (size > this.opts.maxReceiveBytes) {
-        this.finishUncounted({ code: GrpcStatus.RESOURCE_EXHAUSTED, details: `Received message larger than max (${size} vs ${this.opts.maxReceiveBytes})` });
-        return;
-      }
-      if (buf.length < PREFIX_BYTES + size) {
-        this.chunks.length = 0;
-        this.chunks.push(buf);
-        return;
-      }
-      const body = buf.subarray(PREFIX_BYTES, PREFIX_BYTES + size);
-      const rest = buf.subarray(PREFIX_BYTES + size);
-      this.chunks.length = 0;
-      this.received = rest.length;
-      if (rest.length > 0) this.chunks.push(rest);
-      this.onMessage(body);
-    }
-  }
+  /** One whole request message; false once the call has ended (no more are taken). */
+  private readonly takeMessage = (body: Buffer): boolean => {
+    this.onMessage(body);
+    return !this.done;
+  };
 
   private onMessage(body: Buffer): void {
     let message: unknown;
@@ -235,11 +191,7 @@ class UnaryExchange {
     if (this.isDone()) return;
     let frame: Buffer;
     try {
-      const bytes = this.method.serialize(value);
-      frame = Buffer.allocUnsafe(PREFIX_BYTES + bytes.length);
-      frame[0] = 0;
-      frame.writeUInt32BE(bytes.length, 1);
-      frame.set(bytes, PREFIX_BYTES);
+      frame = this.method.serializeFramed(value);
     } catch (err) {
       this.finishUncounted({ code: GrpcStatus.INTERNAL, details: withDetails('Error serializing response', err) });
       return;
@@ -248,24 +200,20 @@ class UnaryExchange {
       this.finishUncounted({ code: GrpcStatus.RESOURCE_EXHAUSTED, details: `Sent message larger than max (${frame.length} vs. ${this.opts.maxSendBytes})` });
       return;
     }
-    const status: Status = { code: GrpcStatus.OK, details: 'OK', metadata: trailer ?? null };
     countHandled(counts, GrpcStatus.OK);
     this.done = true;
     this.clearTimer();
     const stream = this.stream;
     // The reply in three node calls instead of grpc-js's four: respond, end with the one
     // message, and the trailers when node asks for them.
-    stream.respond(
-      { ':status': 200, 'content-type': 'application/grpc+proto', 'grpc-accept-encoding': 'identity,deflate,gzip', 'grpc-encoding': 'identity' },
-      { waitForTrailers: true },
-    );
-    this.okStatus = status;
+    stream.respond(RESPONSE_HEADERS, WAIT_FOR_TRAILERS);
+    this.okMetadata = trailer ?? null;
     stream.on('wantTrailers', this.onWantTrailers);
     stream.end(frame);
   };
 
   private readonly onWantTrailers = (): void => {
-    this.stream.sendTrailers(statusHeaders(this.okStatus!));
+    this.stream.sendTrailers(okTrailers(this.okMetadata));
     this.call?.markCancelled();
   };
 

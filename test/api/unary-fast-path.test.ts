@@ -37,6 +37,7 @@ import {
 import { LockRequest, LockResponse } from '../../src/gen/v3lockpb/v3lock.js';
 import { LeaderRequest } from '../../src/gen/v3electionpb/v3election.js';
 import { etcdctl, freePort, OUR_ETCD, removeDir, startMember, stopMember, tempDir, type Member } from '../helpers/processes.js';
+import { delta, frame, grpcSeries, headerRecord } from '../helpers/grpc-raw.js';
 
 const MAX_REQUEST_BYTES = 10_000;
 /** grpc-js's receive limit on the client port: --max-request-bytes plus etcd's 512 KiB of room. */
@@ -47,23 +48,6 @@ interface Reply {
   headers: Record<string, string>;
   trailers: Record<string, string>;
   data: Buffer;
-}
-
-/** The parts of an HTTP/2 header block the two paths must agree on (not its date). */
-function headerRecord(h: http2.IncomingHttpHeaders): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) if (k !== 'date' && v !== undefined) out[k] = String(v);
-  return out;
-}
-
-function frame(...messages: Uint8Array[]): Buffer {
-  const parts: Buffer[] = [];
-  for (const m of messages) {
-    const prefix = Buffer.alloc(5);
-    prefix.writeUInt32BE(m.length, 1);
-    parts.push(prefix, Buffer.from(m));
-  }
-  return Buffer.concat(parts);
 }
 
 interface CallOptions {
@@ -91,24 +75,6 @@ async function call(session: http2.ClientHttp2Session, path: string, body: Buffe
     req.once('error', reject);
   });
   return { headers, trailers, data: Buffer.concat(chunks) };
-}
-
-/** grpc_server_* series of a member's /metrics, by series. */
-async function grpcSeries(m: Member): Promise<Map<string, number>> {
-  const text = await (await fetch(`${m.clientUrl}/metrics`)).text();
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('grpc_server_')) continue;
-    const i = line.lastIndexOf(' ');
-    out.set(line.slice(0, i), Number(line.slice(i + 1)));
-  }
-  return out;
-}
-
-function delta(before: Map<string, number>, after: Map<string, number>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [k, v] of after) if (v !== (before.get(k) ?? 0)) out[k] = v - (before.get(k) ?? 0);
-  return out;
 }
 
 /** Decodes DATA as the response type with the member-specific header ids zeroed, re-encoded. */
