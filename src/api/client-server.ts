@@ -3,8 +3,6 @@
 
 import { learnerGate } from './learner-gate.js';
 import http from 'node:http';
-import type net from 'node:net';
-import type tls from 'node:tls';
 import { Server as GrpcServer, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import {
   ClusterService,
@@ -42,14 +40,16 @@ import type { RequestAuth } from '../server/auth-gate.js';
 import { maintenanceGatewayRoutes, maintenanceService } from './maintenance-service.js';
 import { serveNonGrpcStreams } from './grpc-h2-fallback.js';
 import { UnaryFastPath } from './unary-fast-path.js';
-import { watchService } from './watch-service.js';
+import { WATCH_SERVICE_PREENCODED, watchService } from './watch-service.js';
+import { WatchFastPath } from './watch-fast-path.js';
 import { serveGatewayWatch } from './gateway-watch.js';
 import { serveGatewaySnapshot } from './snapshot-service.js';
 import { leaseGatewayRoutes, leaseService } from './lease-service.js';
 import { clusterGatewayRoutes } from './cluster-service.js';
 import { lockGatewayRoutes, lockService } from './lock-service.js';
 import { electionGatewayRoutes, electionService } from './election-service.js';
-import { listenSharedPort, listenTlsPort } from './shared-port-listener.js';
+import { clientConnectionRouter } from './shared-port-listener.js';
+import type { BoundPort } from './bound-port.js';
 import { checkHealth, parseHealthQuery } from './health-check.js';
 import { checkedRoute, COMPACTION_SCHEMA, DELETE_RANGE_SCHEMA, PUT_SCHEMA, RANGE_SCHEMA, TXN_SCHEMA } from './gateway-kv-json-checks.js';
 
@@ -75,8 +75,6 @@ function gatewayRoutes(server: EtcdServer): Map<string, GatewayRoute> {
 }
 
 export interface ClientListenerOptions {
-  /** host:port pairs parsed from --listen-client-urls; `tls` for https:// ones. */
-  addresses: { host: string; port: number; tls?: tls.TlsOptions | undefined }[];
   maxRequestBytes: number;
   /** --cors: allowed origins, "*" for any; absent means etcd's default "*". */
   cors?: readonly string[];
@@ -91,9 +89,10 @@ export class ClientServer {
   private readonly grpc: GrpcServer;
   private readonly http1: http.Server;
   private readonly httpHandler: http.RequestListener;
-  private readonly listeners: net.Server[] = [];
-  private readonly metricsServers: http.Server[] = [];
+  private readonly ports: BoundPort[] = [];
+  private metricsHttp: http.Server | undefined;
   private readonly fastPath: UnaryFastPath | undefined;
+  private readonly watchFastPath: WatchFastPath | undefined;
 
   constructor(
     private readonly server: EtcdServer,
@@ -117,12 +116,18 @@ export class ClientServer {
       [ClusterService, clusterService(server)],
       [AuthService, authService(server)],
       [LeaseService, leaseService(server)],
-      [WatchService, watchService(server)],
+      [WATCH_SERVICE_PREENCODED, watchService(server)],
       [LockService, lockService(server)],
       [ElectionService, electionService(server)],
     ];
     if (opts.unaryFastPath ?? process.env['ETCD_TS_UNARY_FAST_PATH'] !== '0') {
       this.fastPath = new UnaryFastPath({ maxReceiveBytes: opts.maxRequestBytes + GRPC_OVERHEAD_BYTES, maxSendBytes: MAX_SEND_BYTES, isLearner: () => server.isLearner() });
+      this.watchFastPath = new WatchFastPath({
+        maxReceiveBytes: opts.maxRequestBytes + GRPC_OVERHEAD_BYTES,
+        maxSendBytes: MAX_SEND_BYTES,
+        isLearner: () => server.isLearner(),
+        host: () => server.watchHost(),
+      });
     }
     for (const [def, impl] of services) {
       this.grpc.addService(def, impl);
@@ -146,36 +151,36 @@ export class ClientServer {
     };
   }
 
-  async listen(): Promise<void> {
+  /**
+   * Starts serving the --listen-client-urls ports (bound at start-up; `secure` for
+   * https:// ones) and the --listen-metrics-urls ports (plain HTTP with /metrics and
+   * /health only, no gateway).
+   */
+  serve(client: { port: BoundPort; secure: boolean }[], metrics: BoundPort[]): void {
     const injector = this.grpc.createConnectionInjector(ServerCredentials.createInsecure());
-    const fast = this.fastPath;
-    serveNonGrpcStreams(this.grpc, this.httpHandler, fast === undefined ? undefined : (stream, headers) => fast.tryServe(stream, headers));
-    for (const a of this.opts.addresses) {
-      const shared = { host: a.host, port: a.port, grpc: injector, http1: this.http1 };
-      this.listeners.push(await (a.tls ? listenTlsPort({ ...shared, tls: a.tls }) : listenSharedPort(shared)));
+    const [fast, watch] = [this.fastPath, this.watchFastPath];
+    serveNonGrpcStreams(this.grpc, this.httpHandler, fast === undefined || watch === undefined ? undefined : (stream, headers) => fast.tryServe(stream, headers) || watch.tryServe(stream, headers));
+    const targets = { grpc: injector, http1: this.http1 };
+    for (const c of client) {
+      c.port.serve(clientConnectionRouter(targets, c.secure));
+      this.ports.push(c.port);
     }
-  }
-
-  /** --listen-metrics-urls: plain HTTP with /metrics and /health only, no gateway. */
-  async listenMetrics(addresses: { host: string; port: number }[]): Promise<void> {
-    const { health, metrics } = this.httpBasics();
-    const handler = createHttpHandler({ health, metrics, routes: new Map() });
-    for (const a of addresses) {
-      const server = http.createServer(handler);
-      this.metricsServers.push(server);
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(a.port, a.host, () => resolve());
+    const { health, metrics: scrape } = this.httpBasics();
+    const metricsHttp = http.createServer(createHttpHandler({ health, metrics: scrape, routes: new Map() }));
+    this.metricsHttp = metricsHttp;
+    for (const m of metrics) {
+      m.serve((socket) => {
+        metricsHttp.emit('connection', socket);
+        socket.resume();
       });
+      this.ports.push(m);
     }
   }
 
   async close(): Promise<void> {
-    for (const s of this.metricsServers) {
-      s.closeAllConnections();
-      s.close();
-    }
-    for (const l of this.listeners) l.close();
+    this.metricsHttp?.closeAllConnections();
+    this.metricsHttp?.close();
+    for (const p of this.ports) p.close();
     this.grpc.forceShutdown();
     this.http1.closeAllConnections();
     this.http1.close();

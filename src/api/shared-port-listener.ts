@@ -1,12 +1,12 @@
-// One TCP listener per client URL that serves both gRPC (HTTP/2 with prior knowledge,
-// as every gRPC client speaks it over plaintext) and HTTP/1.1 (the JSON gateway,
-// /health, /version, /metrics), the way etcd multiplexes its client port.
+// Each client URL's port (bound by src/api/bound-port.ts) serves both gRPC (HTTP/2 with
+// prior knowledge, as every gRPC client speaks it over plaintext) and HTTP/1.1 (the JSON
+// gateway, /health, /version, /metrics), the way etcd multiplexes its client port.
 //
 // Plaintext: a connection's first bytes decide: the HTTP/2 client preface starts with
 // "PRI * HTTP/2.0", which no HTTP/1.1 request line can start with.
 
-import net from 'node:net';
-import tls from 'node:tls';
+import type net from 'node:net';
+import type tls from 'node:tls';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { AuthorityRepairSocket } from './authority-repair-socket.js';
@@ -22,9 +22,8 @@ export interface Http2Injector {
   injectConnection(connection: Duplex): void;
 }
 
-export interface SharedPortOptions {
-  host: string;
-  port: number;
+/** Where a client port's connections go once the member serves. */
+export interface ClientPortTargets {
   grpc: Http2Injector;
   http1: http.Server;
 }
@@ -35,7 +34,7 @@ function looksLikeHttp2(head: Buffer): boolean {
 }
 
 /** Reads a connection's first bytes and hands it to gRPC or to HTTP/1.1. */
-function routeBySniffing(socket: net.Socket, opts: Pick<SharedPortOptions, 'grpc' | 'http1'>): void {
+function routeBySniffing(socket: net.Socket, opts: ClientPortTargets): void {
   let head: Buffer = Buffer.alloc(0);
   const onSilence = (): void => {
     socket.destroy();
@@ -103,35 +102,19 @@ function probeHttp2(socket: net.Socket, head: Buffer, grpc: Http2Injector): void
   if (!handedOver) socket.resume();
 }
 
-function listening<T extends net.Server>(server: T, host: string, port: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host, port, backlog: 1024 }, () => {
-      server.off('error', reject);
-      resolve(server);
-    });
-  });
-}
-
-/** Starts listening; resolves with the server once bound (rejects on EADDRINUSE and the like). */
-export function listenSharedPort(opts: SharedPortOptions): Promise<net.Server> {
-  const server = net.createServer({ noDelay: true, pauseOnConnect: false }, (socket) => routeBySniffing(socket, opts));
-  return listening(server, opts.host, opts.port);
-}
-
 /**
- * An https:// client URL: TLS first, then ALPN decides as Go's server does — "h2" goes
- * to the HTTP/2 side (gRPC, and plain HTTP/2 requests through the fallback), "http/1.1"
- * to HTTP/1.1. A client that offers no ALPN is sniffed like a plaintext connection.
+ * What a client port does with each connection. Plaintext: the first bytes decide. An
+ * https:// URL: ALPN decides as Go's server does — "h2" goes to the HTTP/2 side (gRPC, and
+ * plain HTTP/2 requests through the fallback), "http/1.1" to HTTP/1.1; a client that
+ * offers no ALPN is sniffed like a plaintext connection.
  */
-export function listenTlsPort(opts: SharedPortOptions & { tls: tls.TlsOptions }): Promise<tls.Server> {
-  const server = tls.createServer({ ...opts.tls, ALPNProtocols: ['h2', 'http/1.1'] }, (socket) => {
+export function clientConnectionRouter(targets: ClientPortTargets, secure: boolean): (socket: net.Socket) => void {
+  if (!secure) return (socket) => routeBySniffing(socket, targets);
+  return (socket) => {
+    const alpn = (socket as tls.TLSSocket).alpnProtocol;
     socket.setNoDelay(true);
-    if (socket.alpnProtocol === 'h2') opts.grpc.injectConnection(new AuthorityRepairSocket(socket));
-    else if (socket.alpnProtocol === 'http/1.1') opts.http1.emit('connection', socket);
-    else routeBySniffing(socket, opts);
-  });
-  // A failed handshake (no client certificate, untrusted CA) only ends that connection.
-  server.on('tlsClientError', () => undefined);
-  return listening(server, opts.host, opts.port);
+    if (alpn === 'h2') targets.grpc.injectConnection(new AuthorityRepairSocket(socket));
+    else if (alpn === 'http/1.1') targets.http1.emit('connection', socket);
+    else routeBySniffing(socket, targets);
+  };
 }

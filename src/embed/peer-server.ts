@@ -10,6 +10,7 @@ import type tls from 'node:tls';
 import type { EtcdServer } from '../server/etcd-server.js';
 import { CLUSTER_VERSION, SERVER_VERSION } from '../server/etcd-server.js';
 import { listenAddress } from './urls.js';
+import { goListenError } from '../api/bound-port.js';
 import type { PeerTransport } from '../transport/peer-transport.js';
 import { peerMembersJson } from './peer-members-json.js';
 import { handlePromote } from '../transport/promote-forwarding.js';
@@ -49,13 +50,6 @@ function peerHandler(server: EtcdServer, transport: PeerTransport, routes: PeerR
   };
 }
 
-/** Go's words for a port that cannot be bound, which operators grep logs for. */
-function listenError(err: NodeJS.ErrnoException, host: string, port: number): Error {
-  if (err.code === 'EADDRINUSE') return new Error(`listen tcp ${host}:${port}: bind: address already in use`);
-  if (err.code === 'EADDRNOTAVAIL') return new Error(`listen tcp ${host}:${port}: bind: cannot assign requested address`);
-  return err;
-}
-
 export async function listenPeers(urls: string[], tlsFor: (url: string) => tls.TlsOptions | undefined): Promise<PeerListeners> {
   let handler: http.RequestListener = (_req, res) => {
     res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8' });
@@ -76,7 +70,7 @@ export async function listenPeers(urls: string[], tlsFor: (url: string) => tls.T
     const s = secure ? https.createServer({ ...secure, requestTimeout: 0 }, listener) : http.createServer({ requestTimeout: 0 }, listener);
     try {
       await new Promise<void>((resolve, reject) => {
-        s.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, host, port)));
+        s.once('error', (err: NodeJS.ErrnoException) => reject(goListenError(err, host, port)));
         s.listen({ host, port }, () => resolve());
       });
     } catch (err) {

@@ -11,7 +11,8 @@ import { bindServerMetrics } from '../metrics/server-metrics.js';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomInt } from 'node:crypto';
-import { ClientServer, type ClientListenerOptions } from '../api/client-server.js';
+import { ClientServer } from '../api/client-server.js';
+import { bindPorts, type BoundPort } from '../api/bound-port.js';
 import { RawNode } from '../raft/raw-node.js';
 import { MemoryStorage } from '../raft/storage.js';
 import { Backend } from '../storage/backend.js';
@@ -96,18 +97,38 @@ export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<Running
     ...listenAddress(url),
     tls: serverTlsFor(url, cfg.clientTls, { cert: '--cert-file', key: '--key-file' }),
   }));
-  // Bound before anything is written, so a port in use leaves no data dir behind.
+  // Every port is bound before anything is written, so a port in use leaves no data dir
+  // behind and fails the start at once, as in etcd; each is served once the member is ready.
   const peerListeners = await listenPeers(cfg.listenPeerUrls, (url) => serverTlsFor(url, cfg.peerTls, { cert: '--peer-cert-file', key: '--peer-key-file' }));
-  const peerTls = peerClientTls(cfg.peerTls);
+  let bound: BoundPort[];
   try {
-    return await startMember(cfg, log, clientAddresses, peerListeners, peerTls);
+    // Client ports first, then metrics ports; all or none are bound.
+    bound = await bindPorts([...clientAddresses, ...cfg.listenMetricsUrls.map(listenAddress)]);
   } catch (err) {
     peerListeners.close();
     throw err;
   }
+  const ports: MemberPorts = {
+    client: clientAddresses.map((a, i) => ({ port: bound[i]!, secure: a.tls !== undefined })),
+    metrics: bound.slice(clientAddresses.length),
+  };
+  const peerTls = peerClientTls(cfg.peerTls);
+  try {
+    return await startMember(cfg, log, ports, peerListeners, peerTls);
+  } catch (err) {
+    peerListeners.close();
+    for (const p of bound) p.close();
+    throw err;
+  }
 }
 
-async function startMember(cfg: ServerConfig, log: Logger, clientAddresses: ClientListenerOptions['addresses'], peerListeners: PeerListeners, peerTls: PeerClientTls | undefined): Promise<RunningMember> {
+/** The client and metrics ports, bound at start-up and served once the member is ready. */
+interface MemberPorts {
+  client: { port: BoundPort; secure: boolean }[];
+  metrics: BoundPort[];
+}
+
+async function startMember(cfg: ServerConfig, log: Logger, ports: MemberPorts, peerListeners: PeerListeners, peerTls: PeerClientTls | undefined): Promise<RunningMember> {
   const layout = dataDirLayout(cfg);
   for (const d of [layout.memberDir, layout.snapDir]) {
     if (!existsSync(d)) mkdirSync(d, { recursive: true, mode: 0o700 });
@@ -140,6 +161,7 @@ async function startMember(cfg: ServerConfig, log: Logger, clientAddresses: Clie
     storage,
     maxSizePerMsg: MAX_SIZE_PER_MSG_BYTES,
     maxInflightMsgs: MAX_INFLIGHT_MSGS,
+    coalesceMessages: true,
     checkQuorum: true,
     preVote: cfg.preVote,
     random: raftRandom(),
@@ -328,13 +350,11 @@ async function startMember(cfg: ServerConfig, log: Logger, clientAddresses: Clie
   corruptionMonitor = startCorruptionMonitor(cfg.experimental.corruptCheckTimeMs, server, corruption);
   await server.ready;
   clientServer = new ClientServer(server, {
-    addresses: clientAddresses,
     maxRequestBytes: cfg.maxRequestBytes,
     cors: cfg.cors,
   });
-  await clientServer.listen();
   bindServerMetrics(server.metricsSource(cfg.quotaBackendBytes > 0 ? cfg.quotaBackendBytes : DEFAULT_QUOTA_BACKEND_BYTES, () => store.keyCount(), () => store.compactRev()));
-  await clientServer.listenMetrics(cfg.listenMetricsUrls.map(listenAddress));
+  clientServer.serve(ports.client, ports.metrics);
   const embedLog = log.child('embed/serve.ts');
   embedLog.info(MSG.readyToServe);
   await notifySystemdReady(log.child('etcdmain/main.ts'));

@@ -14,6 +14,7 @@
 import { closeSync, openSync, readFileSync, realpathSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { WalLockedError } from './errors.js';
+import { pidAlive } from '../pkg/pid-alive.js';
 
 export const LOCK_FILE_NAME = 'LOCK';
 
@@ -29,15 +30,6 @@ function processStartTime(pid: number): string | undefined {
     return fields[22 - 3];
   } catch {
     return undefined;
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
