@@ -4,6 +4,7 @@
 import { handleServerArgs } from '../embed/handle-args.js';
 import { DiscoveryError } from '../embed/discovery/v2-discovery.js';
 import { startEtcd, StartError } from '../embed/start-etcd.js';
+import { tuneHeapForServer } from './heap-tuning.js';
 
 export async function main(argv: string[]): Promise<void> {
   const handled = handleServerArgs(argv, process.env);
@@ -12,6 +13,7 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   const { config: cfg, logger: log } = handled;
+  tuneHeapForServer();
   try {
     const member = await startEtcd(cfg, log.child('etcdserver/server.ts'));
     let stopping = false;
