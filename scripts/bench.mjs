@@ -3,7 +3,13 @@
 // flags on fresh data dirs, runs alternating real, ours, real, ours; prints one table (QPS,
 // p50/p99, ours/real ratio) and saves it to docs/benchmark-results.md. A benchmark, not a test.
 //
-//   node scripts/bench.mjs [--keys 1000000] [--reps 2] [--members 1,3] [--scale 1] [--no-rss]
+// Before the measured runs every cluster, real and ours alike, serves each workload once at
+// --warmup times its size, unmeasured: a member in production has long since compiled its hot
+// paths, while a fresh Node process runs its first few thousand requests in the interpreter
+// and spends more CPU on V8's optimising compiler than on the requests (--warmup 0 measures
+// cold processes).
+//
+//   node scripts/bench.mjs [--keys 1000000] [--reps 2] [--members 1,3] [--scale 1] [--warmup 0.25] [--no-rss]
 import { spawn, execSync } from 'node:child_process';
 import { mkdtempSync, rmSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
@@ -11,26 +17,18 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from '../dist/src/benchmark/flags.js';
 import { runBenchmark } from '../dist/src/benchmark/runner.js';
 import { percentiles } from '../dist/src/benchmark/report.js';
-import { freePort, memberArgs, parseFlags, sleep } from './lib/local-members.mjs';
+import { freePort, healthy, memberArgs, parseFlags, sleep } from './lib/local-members.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const opt = { keys: 1_000_000, reps: 2, members: '1,3', scale: 1, rss: true };
-parseFlags(opt, process.argv.slice(2), { '--no-rss': (o) => (o.rss = false) });
+const opt = { keys: 1_000_000, reps: 2, members: '1,3', scale: 1, warmup: 0.25, rss: true };
+const argv = process.argv.slice(2);
+parseFlags(opt, argv, { '--no-rss': (o) => (o.rss = false) });
 
 if (!existsSync('/usr/bin/etcd')) {
   console.error('installing etcd-server (apt-get) for /usr/bin/etcd');
   execSync('apt-get install -y etcd-server', { stdio: 'inherit' });
 }
 
-
-async function healthy(url) {
-  try {
-    const r = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
-    return (await r.json()).health === 'true';
-  } catch {
-    return false;
-  }
-}
 
 /** Starts an n-member cluster of one kind on loopback; rejects if it is not healthy in time. */
 async function startCluster(kind, n) {
@@ -80,7 +78,7 @@ async function leaderChanges(c) {
 }
 
 const S = opt.scale;
-const SCENARIOS = [
+const scenarios = (S) => [
   { name: 'put, 1 client', argv: ['put', '--conns', '1', '--clients', '1', '--total', `${Math.round(2000 * S)}`, '--val-size', '256', '--key-space-size', '100000', '--sequential-keys'] },
   { name: 'put, 50 clients', argv: ['put', '--conns', '5', '--clients', '50', '--total', `${Math.round(20000 * S)}`, '--val-size', '256', '--key-space-size', '100000', '--sequential-keys'] },
   { name: 'range l, 50 clients', argv: ['range', 'foo', '--conns', '5', '--clients', '50', '--total', `${Math.round(20000 * S)}`, '--consistency', 'l'] },
@@ -89,6 +87,8 @@ const SCENARIOS = [
   { name: 'watch-latency', argv: ['watch-latency', '--streams', '10', '--watchers-per-stream', '10', '--put-total', `${Math.round(500 * S)}`, '--put-rate', '100'] },
   { name: 'lease-keepalive, 50 clients', argv: ['lease-keepalive', '--conns', '5', '--clients', '50', '--total', `${Math.round(20000 * S)}`] },
 ];
+const SCENARIOS = scenarios(S);
+const WARMUP = Number(opt.warmup) > 0 ? scenarios(S * Number(opt.warmup)) : [];
 
 async function runOne(cluster, sc) {
   const parsed = parseArgs(['--endpoints', cluster.endpoints, ...sc.argv]);
@@ -136,6 +136,10 @@ for (const n of String(opt.members).split(',').map(Number)) {
       clusters[kind] = null;
     }
   }
+  for (const sc of WARMUP) {
+    for (const kind of ['real', 'ours']) if (clusters[kind]) await runOne(clusters[kind], sc);
+  }
+  if (WARMUP.length > 0) log(`${n}m warmed up (each workload at ${opt.warmup} of its size, unmeasured)`);
   const lcBefore = {};
   for (const k of ['real', 'ours']) lcBefore[k] = clusters[k] ? await leaderChanges(clusters[k]) : NaN;
   for (const sc of SCENARIOS) {
@@ -220,7 +224,7 @@ const docPath = join(ROOT, 'docs', 'benchmark-results.md');
 const prev = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '';
 const marker = '<!-- latest npm run bench results: replaced on every run -->';
 const endMarker = '<!-- end of latest results -->';
-const block = `${marker}\n## Latest \`npm run bench\` (${new Date().toISOString()})\n\nMachine: ${desc}.\nEach cell is the mean of ${opt.reps} runs, alternating real, ours, real, ours; options: ${argv.join(' ') || '(defaults)'}.\n\n${table}\n${endMarker}`;
+const block = `${marker}\n## Latest \`npm run bench\` (${new Date().toISOString()})\n\nMachine: ${desc}.\nEach cell is the mean of ${opt.reps} runs, alternating real, ours, real, ours, ${WARMUP.length > 0 ? `after each cluster served every workload once at ${opt.warmup} of its size, unmeasured` : 'on cold processes (no warm-up)'}; options: ${argv.join(' ') || '(defaults)'}.\n\n${table}\n${endMarker}`;
 const next = prev.includes(marker)
   ? prev.replace(new RegExp(`${marker}[\\s\\S]*?${endMarker}`), block)
   : `# etcd-ts benchmark results\n\n${block}\n${prev}`;

@@ -7,6 +7,8 @@
 //   node scripts/cpu-per-op.mjs [--kind ours|real] [--prof DIR] [--total 20000] [--only put,range-s] [--instr 1]
 // --instr 1 also counts the server's user-space instructions per request with `perf stat`:
 // unlike CPU time, that count hardly moves when other processes share the cores.
+// --warm 0 skips the warm-up run, so the first workload meets a cold (not yet JIT-compiled)
+// server, as `npm run bench`'s first scenario (put, 1 client) does.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -14,7 +16,7 @@ import { join, resolve } from 'node:path';
 import { cpuTicks, freePort, memberArgs, parseFlags, sleep } from './lib/local-members.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const opt = { kind: 'ours', prof: '', total: 20000, only: '', node: '', threads: '', instr: '' };
+const opt = { kind: 'ours', prof: '', total: 20000, only: '', node: '', threads: '', instr: '', warm: 1 };
 parseFlags(opt);
 
 const TICK = os.constants ? 100 : 100; // USER_HZ on Linux
@@ -64,7 +66,7 @@ for (let i = 0; ; i++) {
   await sleep(200);
 }
 // warm up (JIT) before measuring
-spawnSync(process.execPath, [join(ROOT, 'bin/benchmark'), '--endpoints', ep, 'put', '--conns', '5', '--clients', '50', '--total', '3000', '--val-size', '256', '--key-space-size', '1000'], { stdio: 'ignore' });
+if (opt.warm) spawnSync(process.execPath, [join(ROOT, 'bin/benchmark'), '--endpoints', ep, 'put', '--conns', '5', '--clients', '50', '--total', '3000', '--val-size', '256', '--key-space-size', '1000'], { stdio: 'ignore' });
 const only = opt.only ? opt.only.split(',') : null;
 for (const w of WORKLOADS) {
   if (only && !only.includes(w.name)) continue;
@@ -80,6 +82,7 @@ for (const w of WORKLOADS) {
   const ticks = cpuTicks(proc.pid) - before;
   const rps = /Requests\/sec:\s*([\d.]+)/.exec(r.stdout)?.[1] ?? '?';
   const p99 = /99% in ([\d.]+) secs/.exec(r.stdout)?.[1] ?? '?';
+  const p50 = /50% in ([\d.]+) secs/.exec(r.stdout)?.[1] ?? '?';
   const usPerOp = ((ticks / TICK) * 1e6) / w.n;
   let instr = '';
   if (perf) {
@@ -94,7 +97,7 @@ for (const w of WORKLOADS) {
     const parts = Object.entries(after).map(([k, v]) => [k, v - (threadsBefore[k] ?? 0)]).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]).slice(0, 6);
     console.log(`  threads (us/op): ${parts.map(([k, v]) => `${k} ${(((v / TICK) * 1e6) / w.n).toFixed(0)}`).join(', ')}`);
   }
-  console.log(`${opt.kind} ${w.name.padEnd(8)} cpu/op ${usPerOp.toFixed(0).padStart(5)} us${instr}  rps ${rps}  p99 ${p99}s  wall ${secs.toFixed(1)}s${r.status ? ' EXIT ' + r.status + ' ' + r.stderr.slice(0, 200) : ''}`);
+  console.log(`${opt.kind} ${w.name.padEnd(8)} cpu/op ${usPerOp.toFixed(0).padStart(5)} us${instr}  rps ${rps}  p50 ${p50}s  p99 ${p99}s  wall ${secs.toFixed(1)}s${r.status ? ' EXIT ' + r.status + ' ' + r.stderr.slice(0, 200) : ''}`);
 }
 proc.kill('SIGINT');
 await new Promise((r) => proc.once('exit', r));

@@ -37,6 +37,16 @@ export function freePort() {
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** Whether the member at `url` answers /health with health "true" within 2 s. */
+export async function healthy(url) {
+  try {
+    const r = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
+    return (await r.json()).health === 'true';
+  } catch {
+    return false;
+  }
+}
+
 /** utime + stime of a process, in clock ticks (10 ms on Linux), from /proc/<pid>/stat. */
 export function cpuTicks(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
