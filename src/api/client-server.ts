@@ -42,6 +42,7 @@ import { serveNonGrpcStreams } from './grpc-h2-fallback.js';
 import { UnaryFastPath } from './unary-fast-path.js';
 import { WATCH_SERVICE_PREENCODED, watchService } from './watch-service.js';
 import { WatchFastPath } from './watch-fast-path.js';
+import { LeaseKeepAliveFastPath } from './lease-keepalive-fast-path.js';
 import { serveGatewayWatch } from './gateway-watch.js';
 import { serveGatewaySnapshot } from './snapshot-service.js';
 import { leaseGatewayRoutes, leaseService } from './lease-service.js';
@@ -93,6 +94,7 @@ export class ClientServer {
   private metricsHttp: http.Server | undefined;
   private readonly fastPath: UnaryFastPath | undefined;
   private readonly watchFastPath: WatchFastPath | undefined;
+  private readonly keepAliveFastPath: LeaseKeepAliveFastPath | undefined;
 
   constructor(
     private readonly server: EtcdServer,
@@ -128,6 +130,12 @@ export class ClientServer {
         isLearner: () => server.isLearner(),
         host: () => server.watchHost(),
       });
+      this.keepAliveFastPath = new LeaseKeepAliveFastPath({
+        maxReceiveBytes: opts.maxRequestBytes + GRPC_OVERHEAD_BYTES,
+        maxSendBytes: MAX_SEND_BYTES,
+        isLearner: () => server.isLearner(),
+        host: server,
+      });
     }
     for (const [def, impl] of services) {
       this.grpc.addService(def, impl);
@@ -158,8 +166,14 @@ export class ClientServer {
    */
   serve(client: { port: BoundPort; secure: boolean }[], metrics: BoundPort[]): void {
     const injector = this.grpc.createConnectionInjector(ServerCredentials.createInsecure());
-    const [fast, watch] = [this.fastPath, this.watchFastPath];
-    serveNonGrpcStreams(this.grpc, this.httpHandler, fast === undefined || watch === undefined ? undefined : (stream, headers) => fast.tryServe(stream, headers) || watch.tryServe(stream, headers));
+    const [fast, watch, keepAlive] = [this.fastPath, this.watchFastPath, this.keepAliveFastPath];
+    serveNonGrpcStreams(
+      this.grpc,
+      this.httpHandler,
+      fast === undefined || watch === undefined || keepAlive === undefined
+        ? undefined
+        : (stream, headers) => fast.tryServe(stream, headers) || watch.tryServe(stream, headers) || keepAlive.tryServe(stream, headers),
+    );
     const targets = { grpc: injector, http1: this.http1 };
     for (const c of client) {
       c.port.serve(clientConnectionRouter(targets, c.secure));

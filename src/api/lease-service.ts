@@ -23,7 +23,10 @@ import type { LeaseServer } from '../server/lease-server.js';
 import { toServiceError } from './grpc-errors.js';
 import { unary } from './unary.js';
 
-function leasesOf(server: EtcdServer): LeaseServer {
+/** What the keep-alive answers need from the member (the fast path holds this much of it). */
+export type LeaseApiHost = Pick<EtcdServer, 'leases' | 'header' | 'currentRevision'>;
+
+export function leasesOf(server: LeaseApiHost): LeaseServer {
   if (!server.leases) throw new EtcdError(GrpcCode.Unimplemented, 'leases are not served by this member');
   return server.leases;
 }
@@ -37,7 +40,7 @@ export async function timeToLiveOrExpired(server: EtcdServer, r: LeaseTimeToLive
   }
 }
 
-export async function keepAliveOrGone(server: EtcdServer, id: bigint): Promise<LeaseKeepAliveResponse> {
+export async function keepAliveOrGone(server: LeaseApiHost, id: bigint): Promise<LeaseKeepAliveResponse> {
   try {
     return await leasesOf(server).keepAlive(id);
   } catch (err) {

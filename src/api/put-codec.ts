@@ -7,10 +7,10 @@
 // compares them on many shapes) and hand anything unusual to them: an unknown field, a
 // varint longer than expected, a reply that carries prev_kv.
 
-import { PutRequest, PutResponse, type ResponseHeader } from '../gen/etcdserverpb/rpc.js';
+import { PutRequest, PutResponse } from '../gen/etcdserverpb/rpc.js';
 import { encodeMessageToBuffer } from '../pkg/proto-encode.js';
-import { isU64, uint64FieldSize, writeUint64Field } from '../pkg/varint.js';
 import { FRAME_PREFIX_BYTES, framedSerializers, grpcFrame } from './grpc-message-reader.js';
+import { headerFieldSize, isHandEncodable, writeHeaderField } from './response-header-codec.js';
 
 /** Decodes a PutRequest; key and value are copies the request owns (one allocation for both). */
 export function decodePutRequest(bytes: Uint8Array): PutRequest {
@@ -92,18 +92,6 @@ function decodeCommon(b: Uint8Array): PutRequest | undefined {
   };
 }
 
-/** The header fields that rarely change (cluster and member id), encoded once. */
-let idsFor: { clusterId: bigint; memberId: bigint; bytes: Buffer } | undefined;
-
-function encodedIds(h: ResponseHeader): Buffer {
-  if (idsFor && idsFor.clusterId === h.clusterId && idsFor.memberId === h.memberId) return idsFor.bytes;
-  const scratch = Buffer.allocUnsafe(22);
-  let pos = writeUint64Field(scratch, 0, 0x08, h.clusterId);
-  pos = writeUint64Field(scratch, pos, 0x10, h.memberId);
-  idsFor = { clusterId: h.clusterId, memberId: h.memberId, bytes: Buffer.from(scratch.subarray(0, pos)) };
-  return idsFor.bytes;
-}
-
 /** Encodes a PutResponse: by hand when it is a header alone (prev_kv not asked for). */
 export function encodePutResponse(v: PutResponse): Buffer {
   return encodeHeaderOnly(v, 0) ?? encodeMessageToBuffer(PutResponse, v);
@@ -126,22 +114,8 @@ framedSerializers.set(encodePutResponse, encodePutResponseFramed);
 /** The reply as a header alone after `room` bytes left for the caller; undefined when it is not one. */
 function encodeHeaderOnly(v: PutResponse, room: number): Buffer | undefined {
   const h = v.header;
-  if (v.prevKv !== undefined || h === undefined || !isU64(h.clusterId) || !isU64(h.memberId) || !(h.revision >= 0n && h.revision <= MAX_I64) || !isU64(h.raftTerm)) {
-    return undefined;
-  }
-  const ids = encodedIds(h);
-  const size = 2 + ids.length + uint64FieldSize(h.revision) + uint64FieldSize(h.raftTerm);
-  const out = Buffer.allocUnsafe(room + size);
-  let pos = room + 2;
-  pos += ids.copy(out, pos);
-  pos = writeUint64Field(out, pos, 0x18, h.revision);
-  pos = writeUint64Field(out, pos, 0x20, h.raftTerm);
-  // The header's length (at most 44) fits its one byte.
-  out[room] = 0x0a;
-  out[room + 1] = pos - room - 2;
+  if (v.prevKv !== undefined || h === undefined || !isHandEncodable(h)) return undefined;
+  const out = Buffer.allocUnsafe(room + headerFieldSize(h));
+  writeHeaderField(out, room, h);
   return out;
 }
-
-/** revision is an int64: past this the generated encoder refuses it. */
-const MAX_I64 = 0x7fffffffffffffffn;
-

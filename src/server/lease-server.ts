@@ -95,6 +95,17 @@ export class LeaseServer {
   }
 
   /**
+   * keepAlive's TTL in seconds when this member can answer at once (it leads and its lessor
+   * is primary, the common case): the keep-alive fast path then answers in the same turn,
+   * without a promise. Undefined when the answer must wait (a follower forwards, a new
+   * leader waits for promotion): use keepAlive. Throws what keepAlive rejects with.
+   */
+  renewNow(id: bigint): number | undefined {
+    if (!this.lessor.isPrimary() || !this.host.isLeader()) return undefined;
+    return this.renewPrimary(id);
+  }
+
+  /**
    * Renews `id` on this member's lessor and answers its TTL in seconds; serves both a
    * client's keep-alive on the leader and a follower's forwarded one (POST /leases).
    * Synchronous in the common case so the peer handler answers without a promise.
