@@ -59,9 +59,25 @@ export function encodeKeepAliveResponse(header: ResponseHeader, id: bigint, ttlS
   }
   // An int64 goes on the wire as its 64-bit two's complement.
   const wireId = BigInt.asUintN(64, id);
-  const out = Buffer.allocUnsafe(headerFieldSize(header) + uint64FieldSize(wireId) + uint64FieldSize(ttl));
-  let pos = writeHeaderField(out, 0, header);
+  const headerField = encodedHeader(header);
+  const out = Buffer.allocUnsafe(headerField.length + uint64FieldSize(wireId) + uint64FieldSize(ttl));
+  out.set(headerField, 0);
+  let pos = headerField.length;
   pos = writeUint64Field(out, pos, 2 << 3, wireId);
   writeUint64Field(out, pos, 3 << 3, ttl);
   return out;
+}
+
+/** The last header encoded: keep-alives between two writes (and terms) all carry the same one. */
+let lastHeader: { h: ResponseHeader; bytes: Buffer } | undefined;
+
+function encodedHeader(h: ResponseHeader): Buffer {
+  const last = lastHeader?.h;
+  if (last && last.revision === h.revision && last.raftTerm === h.raftTerm && last.memberId === h.memberId && last.clusterId === h.clusterId) {
+    return lastHeader!.bytes;
+  }
+  const bytes = Buffer.allocUnsafe(headerFieldSize(h));
+  writeHeaderField(bytes, 0, h);
+  lastHeader = { h: { ...h }, bytes };
+  return bytes;
 }

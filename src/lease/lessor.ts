@@ -16,7 +16,7 @@
 import type { Backend } from '../storage/backend.js';
 import { Errors } from '../server/errors.js';
 import { decodeLease, encodeLease, leaseBucketKey } from './lease-codec.js';
-import { leaseGranted, leaseRenewed, leaseRevoked, leaseTtls } from '../metrics/registry.js';
+import { countLeaseRenewed, leaseGranted, leaseRevoked, leaseTtls } from '../metrics/registry.js';
 
 /** etcd's largest grantable TTL, in seconds (lease.MaxLeaseTTL). */
 export const MAX_LEASE_TTL_SEC = 9_000_000_000;
@@ -235,8 +235,8 @@ export class Lessor {
     l.remainingTtlSec = 0;
     l.refresh(now, 0);
     this.scheduleCheckpoint(l);
-    leaseRenewed.inc();
-    return { ttlSec: l.ttlSec, ...(hadRemaining && this.checkpointIntervalMs > 0 ? { clear: { ID: id, remainingTTL: 0n } } : {}) };
+    countLeaseRenewed();
+    return hadRemaining && this.checkpointIntervalMs > 0 ? { ttlSec: l.ttlSec, clear: { ID: id, remainingTTL: 0n } } : { ttlSec: l.ttlSec };
   }
 
   /**

@@ -14,6 +14,7 @@ import { PutRequest, DeleteRangeRequest, type LeaseGrantResponse } from '../../s
 import { Lessor, MAX_LEASE_TTL_SEC, minLeaseTtlSec, type Clock } from '../../src/lease/lessor.js';
 import { LeaseLoop, REVOKE_RETRY_MS } from '../../src/lease/lease-loop.js';
 import { restoreLessor } from '../../src/lease/restore.js';
+import { leaseRenewed } from '../../src/metrics/registry.js';
 import { applyLeaseRequest } from '../../src/server/lease-apply.js';
 import { applyDeleteRange, applyPut } from '../../src/server/kv-apply.js';
 import { Errors } from '../../src/server/errors.js';
@@ -29,6 +30,11 @@ class FakeClock implements Clock {
 }
 
 const b = (s: string) => Buffer.from(s);
+
+async function renewedTotal(): Promise<number> {
+  const metric = await leaseRenewed.get();
+  return metric.values[0]?.value ?? 0;
+}
 const ELECTION_MS = 1000;
 
 interface Member {
@@ -190,11 +196,15 @@ test('keep-alive renews only on the leader and only a live lease', async () => {
     assert.throws(() => m.lessor.renew(20n), (e) => e === Errors.NotLeader);
     m.lessor.promote(ELECTION_MS);
     clock.advance(9);
+    const renewedBefore = await renewedTotal();
     assert.equal(m.lessor.renew(20n).ttlSec, 10);
     assert.equal(m.lessor.lookup(20n)!.remainingSec(clock.nowMs()), 10);
+    assert.equal(m.lessor.renew(20n).ttlSec, 10);
     clock.advance(10.5);
     assert.throws(() => m.lessor.renew(20n), (e) => e === Errors.LeaseNotFound);
     assert.throws(() => m.lessor.renew(21n), (e) => e === Errors.LeaseNotFound);
+    // Only the two renewals count, as etcd's etcd_debugging_lease_renewed_total does.
+    assert.equal((await renewedTotal()) - renewedBefore, 2);
   });
 });
 
