@@ -76,7 +76,7 @@ test('reads see buffered writes before they are committed, merged with committed
 
 test('a full buffer commits on its own, after the synchronous run of writes that filled it', async () => {
   await withDir(async (dir) => {
-    const be = Backend.open(join(dir, 'db'), { ...NO_TIMER, batchLimit: 10, commitChunkOps: 3 });
+    const be = Backend.open(join(dir, 'db'), { ...NO_TIMER, batchLimit: 10 });
     for (let i = 0; i < 25; i++) be.put('key', b(`k${String(i).padStart(2, '0')}`), b('v'));
     assert.equal(be.bufferedOps(), 25, 'no batch is cut inside a synchronous run');
     await until(() => be.bufferedOps() === 0, 'the full buffer committed');
@@ -209,19 +209,22 @@ test('stale copies from a crashed defrag or snapshot are removed on open', async
   });
 });
 
-test('kill -9 at arbitrary moments never leaves a torn batch or a corrupt file', { timeout: 120_000 }, async () => {
+/**
+ * Kills crash-writer.ts (rounds of `rows` writes each) at seeded moments, `kills` times on
+ * one file, and checks after each kill that the file holds exactly whole rounds.
+ */
+async function killWriterRepeatedly(rows: number, kills: number, seed: number): Promise<void> {
   const writer = join(fileURLToPath(new URL('.', import.meta.url)), 'crash-writer.js');
-  const ROWS = 50;
+  const ROWS = rows;
   // Seeded, so a failure reproduces: how many "committed" lines to wait for before killing.
-  let seed = 12345;
   const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
   await withDir(async (dir) => {
     const path = join(dir, 'db');
     let acknowledged = 0;
-    for (let round = 0; round < 5; round++) {
+    for (let round = 0; round < kills; round++) {
       const waitLines = 1 + (next() % 3);
       acknowledged = await new Promise<number>((resolve, reject) => {
-        const child = spawn(process.execPath, [writer, path], { stdio: ['ignore', 'pipe', 'inherit'] });
+        const child = spawn(process.execPath, [writer, path, String(ROWS)], { stdio: ['ignore', 'pipe', 'inherit'] });
         let seen = 0;
         let last = 0;
         child.stdout.setEncoding('utf8');
@@ -245,4 +248,14 @@ test('kill -9 at arbitrary moments never leaves a torn batch or a corrupt file',
       await be.close();
     }
   });
+}
+
+test('kill -9 at arbitrary moments never leaves a torn batch or a corrupt file', { timeout: 120_000 }, async () => {
+  await killWriterRepeatedly(50, 5, 12345);
+});
+
+// lmdb-js lets its writer thread start on a batch() once 1,000 writes are queued, before
+// the rest are: a batch far past that must still reach the file whole or not at all.
+test('kill -9 never tears a commit of many thousand writes', { timeout: 120_000 }, async () => {
+  await killWriterRepeatedly(2500, 4, 777);
 });
