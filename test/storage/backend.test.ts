@@ -76,7 +76,7 @@ test('reads see buffered writes before they are committed, merged with committed
 
 test('a full buffer commits on its own, after the synchronous run of writes that filled it', async () => {
   await withDir(async (dir) => {
-    const be = Backend.open(join(dir, 'db'), { ...NO_TIMER, batchLimit: 10, commitChunkOps: 3 });
+    const be = Backend.open(join(dir, 'db'), { ...NO_TIMER, batchLimit: 10, commitChunkOps: 3, writerBatchMaxOps: 0 });
     for (let i = 0; i < 25; i++) be.put('key', b(`k${String(i).padStart(2, '0')}`), b('v'));
     assert.equal(be.bufferedOps(), 25, 'no batch is cut inside a synchronous run');
     await until(() => be.bufferedOps() === 0, 'the full buffer committed');
@@ -85,6 +85,32 @@ test('a full buffer commits on its own, after the synchronous run of writes that
     assert.equal(again.range('key', b('')).length, 25);
     await again.close();
   });
+});
+
+test('small batches (queued whole to the writer thread) and large ones (chunked) store the same', async () => {
+  for (const writerBatchMaxOps of [0, 100_000]) {
+    await withDir(async (dir) => {
+      const be = Backend.open(join(dir, 'db'), { ...NO_TIMER, commitChunkOps: 7, writerBatchMaxOps });
+      for (let i = 0; i < 3000; i++) be.put('key', b(`k${String(i).padStart(5, '0')}`), b(`v${i}`));
+      be.put('meta', b('consistent_index'), b('3000'));
+      await be.forceCommit();
+      for (let i = 0; i < 3000; i += 3) be.delete('key', b(`k${String(i).padStart(5, '0')}`));
+      be.put('key', b('k00001'), b('rewritten'));
+      // Read while the commit runs: the batch being written is still visible.
+      const commit = be.forceCommit();
+      assert.equal(be.get('key', b('k00001'))!.toString(), 'rewritten');
+      assert.equal(be.get('key', b('k00003')), undefined);
+      await commit;
+      await be.close();
+      const again = Backend.open(join(dir, 'db'), NO_TIMER);
+      const rows = again.range('key', b(''));
+      assert.equal(rows.length, 2000, `writerBatchMaxOps ${writerBatchMaxOps}`);
+      assert.equal(again.get('key', b('k00001'))!.toString(), 'rewritten');
+      assert.equal(again.get('key', b('k02999'))!.toString(), 'v2999');
+      assert.equal(again.get('meta', b('consistent_index'))!.toString(), '3000');
+      await again.close();
+    });
+  }
 });
 
 test('the batch interval commits a partly filled buffer', async () => {
@@ -209,19 +235,22 @@ test('stale copies from a crashed defrag or snapshot are removed on open', async
   });
 });
 
-test('kill -9 at arbitrary moments never leaves a torn batch or a corrupt file', { timeout: 120_000 }, async () => {
+/**
+ * Kills crash-writer.ts (rounds of `rows` writes each) at seeded moments, `kills` times on
+ * one file, and checks after each kill that the file holds exactly whole rounds.
+ */
+async function killWriterRepeatedly(rows: number, kills: number, seed: number): Promise<void> {
   const writer = join(fileURLToPath(new URL('.', import.meta.url)), 'crash-writer.js');
-  const ROWS = 50;
+  const ROWS = rows;
   // Seeded, so a failure reproduces: how many "committed" lines to wait for before killing.
-  let seed = 12345;
   const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
   await withDir(async (dir) => {
     const path = join(dir, 'db');
     let acknowledged = 0;
-    for (let round = 0; round < 5; round++) {
+    for (let round = 0; round < kills; round++) {
       const waitLines = 1 + (next() % 3);
       acknowledged = await new Promise<number>((resolve, reject) => {
-        const child = spawn(process.execPath, [writer, path], { stdio: ['ignore', 'pipe', 'inherit'] });
+        const child = spawn(process.execPath, [writer, path, String(ROWS)], { stdio: ['ignore', 'pipe', 'inherit'] });
         let seen = 0;
         let last = 0;
         child.stdout.setEncoding('utf8');
@@ -245,4 +274,15 @@ test('kill -9 at arbitrary moments never leaves a torn batch or a corrupt file',
       await be.close();
     }
   });
+}
+
+test('kill -9 at arbitrary moments never leaves a torn batch or a corrupt file', { timeout: 120_000 }, async () => {
+  await killWriterRepeatedly(50, 5, 12345);
+});
+
+// Rounds of 50 writes commit mostly whole on lmdb-js's writer thread (batch()); rounds of
+// 2,500 in yielding chunks of one open transaction: either must reach the file whole or
+// not at all.
+test('kill -9 never tears a commit of many thousand writes', { timeout: 120_000 }, async () => {
+  await killWriterRepeatedly(2500, 4, 777);
 });

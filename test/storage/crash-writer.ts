@@ -1,11 +1,11 @@
 // Child process for the kill -9 test: writes rounds of rows to a backend forever. Each
-// round writes rows round*ROWS..round*ROWS+ROWS-1 and sets meta "rounds" to round+1 in
+// round writes rows round*ROWS..round*ROWS+ROWS-1 (ROWS: argv[3], default 50) and sets meta "rounds" to round+1 in
 // one synchronous stretch (so in one batch), then prints "committed <n>" whenever a
 // forced commit finishes. The parent kills it at an arbitrary moment.
 
 import { Backend } from '../../src/storage/backend.js';
 
-export const ROWS_PER_ROUND = 50;
+const ROWS_PER_ROUND = Number(process.argv[3] ?? 50);
 
 const path = process.argv[2]!;
 const b = Backend.open(path, { batchIntervalMs: 5, batchLimit: 200 });
