@@ -6,22 +6,7 @@ import { restoreSnapshot } from '../../snapshot/snapshot-restore.js';
 import { snapshotStatus } from '../../snapshot/snapshot-status.js';
 import { checkStatusFormat, formatStatus, StatusFormatError } from '../../snapshot/status-printers.js';
 import { CtlError, ExitCode } from './errors.js';
-import { flag, type FlagDef } from './flags.js';
 import type { Session } from './session.js';
-
-export const RESTORE_FLAGS: FlagDef[] = [
-  flag('data-dir', 'string', '', 'Path to the data directory'),
-  flag('wal-dir', 'string', '', 'Path to the WAL directory (use --data-dir if none given)'),
-  flag('initial-cluster', 'string', 'default=http://localhost:2380', 'Initial cluster configuration for restore bootstrap'),
-  flag('initial-cluster-token', 'string', 'etcd-cluster', 'Initial cluster token for the etcd cluster during restore bootstrap'),
-  flag('initial-advertise-peer-urls', 'string', 'http://localhost:2380', "List of this member's peer URLs to advertise to the rest of the cluster"),
-  flag('name', 'string', 'default', 'Human-readable name for this member'),
-  flag('skip-hash-check', 'bool', 'false', 'Ignore snapshot integrity hash value (required if copied from data directory)'),
-];
-
-export const STATUS_LONG = `When --write-out is set to simple, this command prints out comma-separated status lists for each endpoint.
-The items in the lists are hash, revision, total keys, total size.
-`;
 
 /** zap's epoch-seconds time as etcdctl 3.4's logger writes it. */
 function epochSeconds(): number {
