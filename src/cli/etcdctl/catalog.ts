@@ -23,8 +23,10 @@ import {
 } from './command-flags.js';
 import { WATCH_FLAGS } from './watch-args.js';
 import { AUTH_GROUP, ROLE_GROUP, USER_GROUP } from './auth-catalog.js';
-import { lazy } from './lazy-command.js';
+import { lazy, type SessionRun } from './lazy-command.js';
 import { versionCommand } from './version-command.js';
+
+export type { SessionRun };
 
 // Each command's module is imported when the command runs, not at start-up: between them
 // they pull in the client, gRPC, the generated protobuf code and (for the offline
@@ -35,9 +37,6 @@ const member = () => import('./member-commands.js');
 const maintenance = () => import('./maintenance-commands.js');
 const lease = () => import('./lease-commands.js');
 const snapshot = () => import('./snapshot-commands.js');
-
-export type { SessionRun } from './lazy-command.js';
-import type { SessionRun } from './lazy-command.js';
 
 /** The command table holds session runners; main adapts them to RunContext. */
 export interface CatalogCommand extends Omit<CommandDef, 'run' | 'subcommands'> {
