@@ -2,8 +2,6 @@
 // client, only the file (and, for restore, the new data dir). Restore logs zap JSON
 // lines on stderr as etcdctl 3.4 does; errors exit 1, bad arguments 128.
 
-import { restoreSnapshot } from '../../snapshot/snapshot-restore.js';
-import { snapshotStatus } from '../../snapshot/snapshot-status.js';
 import { checkStatusFormat, formatStatus, StatusFormatError } from '../../snapshot/status-printers.js';
 import { CtlError, ExitCode } from './errors.js';
 import type { Session } from './session.js';
@@ -30,6 +28,8 @@ export async function snapshotStatusCommand(s: Session): Promise<number> {
     throw new CtlError((e as StatusFormatError).message, ExitCode.BadFeature);
   }
   const path = s.args[0]!;
+  // Status reads the file only; restore's WAL, raft and membership code is left unloaded.
+  const { snapshotStatus } = await import('../../snapshot/snapshot-status.js');
   let st;
   try {
     st = await snapshotStatus(path);
@@ -44,6 +44,7 @@ export async function snapshotStatusCommand(s: Session): Promise<number> {
 export async function snapshotRestoreCommand(s: Session): Promise<number> {
   if (s.args.length !== 1) throw new CtlError('snapshot restore requires exactly one argument', ExitCode.BadArgs);
   const f = s.flags;
+  const { restoreSnapshot } = await import('../../snapshot/snapshot-restore.js');
   try {
     await restoreSnapshot({
       snapshotPath: s.args[0]!,
