@@ -7,7 +7,7 @@
 // "Error: <message>" with etcdctl's exit code. ETCDCTL_API=3 (or unset) is the v3 client;
 // =2 (etcdctl's v2 client) is not built and runs v3; any other value is refused as etcdctl does.
 
-import { ClientError } from '../client/client.js';
+import { ClientError } from '../client/errors.js';
 import { commandTree, type SessionRun } from './etcdctl/catalog.js';
 import { commandFlags, findCommand, stripFlags, suggestionsFor, type CommandDef, type RunContext } from './etcdctl/command-tree.js';
 import { CtlError, ExitCode, GoPanic } from './etcdctl/errors.js';

@@ -67,8 +67,8 @@ import {
   TxnResponse,
 } from '../gen/etcdserverpb/rpc.js';
 import * as pb from '../gen/etcdserverpb/rpc.js';
-import { CampaignRequest, CampaignResponse, ElectionService, LeaderRequest, LeaderResponse, ProclaimRequest, ProclaimResponse, ResignRequest, ResignResponse } from '../gen/v3electionpb/v3election.js';
-import { LockRequest, LockResponse, LockService, UnlockRequest, UnlockResponse } from '../gen/v3lockpb/v3lock.js';
+import type { CampaignRequest, CampaignResponse, LeaderResponse, ProclaimRequest, ProclaimResponse, ResignRequest, ResignResponse } from '../gen/v3electionpb/v3election.js';
+import type { LockResponse, UnlockResponse } from '../gen/v3lockpb/v3lock.js';
 import { ClientCore, type CallOptions, type ClientConfig } from './client-core.js';
 import { parseEndpoint } from './endpoint.js';
 import { ClientError, fromServiceError } from './errors.js';
@@ -297,28 +297,37 @@ export class Client extends ClientCore {
   }
 
   // ---- Lock and Election (v3lockpb, v3electionpb) ----
+  // Their generated code is imported on first use: most clients (etcdctl get/put, the
+  // benchmark) never call these, and loading it is a measurable part of etcdctl's start-up.
 
   /** Blocks until the lock is held; give a timeout of 0 to wait without a deadline. */
-  lock(name: Buffer, lease: Int64 = 0n, opts?: CallOptions): Promise<LockResponse> {
+  async lock(name: Buffer, lease: Int64 = 0n, opts?: CallOptions): Promise<LockResponse> {
+    const { LockService, LockRequest } = await lockProtos();
     return this.unary(LockService.lock, LockRequest.fromPartial({ name, lease }), 'write', opts);
   }
-  unlock(key: Buffer, opts?: CallOptions): Promise<UnlockResponse> {
+  async unlock(key: Buffer, opts?: CallOptions): Promise<UnlockResponse> {
+    const { LockService, UnlockRequest } = await lockProtos();
     return this.unary(LockService.unlock, UnlockRequest.fromPartial({ key }), 'write', opts);
   }
-  campaign(r: Init<typeof CampaignRequest>, opts?: CallOptions): Promise<CampaignResponse> {
+  async campaign(r: Init<typeof CampaignRequest>, opts?: CallOptions): Promise<CampaignResponse> {
+    const { ElectionService, CampaignRequest } = await electionProtos();
     return this.unary(ElectionService.campaign, CampaignRequest.fromPartial(r), 'write', opts);
   }
-  proclaim(r: Init<typeof ProclaimRequest>, opts?: CallOptions): Promise<ProclaimResponse> {
+  async proclaim(r: Init<typeof ProclaimRequest>, opts?: CallOptions): Promise<ProclaimResponse> {
+    const { ElectionService, ProclaimRequest } = await electionProtos();
     return this.unary(ElectionService.proclaim, ProclaimRequest.fromPartial(r), 'write', opts);
   }
-  leader(name: Buffer, opts?: CallOptions): Promise<LeaderResponse> {
+  async leader(name: Buffer, opts?: CallOptions): Promise<LeaderResponse> {
+    const { ElectionService, LeaderRequest } = await electionProtos();
     return this.unary(ElectionService.leader, LeaderRequest.fromPartial({ name }), 'read', opts);
   }
-  resign(r: Init<typeof ResignRequest>, opts?: CallOptions): Promise<ResignResponse> {
+  async resign(r: Init<typeof ResignRequest>, opts?: CallOptions): Promise<ResignResponse> {
+    const { ElectionService, ResignRequest } = await electionProtos();
     return this.unary(ElectionService.resign, ResignRequest.fromPartial(r), 'write', opts);
   }
   /** Each value the election's leaders proclaim, in order, until the caller stops iterating. */
   async *observe(name: Buffer, opts?: CallOptions): AsyncGenerator<LeaderResponse> {
+    const { ElectionService, LeaderRequest } = await electionProtos();
     const { stream, endpoint } = await this.openServerStream(ElectionService.observe, LeaderRequest.fromPartial({ name }), opts);
     try {
       for await (const r of stream) yield r as LeaderResponse;
@@ -330,6 +339,9 @@ export class Client extends ClientCore {
     }
   }
 }
+
+const lockProtos = () => import('../gen/v3lockpb/v3lock.js');
+const electionProtos = () => import('../gen/v3electionpb/v3election.js');
 
 /** Whether every operation of both branches (nested transactions included) is a range. */
 function txnReadOnly(t: TxnRequest): boolean {

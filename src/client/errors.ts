@@ -1,7 +1,8 @@
 // Errors the client raises: the gRPC status code plus etcd's message (the status details),
 // with the wording etcdctl users see.
 
-import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import type { ServiceError } from '@grpc/grpc-js';
+import { GrpcCode } from './grpc-codes.js';
 
 /** gRPC code names as Go's status package prints them (index = code). */
 export const GRPC_CODE_NAMES = [
@@ -34,7 +35,7 @@ export class ClientError extends Error {
    * the bare message, anything else as the full gRPC status.
    */
   get userText(): string {
-    if (this.code === GrpcStatus.DEADLINE_EXCEEDED || this.message.startsWith('etcdserver: ')) return this.message;
+    if (this.code === GrpcCode.DEADLINE_EXCEEDED || this.message.startsWith('etcdserver: ')) return this.message;
     return this.grpcText;
   }
 }
@@ -48,13 +49,13 @@ export const INVALID_AUTH_TOKEN = 'etcdserver: invalid auth token';
 /** grpc-js's details for a call that failed before any byte reached a server. */
 export function neverSent(e: ServiceError): boolean {
   const d = e.details ?? '';
-  return e.code === GrpcStatus.UNAVAILABLE && (/No connection established/.test(d) || d.startsWith('Name resolution failed'));
+  return e.code === GrpcCode.UNAVAILABLE && (/No connection established/.test(d) || d.startsWith('Name resolution failed'));
 }
 
 /** Converts a grpc-js error, keeping etcd's message (the details) as the message. */
 export function fromServiceError(e: ServiceError, endpoint: string): ClientError {
-  const code = e.code ?? GrpcStatus.UNKNOWN;
-  if (code === GrpcStatus.DEADLINE_EXCEEDED) return new ClientError(code, DEADLINE_TEXT, endpoint);
+  const code = e.code ?? GrpcCode.UNKNOWN;
+  if (code === GrpcCode.DEADLINE_EXCEEDED) return new ClientError(code, DEADLINE_TEXT, endpoint);
   return new ClientError(code, e.details || e.message, endpoint);
 }
 

@@ -6,20 +6,11 @@
 
 import { ClientError, type Client } from '../../client/client.js';
 import { CtlError, ExitCode } from './errors.js';
-import { flag, goQuoteString } from './flags.js';
+import { goQuoteString } from './flags.js';
 import { prefixEnd } from './kv-commands.js';
 import { ImmediateOutput, type Output } from './output.js';
 import { randomKey } from './check-perf-command.js';
 import type { Session } from './session.js';
-
-export const CHECK_DATASCALE_FLAGS = [
-  flag('load', 'string', 's', "The datascale check's workload model. Accepted workloads: s(small), m(medium), l(large), xl(xLarge)"),
-  flag('prefix', 'string', '/etcdctl-check-datascale/', "The prefix for writing the datascale check's keys."),
-  flag('auto-compact', 'bool', 'false', 'Compact storage with last revision after test is finished.'),
-  flag('auto-defrag', 'bool', 'false', 'Defragment storage after test is finished.'),
-];
-
-export const CHECK_DATASCALE_LONG = 'If no endpoint is provided, localhost will be used. If multiple endpoints are provided, first endpoint will be used.';
 
 export interface DatascaleProfile {
   /** Key-value pairs written. */

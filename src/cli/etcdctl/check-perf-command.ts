@@ -7,18 +7,10 @@
 import { ClientError, type Client } from '../../client/client.js';
 import { computeStats, type Stats } from '../../benchmark/report.js';
 import { CtlError, ExitCode } from './errors.js';
-import { flag } from './flags.js';
 import { goQuoteString } from './flags.js';
 import { prefixEnd } from './kv-commands.js';
 import { ImmediateOutput, type Output } from './output.js';
 import type { Session } from './session.js';
-
-export const CHECK_PERF_FLAGS = [
-  flag('load', 'string', 's', "The performance check's workload model. Accepted workloads: s(small), m(medium), l(large), xl(xLarge)"),
-  flag('prefix', 'string', '/etcdctl-check-perf/', "The prefix for writing the performance check's keys."),
-  flag('auto-compact', 'bool', 'false', 'Compact storage with last revision after test is finished.'),
-  flag('auto-defrag', 'bool', 'false', 'Defragment storage after test is finished.'),
-];
 
 export interface PerfProfile {
   /** Writes per second offered. */

@@ -1,16 +1,9 @@
-// version, endpoint health, endpoint status and member list, run as etcdctl 3.4 runs them.
+// endpoint health, endpoint status and member list, run as etcdctl 3.4 runs them.
 
 import { ClientError } from '../../client/client.js';
 import { ExitCode, CtlError } from './errors.js';
 import { display, type EndpointHealth, type EndpointStatus } from './printer.js';
 import type { Session } from './session.js';
-import { CTL_API_VERSION, CTL_VERSION } from './usage.js';
-
-export async function versionCommand(s: Session): Promise<number> {
-  s.out.line(`etcdctl version: ${CTL_VERSION}`);
-  s.out.line(`API version: ${CTL_API_VERSION}`);
-  return ExitCode.Success;
-}
 
 const PERMISSION_DENIED = 'etcdserver: permission denied';
 

@@ -10,12 +10,9 @@ import { ClientSession } from '../../concurrency/client-session.js';
 import { campaign, observe, resign } from '../../concurrency/election.js';
 import { DEFAULT_SESSION_TTL } from '../../concurrency/server-kv.js';
 import { CtlError, ExitCode } from './errors.js';
-import { flag } from './flags.js';
 import { immediatePrinter, Interrupt } from './interrupt.js';
 import type { Printer } from './printer.js';
 import type { Session } from './session.js';
-
-export const ELECT_FLAGS = [flag('listen', 'bool', 'false', 'observation mode', 'l')];
 
 export async function electCommand(s: Session): Promise<number> {
   if (s.args.length !== 1 && s.args.length !== 2) throw new CtlError('elect takes one election name argument and an optional proposal argument', ExitCode.BadArgs);

@@ -12,34 +12,7 @@ import type { Client } from '../../client/client.js';
 import { CtlError as UsageError, ExitCode } from './errors.js';
 import { display } from './printer.js';
 import type { Session } from './session.js';
-import { flag as f, parseGoInt, type FlagDef as CtlFlag, type FlagValues } from './flags.js';
-
-export const PUT_FLAGS: CtlFlag[] = [
-  f('lease', 'string', '0', 'lease ID (in hexadecimal) to attach to the key'),
-  f('prev-kv', 'bool', 'false', 'return the previous key-value pair before modification'),
-  f('ignore-value', 'bool', 'false', 'updates the key using its current value'),
-  f('ignore-lease', 'bool', 'false', 'updates the key using its current lease'),
-];
-
-export const GET_FLAGS: CtlFlag[] = [
-  f('consistency', 'string', 'l', 'Linearizable(l) or Serializable(s)'),
-  f('order', 'string', '', 'Order of results; ASCEND or DESCEND (ASCEND by default)'),
-  f('sort-by', 'string', '', 'Sort target; CREATE, KEY, MODIFY, VALUE, or VERSION'),
-  f('limit', 'int', '0', 'Maximum number of results'),
-  f('prefix', 'bool', 'false', 'Get keys with matching prefix'),
-  f('from-key', 'bool', 'false', 'Get keys that are greater than or equal to the given key using byte compare'),
-  f('rev', 'int', '0', 'Specify the kv revision'),
-  f('keys-only', 'bool', 'false', 'Get only the keys'),
-  f('print-value-only', 'bool', 'false', 'Only write values when using the "simple" output format'),
-];
-
-export const DEL_FLAGS: CtlFlag[] = [
-  f('prefix', 'bool', 'false', 'delete keys with matching prefix'),
-  f('prev-kv', 'bool', 'false', 'return deleted key-value pairs'),
-  f('from-key', 'bool', 'false', 'delete keys that are greater than or equal to the given key using byte compare'),
-];
-
-export const COMPACTION_FLAGS: CtlFlag[] = [f('physical', 'bool', 'false', "'true' to wait for compaction to physically remove all old revisions")];
+import { parseGoInt, type FlagValues } from './flags.js';
 
 import { prefixRangeEnd as prefixEnd } from '../../pkg/prefix-range.js';
 

@@ -6,15 +6,11 @@ import { writeSync } from 'node:fs';
 import { ClientError, type Client } from '../../client/client.js';
 import type { LeaseKeepAliveResponse } from '../../gen/etcdserverpb/rpc.js';
 import { CtlError, ExitCode } from './errors.js';
-import { flag } from './flags.js';
 import { parseGoInt } from './flags.js';
 import { leaseHex, printLease, type LeaseView } from './lease-printers.js';
 import { ImmediateOutput, Output } from './output.js';
 import type { OutputFormat, PrinterIO } from './printer.js';
 import type { Session } from './session.js';
-
-export const TIMETOLIVE_FLAGS = [flag('keys', 'bool', 'false', 'Get keys attached to this lease')];
-export const KEEPALIVE_FLAGS = [flag('once', 'bool', 'false', 'Resets the keep-alive time to its original value and exits immediately')];
 
 function leaseFromArg(arg: string): bigint {
   const id = parseGoInt(arg, false, 16);

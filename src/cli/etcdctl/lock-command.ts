@@ -11,11 +11,8 @@ import { ClientSession } from '../../concurrency/client-session.js';
 import { clientKv } from '../../concurrency/client-kv.js';
 import { acquireLock, releaseLock } from '../../concurrency/mutex.js';
 import { CtlError, ExitCode } from './errors.js';
-import { flag } from './flags.js';
 import { immediatePrinter, Interrupt } from './interrupt.js';
 import type { Session } from './session.js';
-
-export const LOCK_FLAGS = [flag('ttl', 'int', '10', 'timeout for session')];
 
 export async function lockCommand(s: Session): Promise<number> {
   if (s.args.length === 0) throw new CtlError('lock takes a lock name argument and an optional command to execute', ExitCode.BadArgs);

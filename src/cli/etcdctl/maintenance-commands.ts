@@ -1,6 +1,5 @@
 // alarm list, alarm disarm, defrag and endpoint hashkv, run as etcdctl 3.4 runs them.
 
-import { defragDataDir } from '../offline-defrag.js';
 import { AlarmRequest_AlarmAction, AlarmResponse } from '../../gen/etcdserverpb/rpc.js';
 import { ClientError } from '../../client/client.js';
 import { CtlError, ExitCode } from './errors.js';
@@ -43,6 +42,8 @@ export async function defragCommand(s: Session): Promise<number> {
   const dataDir = s.flags.string('data-dir');
   if (dataDir !== '') {
     // etcdctl 3.4 defragments the directory itself, printing nothing when it succeeds.
+    // The storage engine (lmdb, a native addon) is loaded only for this offline case.
+    const { defragDataDir } = await import('../offline-defrag.js');
     try {
       await defragDataDir(dataDir, { waitingHint: 'To defrag a running etcd instance, omit --data-dir.', warn: (line) => s.err.line(line) });
     } catch (e) {

@@ -11,20 +11,9 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import { Client, ClientError } from '../../client/client.js';
 import type { TlsFiles } from '../../client/connection.js';
 import { CtlError, ExitCode } from './errors.js';
-import { flag } from './flags.js';
 import { prefixEnd } from './kv-commands.js';
 import { ImmediateOutput } from './output.js';
 import type { Session } from './session.js';
-
-export const MAKE_MIRROR_FLAGS = [
-  flag('prefix', 'string', '', 'Key-value prefix to mirror'),
-  flag('dest-prefix', 'string', '', 'destination prefix to mirror a prefix to a different prefix in the destination cluster'),
-  flag('no-dest-prefix', 'bool', 'false', 'mirror key-values to the root of the destination cluster'),
-  flag('dest-cert', 'string', '', 'Identify secure client using this TLS certificate file for the destination cluster'),
-  flag('dest-key', 'string', '', 'Identify secure client using this TLS key file'),
-  flag('dest-cacert', 'string', '', 'Verify certificates of TLS enabled secure servers using this CA bundle'),
-  flag('dest-insecure-transport', 'bool', 'true', 'Disable transport security for client connections'),
-];
 
 /** How often the running count is printed (etcdctl's fixed 30 s). */
 export const PROGRESS_INTERVAL_MS = 30_000;

@@ -5,18 +5,8 @@ import * as pb from '../../gen/etcdserverpb/rpc.js';
 import { Permission_Type } from '../../gen/authpb/auth.js';
 import { printAuth, roleGetFields, roleGetSimple } from './auth-printers.js';
 import { CtlError, ExitCode } from './errors.js';
-import { flag } from './flags.js';
 import { prefixEnd } from './kv-commands.js';
 import type { Session } from './session.js';
-
-export const ROLE_GRANT_FLAGS = [
-  flag('from-key', 'bool', 'false', 'grant a permission of keys that are greater than or equal to the given key using byte compare'),
-  flag('prefix', 'bool', 'false', 'grant a prefix permission'),
-];
-export const ROLE_REVOKE_FLAGS = [
-  flag('from-key', 'bool', 'false', 'revoke a permission of keys that are greater than or equal to the given key using byte compare'),
-  flag('prefix', 'bool', 'false', 'revoke a prefix permission'),
-];
 
 const ZERO = Buffer.from([0]);
 

@@ -5,9 +5,11 @@
 
 import { randomUUID } from 'node:crypto';
 import { writeSync } from 'node:fs';
-import { status as GrpcStatus } from '@grpc/grpc-js';
-import { Client, ClientError, parseEndpoint } from '../../client/client.js';
+import type { Client } from '../../client/client.js';
 import type { TlsFiles } from '../../client/connection.js';
+import { parseEndpoint } from '../../client/endpoint.js';
+import { ClientError } from '../../client/errors.js';
+import { GrpcCode } from '../../client/grpc-codes.js';
 import { CtlError, ExitCode } from './errors.js';
 import { applyEnv, debugDump } from './global-flags.js';
 import { srvClientEndpoints } from './srv-endpoints.js';
@@ -15,7 +17,7 @@ import type { RunContext } from './command-tree.js';
 import type { FlagDef } from './flags.js';
 import type { Output } from './output.js';
 import type { Stdin } from './stdin.js';
-import { newPrinter } from './printers.js';
+import type { newPrinter } from './printers.js';
 import { askPassword } from './password-prompt.js';
 import type { OutputFormat, Printer } from './printer.js';
 
@@ -28,6 +30,8 @@ export class Session {
   /** Part of clientv3's balancer target name; one per process, like one client per command. */
   private readonly clientId = randomUUID();
   private envApplied = false;
+  /** The printers (with the protobuf code they print), loaded by `load()` before a command runs. */
+  private printers: typeof newPrinter | undefined;
 
   constructor(
     readonly ctx: RunContext,
@@ -37,6 +41,15 @@ export class Session {
     private readonly env: NodeJS.ProcessEnv,
     private readonly input: Stdin,
   ) {}
+
+  /**
+   * Loads what `printer()` needs. It is kept out of start-up because the printers pull in
+   * the generated protobuf code (and with it gRPC); commands that print await this first.
+   */
+  async load(): Promise<this> {
+    this.printers ??= (await import('./printers.js')).newPrinter;
+    return this;
+  }
 
   get flags() {
     return this.ctx.flags;
@@ -89,7 +102,8 @@ export class Session {
 
   printer(): { format: OutputFormat; printer: Printer } {
     this.applyEnvOnce();
-    return newPrinter(this.flags.string('write-out'), { out: this.out, err: this.err, hex: this.flags.bool('hex') });
+    if (this.printers === undefined) throw new Error('etcdctl: printer() before Session.load()');
+    return this.printers(this.flags.string('write-out'), { out: this.out, err: this.err, hex: this.flags.bool('hex') });
   }
 
   /** --endpoints, or what --discovery-srv finds (clientv3 falls back to --endpoints when it finds none). */
@@ -169,6 +183,7 @@ export class Session {
       commandTimeoutMs: this.commandTimeoutMs,
       ...(tls ? { tls } : {}),
     };
+    const { Client } = await import('../../client/client.js');
     if (username === undefined) return new Client(config);
     const probe = new Client(config);
     try {
@@ -195,7 +210,7 @@ export class Session {
     const address = e.endpoint ?? '';
     const target = kind === 'balancer' ? `endpoint://client-${this.clientId}/${address}` : `passthrough:///${address}`;
     let error = e.grpcText;
-    if (e.code === GrpcStatus.DEADLINE_EXCEEDED && e.goDetails !== undefined && kind === 'balancer') {
+    if (e.code === GrpcCode.DEADLINE_EXCEEDED && e.goDetails !== undefined && kind === 'balancer') {
       // Behind clientv3's balancer a refused dial reads as no ready sub-connection.
       error = 'rpc error: code = DeadlineExceeded desc = latest balancer error: all SubConns are in TransientFailure';
     }

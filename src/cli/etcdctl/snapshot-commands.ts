@@ -2,26 +2,9 @@
 // client, only the file (and, for restore, the new data dir). Restore logs zap JSON
 // lines on stderr as etcdctl 3.4 does; errors exit 1, bad arguments 128.
 
-import { restoreSnapshot } from '../../snapshot/snapshot-restore.js';
-import { snapshotStatus } from '../../snapshot/snapshot-status.js';
 import { checkStatusFormat, formatStatus, StatusFormatError } from '../../snapshot/status-printers.js';
 import { CtlError, ExitCode } from './errors.js';
-import { flag, type FlagDef } from './flags.js';
 import type { Session } from './session.js';
-
-export const RESTORE_FLAGS: FlagDef[] = [
-  flag('data-dir', 'string', '', 'Path to the data directory'),
-  flag('wal-dir', 'string', '', 'Path to the WAL directory (use --data-dir if none given)'),
-  flag('initial-cluster', 'string', 'default=http://localhost:2380', 'Initial cluster configuration for restore bootstrap'),
-  flag('initial-cluster-token', 'string', 'etcd-cluster', 'Initial cluster token for the etcd cluster during restore bootstrap'),
-  flag('initial-advertise-peer-urls', 'string', 'http://localhost:2380', "List of this member's peer URLs to advertise to the rest of the cluster"),
-  flag('name', 'string', 'default', 'Human-readable name for this member'),
-  flag('skip-hash-check', 'bool', 'false', 'Ignore snapshot integrity hash value (required if copied from data directory)'),
-];
-
-export const STATUS_LONG = `When --write-out is set to simple, this command prints out comma-separated status lists for each endpoint.
-The items in the lists are hash, revision, total keys, total size.
-`;
 
 /** zap's epoch-seconds time as etcdctl 3.4's logger writes it. */
 function epochSeconds(): number {
@@ -45,6 +28,8 @@ export async function snapshotStatusCommand(s: Session): Promise<number> {
     throw new CtlError((e as StatusFormatError).message, ExitCode.BadFeature);
   }
   const path = s.args[0]!;
+  // Status reads the file only; restore's WAL, raft and membership code is left unloaded.
+  const { snapshotStatus } = await import('../../snapshot/snapshot-status.js');
   let st;
   try {
     st = await snapshotStatus(path);
@@ -59,6 +44,7 @@ export async function snapshotStatusCommand(s: Session): Promise<number> {
 export async function snapshotRestoreCommand(s: Session): Promise<number> {
   if (s.args.length !== 1) throw new CtlError('snapshot restore requires exactly one argument', ExitCode.BadArgs);
   const f = s.flags;
+  const { restoreSnapshot } = await import('../../snapshot/snapshot-restore.js');
   try {
     await restoreSnapshot({
       snapshotPath: s.args[0]!,

@@ -15,7 +15,8 @@ import { CtlError as UsageError, ExitCode, GoPanic } from './errors.js';
 import { FlagValues, parseFlags, type FlagDef as CtlFlag } from './flags.js';
 import { goQuote } from '../../pkg/go-flag.js';
 import { cobraUsage } from './pflag-usage.js';
-import { buildDel, buildGet, buildPut, DEL_FLAGS, GET_FLAGS, PUT_FLAGS } from './kv-commands.js';
+import { buildDel, buildGet, buildPut } from './kv-commands.js';
+import { DEL_FLAGS, GET_FLAGS, PUT_FLAGS } from './command-flags.js';
 
 /** Splits a line into words; double-quoted words may contain spaces and Go escapes. */
 export function argify(line: string): string[] {

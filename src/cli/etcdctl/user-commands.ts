@@ -5,17 +5,8 @@
 import * as pb from '../../gen/etcdserverpb/rpc.js';
 import { printAuth, roleGetFields, roleGetSimple } from './auth-printers.js';
 import { CtlError, ExitCode } from './errors.js';
-import { flag } from './flags.js';
 import { askPassword, scanWord } from './password-prompt.js';
 import type { Session } from './session.js';
-
-export const USER_ADD_FLAGS = [
-  flag('interactive', 'bool', 'true', 'Read password from stdin instead of interactive terminal'),
-  flag('new-user-password', 'string', '', 'Supply password from the command line flag'),
-  flag('no-password', 'bool', 'false', 'Create a user without password (CN based auth only)'),
-];
-export const USER_GET_FLAGS = [flag('detail', 'bool', 'false', 'Show permissions of roles granted to the user')];
-export const USER_PASSWD_FLAGS = [flag('interactive', 'bool', 'true', 'If true, read password from stdin instead of interactive terminal')];
 
 function badArgs(msg: string): CtlError {
   return new CtlError(msg, ExitCode.BadArgs);
