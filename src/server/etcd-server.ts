@@ -36,6 +36,7 @@ import { applyRange, applyTxn, txnIsWrite } from './kv-apply.js';
 import type { Membership } from './membership.js';
 import { RaftLoop, type RaftLog } from './raft-loop.js';
 import { ReadIndexBatcher } from './read-index.js';
+import { ReadTurn } from './read-turn.js';
 import { checkDeleteRequest, checkPutRequest, checkRangeRequest, checkTxnRequest } from './request-checks.js';
 import { WaitRegistry } from './wait-registry.js';
 import { PutWaiter, type PutDone } from './put-waiter.js';
@@ -142,6 +143,8 @@ export class EtcdServer {
   private readonly ids: IdGenerator;
   private readonly waits = new WaitRegistry<ApplyResult, ProposedRequest>();
   private readonly reads: ReadIndexBatcher;
+  /** Where serializable reads wait to be answered together (read-turn.ts). */
+  private readonly serialReads = new ReadTurn();
   private readonly loop: RaftLoop;
   private readonly applier: Applier;
   private applied = 0;
@@ -596,6 +599,7 @@ export class EtcdServer {
     metrics.rangeTotal.inc();
     const ai = await this.authGate.authInfo(ctx);
     if (!r.serializable) await this.reads.wait(this.requestTimeoutMs);
+    else await this.serialReads.next();
     if (this.parts.auth) checkRangeAuth(this.parts.auth, ai, r);
     const t = this.parts.store.read();
     try {
