@@ -52,6 +52,7 @@ import { electionGatewayRoutes, electionService } from './election-service.js';
 import { clientConnectionRouter } from './shared-port-listener.js';
 import type { BoundPort } from './bound-port.js';
 import { checkHealth, parseHealthQuery } from './health-check.js';
+import { keepIdleConnections } from '../pkg/go-http-server.js';
 import { checkedRoute, COMPACTION_SCHEMA, DELETE_RANGE_SCHEMA, PUT_SCHEMA, RANGE_SCHEMA, TXN_SCHEMA } from './gateway-kv-json-checks.js';
 
 /** Room for gRPC framing on top of --max-request-bytes, as etcd allows. */
@@ -142,7 +143,7 @@ export class ClientServer {
       this.fastPath?.addService(def, impl);
     }
     this.httpHandler = createHttpHandler({ ...this.httpBasics(), routes: gatewayRoutes(server), watch: (req, res) => serveGatewayWatch(server, req, res), snapshot: (req, res) => serveGatewaySnapshot(server, req, res) });
-    this.http1 = http.createServer(this.httpHandler);
+    this.http1 = keepIdleConnections(http.createServer(this.httpHandler));
   }
 
   /** What every HTTP listener of the member serves: /version, /health, /metrics. */
@@ -180,7 +181,7 @@ export class ClientServer {
       this.ports.push(c.port);
     }
     const { health, metrics: scrape } = this.httpBasics();
-    const metricsHttp = http.createServer(createHttpHandler({ health, metrics: scrape, routes: new Map() }));
+    const metricsHttp = keepIdleConnections(http.createServer(createHttpHandler({ health, metrics: scrape, routes: new Map() })));
     this.metricsHttp = metricsHttp;
     for (const m of metrics) {
       m.serve((socket) => {
