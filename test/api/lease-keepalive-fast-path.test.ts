@@ -8,42 +8,20 @@ import assert from 'node:assert/strict';
 import http2 from 'node:http2';
 import { dirname } from 'node:path';
 import { LeaseGrantRequest, LeaseKeepAliveRequest, LeaseKeepAliveResponse, LeaseRevokeRequest } from '../../src/gen/etcdserverpb/rpc.js';
-import { delta, frame, grpcSeries, headerRecord } from '../helpers/grpc-raw.js';
+import { delta, frame, grpcSeries, RawBidiStream } from '../helpers/grpc-raw.js';
 import { removeDir, startMember, stopMember, type Member } from '../helpers/processes.js';
 
 const MAX_REQUEST_BYTES = 10_000;
 const MAX_RECEIVE = MAX_REQUEST_BYTES + 512 * 1024;
 const TRACE_ENV = { GRPC_TRACE: 'server_call', GRPC_VERBOSITY: 'DEBUG' };
 const KEEP_ALIVE_PATH = '/etcdserverpb.Lease/LeaseKeepAlive';
-const WAIT_MS = 10_000;
 const LEASE = 0x694d77a1c2b0d40bn;
 const TTL_SEC = 60n;
 
 /** One raw keep-alive stream: requests written as gRPC messages, responses split back into messages. */
-class RawKeepAlive {
-  readonly req: http2.ClientHttp2Stream;
-  headers: Record<string, string> = {};
-  trailers: Record<string, string> = {};
-  readonly messages: Buffer[] = [];
-  private pending = Buffer.alloc(0);
-  private waiter: (() => void) | undefined;
-  readonly closed: Promise<void>;
-
+class RawKeepAlive extends RawBidiStream {
   constructor(session: http2.ClientHttp2Session, extraHeaders: Record<string, string> = {}) {
-    this.req = session.request({ ':method': 'POST', ':path': KEEP_ALIVE_PATH, 'content-type': 'application/grpc', te: 'trailers', ...extraHeaders });
-    this.req.on('response', (h) => (this.headers = headerRecord(h)));
-    this.req.on('trailers', (t) => (this.trailers = headerRecord(t)));
-    this.req.on('data', (c: Buffer) => {
-      this.pending = Buffer.concat([this.pending, c]);
-      while (this.pending.length >= 5 && this.pending.length >= 5 + this.pending.readUInt32BE(1)) {
-        const size = this.pending.readUInt32BE(1);
-        this.messages.push(this.pending.subarray(5, 5 + size));
-        this.pending = this.pending.subarray(5 + size);
-      }
-      this.waiter?.();
-    });
-    this.closed = new Promise<void>((resolve) => this.req.once('close', resolve));
-    this.req.on('error', () => {});
+    super(session, KEEP_ALIVE_PATH, extraHeaders);
   }
 
   /** Keep-alives for `ids`, all in one DATA write. */
@@ -52,15 +30,8 @@ class RawKeepAlive {
   }
 
   /** Waits until `count` responses arrived in all (or the stream closed). */
-  async until(count: number): Promise<void> {
-    const deadline = Date.now() + WAIT_MS;
-    while (this.messages.length < count && !this.req.closed) {
-      assert.ok(Date.now() < deadline, `waited for ${count} keep-alive responses; got ${this.messages.length}`);
-      await new Promise<void>((resolve) => {
-        this.waiter = resolve;
-        setTimeout(resolve, 50);
-      });
-    }
+  until(count: number): Promise<void> {
+    return this.waitFor(() => this.messages.length >= count, `${count} keep-alive responses`);
   }
 }
 

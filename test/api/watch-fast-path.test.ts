@@ -9,43 +9,21 @@ import assert from 'node:assert/strict';
 import http2 from 'node:http2';
 import { dirname } from 'node:path';
 import { PutRequest, WatchRequest, WatchResponse } from '../../src/gen/etcdserverpb/rpc.js';
-import { delta, frame, grpcSeries, headerRecord } from '../helpers/grpc-raw.js';
+import { delta, frame, grpcSeries, RawBidiStream } from '../helpers/grpc-raw.js';
 import { removeDir, startMember, stopMember, type Member } from '../helpers/processes.js';
 
 const MAX_REQUEST_BYTES = 10_000;
 const MAX_RECEIVE = MAX_REQUEST_BYTES + 512 * 1024;
 const TRACE_ENV = { GRPC_TRACE: 'server_call', GRPC_VERBOSITY: 'DEBUG' };
 const WATCH_PATH = '/etcdserverpb.Watch/Watch';
-const WAIT_MS = 10_000;
 
 /** What the tests' requests set: the generated fromPartial fills in the rest. */
 type WatchRequestFields = Parameters<typeof WatchRequest.fromPartial>[0];
 
 /** One raw watch stream: requests written as gRPC messages, responses split back into messages. */
-class RawWatch {
-  readonly req: http2.ClientHttp2Stream;
-  headers: Record<string, string> = {};
-  trailers: Record<string, string> = {};
-  readonly messages: Buffer[] = [];
-  private pending = Buffer.alloc(0);
-  private waiter: (() => void) | undefined;
-  readonly closed: Promise<void>;
-
+class RawWatch extends RawBidiStream {
   constructor(session: http2.ClientHttp2Session, extraHeaders: Record<string, string> = {}) {
-    this.req = session.request({ ':method': 'POST', ':path': WATCH_PATH, 'content-type': 'application/grpc', te: 'trailers', ...extraHeaders });
-    this.req.on('response', (h) => (this.headers = headerRecord(h)));
-    this.req.on('trailers', (t) => (this.trailers = headerRecord(t)));
-    this.req.on('data', (c: Buffer) => {
-      this.pending = Buffer.concat([this.pending, c]);
-      while (this.pending.length >= 5 && this.pending.length >= 5 + this.pending.readUInt32BE(1)) {
-        const size = this.pending.readUInt32BE(1);
-        this.messages.push(this.pending.subarray(5, 5 + size));
-        this.pending = this.pending.subarray(5 + size);
-      }
-      this.waiter?.();
-    });
-    this.closed = new Promise<void>((resolve) => this.req.once('close', resolve));
-    this.req.on('error', () => {});
+    super(session, WATCH_PATH, extraHeaders);
   }
 
   send(request: WatchRequestFields | Buffer): void {
@@ -58,17 +36,6 @@ class RawWatch {
     return this.messages.map((m) => WatchResponse.decode(m));
   }
 
-  /** Polls `done` on every arrival (and every 50 ms) until it holds or the stream closed. */
-  async waitFor(done: () => boolean, what: string): Promise<void> {
-    const deadline = Date.now() + WAIT_MS;
-    while (!done() && !this.req.closed) {
-      assert.ok(Date.now() < deadline, `waited for ${what}; got ${this.messages.length} responses`);
-      await new Promise<void>((resolve) => {
-        this.waiter = resolve;
-        setTimeout(resolve, 50);
-      });
-    }
-  }
 }
 
 /** A response with the member-specific header ids zeroed, as JSON for comparison. */
