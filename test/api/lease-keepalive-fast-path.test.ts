@@ -6,14 +6,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
-import { dirname } from 'node:path';
 import { LeaseGrantRequest, LeaseKeepAliveRequest, LeaseKeepAliveResponse, LeaseRevokeRequest } from '../../src/gen/etcdserverpb/rpc.js';
-import { delta, frame, grpcSeries, RawBidiStream } from '../helpers/grpc-raw.js';
-import { removeDir, startMember, stopMember, type Member } from '../helpers/processes.js';
+import { frame, RawBidiStream } from '../helpers/grpc-raw.js';
+import { sameOnBoth, startFastAndGrpcJs, stopFastAndGrpcJs, type FastAndGrpcJs, type Side, type Transcript } from '../helpers/fast-path-pair.js';
 
 const MAX_REQUEST_BYTES = 10_000;
 const MAX_RECEIVE = MAX_REQUEST_BYTES + 512 * 1024;
-const TRACE_ENV = { GRPC_TRACE: 'server_call', GRPC_VERBOSITY: 'DEBUG' };
 const KEEP_ALIVE_PATH = '/etcdserverpb.Lease/LeaseKeepAlive';
 const LEASE = 0x694d77a1c2b0d40bn;
 const TTL_SEC = 60n;
@@ -58,60 +56,21 @@ async function unary(session: http2.ClientHttp2Session, path: string, body: Uint
   assert.equal(status, '0', `${path} answered OK`);
 }
 
-interface Transcript {
-  headers: Record<string, string>;
-  responses: unknown[];
-  trailers: Record<string, string>;
-  metrics: Record<string, number>;
-}
-
-interface Side {
-  member: Member;
-  session: http2.ClientHttp2Session;
-}
-
-async function transcript(side: Side, script: (k: RawKeepAlive) => Promise<void>, extraHeaders?: Record<string, string>): Promise<Transcript> {
-  const before = await grpcSeries(side.member);
-  const k = new RawKeepAlive(side.session, extraHeaders);
-  await script(k);
-  await k.closed;
-  return { headers: k.headers, responses: k.messages.map(normalized), trailers: k.trailers, metrics: delta(before, await grpcSeries(side.member)) };
-}
-
 const handledOk = 'grpc_server_handled_total{grpc_type="bidi_stream",grpc_service="etcdserverpb.Lease",grpc_method="LeaseKeepAlive",grpc_code="OK"}';
 
 describe('lease keep-alive fast path answers as grpc-js does', () => {
-  let fast: Side;
-  let slow: Side;
+  let pair: FastAndGrpcJs;
 
   before(async () => {
-    const extraArgs = ['--max-request-bytes', String(MAX_REQUEST_BYTES)];
-    const [f, s] = await Promise.all([
-      startMember('ours', { extraArgs, env: TRACE_ENV }),
-      startMember('ours', { extraArgs, env: { ...TRACE_ENV, ETCD_TS_UNARY_FAST_PATH: '0' } }),
-    ]);
-    fast = { member: f, session: http2.connect(f.clientUrl) };
-    slow = { member: s, session: http2.connect(s.clientUrl) };
-    for (const side of [fast, slow]) await unary(side.session, '/etcdserverpb.Lease/LeaseGrant', LeaseGrantRequest.encode({ ID: LEASE, TTL: TTL_SEC }).finish());
+    pair = await startFastAndGrpcJs(['--max-request-bytes', String(MAX_REQUEST_BYTES)]);
+    for (const side of [pair.fast, pair.slow]) await unary(side.session, '/etcdserverpb.Lease/LeaseGrant', LeaseGrantRequest.encode({ ID: LEASE, TTL: TTL_SEC }).finish());
   });
 
-  after(async () => {
-    for (const side of [fast, slow]) {
-      side.session.close();
-      await stopMember(side.member);
-      removeDir(dirname(side.member.dataDir));
-    }
-  });
+  after(() => stopFastAndGrpcJs(pair));
 
   /** The same script on both members; returns the fast member's transcript after comparing. */
-  async function same(script: (k: RawKeepAlive, side: Side) => Promise<void>, extraHeaders?: Record<string, string>): Promise<Transcript> {
-    const f = await transcript(fast, (k) => script(k, fast), extraHeaders);
-    const s = await transcript(slow, (k) => script(k, slow), extraHeaders);
-    assert.deepEqual(f.headers, s.headers, 'response headers');
-    assert.deepEqual(f.responses, s.responses, 'responses');
-    assert.deepEqual(f.trailers, s.trailers, 'trailers');
-    assert.deepEqual(f.metrics, s.metrics, 'grpc_server_* deltas');
-    return f;
+  function same(script: (k: RawKeepAlive, side: Side) => Promise<void>, extraHeaders?: Record<string, string>): Promise<Transcript> {
+    return sameOnBoth(pair, (session) => new RawKeepAlive(session, extraHeaders), script, normalized);
   }
 
   it('renews a lease, answers TTL 0 for an unknown one, in order, then OK on half-close', async () => {
@@ -127,8 +86,8 @@ describe('lease keep-alive fast path answers as grpc-js does', () => {
     assert.equal((t.responses[1] as { ID?: string }).ID, '12345');
     assert.equal(t.trailers['grpc-status'], '0');
     assert.equal(t.metrics[handledOk], 1);
-    assert.doesNotMatch(fast.member.stderr(), /Received call to method \/etcdserverpb\.Lease\/LeaseKeepAlive/, 'keep-alive streams skipped grpc-js on the fast member');
-    assert.match(slow.member.stderr(), /Received call to method \/etcdserverpb\.Lease\/LeaseKeepAlive/, 'grpc-js served the other member');
+    assert.doesNotMatch(pair.fast.member.stderr(), /Received call to method \/etcdserverpb\.Lease\/LeaseKeepAlive/, 'keep-alive streams skipped grpc-js on the fast member');
+    assert.match(pair.slow.member.stderr(), /Received call to method \/etcdserverpb\.Lease\/LeaseKeepAlive/, 'grpc-js served the other member');
   });
 
   it('many keep-alives in one DATA chunk: one message each, in order, then the status', async () => {
@@ -148,7 +107,7 @@ describe('lease keep-alive fast path answers as grpc-js does', () => {
 
   it('answers TTL 0 once the lease is revoked', async () => {
     const revoked = 4242n;
-    for (const side of [fast, slow]) {
+    for (const side of [pair.fast, pair.slow]) {
       await unary(side.session, '/etcdserverpb.Lease/LeaseGrant', LeaseGrantRequest.encode({ ID: revoked, TTL: TTL_SEC }).finish());
       await unary(side.session, '/etcdserverpb.Lease/LeaseRevoke', LeaseRevokeRequest.encode({ ID: revoked }).finish());
     }

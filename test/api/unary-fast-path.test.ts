@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
 import { spawn } from 'node:child_process';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import {
   AlarmRequest,
   AlarmResponse,
@@ -37,12 +37,12 @@ import {
 import { LockRequest, LockResponse } from '../../src/gen/v3lockpb/v3lock.js';
 import { LeaderRequest } from '../../src/gen/v3electionpb/v3election.js';
 import { etcdctl, freePort, OUR_ETCD, removeDir, startMember, stopMember, tempDir, type Member } from '../helpers/processes.js';
+import { startFastAndGrpcJs, stopFastAndGrpcJs, TRACE_ENV, type FastAndGrpcJs } from '../helpers/fast-path-pair.js';
 import { delta, frame, grpcSeries, headerRecord } from '../helpers/grpc-raw.js';
 
 const MAX_REQUEST_BYTES = 10_000;
 /** grpc-js's receive limit on the client port: --max-request-bytes plus etcd's 512 KiB of room. */
 const MAX_RECEIVE = MAX_REQUEST_BYTES + 512 * 1024;
-const TRACE_ENV = { GRPC_TRACE: 'server_call', GRPC_VERBOSITY: 'DEBUG' };
 
 interface Reply {
   headers: Record<string, string>;
@@ -91,23 +91,16 @@ function normalized(reply: Reply, codec: Codec | undefined): Reply {
   return { ...reply, data: frame(body) };
 }
 
-interface Pair {
-  fast: Member;
-  slow: Member;
-  fastSession: http2.ClientHttp2Session;
-  slowSession: http2.ClientHttp2Session;
-}
-
 /** Sends the same call to both members; returns the fast path's reply after checking they match. */
-async function same(p: Pair, path: string, body: Buffer, codec?: Codec, opts?: CallOptions): Promise<Reply> {
-  const [fb, sb] = [await grpcSeries(p.fast), await grpcSeries(p.slow)];
-  const fast = normalized(await call(p.fastSession, path, body, opts), codec);
-  const slow = normalized(await call(p.slowSession, path, body, opts), codec);
+async function same(p: FastAndGrpcJs, path: string, body: Buffer, codec?: Codec, opts?: CallOptions): Promise<Reply> {
+  const [fb, sb] = [await grpcSeries(p.fast.member), await grpcSeries(p.slow.member)];
+  const fast = normalized(await call(p.fast.session, path, body, opts), codec);
+  const slow = normalized(await call(p.slow.session, path, body, opts), codec);
   assert.deepEqual(fast.headers, slow.headers, `${path}: response headers`);
   assert.deepEqual(fast.trailers, slow.trailers, `${path}: trailers`);
   if (!opts?.ignoreData) assert.deepEqual(fast.data, slow.data, `${path}: response bytes`);
   else assert.equal(fast.data.length > 0, slow.data.length > 0, `${path}: a message or none`);
-  assert.deepEqual(delta(fb, await grpcSeries(p.fast)), delta(sb, await grpcSeries(p.slow)), `${path}: grpc_server_* deltas`);
+  assert.deepEqual(delta(fb, await grpcSeries(p.fast.member)), delta(sb, await grpcSeries(p.slow.member)), `${path}: grpc_server_* deltas`);
   return fast;
 }
 
@@ -121,32 +114,20 @@ const put = (key: string, value: string | Buffer, extra: Partial<PutRequest> = {
   frame(PutRequest.encode(PutRequest.fromPartial({ key: Buffer.from(key), value: Buffer.from(value), ...extra })).finish());
 
 describe('unary gRPC fast path answers as grpc-js does', () => {
-  let p: Pair;
+  let p: FastAndGrpcJs;
 
   before(async () => {
-    const extraArgs = ['--max-request-bytes', String(MAX_REQUEST_BYTES)];
-    const [fast, slow] = await Promise.all([
-      startMember('ours', { extraArgs, env: TRACE_ENV }),
-      startMember('ours', { extraArgs, env: { ...TRACE_ENV, ETCD_TS_UNARY_FAST_PATH: '0' } }),
-    ]);
-    p = { fast, slow, fastSession: http2.connect(fast.clientUrl), slowSession: http2.connect(slow.clientUrl) };
+    p = await startFastAndGrpcJs(['--max-request-bytes', String(MAX_REQUEST_BYTES)]);
   });
 
-  after(async () => {
-    p.fastSession.close();
-    p.slowSession.close();
-    for (const m of [p.fast, p.slow]) {
-      await stopMember(m);
-      removeDir(dirname(m.dataDir));
-    }
-  });
+  after(() => stopFastAndGrpcJs(p));
 
   it('serves each KV method alike, through the fast path on one member only', async () => {
-    const before = await grpcSeries(p.fast);
+    const before = await grpcSeries(p.fast.member);
     const r = await same(p, `${KV}/Put`, put('foo', 'bar'), PutResponse);
     assert.deepEqual(statusOf(r), { code: '0', message: 'OK' });
     const handled = 'grpc_server_handled_total{grpc_type="unary",grpc_service="etcdserverpb.KV",grpc_method="Put",grpc_code="OK"}';
-    assert.equal((await grpcSeries(p.fast)).get(handled)! - (before.get(handled) ?? 0), 1);
+    assert.equal((await grpcSeries(p.fast.member)).get(handled)! - (before.get(handled) ?? 0), 1);
 
     await same(p, `${KV}/Put`, put('foo', 'baz', { prevKv: true }), PutResponse);
     await same(p, `${KV}/Range`, frame(RangeRequest.encode(RangeRequest.fromPartial({ key: Buffer.from('foo') })).finish()), RangeResponse);
@@ -164,8 +145,8 @@ describe('unary gRPC fast path answers as grpc-js does', () => {
     // An empty message is a valid request (key "" is refused by etcd's checks).
     await same(p, `${KV}/Range`, frame(new Uint8Array()), RangeResponse);
 
-    assert.doesNotMatch(p.fast.stderr(), /Received call to method \/etcdserverpb\.KV\//, 'KV calls skipped grpc-js on the fast member');
-    assert.match(p.slow.stderr(), /Received call to method \/etcdserverpb\.KV\/Put/, 'grpc-js served the other member');
+    assert.doesNotMatch(p.fast.member.stderr(), /Received call to method \/etcdserverpb\.KV\//, 'KV calls skipped grpc-js on the fast member');
+    assert.match(p.slow.member.stderr(), /Received call to method \/etcdserverpb\.KV\/Put/, 'grpc-js served the other member');
   });
 
   it('gives etcd errors the same status, message and counts', async () => {
@@ -244,7 +225,7 @@ describe('unary gRPC fast path answers as grpc-js does', () => {
     await ok('/v3lockpb.Lock/Lock', msg(LockRequest, { name: Buffer.from('L'), lease: 7n }), LockResponse);
     const late = await same(p, '/v3lockpb.Lock/Lock', msg(LockRequest, { name: Buffer.from('L'), lease: 8n }), undefined, { headers: { 'grpc-timeout': '300m' } });
     assert.deepEqual(statusOf(late), { code: '4', message: 'Deadline exceeded' });
-    for (const m of [p.fast, p.slow]) {
+    for (const m of [p.fast.member, p.slow.member]) {
       const deadline = Date.now() + 10_000;
       for (;;) {
         const r = etcdctl('real', ['--endpoints', m.endpoint, 'get', '--prefix', '--keys-only', 'L/']);
@@ -254,14 +235,14 @@ describe('unary gRPC fast path answers as grpc-js does', () => {
       }
     }
     for (const path of ['Lease/LeaseGrant', 'Maintenance/Status', 'Cluster/MemberList', 'Auth/UserGet']) {
-      assert.doesNotMatch(p.fast.stderr(), new RegExp(`Received call to method /etcdserverpb\\.${path}`), path);
-      assert.match(p.slow.stderr(), new RegExp(`Received call to method /etcdserverpb\\.${path}`), path);
+      assert.doesNotMatch(p.fast.member.stderr(), new RegExp(`Received call to method /etcdserverpb\\.${path}`), path);
+      assert.match(p.slow.member.stderr(), new RegExp(`Received call to method /etcdserverpb\\.${path}`), path);
     }
-    assert.doesNotMatch(p.fast.stderr(), /Received call to method \/v3lockpb\.Lock\/Lock/);
+    assert.doesNotMatch(p.fast.member.stderr(), /Received call to method \/v3lockpb\.Lock\/Lock/);
   });
 
   it('reads the auth token from the request metadata', async () => {
-    for (const m of [p.fast, p.slow]) {
+    for (const m of [p.fast.member, p.slow.member]) {
       for (const args of [['user', 'add', 'root:pw'], ['auth', 'enable']]) {
         const r = etcdctl('real', ['--endpoints', m.endpoint, ...args]);
         assert.equal(r.status, 0, r.stderr);
@@ -273,13 +254,13 @@ describe('unary gRPC fast path answers as grpc-js does', () => {
     assert.equal(statusOf(bad).message, 'etcdserver: invalid auth token');
     const auth = frame(AuthenticateRequest.encode({ name: 'root', password: 'pw' }).finish());
     const tokens: string[] = [];
-    for (const s of [p.fastSession, p.slowSession]) {
+    for (const s of [p.fast.session, p.slow.session]) {
       const r = await call(s, '/etcdserverpb.Auth/Authenticate', auth);
       tokens.push(AuthenticateResponse.decode(r.data.subarray(5)).token);
     }
     const [fastReply, slowReply] = [
-      normalized(await call(p.fastSession, `${KV}/Put`, put('a', '1'), { headers: { token: tokens[0]! } }), PutResponse),
-      normalized(await call(p.slowSession, `${KV}/Put`, put('a', '1'), { headers: { token: tokens[1]! } }), PutResponse),
+      normalized(await call(p.fast.session, `${KV}/Put`, put('a', '1'), { headers: { token: tokens[0]! } }), PutResponse),
+      normalized(await call(p.slow.session, `${KV}/Put`, put('a', '1'), { headers: { token: tokens[1]! } }), PutResponse),
     ];
     assert.deepEqual(fastReply, slowReply);
     assert.deepEqual(statusOf(fastReply), { code: '0', message: 'OK' });

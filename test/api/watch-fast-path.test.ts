@@ -7,14 +7,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
-import { dirname } from 'node:path';
 import { PutRequest, WatchRequest, WatchResponse } from '../../src/gen/etcdserverpb/rpc.js';
-import { delta, frame, grpcSeries, RawBidiStream } from '../helpers/grpc-raw.js';
-import { removeDir, startMember, stopMember, type Member } from '../helpers/processes.js';
+import { frame, RawBidiStream } from '../helpers/grpc-raw.js';
+import { sameOnBoth, startFastAndGrpcJs, stopFastAndGrpcJs, type FastAndGrpcJs, type Side, type Transcript } from '../helpers/fast-path-pair.js';
 
 const MAX_REQUEST_BYTES = 10_000;
 const MAX_RECEIVE = MAX_REQUEST_BYTES + 512 * 1024;
-const TRACE_ENV = { GRPC_TRACE: 'server_call', GRPC_VERBOSITY: 'DEBUG' };
 const WATCH_PATH = '/etcdserverpb.Watch/Watch';
 
 /** What the tests' requests set: the generated fromPartial fills in the rest. */
@@ -57,58 +55,18 @@ async function put(session: http2.ClientHttp2Session, key: string, value: string
   });
 }
 
-interface Transcript {
-  headers: Record<string, string>;
-  responses: unknown[];
-  trailers: Record<string, string>;
-  metrics: Record<string, number>;
-}
-
-interface Side {
-  member: Member;
-  session: http2.ClientHttp2Session;
-}
-
-/** Runs `script` on a fresh watch stream of one member and records what came back. */
-async function transcript(side: Side, script: (w: RawWatch) => Promise<void>, extraHeaders?: Record<string, string>): Promise<Transcript> {
-  const before = await grpcSeries(side.member);
-  const w = new RawWatch(side.session, extraHeaders);
-  await script(w);
-  await w.closed;
-  return { headers: w.headers, responses: w.messages.map((m) => normalized(WatchResponse.decode(m))), trailers: w.trailers, metrics: delta(before, await grpcSeries(side.member)) };
-}
-
 describe('watch fast path answers as grpc-js does', () => {
-  let fast: Side;
-  let slow: Side;
+  let pair: FastAndGrpcJs;
 
   before(async () => {
-    const extraArgs = ['--max-request-bytes', String(MAX_REQUEST_BYTES)];
-    const [f, s] = await Promise.all([
-      startMember('ours', { extraArgs, env: TRACE_ENV }),
-      startMember('ours', { extraArgs, env: { ...TRACE_ENV, ETCD_TS_UNARY_FAST_PATH: '0' } }),
-    ]);
-    fast = { member: f, session: http2.connect(f.clientUrl) };
-    slow = { member: s, session: http2.connect(s.clientUrl) };
+    pair = await startFastAndGrpcJs(['--max-request-bytes', String(MAX_REQUEST_BYTES)]);
   });
 
-  after(async () => {
-    for (const side of [fast, slow]) {
-      side.session.close();
-      await stopMember(side.member);
-      removeDir(dirname(side.member.dataDir));
-    }
-  });
+  after(() => stopFastAndGrpcJs(pair));
 
   /** The same script on both members; returns the fast member's transcript after comparing. */
-  async function same(script: (w: RawWatch, side: Side) => Promise<void>, extraHeaders?: Record<string, string>): Promise<Transcript> {
-    const f = await transcript(fast, (w) => script(w, fast), extraHeaders);
-    const s = await transcript(slow, (w) => script(w, slow), extraHeaders);
-    assert.deepEqual(f.headers, s.headers, 'response headers');
-    assert.deepEqual(f.responses, s.responses, 'responses');
-    assert.deepEqual(f.trailers, s.trailers, 'trailers');
-    assert.deepEqual(f.metrics, s.metrics, 'grpc_server_* deltas');
-    return f;
+  function same(script: (w: RawWatch, side: Side) => Promise<void>, extraHeaders?: Record<string, string>): Promise<Transcript> {
+    return sameOnBoth(pair, (session) => new RawWatch(session, extraHeaders), script, (m) => normalized(WatchResponse.decode(m)));
   }
 
   it('serves a whole watch session alike: creates, events, progress, cancel, history, half-close', async () => {
@@ -134,8 +92,8 @@ describe('watch fast path answers as grpc-js does', () => {
     assert.equal(t.responses.length, 11);
     assert.equal(t.trailers['grpc-status'], '0');
     assert.deepEqual(t.metrics['grpc_server_handled_total{grpc_type="bidi_stream",grpc_service="etcdserverpb.Watch",grpc_method="Watch",grpc_code="OK"}'], 1);
-    assert.doesNotMatch(fast.member.stderr(), /Received call to method \/etcdserverpb\.Watch\//, 'watch streams skipped grpc-js on the fast member');
-    assert.match(slow.member.stderr(), /Received call to method \/etcdserverpb\.Watch\/Watch/, 'grpc-js served the other member');
+    assert.doesNotMatch(pair.fast.member.stderr(), /Received call to method \/etcdserverpb\.Watch\//, 'watch streams skipped grpc-js on the fast member');
+    assert.match(pair.slow.member.stderr(), /Received call to method \/etcdserverpb\.Watch\/Watch/, 'grpc-js served the other member');
   });
 
   it('a write seen by many watchers of one stream: one message per watcher, then the status', async () => {
@@ -203,15 +161,15 @@ describe('watch fast path answers as grpc-js does', () => {
   it('a client that stops reading gets every event once, in order, when it reads again', async () => {
     const watchers = 20;
     const puts = 200;
-    const w = new RawWatch(fast.session);
+    const w = new RawWatch(pair.fast.session);
     for (let i = 0; i < watchers; i++) w.send({ createRequest: { key: Buffer.from('burst') } });
     await w.until(watchers);
     // Not reading: the stream's window fills, responses queue, watchers fall behind.
     w.req.pause();
-    for (let i = 0; i < puts; i++) await put(fast.session, 'burst', `v${i}`);
+    for (let i = 0; i < puts; i++) await put(pair.fast.session, 'burst', `v${i}`);
     w.req.resume();
     // The last put is a marker: once every watcher has it, a duplicate would already be in.
-    await put(fast.session, 'burst', 'end');
+    await put(pair.fast.session, 'burst', 'end');
     const values = new Map<bigint, string[]>();
     let markers = 0;
     let decoded = watchers;
