@@ -256,6 +256,16 @@ export class RawNode {
     if (h.committedEntries.length > 0) this.raft.reduceUncommittedSize(h.committedEntries);
   }
 
+  /** basicStatus().term without the object: asked after every applied batch. */
+  currentTerm(): number {
+    return this.raft.term;
+  }
+
+  /** basicStatus().commit without the object: asked by every proposal. */
+  commitIndex(): number {
+    return this.raft.log.committed;
+  }
+
   /**
    * The scalar part of status() (etcd's BasicStatus), without its per-peer progress copies
    * and configuration arrays: cheap enough for every proposal to ask.
