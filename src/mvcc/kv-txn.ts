@@ -114,19 +114,20 @@ export class WriteTxn implements TxnWrite {
   put(key: Buffer, value: Buffer, lease: bigint): void {
     const rev = this.nextRev();
     const ki = this.host.indexEntry(key);
-    const prevAt = ki.get(this.rev());
-    const prevKv = prevAt && this.host.wantsPrevKv() ? this.host.valueAt(prevAt.modified) : undefined;
+    // The previous value only when an event consumer wants it: get() builds two objects.
+    let prevKv: KeyValue | undefined;
+    if (this.host.wantsPrevKv()) {
+      const prevAt = ki.get(this.rev());
+      if (prevAt) prevKv = this.host.valueAt(prevAt.modified);
+    }
     ki.put(rev);
-    // What ki.get(rev.main) answers now, without asking: prevAt is the newest state (this
-    // transaction's own writes included), so the put continues its generation, or begins
-    // one when the key was absent or deleted.
     // storePut copies key and value into the stored bytes and points kv at that copy.
     const kv: KeyValue = {
       key,
       value,
-      createRevision: prevAt ? prevAt.created : rev.main,
+      createRevision: ki.liveCreated(),
       modRevision: rev.main,
-      version: prevAt ? prevAt.version + 1 : 1,
+      version: ki.liveVersion(),
       lease,
     };
     this.host.storePut(rev, kv);
