@@ -13,7 +13,7 @@ import type http2 from 'node:http2';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { countHandled, type MethodCounts } from '../metrics/grpc-metrics.js';
 import { ignoreError, RESPONSE_HEADERS, statusHeaders, TRAILERS_ONLY_HEADERS, type Status } from './grpc-fast-status.js';
-import { FRAME_PREFIX_BYTES, GrpcMessageReader, oversizeDetails } from './grpc-message-reader.js';
+import { FRAME_PREFIX_BYTES, GrpcMessageReader, oversizeDetails, type MessageSink } from './grpc-message-reader.js';
 
 export interface FastBidiLimits {
   /** grpc.max_receive_message_length of the grpc-js server. */
@@ -35,7 +35,7 @@ export const BYTES_LAYOUT: ResponseLayout<Buffer> = {
   write: (out, pos, b) => (out.set(b, pos), pos + b.length),
 };
 
-export abstract class FastBidiExchange<P> {
+export abstract class FastBidiExchange<P> implements MessageSink {
   private readonly reader: GrpcMessageReader;
   private headersSent = false;
   /** This turn's responses, not yet framed: they leave together as one write (see flush). */
@@ -77,17 +77,17 @@ export abstract class FastBidiExchange<P> {
   private readonly onData = (chunk: Buffer): void => {
     if (this.done) return;
     this.inData = true;
-    const oversize = this.reader.feed(chunk, this.takeMessage);
+    const oversize = this.reader.feed(chunk, this);
     this.inData = false;
     if (oversize > 0) this.finishNow({ code: GrpcStatus.RESOURCE_EXHAUSTED, details: oversizeDetails(oversize, this.limits.maxReceiveBytes) });
     else this.flush();
   };
 
   /** False once the call has ended (no more messages are taken). */
-  private readonly takeMessage = (body: Buffer): boolean => {
+  takeMessage(body: Buffer): boolean {
     this.onMessage(body);
     return !this.done;
-  };
+  }
 
   private readonly onClose = (): void => {
     this.onStop();

@@ -20,7 +20,7 @@ import { countHandled, countsOf, type MethodCounts } from '../metrics/grpc-metri
 import { servedToLearner } from './learner-gate.js';
 import { Errors } from '../server/errors.js';
 import { FastUnaryCall, HeaderMetadata } from './unary-fast-call.js';
-import { framedSerializers, GrpcMessageReader, grpcFrame, oversizeDetails } from './grpc-message-reader.js';
+import { framedSerializers, GrpcMessageReader, grpcFrame, oversizeDetails, type MessageSink } from './grpc-message-reader.js';
 import { ignoreError, okTrailers, RESPONSE_HEADERS, SEND_ERROR_DETAILS, statusHeaders, statusOfError, TRAILERS_ONLY_HEADERS, withDetails, type Status } from './grpc-fast-status.js';
 
 type UnaryHandler = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => void;
@@ -93,27 +93,34 @@ function framedSerializer(serialize: (value: unknown) => Buffer): (value: unknow
   return (framedSerializers.get(serialize) as ((value: unknown) => Buffer) | undefined) ?? ((value) => grpcFrame(serialize(value)));
 }
 
-/** One unary call from its request headers to its trailers. */
-class UnaryExchange {
+/** Fires a call's deadline: setTimeout's argument instead of a closure per call. */
+function fireDeadline(exchange: UnaryExchange): void {
+  exchange.onDeadline();
+}
+
+/**
+ * One unary call from its request headers to its trailers, and the call object its handler
+ * gets. Its functions per call are the three node and the handler need (request events,
+ * the handler's callback, the trailers' turn); everything else is a method.
+ */
+class UnaryExchange extends FastUnaryCall<unknown> implements MessageSink {
   private readonly reader: GrpcMessageReader;
   private messages = 0;
-  private request: unknown;
   /** Set once a status went out, or the stream went away: nothing more is sent. */
   private done = false;
   private readonly gated: boolean;
   private timer: NodeJS.Timeout | undefined;
-  private call: FastUnaryCall<unknown> | undefined;
-  private readonly deadline: number;
   /** The metadata of the OK status the trailers will carry (null: none). */
   private okMetadata: Metadata | null = null;
 
   constructor(
     private readonly opts: UnaryFastPathOptions,
     private readonly method: FastMethod,
-    private readonly stream: http2.ServerHttp2Stream,
-    private readonly headers: http2.IncomingHttpHeaders,
+    stream: http2.ServerHttp2Stream,
+    headers: http2.IncomingHttpHeaders,
     timeoutMs: number,
   ) {
+    super(stream, headers, method.path, timeoutMs >= 0 ? Date.now() + timeoutMs : Infinity);
     method.counts.started++;
     this.reader = new GrpcMessageReader(opts.maxReceiveBytes);
     // A voter never becomes a learner again: only a call that starts on a learner is gated.
@@ -123,27 +130,28 @@ class UnaryExchange {
     // No 'close' listener: a stream that went away is seen before anything is sent (isDone),
     // and the call listens for it only when its handler asks for 'cancelled'.
     stream.on('error', ignoreError);
-    stream.on('data', this.onData);
-    stream.on('end', this.onEnd);
-    if (timeoutMs >= 0) {
-      this.deadline = Date.now() + timeoutMs;
-      this.timer = setTimeout(this.onDeadline, timeoutMs);
-    } else {
-      this.deadline = Infinity;
-    }
+    stream.on('data', this.onRequestEvent);
+    stream.on('end', this.onRequestEvent);
+    if (timeoutMs >= 0) this.timer = setTimeout(fireDeadline, timeoutMs, this);
   }
 
-  private readonly onData = (chunk: Buffer): void => {
-    if (this.done) return;
-    const oversize = this.reader.feed(chunk, this.takeMessage);
-    if (oversize > 0) this.finishUncounted({ code: GrpcStatus.RESOURCE_EXHAUSTED, details: oversizeDetails(oversize, this.opts.maxReceiveBytes) });
+  /** 'data' (with its chunk) and 'end' (without): one listener for both, one closure less a call. */
+  private readonly onRequestEvent = (chunk?: Buffer): void => {
+    if (chunk === undefined) this.onEnd();
+    else this.onData(chunk);
   };
 
+  private onData(chunk: Buffer): void {
+    if (this.done) return;
+    const oversize = this.reader.feed(chunk, this);
+    if (oversize > 0) this.finishUncounted({ code: GrpcStatus.RESOURCE_EXHAUSTED, details: oversizeDetails(oversize, this.opts.maxReceiveBytes) });
+  }
+
   /** One whole request message; false once the call has ended (no more are taken). */
-  private readonly takeMessage = (body: Buffer): boolean => {
+  takeMessage(body: Buffer): boolean {
     this.onMessage(body);
     return !this.done;
-  };
+  }
 
   private onMessage(body: Buffer): void {
     let message: unknown;
@@ -166,20 +174,19 @@ class UnaryExchange {
     this.finishCounted({ code: GrpcStatus.UNIMPLEMENTED, details: `Received a second request message for server streaming method ${this.method.path}` });
   }
 
-  private readonly onEnd = (): void => {
+  private onEnd(): void {
     if (this.done) return;
     if (this.messages === 0) {
       this.finishCounted({ code: GrpcStatus.UNIMPLEMENTED, details: `Received no request message for server streaming method ${this.method.path}` });
       return;
     }
-    const call = new FastUnaryCall(this.request, new HeaderMetadata(this.headers), this.stream, this.method.path, this.headers[':authority'] ?? this.headers.host, this.deadline, this.onClose);
-    this.call = call;
+    this.metadata = new HeaderMetadata(this.headers);
     try {
-      this.method.handler(call as unknown as ServerUnaryCall<unknown, unknown>, this.respond);
+      this.method.handler(this as unknown as ServerUnaryCall<unknown, unknown>, this.respond);
     } catch (err) {
       this.finishCounted({ code: GrpcStatus.UNKNOWN, details: SEND_ERROR_DETAILS ? `Server method handler threw error ${(err as Error).message}` : 'Unknown error' });
     }
-  };
+  }
 
   private readonly respond = (err: unknown, value?: unknown, trailer?: Metadata): void => {
     if (err) {
@@ -214,7 +221,7 @@ class UnaryExchange {
 
   private readonly onWantTrailers = (): void => {
     this.stream.sendTrailers(okTrailers(this.okMetadata));
-    this.call?.markCancelled();
+    this.markCancelled();
   };
 
   /** A status the metrics interceptor sees (it came through grpc-js's interceptor chain). */
@@ -229,15 +236,15 @@ class UnaryExchange {
     this.done = true;
     this.clearTimer();
     this.stream.respond(statusHeaders(status, TRAILERS_ONLY_HEADERS), { endStream: true });
-    this.call?.markCancelled();
+    this.markCancelled();
     // Whatever else the client sends is read and dropped.
     this.stream.resume();
   }
 
-  private readonly onDeadline = (): void => {
+  onDeadline(): void {
     this.timer = undefined;
     this.finishUncounted({ code: GrpcStatus.DEADLINE_EXCEEDED, details: 'Deadline exceeded' });
-  };
+  }
 
   /** grpc-js also treats a stream that closed or was destroyed before its 'close' as cancelled. */
   private isDone(): boolean {
@@ -246,14 +253,14 @@ class UnaryExchange {
   }
 
   /** The stream went away (the call listens only once its handler asked for 'cancelled'). */
-  readonly onClose = (): void => {
+  protected override streamClosed(): void {
     if (!this.done) this.cancel();
-  };
+  }
 
   private cancel(): void {
     this.done = true;
     this.clearTimer();
-    this.call?.markCancelled();
+    this.markCancelled();
   }
 
   private clearTimer(): void {

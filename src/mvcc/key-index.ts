@@ -257,6 +257,21 @@ export class KeyIndex {
     return true;
   }
 
+  /**
+   * The live generation's created revision, as get() at the newest revision answers it,
+   * without its objects. Only for a live key (right after a put).
+   */
+  liveCreated(): number {
+    const flat = this.flat;
+    return flat !== undefined ? flatCreated(flat) : this.live()!.created;
+  }
+
+  /** The live generation's version (see liveCreated). */
+  liveVersion(): number {
+    const flat = this.flat;
+    return flat !== undefined ? flatVersion(flat) : this.live()!.version;
+  }
+
   /** The key as a read at main revision `atRev` sees it, or undefined if absent then. */
   get(atRev: number): KeyAt | undefined {
     const flat = this.flat;

@@ -63,7 +63,10 @@ export class Unstable {
     if (ents.length === 0) return;
     const after = ents[0]!.index;
     if (after === this.offset + this.entries.length) {
-      this.entries = this.entries.concat(ents);
+      // In place: nothing outside holds this array (readers get slices), and a concat per
+      // proposal copied every entry still waiting for the next Ready (group commit keeps
+      // dozens there under load).
+      for (const e of ents) this.entries.push(e);
     } else if (after <= this.offset) {
       // Replaces entries from storage too; the driver overwrites them when it persists.
       this.offset = after;

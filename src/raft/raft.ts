@@ -103,6 +103,15 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/**
+ * A local proposal of one entry: newMessage({ type: Prop, from, entries: [entry] }) spelled
+ * out in newMessage's field order (same hidden class), without the fields object and the
+ * default entries array that one makes per proposal.
+ */
+export function proposalMessage(from: NodeId, type: EntryType, data: Uint8Array): Message {
+  return { to: NONE, from, term: 0, logTerm: 0, index: 0, entries: [{ term: 0, index: 0, type, data }], commit: 0, reject: false, rejectHint: 0, context: EMPTY, type: MessageType.Prop };
+}
+
 export function newMessage(fields: Partial<Message> & Pick<Message, 'type'>): Message {
   return { to: NONE, from: NONE, term: 0, logTerm: 0, index: 0, entries: [], commit: 0, reject: false, rejectHint: 0, context: EMPTY, ...fields };
 }

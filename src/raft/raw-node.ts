@@ -11,7 +11,7 @@
 
 import { encodeConfChange } from './confchange-codec.js';
 import { ErrProposalDropped } from './errors.js';
-import { Raft, isLocalMessage, isResponseMessage, newMessage, type RaftConfig, type RaftLogger } from './raft.js';
+import { Raft, isLocalMessage, isResponseMessage, newMessage, proposalMessage, type RaftConfig, type RaftLogger } from './raft.js';
 import type { MemoryStorage } from './storage.js';
 import type { ProgressState } from './tracker/progress.js';
 import {
@@ -147,7 +147,7 @@ export class RawNode {
   }
 
   private stepProposal(type: EntryType, data: Uint8Array): void {
-    const err = this.raft.step(newMessage({ type: MessageType.Prop, from: this.raft.id, entries: [{ term: 0, index: 0, type, data }] }));
+    const err = this.raft.step(proposalMessage(this.raft.id, type, data));
     if (err) throw err;
   }
 
@@ -254,6 +254,16 @@ export class RawNode {
       this.raft.onPersisted(h.lastEntry.index, h.lastEntry.term);
     }
     if (h.committedEntries.length > 0) this.raft.reduceUncommittedSize(h.committedEntries);
+  }
+
+  /** basicStatus().term without the object: asked after every applied batch. */
+  currentTerm(): number {
+    return this.raft.term;
+  }
+
+  /** basicStatus().commit without the object: asked by every proposal. */
+  commitIndex(): number {
+    return this.raft.log.committed;
   }
 
   /**

@@ -11,14 +11,16 @@
 //   alarm requests, so an operator can still list and disarm.
 // Alarm requests themselves (ACTIVATE, DEACTIVATE, GET) are applied here too.
 
-import { AlarmRequest_AlarmAction, AlarmType, type AlarmRequest, type AlarmResponse } from '../gen/etcdserverpb/rpc.js';
+import { AlarmRequest_AlarmAction, AlarmType, type AlarmRequest, type AlarmResponse, type PutRequest } from '../gen/etcdserverpb/rpc.js';
 import type { InternalRaftRequest } from '../gen/etcdserverpb/raft_internal.js';
 import type { AlarmStore } from './alarm-store.js';
 import { quotaCost, type BackendQuota, type QuotaRequest } from './quota.js';
 
 /** The quota-relevant part of a request, or undefined for requests the quota ignores. */
 export function quotaRequestOf(req: Partial<InternalRaftRequest>): QuotaRequest | undefined {
-  if (req.put) return { put: req.put };
+  // The request itself when it carries a put: quotaCost looks at `put` first, and a copy
+  // per put was garbage for nothing.
+  if (req.put) return req as { put: PutRequest };
   if (req.txn) return { txn: req.txn };
   if (req.leaseGrant) return { leaseGrant: req.leaseGrant };
   return undefined;

@@ -451,7 +451,7 @@ export class EtcdServer {
   private applyEntries(entries: Entry[]): void {
     this.applier.applyEntries(entries);
     if (entries.length > 0) this.applied = entries[entries.length - 1]!.index;
-    this.term = this.parts.node.basicStatus().term;
+    this.term = this.parts.node.currentTerm();
     this.reads.onApplied(this.applied);
     // The snapshot's input (configuration, membership JSON) is built only when one is due.
     if (this.snapshots?.due(this.applied)) {
@@ -498,7 +498,7 @@ export class EtcdServer {
   /** What refuses any proposal before it is built: a stopped member, apply lagging far behind commit. */
   private checkCanPropose(): void {
     if (this.stopped) throw Errors.Stopped;
-    if (this.parts.node.basicStatus().commit - this.applied > MAX_GAP_BETWEEN_APPLY_AND_COMMIT_INDEX) throw Errors.TooManyRequests;
+    if (this.parts.node.commitIndex() - this.applied > MAX_GAP_BETWEEN_APPLY_AND_COMMIT_INDEX) throw Errors.TooManyRequests;
   }
 
   /** The request with its header (a fresh id, the caller) and its entry bytes, checked against the size limit. */
@@ -534,6 +534,16 @@ export class EtcdServer {
     const done = this.waits.register(id, this.requestTimeoutMs, proposed);
     this.proposeRegistered(id, propose);
     return done;
+  }
+
+  /** proposeRegistered of a normal entry's bytes, without a closure per proposal. */
+  private proposeDataRegistered(id: bigint, data: Uint8Array): void {
+    try {
+      this.parts.node.propose(data);
+    } catch {
+      this.waits.fail(id, this.lead === 0n ? Errors.NoLeader : Errors.LeaderChanged);
+    }
+    this.loop.kick();
   }
 
   /** Hands a proposal whose waiter is registered under `id` to raft; a refusal fails the waiter. */
@@ -633,24 +643,35 @@ export class EtcdServer {
       this.put(r, ctx).then((res) => done(undefined, res), (err: unknown) => done(err as Error, undefined));
       return;
     }
-    let proposed: ProposedRequest;
+    let waiter: PutWaiter;
     try {
       checkPutRequest(r);
       metrics.putTotal.inc();
       this.checkCanPropose();
-      proposed = this.prepareProposal(body, undefined, encodePutProposal);
+      const proposed = this.prepareProposal(body, undefined, encodePutProposal);
+      waiter = new PutWaiter(this.putHeader, done, proposed.data, proposed.req);
     } catch (err) {
       // Refused before it was proposed (checks, size): nothing is waiting for it.
       done(err as Error, undefined);
       return;
     }
-    const id = proposed.req.header!.ID;
-    this.waits.registerListener(id, this.requestTimeoutMs, new PutWaiter(this.putHeader, done), proposed);
-    this.proposeRegistered(id, () => this.parts.node.propose(proposed.data));
+    const id = waiter.req.header!.ID;
+    this.waits.registerEntry(id, this.requestTimeoutMs, waiter);
+    this.proposeDataRegistered(id, waiter.data);
   }
 
-  /** withHeader for put responses, made once for every PutWaiter. */
-  private readonly putHeader = (resp: PutResponse): PutResponse => this.withHeader(resp);
+  /**
+   * withHeader for put responses, made once for every PutWaiter. The header applyPut made
+   * is the put's own (revisionHeader): it is filled in, not replaced by a second object.
+   */
+  private readonly putHeader = (resp: PutResponse): PutResponse => {
+    const h = resp.header;
+    if (h === undefined) return this.withHeader(resp);
+    h.clusterId = this.parts.membership.clusterId;
+    h.memberId = this.opts.memberId;
+    h.raftTerm = this.termBigint();
+    return resp;
+  };
 
   async deleteRange(r: DeleteRangeRequest, ctx?: RequestAuth): Promise<DeleteRangeResponse> {
     checkDeleteRequest(r);

@@ -9,17 +9,21 @@ const SUFFIX_MASK = (1n << SUFFIX_BITS) - 1n;
 const TIME_SHIFT = 8n;
 const TIME_MASK = (1n << 40n) - 1n;
 
+/** 2^48: the suffix is kept as a number (exact below 2^53), one bigint an id instead of three. */
+const SUFFIX_RANGE = Number(SUFFIX_MASK) + 1;
+
 export class IdGenerator {
   private readonly prefix: bigint;
-  private suffix: bigint;
+  private suffix: number;
 
   constructor(memberId: bigint, nowMs: number) {
     this.prefix = (memberId & 0xffffn) << SUFFIX_BITS;
-    this.suffix = (BigInt(nowMs) & TIME_MASK) << TIME_SHIFT;
+    this.suffix = Number((BigInt(nowMs) & TIME_MASK) << TIME_SHIFT);
   }
 
   next(): bigint {
-    this.suffix = (this.suffix + 1n) & SUFFIX_MASK;
-    return this.prefix | this.suffix;
+    this.suffix = (this.suffix + 1) % SUFFIX_RANGE;
+    // The prefix's bits are all above the suffix's: adding is or-ing.
+    return this.prefix + BigInt(this.suffix);
   }
 }

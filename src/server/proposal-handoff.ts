@@ -21,6 +21,8 @@ export interface ProposedRequest {
   readonly req: InternalRaftRequest;
 }
 
+const TWO_28 = 2 ** 28;
+
 /**
  * The request id of an entry encoded by this code base's proposer, read without decoding
  * the rest: the encoder writes the header (field 100, bytes a2 06) first and the header's
@@ -50,7 +52,9 @@ export function peekRequestId(data: Uint8Array): bigint | undefined {
     if (pos >= data.length) return undefined;
     const b = data[pos++]!;
     hi += (b & 0x7f) * place;
-    if (b < 0x80) return BigInt.asUintN(64, (BigInt(hi) << 28n) | BigInt(lo));
+    // hi has at most 36 bits, so hi * 2^28 is an exact double: three bigints made instead of
+    // four (shift, or), this runs for every applied entry.
+    if (b < 0x80) return BigInt.asUintN(64, BigInt(hi * TWO_28) + BigInt(lo));
   }
   return undefined;
 }

@@ -7,17 +7,35 @@
 import type { PutResponse } from '../gen/etcdserverpb/rpc.js';
 import * as metrics from '../metrics/registry.js';
 import type { ApplyResult } from './applier.js';
-import type { WaitListener } from './wait-registry.js';
+import type { InternalRaftRequest } from '../gen/etcdserverpb/raft_internal.js';
+import type { ProposedRequest } from './proposal-handoff.js';
+import type { WaitEntry, WaitListener } from './wait-registry.js';
 
 /** Called once: with the error the put failed with, or with its response. */
 export type PutDone = (err: Error | undefined, res: PutResponse | undefined) => void;
 
-export class PutWaiter implements WaitListener<ApplyResult> {
+/**
+ * Also the registry's entry for the put and the proposal the applier takes back
+ * (proposal-handoff.ts): one object a put where there were three.
+ */
+export class PutWaiter implements WaitListener<ApplyResult>, WaitEntry<ApplyResult, ProposedRequest>, ProposedRequest {
+  deadline = 0;
+
   constructor(
     /** Puts the member's current header on the applied response (EtcdServer.withHeader). */
     private readonly withHeader: (resp: PutResponse) => PutResponse,
     private readonly done: PutDone,
+    readonly data: Uint8Array,
+    readonly req: InternalRaftRequest,
   ) {}
+
+  get listener(): this {
+    return this;
+  }
+
+  get context(): this {
+    return this;
+  }
 
   /** Applied: the put's response, or the error its apply answered (not a failed proposal). */
   resolve(result: ApplyResult): void {

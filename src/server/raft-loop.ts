@@ -72,11 +72,14 @@ export class RaftLoop {
   kick(): void {
     if (this.scheduled || this.running || this.stopped) return;
     this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      void this.drain();
-    });
+    setImmediate(this.onImmediate);
   }
+
+  /** kick()'s callback, made once rather than a closure per kick. */
+  private readonly onImmediate = (): void => {
+    this.scheduled = false;
+    void this.drain();
+  };
 
   private async drain(): Promise<void> {
     if (this.running || this.stopped) return;

@@ -32,13 +32,20 @@ export interface WaitListener<T> {
   reject(err: Error): void;
 }
 
-interface Waiter<T, C> {
-  listener: WaitListener<T>;
-  /** performance.now() after which the waiter fails with a timeout. */
+/**
+ * What the registry keeps per waiter. A caller may hand in its own object with these
+ * fields (registerEntry): the put path's waiter is listener, entry and context at once,
+ * one object a put instead of three.
+ */
+export interface WaitEntry<T, C> {
+  readonly listener: WaitListener<T>;
+  /** performance.now() after which the waiter fails with a timeout (set by the registry). */
   deadline: number;
   /** What the proposer handed along for the applier (see proposal-handoff.ts). */
-  context: C | undefined;
+  readonly context: C | undefined;
 }
+
+type Waiter<T, C> = WaitEntry<T, C>;
 
 export class WaitRegistry<T, C = never> {
   private readonly waiters = new Map<bigint, Waiter<T, C>>();
@@ -67,16 +74,26 @@ export class WaitRegistry<T, C = never> {
    * (TooManyRequests) before this returns.
    */
   registerListener(id: bigint, timeoutMs: number, listener: WaitListener<T>, context?: C): void {
-    if (this.waiters.size >= MAX_PENDING_PROPOSALS) listener.reject(Errors.TooManyRequests);
-    else this.add(id, timeoutMs, listener, context);
+    this.registerEntry(id, timeoutMs, { listener, deadline: 0, context });
+  }
+
+  /** registerListener() with the caller's own entry object, kept as it is (its deadline is set here). */
+  registerEntry(id: bigint, timeoutMs: number, entry: WaitEntry<T, C>): void {
+    if (this.waiters.size >= MAX_PENDING_PROPOSALS) entry.listener.reject(Errors.TooManyRequests);
+    else this.addEntry(id, timeoutMs, entry);
   }
 
   private add(id: bigint, timeoutMs: number, listener: WaitListener<T>, context: C | undefined): void {
+    this.addEntry(id, timeoutMs, { listener, deadline: 0, context });
+  }
+
+  private addEntry(id: bigint, timeoutMs: number, entry: WaitEntry<T, C>): void {
     const deadline = this.now() + timeoutMs;
     if (this.waiters.size === 0) this.ordered = true;
     else if (deadline < this.lastDeadline) this.ordered = false;
     this.lastDeadline = deadline;
-    this.waiters.set(id, { listener, deadline, context });
+    entry.deadline = deadline;
+    this.waiters.set(id, entry);
     if (this.timer === undefined || deadline < this.timerAt) this.arm(deadline);
     else if (this.waiters.size === 1) this.timer.ref();
   }

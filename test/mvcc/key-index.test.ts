@@ -156,3 +156,17 @@ test('a key written once (held as its revision alone) reads, compacts, grows and
   assert.deepEqual(gens(few), ['c1:[2.0 3.0t]']);
   assert.equal(at(few, 3), '-');
 });
+
+test('after each put, liveCreated and liveVersion answer what get() at the newest revision does', () => {
+  const ki = new KeyIndex();
+  // One put (the number form), a few more (the flat array), past FLAT_MAX_PUTS (generations),
+  // a tombstone and a new generation, and puts sharing a main revision.
+  const puts: [number, number][] = [[2, 0], [3, 0], [4, 1], [5, 0], [6, 0], [7, 0], [9, 0], [10, 0], [10, 1], [11, 0]];
+  for (const [main, sub] of puts) {
+    if (main === 9) assert.equal(ki.tombstone({ main: 8, sub: 0 }), true);
+    ki.put({ main, sub });
+    const at = ki.get(main)!;
+    assert.equal(ki.liveCreated(), at.created, `created after put ${main}.${sub}`);
+    assert.equal(ki.liveVersion(), at.version, `version after put ${main}.${sub}`);
+  }
+});
