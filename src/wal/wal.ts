@@ -322,10 +322,14 @@ export class WAL {
     return p;
   }
 
-  /** Writes pending saves, a batch per write + fdatasync, until none is left. */
+  /**
+   * Writes pending saves, a batch per write + fdatasync, until none is left. Called from
+   * enqueue(): the first batch is written, and a thread-pool fdatasync of it started,
+   * before the caller's save() returns, so the disk works while the caller goes on (the
+   * raft loop applies and answers the previous Ready's entries meanwhile). Saves the
+   * caller makes after that share the next write.
+   */
   private async flush(): Promise<void> {
-    // Let the caller's synchronous code queue more saves into this first batch.
-    await Promise.resolve();
     while (this.pending.length > 0) {
       const batch = this.pending.splice(0, MAX_SAVES_PER_WRITE);
       try {
@@ -382,8 +386,12 @@ export class WAL {
     // saves a thread-pool round trip before the fdatasync, which stays asynchronous.
     writeAllSync(this.fh.fd, buf, this.offset);
     if (sync) {
-      const syncStart = performance.now();
       const onLoop = this.fsyncPlacement.onLoop(batchEntries, this.pending.length > 0 || this.busyProbe());
+      // A first batch is written from inside save(): an fdatasync that blocks the loop waits
+      // until the caller's synchronous stretch is done, so it holds up nothing the caller
+      // does after save(); one in the thread pool starts now and overlaps that stretch.
+      if (onLoop) await Promise.resolve();
+      const syncStart = performance.now();
       if (onLoop) fdatasyncSync(this.fh.fd);
       else await this.fh.datasync();
       const syncMs = performance.now() - syncStart;
