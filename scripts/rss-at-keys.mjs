@@ -38,8 +38,8 @@ function smaps(pid) {
   return sum;
 }
 
-function vmRss(pid) {
-  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
+function vmRss(pid, field = 'VmRSS') {
+  return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
 }
 
 async function measure(kind) {
@@ -72,7 +72,7 @@ async function measure(kind) {
     const cpu = cpuTicks(proc.pid) - t0;
     const rss = vmRss(proc.pid);
     const sm = smaps(proc.pid);
-    let line = `${kind} keys ${opt.keys}: VmRSS ${MiB(rss)} MiB (anon ${MiB(sm.anon)}, db map ${MiB(sm.db)}, other files ${MiB(sm.otherFile)}); load ${st.rps.toFixed(0)} req/s, errors ${errors}, cpu ${(cpu / 100).toFixed(1)} s`;
+    let line = `${kind} keys ${opt.keys}: VmRSS ${MiB(rss)} MiB (peak ${MiB(vmRss(proc.pid, 'VmHWM'))}; anon ${MiB(sm.anon)}, db map ${MiB(sm.db)}, other files ${MiB(sm.otherFile)}); load ${st.rps.toFixed(0)} req/s, errors ${errors}, cpu ${(cpu / 100).toFixed(1)} s`;
     if (kind === 'real') {
       // Go's own account of its heap, for comparing like with like.
       const text = await (await fetch(`${url}/metrics`)).text();
