@@ -2,14 +2,9 @@
 // with the wording etcdctl users see.
 
 import type { ServiceError } from '@grpc/grpc-js';
-import { GrpcCode } from './grpc-codes.js';
+import { GRPC_CODE_NAMES, GrpcCode } from '../pkg/grpc-codes.js';
 
-/** gRPC code names as Go's status package prints them (index = code). */
-export const GRPC_CODE_NAMES = [
-  'OK', 'Canceled', 'Unknown', 'InvalidArgument', 'DeadlineExceeded', 'NotFound', 'AlreadyExists',
-  'PermissionDenied', 'ResourceExhausted', 'FailedPrecondition', 'Aborted', 'OutOfRange',
-  'Unimplemented', 'Internal', 'Unavailable', 'DataLoss', 'Unauthenticated',
-];
+export { GRPC_CODE_NAMES };
 
 /** A failed call: gRPC's status code and etcd's message (the status details). */
 export class ClientError extends Error {
@@ -35,7 +30,7 @@ export class ClientError extends Error {
    * the bare message, anything else as the full gRPC status.
    */
   get userText(): string {
-    if (this.code === GrpcCode.DEADLINE_EXCEEDED || this.message.startsWith('etcdserver: ')) return this.message;
+    if (this.code === GrpcCode.DeadlineExceeded || this.message.startsWith('etcdserver: ')) return this.message;
     return this.grpcText;
   }
 }
@@ -49,13 +44,13 @@ export const INVALID_AUTH_TOKEN = 'etcdserver: invalid auth token';
 /** grpc-js's details for a call that failed before any byte reached a server. */
 export function neverSent(e: ServiceError): boolean {
   const d = e.details ?? '';
-  return e.code === GrpcCode.UNAVAILABLE && (/No connection established/.test(d) || d.startsWith('Name resolution failed'));
+  return e.code === GrpcCode.Unavailable && (/No connection established/.test(d) || d.startsWith('Name resolution failed'));
 }
 
 /** Converts a grpc-js error, keeping etcd's message (the details) as the message. */
 export function fromServiceError(e: ServiceError, endpoint: string): ClientError {
-  const code = e.code ?? GrpcCode.UNKNOWN;
-  if (code === GrpcCode.DEADLINE_EXCEEDED) return new ClientError(code, DEADLINE_TEXT, endpoint);
+  const code = e.code ?? GrpcCode.Unknown;
+  if (code === GrpcCode.DeadlineExceeded) return new ClientError(code, DEADLINE_TEXT, endpoint);
   return new ClientError(code, e.details || e.message, endpoint);
 }
 

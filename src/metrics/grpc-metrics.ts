@@ -3,33 +3,13 @@
 
 import {
   ServerInterceptingCall,
-  status as GrpcStatus,
   type ServerInterceptingCallInterface,
   type ServerMethodDefinition,
   type ServiceDefinition,
 } from '@grpc/grpc-js';
 import { grpcHandled, grpcMsgReceived, grpcMsgSent, grpcStarted, onGrpcCountersRead } from './registry.js';
+import { GRPC_CODE_NAMES } from '../pkg/grpc-codes.js';
 
-/** Go's names for gRPC status codes, which label grpc_code. */
-const CODE_NAMES: Record<number, string> = {
-  [GrpcStatus.OK]: 'OK',
-  [GrpcStatus.CANCELLED]: 'Canceled',
-  [GrpcStatus.UNKNOWN]: 'Unknown',
-  [GrpcStatus.INVALID_ARGUMENT]: 'InvalidArgument',
-  [GrpcStatus.DEADLINE_EXCEEDED]: 'DeadlineExceeded',
-  [GrpcStatus.NOT_FOUND]: 'NotFound',
-  [GrpcStatus.ALREADY_EXISTS]: 'AlreadyExists',
-  [GrpcStatus.PERMISSION_DENIED]: 'PermissionDenied',
-  [GrpcStatus.RESOURCE_EXHAUSTED]: 'ResourceExhausted',
-  [GrpcStatus.FAILED_PRECONDITION]: 'FailedPrecondition',
-  [GrpcStatus.ABORTED]: 'Aborted',
-  [GrpcStatus.OUT_OF_RANGE]: 'OutOfRange',
-  [GrpcStatus.UNIMPLEMENTED]: 'Unimplemented',
-  [GrpcStatus.INTERNAL]: 'Internal',
-  [GrpcStatus.UNAVAILABLE]: 'Unavailable',
-  [GrpcStatus.DATA_LOSS]: 'DataLoss',
-  [GrpcStatus.UNAUTHENTICATED]: 'Unauthenticated',
-};
 
 interface MethodShape {
   path: string;
@@ -56,7 +36,7 @@ export function initServiceMetrics(def: ServiceDefinition): void {
     grpcStarted.inc(labels, 0);
     grpcMsgReceived.inc(labels, 0);
     grpcMsgSent.inc(labels, 0);
-    for (const code of Object.values(CODE_NAMES)) grpcHandled.inc({ ...labels, grpc_code: code }, 0);
+    for (const code of GRPC_CODE_NAMES) grpcHandled.inc({ ...labels, grpc_code: code }, 0);
   }
 }
 
@@ -92,7 +72,7 @@ function flushCounts(): void {
     if (c.sent > 0) grpcMsgSent.inc(c.labels, c.sent);
     c.started = c.received = c.sent = 0;
     for (const [code, n] of c.handled) {
-      if (n > 0) grpcHandled.inc({ ...c.labels, grpc_code: CODE_NAMES[code] ?? 'Unknown' }, n);
+      if (n > 0) grpcHandled.inc({ ...c.labels, grpc_code: GRPC_CODE_NAMES[code] ?? 'Unknown' }, n);
     }
     c.handled.clear();
   }

@@ -1,30 +1,10 @@
 // etcd's server errors as clients see them: the exact message text and the gRPC status
 // code the API layer answers with. Both are part of etcd's interface (clients match on
 // the message, e.g. clientv3's rpctypes), so they are spelled here once and reused.
-//
-// The codes are gRPC's numeric status codes; they are repeated here instead of imported
-// so the server layer does not depend on the gRPC library.
 
-export const GrpcCode = {
-  OK: 0,
-  Canceled: 1,
-  Unknown: 2,
-  InvalidArgument: 3,
-  DeadlineExceeded: 4,
-  NotFound: 5,
-  AlreadyExists: 6,
-  PermissionDenied: 7,
-  ResourceExhausted: 8,
-  FailedPrecondition: 9,
-  Aborted: 10,
-  OutOfRange: 11,
-  Unimplemented: 12,
-  Internal: 13,
-  Unavailable: 14,
-  DataLoss: 15,
-  Unauthenticated: 16,
-} as const;
-export type GrpcCodeValue = (typeof GrpcCode)[keyof typeof GrpcCode];
+import { GrpcCode, type GrpcCodeValue } from '../pkg/grpc-codes.js';
+
+export { GrpcCode, type GrpcCodeValue };
 
 /** An error that reaches the client with `message` as the gRPC status details and `code` as its status. */
 export class EtcdError extends Error {

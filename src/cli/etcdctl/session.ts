@@ -9,7 +9,7 @@ import type { Client } from '../../client/client.js';
 import type { TlsFiles } from '../../client/connection.js';
 import { parseEndpoint } from '../../client/endpoint.js';
 import { ClientError } from '../../client/errors.js';
-import { GrpcCode } from '../../client/grpc-codes.js';
+import { GrpcCode } from '../../pkg/grpc-codes.js';
 import { CtlError, ExitCode } from './errors.js';
 import { applyEnv, debugDump } from './global-flags.js';
 import { srvClientEndpoints } from './srv-endpoints.js';
@@ -210,7 +210,7 @@ export class Session {
     const address = e.endpoint ?? '';
     const target = kind === 'balancer' ? `endpoint://client-${this.clientId}/${address}` : `passthrough:///${address}`;
     let error = e.grpcText;
-    if (e.code === GrpcCode.DEADLINE_EXCEEDED && e.goDetails !== undefined && kind === 'balancer') {
+    if (e.code === GrpcCode.DeadlineExceeded && e.goDetails !== undefined && kind === 'balancer') {
       // Behind clientv3's balancer a refused dial reads as no ready sub-connection.
       error = 'rpc error: code = DeadlineExceeded desc = latest balancer error: all SubConns are in TransientFailure';
     }
