@@ -536,20 +536,15 @@ export class EtcdServer {
     return done;
   }
 
-  /** proposeRegistered of a normal entry's bytes, without a closure per proposal. */
-  private proposeDataRegistered(id: bigint, data: Uint8Array): void {
+  /**
+   * Hands a proposal whose waiter is registered under `id` to raft; a refusal fails the
+   * waiter. `propose` proposes it, or is a normal entry's bytes (the put path: no closure
+   * per proposal).
+   */
+  private proposeRegistered(id: bigint, propose: Uint8Array | (() => void)): void {
     try {
-      this.parts.node.propose(data);
-    } catch {
-      this.waits.fail(id, this.lead === 0n ? Errors.NoLeader : Errors.LeaderChanged);
-    }
-    this.loop.kick();
-  }
-
-  /** Hands a proposal whose waiter is registered under `id` to raft; a refusal fails the waiter. */
-  private proposeRegistered(id: bigint, propose: () => void): void {
-    try {
-      propose();
+      if (typeof propose === 'function') propose();
+      else this.parts.node.propose(propose);
     } catch {
       this.waits.fail(id, this.lead === 0n ? Errors.NoLeader : Errors.LeaderChanged);
     }
@@ -657,7 +652,7 @@ export class EtcdServer {
     }
     const id = waiter.req.header!.ID;
     this.waits.registerEntry(id, this.requestTimeoutMs, waiter);
-    this.proposeDataRegistered(id, waiter.data);
+    this.proposeRegistered(id, waiter.data);
   }
 
   /**
