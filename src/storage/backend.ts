@@ -47,7 +47,7 @@ import { open, type Database, type RootDatabase } from 'lmdb';
 import { crc32c } from '@node-rs/crc32';
 import { BUCKETS, type BatchTx, type Bucket, type Entry } from './buckets.js';
 import { readGet, readRange, ReadView, type Tables } from './read-view.js';
-import { keyBytes, WriteLayer } from './write-layer.js';
+import { keyBytes, WriteLayer, type BufferedValue } from './write-layer.js';
 import { backendCommitSeconds } from '../metrics/registry.js';
 
 export { BUCKETS, type Bucket, type Entry, type BatchTx, type ReadTx } from './buckets.js';
@@ -580,12 +580,15 @@ export class Backend implements BatchTx {
  */
 function writeOnWriterThread(env: Env, layer: WriteLayer): Promise<unknown> {
   return env.root.batch(() => {
-    layer.forEachWrite((bucket, k, v) => {
-      const db = env.tables.get(bucket)!;
-      if (v === null) void db.remove(scratchKey(k));
-      else void db.put(scratchKey(k), v);
-    });
+    layer.forEachWrite((bucket, k, v) => writeOne(env, bucket, scratchKey(k), v));
   });
+}
+
+/** One buffered write (null: a delete) queued to lmdb-js: in a batch() or an open transaction(). */
+function writeOne(env: Env, bucket: Bucket, key: Buffer, v: BufferedValue): void {
+  const db = env.tables.get(bucket)!;
+  if (v === null) void db.remove(key);
+  else void db.put(key, v);
 }
 
 /** Keys up to this length are written through a reused Buffer (see scratchKey). */
@@ -616,10 +619,8 @@ async function writeInChunks(env: Env, layer: WriteLayer, chunk: number): Promis
   await env.root.transaction(async () => {
     let n = 0;
     for (const [bucket, k, v] of layer.all()) {
-      const db = env.tables.get(bucket)!;
-      // Inside a transaction callback these apply to the open transaction at once.
-      if (v === null) void db.remove(keyBytes(k));
-      else void db.put(keyBytes(k), v);
+      // Inside a transaction callback this applies to the open transaction at once.
+      writeOne(env, bucket, keyBytes(k), v);
       if (++n % chunk === 0) await yieldToLoop();
     }
   });
