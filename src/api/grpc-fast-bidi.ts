@@ -35,6 +35,18 @@ export const BYTES_LAYOUT: ResponseLayout<Buffer> = {
   write: (out, pos, b) => (out.set(b, pos), pos + b.length),
 };
 
+/**
+ * Whether a bidi fast path takes this stream: one of its `path`, not compressed, without a
+ * deadline, on a voter. Deadlines on such streams and calls on learners (refused there) are
+ * rare, so grpc-js serves those.
+ */
+export function takesPlainStream(headers: http2.IncomingHttpHeaders, path: string, isLearner: () => boolean): boolean {
+  if (headers[':path'] !== path) return false;
+  const encoding = headers['grpc-encoding'];
+  if (encoding !== undefined && encoding !== 'identity') return false;
+  return headers['grpc-timeout'] === undefined && !isLearner();
+}
+
 export abstract class FastBidiExchange<P> implements MessageSink {
   private readonly reader: GrpcMessageReader;
   private headersSent = false;

@@ -18,7 +18,7 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import { LeaseService } from '../gen/etcdserverpb/rpc.js';
 import { countsOf, type MethodCounts } from '../metrics/grpc-metrics.js';
 import { Errors } from '../server/errors.js';
-import { BYTES_LAYOUT, FastBidiExchange, type FastBidiLimits } from './grpc-fast-bidi.js';
+import { BYTES_LAYOUT, FastBidiExchange, takesPlainStream, type FastBidiLimits } from './grpc-fast-bidi.js';
 import { statusOfError, withDetails } from './grpc-fast-status.js';
 import { toServiceError } from './grpc-errors.js';
 import { decodeKeepAliveId, encodeKeepAliveResponse } from './lease-keepalive-codec.js';
@@ -38,11 +38,7 @@ export class LeaseKeepAliveFastPath {
 
   /** Serves the stream when it is a keep-alive stream this path handles; false leaves it to grpc-js. */
   tryServe(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): boolean {
-    if (headers[':path'] !== KEEP_ALIVE.path) return false;
-    const encoding = headers['grpc-encoding'];
-    if (encoding !== undefined && encoding !== 'identity') return false;
-    // Deadlines on keep-alive streams and calls on learners (refused there) are rare: grpc-js has them.
-    if (headers['grpc-timeout'] !== undefined || this.opts.isLearner()) return false;
+    if (!takesPlainStream(headers, KEEP_ALIVE.path, this.opts.isLearner)) return false;
     new KeepAliveExchange(this.opts, this.counts, stream);
     return true;
   }

@@ -21,7 +21,7 @@ import { WatchSession } from '../server/watch-session.js';
 import { deliveryResponseSize, writeDeliveryResponse, type EncodedDelivery } from '../server/watch-response-encoding.js';
 import { statusOfError, withDetails } from './grpc-fast-status.js';
 import { toServiceError } from './grpc-errors.js';
-import { FastBidiExchange, type FastBidiLimits, type ResponseLayout } from './grpc-fast-bidi.js';
+import { BYTES_LAYOUT, FastBidiExchange, takesPlainStream, type FastBidiLimits, type ResponseLayout } from './grpc-fast-bidi.js';
 import { requestAuth } from './request-auth.js';
 import { HeaderMetadata } from './unary-fast-call.js';
 import { STREAM_SEND_BUFFER } from './watch-service.js';
@@ -41,11 +41,7 @@ export class WatchFastPath {
 
   /** Serves the stream when it is a watch stream this path handles; false leaves it to grpc-js. */
   tryServe(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): boolean {
-    if (headers[':path'] !== WATCH.path) return false;
-    const encoding = headers['grpc-encoding'];
-    if (encoding !== undefined && encoding !== 'identity') return false;
-    // Deadlines on watch streams and watches on learners (refused there) are rare: grpc-js has them.
-    if (headers['grpc-timeout'] !== undefined || this.opts.isLearner()) return false;
+    if (!takesPlainStream(headers, WATCH.path, this.opts.isLearner)) return false;
     new WatchExchange(this.opts, this.counts, stream, headers);
     return true;
   }
@@ -55,8 +51,8 @@ export class WatchFastPath {
 type Pending = Buffer | { delivery: EncodedDelivery; idField: Buffer };
 
 const PENDING_LAYOUT: ResponseLayout<Pending> = {
-  size: (r) => (Buffer.isBuffer(r) ? r.length : deliveryResponseSize(r.delivery, r.idField)),
-  write: (out, pos, r) => (Buffer.isBuffer(r) ? (out.set(r, pos), pos + r.length) : writeDeliveryResponse(out, pos, r.delivery, r.idField)),
+  size: (r) => (Buffer.isBuffer(r) ? BYTES_LAYOUT.size(r) : deliveryResponseSize(r.delivery, r.idField)),
+  write: (out, pos, r) => (Buffer.isBuffer(r) ? BYTES_LAYOUT.write(out, pos, r) : writeDeliveryResponse(out, pos, r.delivery, r.idField)),
 };
 
 /** One watch stream from its request headers to its status. */
