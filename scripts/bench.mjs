@@ -9,7 +9,11 @@
 // and spends more CPU on V8's optimising compiler than on the requests (--warmup 0 measures
 // cold processes).
 //
-//   node scripts/bench.mjs [--keys 1000000] [--reps 2] [--members 1,3] [--scale 1] [--warmup 0.25] [--no-rss]
+// The request workloads then run once more through etcd's own Go client (clientv3, built from
+// Debian's golang-etcd-server-dev: scripts/go-clientv3-bench), alternating the same way, as a
+// cross-check that the ratios are the servers' and not our Node client's; a second table.
+//
+//   node scripts/bench.mjs [--keys 1000000] [--reps 2] [--members 1,3] [--scale 1] [--warmup 0.25] [--no-rss] [--no-go]
 import { spawn, execSync } from 'node:child_process';
 import { mkdtempSync, rmSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
@@ -18,11 +22,12 @@ import { parseArgs } from '../dist/src/benchmark/flags.js';
 import { runBenchmark } from '../dist/src/benchmark/runner.js';
 import { percentiles } from '../dist/src/benchmark/report.js';
 import { freePort, healthy, memberArgs, parseFlags, sleep } from './lib/local-members.mjs';
+import { buildGoClientBench, runGoClientBench } from './lib/go-clientv3-bench.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const opt = { keys: 1_000_000, reps: 2, members: '1,3', scale: 1, warmup: 0.25, rss: true };
+const opt = { keys: 1_000_000, reps: 2, members: '1,3', scale: 1, warmup: 0.25, rss: true, go: true };
 const argv = process.argv.slice(2);
-parseFlags(opt, argv, { '--no-rss': (o) => (o.rss = false) });
+parseFlags(opt, argv, { '--no-rss': (o) => (o.rss = false), '--no-go': (o) => (o.go = false) });
 
 if (!existsSync('/usr/bin/etcd')) {
   console.error('installing etcd-server (apt-get) for /usr/bin/etcd');
@@ -88,9 +93,18 @@ const scenarios = (S) => [
   { name: 'lease-keepalive, 50 clients', argv: ['lease-keepalive', '--conns', '5', '--clients', '50', '--total', `${Math.round(20000 * S)}`] },
 ];
 const SCENARIOS = scenarios(S);
+// The workloads the Go client cross-checks (its main.go knows these four requests).
+const GO_SCENARIOS = [
+  { name: 'put, 1 client', go: { workload: 'put', conns: 1, clients: 1, total: Math.round(2000 * S) } },
+  { name: 'put, 50 clients', go: { workload: 'put', conns: 5, clients: 50, total: Math.round(20000 * S) } },
+  { name: 'range l, 50 clients', go: { workload: 'range-l', conns: 5, clients: 50, total: Math.round(20000 * S) } },
+  { name: 'range s, 50 clients', go: { workload: 'range-s', conns: 5, clients: 50, total: Math.round(20000 * S) } },
+  { name: 'txn-put, 50 clients', go: { workload: 'txn-put', conns: 5, clients: 50, total: Math.round(20000 * S) } },
+];
 const WARMUP = Number(opt.warmup) > 0 ? scenarios(S * Number(opt.warmup)) : [];
 
 async function runOne(cluster, sc) {
+  if (sc.go) return runGoClientBench(goBin, cluster.endpoints, sc.go);
   const parsed = parseArgs(['--endpoints', cluster.endpoints, ...sc.argv]);
   const t0 = Date.now();
   try {
@@ -126,6 +140,16 @@ function machine() {
 const rows = [];
 const rssNotes = [];
 const log = (s) => process.stderr.write(s + '\n');
+let goBin = null;
+let goNote = opt.go ? '' : 'skipped (--no-go)';
+if (opt.go) {
+  try {
+    goBin = buildGoClientBench(log);
+  } catch (e) {
+    goNote = `not run: the Go client could not be built (${String(e.stderr ?? e.message).trim().split('\n').slice(-2).join(' | ').slice(0, 300)})`;
+    log(`! ${goNote}`);
+  }
+}
 for (const n of String(opt.members).split(',').map(Number)) {
   const clusters = {};
   for (const kind of ['real', 'ours']) {
@@ -142,17 +166,17 @@ for (const n of String(opt.members).split(',').map(Number)) {
   if (WARMUP.length > 0) log(`${n}m warmed up (each workload at ${opt.warmup} of its size, unmeasured)`);
   const lcBefore = {};
   for (const k of ['real', 'ours']) lcBefore[k] = clusters[k] ? await leaderChanges(clusters[k]) : NaN;
-  for (const sc of SCENARIOS) {
+  for (const sc of [...SCENARIOS, ...(goBin ? GO_SCENARIOS : [])]) {
     const res = { real: [], ours: [] };
     for (let rep = 0; rep < opt.reps; rep++) {
       for (const kind of ['real', 'ours']) {
         if (!clusters[kind]) continue;
         const r = await runOne(clusters[kind], sc);
-        log(`${n}m ${sc.name} ${kind} #${rep + 1}: ${r.qps.toFixed(0)} req/s p50 ${ms(r.p50)} ms p99 ${ms(r.p99)} ms errors ${r.errors} ${r.firstErr.slice(0, 100)}`);
+        log(`${n}m ${sc.go ? 'Go client ' : ''}${sc.name} ${kind} #${rep + 1}: ${r.qps.toFixed(0)} req/s p50 ${ms(r.p50)} ms p99 ${ms(r.p99)} ms errors ${r.errors} ${r.firstErr.slice(0, 100)}`);
         res[kind].push(r);
       }
     }
-    rows.push({ members: n, name: sc.name, res });
+    rows.push({ members: n, name: sc.name, res, go: Boolean(sc.go) });
   }
   const lc = {};
   for (const k of ['real', 'ours']) lc[k] = clusters[k] ? (await leaderChanges(clusters[k])) - lcBefore[k] : NaN;
@@ -181,12 +205,9 @@ for (const n of String(opt.members).split(',').map(Number)) {
   for (const k of ['real', 'ours']) if (clusters[k]) await stopCluster(clusters[k]);
 }
 
-// One table: mean over repetitions of QPS, p50 and p99 per side, and ours/real QPS ratio.
-const ratios = [];
-const lines = [
-  '| members | workload | real QPS | real p50 ms | real p99 ms | ours QPS | ours p50 ms | ours p99 ms | ours/real QPS |',
-  '|---|---|---|---|---|---|---|---|---|',
-];
+// Tables: mean over repetitions of QPS, p50 and p99 per side, and ours/real QPS ratio; the
+// Go client's rows get a table of their own, so the first one's geometric mean stays the
+// bin/benchmark figure the targets are stated in.
 const cell = (rs) => {
   if (!rs || rs.length === 0) return ['n/a', 'n/a', 'n/a'];
   const errs = rs.reduce((a, r) => a + r.errors, 0);
@@ -194,28 +215,42 @@ const cell = (rs) => {
   const q = mean(rs.map((r) => r.qps)).toFixed(0) + (errs ? ` (${errs} errors)` : '');
   return [q, ms(mean(rs.map((r) => r.p50))), ms(mean(rs.map((r) => r.p99)))];
 };
-for (const row of rows) {
-  if (row.special) {
-    const f = (v) => (v === undefined || Number.isNaN(v) ? 'n/a' : row.rss ? (v / 1024).toFixed(0) : String(v));
-    const ratio = row.rss && row.special.real && row.special.ours ? (row.special.ours / row.special.real).toFixed(2) : '';
-    lines.push(`| ${row.members} | ${row.name} | ${f(row.special.real)} | | | ${f(row.special.ours)} | | | ${ratio} |`);
-    continue;
+
+function tableOf(rows) {
+  const ratios = [];
+  const lines = [
+    '| members | workload | real QPS | real p50 ms | real p99 ms | ours QPS | ours p50 ms | ours p99 ms | ours/real QPS |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const row of rows) {
+    if (row.special) {
+      const f = (v) => (v === undefined || Number.isNaN(v) ? 'n/a' : row.rss ? (v / 1024).toFixed(0) : String(v));
+      const ratio = row.rss && row.special.real && row.special.ours ? (row.special.ours / row.special.real).toFixed(2) : '';
+      lines.push(`| ${row.members} | ${row.name} | ${f(row.special.real)} | | | ${f(row.special.ours)} | | | ${ratio} |`);
+      continue;
+    }
+    const real = cell(row.res.real);
+    const ours = cell(row.res.ours);
+    const okReal = row.res.real.some((r) => r.ok > 0);
+    const okOurs = row.res.ours.some((r) => r.ok > 0);
+    let ratio = 'n/a';
+    if (okReal && okOurs) {
+      const x = mean(row.res.ours.map((r) => r.qps)) / mean(row.res.real.map((r) => r.qps));
+      ratios.push(x);
+      ratio = x.toFixed(2);
+    }
+    lines.push(`| ${row.members} | ${row.name} | ${real.join(' | ')} | ${ours.join(' | ')} | ${ratio} |`);
   }
-  const real = cell(row.res.real);
-  const ours = cell(row.res.ours);
-  const okReal = row.res.real.some((r) => r.ok > 0);
-  const okOurs = row.res.ours.some((r) => r.ok > 0);
-  let ratio = 'n/a';
-  if (okReal && okOurs) {
-    const x = mean(row.res.ours.map((r) => r.qps)) / mean(row.res.real.map((r) => r.qps));
-    ratios.push(x);
-    ratio = x.toFixed(2);
-  }
-  lines.push(`| ${row.members} | ${row.name} | ${real.join(' | ')} | ${ours.join(' | ')} | ${ratio} |`);
+  const geo = ratios.length ? Math.exp(mean(ratios.map(Math.log))) : NaN;
+  lines.push('', `Geometric mean of ours/real QPS ratios (${ratios.length} rows): ${Number.isNaN(geo) ? 'n/a' : geo.toFixed(3)}`);
+  return lines;
 }
-const geo = ratios.length ? Math.exp(mean(ratios.map(Math.log))) : NaN;
-lines.push('', `Geometric mean of ours/real QPS ratios (${ratios.length} rows): ${Number.isNaN(geo) ? 'n/a' : geo.toFixed(3)}`);
+
+const lines = tableOf(rows.filter((r) => !r.go));
 for (const n of rssNotes) lines.push('', `Note: ${n}`);
+lines.push('', "### The same servers driven by etcd's Go client (clientv3, scripts/go-clientv3-bench)", '');
+if (goBin) lines.push(...tableOf(rows.filter((r) => r.go)));
+else lines.push(`Go client cross-check ${goNote}.`);
 const table = lines.join('\n');
 const desc = machine();
 process.stdout.write(`\n${table}\n\nMachine: ${desc}\n`);
