@@ -14,15 +14,10 @@
 //
 // Between full GCs old space fills with objects that were promoted and then died (a put
 // promotes ~3 KB: HTTP/2 stream objects alive across two scavenges, raft log entries until
-// the next raft snapshot, write-buffer entries until their batch commits). V8 lets old
-// space grow to (live bytes x a factor) before the next full GC, and picks that factor from
-// how fast the GC runs against how fast the program promotes: under a steady put load it
-// settles near its maximum of 4 (measured: 3.4-3.7 after each full GC during a bulk load),
-// so resident memory swings between the live heap and about four times it, and where a
-// sample falls in that swing decides what an operator sees. A fixed factor of 2
-// (HEAP_GROWING_PERCENT) bounds the swing at twice the live heap. It runs more full GCs
-// (about 2.5x as many), but each marks the same live heap and finds fewer pages to
-// evacuate, so the total pause time stayed the same and the median pause fell.
+// the next raft snapshot, write-buffer entries until their batch commits), and V8 lets it
+// grow to several times the live bytes before the next full GC. Once the live heap is
+// large that growth is bounded (heap-growth-policy.ts decides), which bounds how far
+// resident memory swings above the live heap during a long write load.
 //
 // When the member goes quiet after a burst, it runs one compacting full GC (once the
 // heap has grown since the last one, and never while requests or applies keep coming:
@@ -39,12 +34,11 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { PerformanceObserver, constants, performance, type EventLoopUtilization, type PerformanceEntry } from 'node:perf_hooks';
 import { shouldCompactNextFullGc, type CompactionThresholds, DEFAULT_COMPACTION_THRESHOLDS } from './compaction-policy.js';
+import { heapGrowingPercent } from './heap-growth-policy.js';
 import { afterIdleCompaction, idleCompactionStep, initialIdleState, type IdleCheck } from './idle-compaction-policy.js';
 
 const COMPACT_FLAG = '--compact-on-every-full-gc';
 const GROWING_FLAG = '--heap-growing-percent';
-/** Old space may grow to twice its live bytes before the next full GC (see the file comment). */
-export const HEAP_GROWING_PERCENT = 100;
 const FLAGS = [COMPACT_FLAG, GROWING_FLAG];
 
 /** The flags to manage: those of FLAGS that node was not already given (any spelling, either sense, any value). */
@@ -123,6 +117,24 @@ export function adaptCompactionToFragmentation(t: CompactionThresholds = DEFAULT
   };
 }
 
+/**
+ * Watches major GCs and sets the growth bound for the ones after (V8 computes the next
+ * limit at the end of each full GC, so a value set now applies from the next one on).
+ */
+export function boundHeapGrowth(): () => void {
+  let percent = 0;
+  const observer = new PerformanceObserver((list) => {
+    if (!list.getEntries().some((e) => gcKind(e) === constants.NODE_PERFORMANCE_GC_MAJOR)) return;
+    const live = oldSpace()?.usedBytes;
+    if (live === undefined) return;
+    const next = heapGrowingPercent(live);
+    if (next !== percent) v8.setFlagsFromString(`${GROWING_FLAG}=${next}`);
+    percent = next;
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return () => observer.disconnect();
+}
+
 /** How often the idle check runs: cheap (a few counters), and coarse enough to never matter under load. */
 const IDLE_CHECK_INTERVAL_MS = 5_000;
 
@@ -157,7 +169,7 @@ let compaction: CompactionControl | undefined;
 
 export function tuneHeapForServer(): void {
   const toSet = heapFlagsToSet(process.execArgv, process.env['NODE_OPTIONS'] ?? '');
-  if (toSet.includes(GROWING_FLAG)) v8.setFlagsFromString(`${GROWING_FLAG}=${HEAP_GROWING_PERCENT}`);
+  if (toSet.includes(GROWING_FLAG)) boundHeapGrowth();
   if (toSet.includes(COMPACT_FLAG)) compaction = adaptCompactionToFragmentation();
 }
 
