@@ -7,8 +7,11 @@
 //
 //   node scripts/rss-at-keys.mjs [--keys 200000] [--kinds real,ours,real,ours] [--node-flags "..."]
 //     [--gc 1: full GC (--expose-gc) before the breakdown] [--snapshot file.heapsnapshot]
+//     [--trace MS: VmRSS/RssAnon every MS during the load] [--idle MS: VmRSS every 5 s for MS after it;
+//     the heap breakdown is then taken after the idle time]
+//     [--stdout FILE: the member's stdout, e.g. with --node-flags --trace-gc-nvp]
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, readFileSync, existsSync, statSync } from 'node:fs';
+import { openSync, mkdtempSync, rmSync, readFileSync, existsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from '../dist/src/benchmark/flags.js';
@@ -16,7 +19,7 @@ import { runBenchmark } from '../dist/src/benchmark/runner.js';
 import { cpuTicks, freePort, healthy, memberArgs, parseFlags, sleep } from './lib/local-members.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const opt = { keys: 200_000, kinds: 'ours', 'node-flags': '', gc: 0, snapshot: '' };
+const opt = { keys: 200_000, kinds: 'ours', 'node-flags': '', gc: 0, snapshot: '', trace: 0, stdout: '', idle: 0 };
 parseFlags(opt);
 const MiB = (b) => (b / 2 ** 20).toFixed(1);
 
@@ -51,7 +54,7 @@ async function measure(kind) {
   const proc =
     kind === 'ours'
       ? spawn(process.execPath, [...nodeFlags, ...(opt.gc ? ['--expose-gc'] : []), '--import', join(ROOT, 'scripts/lib/mem-probe.mjs'), join(ROOT, 'bin', 'etcd'), ...args], {
-          stdio: ['ignore', 'ignore', 'pipe'],
+          stdio: ['ignore', opt.stdout ? openSync(opt.stdout, 'w') : 'ignore', 'pipe'],
           env: { ...process.env, ETCD_TS_MEM_PROBE_OUT: probeOut, ETCD_TS_MEM_PROBE_GC: opt.gc ? '1' : '0', ...(opt.snapshot ? { ETCD_TS_MEM_PROBE_SNAPSHOT: resolve(opt.snapshot) } : {}) },
         })
       : spawn('/usr/bin/etcd', args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -65,14 +68,31 @@ async function measure(kind) {
       await sleep(200);
     }
     const t0 = cpuTicks(proc.pid);
+    // --trace MS: VmRSS every MS during the load, to see how far the end-of-load figure is from the run's course.
+    const trace = [];
+    const tracer = opt.trace ? setInterval(() => trace.push(`${Math.round(vmRss(proc.pid) / 2 ** 20)}/${Math.round(vmRss(proc.pid, 'RssAnon') / 2 ** 20)}`), opt.trace) : undefined;
     const parsed = parseArgs(['--endpoints', `127.0.0.1:${ports.client}`, 'put', '--conns', '5', '--clients', '50', '--total', `${opt.keys}`, '--val-size', '256', '--key-space-size', `${opt.keys}`, '--sequential-keys']);
     const { reports } = await runBenchmark(parsed, { progress: false });
     const st = reports[reports.length - 1].stats;
     const errors = [...st.errors.values()].reduce((a, b) => a + b, 0);
     const cpu = cpuTicks(proc.pid) - t0;
+    if (tracer) clearInterval(tracer);
     const rss = vmRss(proc.pid);
     const sm = smaps(proc.pid);
     let line = `${kind} keys ${opt.keys}: VmRSS ${MiB(rss)} MiB (peak ${MiB(vmRss(proc.pid, 'VmHWM'))}; anon ${MiB(sm.anon)}, db map ${MiB(sm.db)}, other files ${MiB(sm.otherFile)}); load ${st.rps.toFixed(0)} req/s, errors ${errors}, cpu ${(cpu / 100).toFixed(1)} s`;
+    if (opt.idle) {
+      // What an operator sees once the load has stopped: RSS after --idle ms without requests.
+      const idleTrace = [];
+      for (let t = 0; t < opt.idle; t += 5000) {
+        await sleep(5000);
+        idleTrace.push(Math.round(vmRss(proc.pid) / 2 ** 20));
+      }
+      line += `\n  idle: VmRSS MiB every 5 s after the load: ${idleTrace.join(' ')}`;
+    }
+    if (trace.length) {
+      const total = trace.map((x) => Number(x.split('/')[0]));
+      line += `\n  VmRSS/RssAnon MiB every ${opt.trace} ms (mean VmRSS ${(total.reduce((a, b) => a + b, 0) / total.length).toFixed(0)}, last half ${(total.slice(total.length >> 1).reduce((a, b) => a + b, 0) / (total.length - (total.length >> 1))).toFixed(0)}): ${trace.join(' ')}`;
+    }
     if (kind === 'real') {
       // Go's own account of its heap, for comparing like with like.
       const text = await (await fetch(`${url}/metrics`)).text();

@@ -4,7 +4,8 @@
 import { handleServerArgs } from '../embed/handle-args.js';
 import { DiscoveryError } from '../embed/discovery/v2-discovery.js';
 import { startEtcd, StartError } from '../embed/start-etcd.js';
-import { tuneHeapForServer } from './heap-tuning.js';
+import { compactHeapWhenIdle, tuneHeapForServer } from './heap-tuning.js';
+import { grpcRequestsSeen } from '../metrics/grpc-metrics.js';
 
 export async function main(argv: string[]): Promise<void> {
   const handled = handleServerArgs(argv, process.env);
@@ -16,6 +17,8 @@ export async function main(argv: string[]): Promise<void> {
   tuneHeapForServer();
   try {
     const member = await startEtcd(cfg, log.child('etcdserver/server.ts'));
+    // Client requests and applied entries (a follower applies the leader's load without any client of its own).
+    compactHeapWhenIdle(() => grpcRequestsSeen() + member.server.appliedIndex());
     let stopping = false;
     const shutdown = (signal: string) => {
       if (stopping) return;

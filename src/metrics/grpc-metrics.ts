@@ -64,9 +64,20 @@ export function countsOf(method: MethodShape): MethodCounts {
   return c;
 }
 
+/** Calls started plus stream messages received, flushed into prom-client so far. */
+let flushedRequests = 0;
+
+/** Calls started plus stream messages received since the start: moves with any client work. */
+export function grpcRequestsSeen(): number {
+  let n = flushedRequests;
+  for (const c of countsByPath.values()) n += c.started + c.received;
+  return n;
+}
+
 /** Moves the pending counts into the prom-client counters (run when any of them is read). */
 function flushCounts(): void {
   for (const c of countsByPath.values()) {
+    flushedRequests += c.started + c.received;
     if (c.started > 0) grpcStarted.inc(c.labels, c.started);
     if (c.received > 0) grpcMsgReceived.inc(c.labels, c.received);
     if (c.sent > 0) grpcMsgSent.inc(c.labels, c.sent);

@@ -805,6 +805,11 @@ export class EtcdServer {
     };
   }
 
+  /** Index of the last raft entry this member applied. */
+  appliedIndex(): number {
+    return this.applied;
+  }
+
   currentRevision(): number {
     const t = this.parts.store.read();
     try {
