@@ -149,7 +149,8 @@ export function compactWhenIdle(control: CompactionControl, activity: () => numb
     const now = performance.eventLoopUtilization();
     const busy = performance.eventLoopUtilization(now, elu).utilization;
     elu = now;
-    return { nowMs: performance.now(), activity: activity(), loopUtilization: busy, heapCommittedBytes: v8.getHeapStatistics().total_heap_size };
+    const heap = v8.getHeapStatistics();
+    return { nowMs: performance.now(), activity: activity(), loopUtilization: busy, heapCommittedBytes: heap.total_heap_size, heapUsedBytes: heap.used_heap_size };
   };
   let state = initialIdleState(check());
   const timer = setInterval(() => {

@@ -21,6 +21,8 @@ export interface IdleCheck {
   loopUtilization: number;
   /** Heap memory V8 holds now (all spaces, committed). */
   heapCommittedBytes: number;
+  /** Bytes of objects in the heap now (what a compaction would copy, at most). */
+  heapUsedBytes: number;
 }
 
 export interface IdleCompactionThresholds {
@@ -30,12 +32,20 @@ export interface IdleCompactionThresholds {
   maxQuietUtilization: number;
   /** Compact only when the heap holds this much more than right after the last compaction. */
   minGrowthBytes: number;
+  /**
+   * Never compact a heap holding more than this. The GC copies the live objects inside its
+   * pause, at roughly 1-1.5 MB per ms on the machines measured (V8's compaction_speed in
+   * --trace-gc-nvp), and even an idle leader must keep sending heartbeats: past about
+   * 256 MiB the pause would come near a follower's election timeout (1 s by default).
+   */
+  maxHeapUsedBytes: number;
 }
 
 export const DEFAULT_IDLE_COMPACTION_THRESHOLDS: IdleCompactionThresholds = {
   quietForMs: 10_000,
   maxQuietUtilization: 0.02,
   minGrowthBytes: 32 * 2 ** 20,
+  maxHeapUsedBytes: 256 * 2 ** 20,
 };
 
 export interface IdleCompactionState {
@@ -61,7 +71,7 @@ export function idleCompactionStep(
   const busy = check.activity !== state.lastActivity || check.loopUtilization > t.maxQuietUtilization;
   if (busy) return { state: { ...state, lastActivity: check.activity, quietSinceMs: check.nowMs, doneThisSpell: false }, compact: false };
   if (state.doneThisSpell || check.nowMs - state.quietSinceMs < t.quietForMs) return { state, compact: false };
-  const compact = check.heapCommittedBytes - state.baselineBytes >= t.minGrowthBytes;
+  const compact = check.heapCommittedBytes - state.baselineBytes >= t.minGrowthBytes && check.heapUsedBytes <= t.maxHeapUsedBytes;
   return { state: { ...state, doneThisSpell: true }, compact };
 }
 

@@ -10,12 +10,13 @@ import {
 } from '../../src/cli/idle-compaction-policy.js';
 
 const MiB = 2 ** 20;
-const t: IdleCompactionThresholds = { quietForMs: 10_000, maxQuietUtilization: 0.02, minGrowthBytes: 32 * MiB };
-const at = (nowMs: number, activity: number, heapMiB: number, loopUtilization = 0.001): IdleCheck => ({
+const t: IdleCompactionThresholds = { quietForMs: 10_000, maxQuietUtilization: 0.02, minGrowthBytes: 32 * MiB, maxHeapUsedBytes: 256 * MiB };
+const at = (nowMs: number, activity: number, heapMiB: number, loopUtilization = 0.001, usedMiB = heapMiB / 2): IdleCheck => ({
   nowMs,
   activity,
   loopUtilization,
   heapCommittedBytes: heapMiB * MiB,
+  heapUsedBytes: usedMiB * MiB,
 });
 
 /** Feeds checks in order; returns the times at which a compaction was asked for, and the last state. */
@@ -68,4 +69,10 @@ test('each new burst earns one more compaction, measured from what the last one 
     at(45_000, 300, 400), // compacts again
   ];
   assert.deepEqual(run(checks, 250).compactedAt, [15_000, 45_000]);
+});
+
+test('a heap too large to copy within a short pause is left alone, however long the member is quiet', () => {
+  const big = (nowMs: number, activity: number) => at(nowMs, activity, 900, 0.001, 600);
+  const checks = [at(0, 0, 20), big(5_000, 1000), big(10_000, 5000), big(15_000, 5000), big(20_000, 5000), big(25_000, 5000)];
+  assert.deepEqual(run(checks).compactedAt, []);
 });
