@@ -33,7 +33,7 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { PerformanceObserver, constants, performance, type EventLoopUtilization, type PerformanceEntry } from 'node:perf_hooks';
-import { shouldCompactNextFullGc, type CompactionThresholds, DEFAULT_COMPACTION_THRESHOLDS } from './compaction-policy.js';
+import { shouldCompactNextFullGc, type CompactionThresholds, DEFAULT_COMPACTION_THRESHOLDS, type OldSpaceSample } from './compaction-policy.js';
 import { heapGrowingPercent } from './heap-growth-policy.js';
 import { afterIdleCompaction, idleCompactionStep, initialIdleState, type IdleCheck } from './idle-compaction-policy.js';
 
@@ -51,14 +51,28 @@ export function heapFlagsToSet(execArgv: readonly string[], nodeOptions: string)
   return FLAGS.filter((f) => !given(f));
 }
 
-function oldSpace(): { committedBytes: number; usedBytes: number } | undefined {
-  const s = v8.getHeapSpaceStatistics().find((x) => x.space_name === 'old_space');
-  return s && { committedBytes: s.space_size, usedBytes: s.space_used_size };
-}
-
 /** The kind of collection a 'gc' performance entry reports (its detail is not in the entry's type). */
 function gcKind(e: PerformanceEntry): number | undefined {
   return (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+}
+
+/**
+ * Calls `onMajorGc` with old space as it is shortly after each major GC (the observer runs on
+ * the event loop then, when used bytes are still close to what the GC found live). Returns
+ * a function that stops watching.
+ */
+function afterEachMajorGc(onMajorGc: (oldSpace: OldSpaceSample) => void): () => void {
+  const observer = new PerformanceObserver((list) => {
+    if (!list.getEntries().some((e) => gcKind(e) === constants.NODE_PERFORMANCE_GC_MAJOR)) return;
+    const s = v8.getHeapSpaceStatistics().find((x) => x.space_name === 'old_space');
+    if (s) onMajorGc({ committedBytes: s.space_size, usedBytes: s.space_used_size });
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return () => observer.disconnect();
+}
+
+function setCompactOnEveryFullGc(on: boolean): void {
+  v8.setFlagsFromString(on ? COMPACT_FLAG : '--no-compact-on-every-full-gc');
 }
 
 export interface CompactionControl {
@@ -83,56 +97,42 @@ function fullGcFunction(): () => void {
   }
 }
 
-/**
- * Watches major GCs and turns full-GC compaction on or off for the next one. The observer
- * runs on the event loop shortly after the GC, when old space's used bytes are still
- * close to what the GC found live.
- */
+/** Turns full-GC compaction on or off for the next full GC after each major one. */
 export function adaptCompactionToFragmentation(t: CompactionThresholds = DEFAULT_COMPACTION_THRESHOLDS): CompactionControl {
   let compacting = false;
-  v8.setFlagsFromString('--no-compact-on-every-full-gc');
-  const observer = new PerformanceObserver((list) => {
-    const major = list.getEntries().some((e) => gcKind(e) === constants.NODE_PERFORMANCE_GC_MAJOR);
-    if (!major) return;
-    const sample = oldSpace();
-    if (!sample) return;
+  setCompactOnEveryFullGc(false);
+  const stop = afterEachMajorGc((sample) => {
     const next = shouldCompactNextFullGc(compacting, sample, t);
-    if (next !== compacting) v8.setFlagsFromString(next ? COMPACT_FLAG : '--no-compact-on-every-full-gc');
+    if (next !== compacting) setCompactOnEveryFullGc(next);
     compacting = next;
   });
-  observer.observe({ entryTypes: ['gc'] });
   let gc: (() => void) | undefined;
   return {
     compactNow() {
       gc ??= fullGcFunction();
-      v8.setFlagsFromString(COMPACT_FLAG);
+      setCompactOnEveryFullGc(true);
       try {
         gc();
       } finally {
         // The observer sees this GC too and decides the next one from what it left.
-        if (!compacting) v8.setFlagsFromString('--no-compact-on-every-full-gc');
+        if (!compacting) setCompactOnEveryFullGc(false);
       }
     },
-    stop: () => observer.disconnect(),
+    stop,
   };
 }
 
 /**
- * Watches major GCs and sets the growth bound for the ones after (V8 computes the next
- * limit at the end of each full GC, so a value set now applies from the next one on).
+ * Sets the growth bound after each major GC for the ones after (V8 computes the next limit
+ * at the end of each full GC, so a value set now applies from the next one on).
  */
 export function boundHeapGrowth(): () => void {
   let percent = 0;
-  const observer = new PerformanceObserver((list) => {
-    if (!list.getEntries().some((e) => gcKind(e) === constants.NODE_PERFORMANCE_GC_MAJOR)) return;
-    const live = oldSpace()?.usedBytes;
-    if (live === undefined) return;
-    const next = heapGrowingPercent(live);
+  return afterEachMajorGc(({ usedBytes }) => {
+    const next = heapGrowingPercent(usedBytes);
     if (next !== percent) v8.setFlagsFromString(`${GROWING_FLAG}=${next}`);
     percent = next;
   });
-  observer.observe({ entryTypes: ['gc'] });
-  return () => observer.disconnect();
 }
 
 /** How often the idle check runs: cheap (a few counters), and coarse enough to never matter under load. */
