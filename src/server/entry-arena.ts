@@ -9,6 +9,10 @@
 // each payload into a chunk that only log entries use costs one memcpy per entry and
 // leaves ~the payload bytes: entries are appended and compacted in index order, so a
 // chunk is released as soon as the log is compacted past its last entry.
+//
+// A leader's own proposals are encoded straight into the arena (alloc()): their entries
+// then already hold arena bytes, and copy() keeps them as they are instead of copying
+// every proposal a second time into a second entry object.
 
 import type { Entry } from '../raft/types.js';
 
@@ -19,11 +23,32 @@ const OWN_COPY_BYTES = 16 * 1024;
 
 export class EntryArena {
   private chunk: Buffer = Buffer.alloc(0);
+  /** The chunk before `chunk`: a proposal allocated just before a new chunk began is still recognised. */
+  private previous: Buffer = this.chunk;
   private used = 0;
 
-  /** Entries equal to `entries` whose payloads live in the arena. */
+  /**
+   * Entries equal to `entries` whose payloads live in the arena. An entry whose payload
+   * already does (a proposal encoded by alloc()) is kept as it is.
+   */
   copy(entries: Entry[]): Entry[] {
-    return entries.map((e) => (e.data.length === 0 ? e : { term: e.term, index: e.index, type: e.type, data: this.place(e.data) }));
+    return entries.map((e) => (e.data.length === 0 || this.holds(e.data) ? e : { term: e.term, index: e.index, type: e.type, data: this.place(e.data) }));
+  }
+
+  /**
+   * `n` bytes to encode an entry's payload into (a proposal's), taken from the arena so
+   * the entry needs no copy later. The caller must not change them once proposed.
+   */
+  alloc(n: number): Buffer {
+    // A large payload gets its own exact copy in copy(), as before.
+    if (n >= OWN_COPY_BYTES) return Buffer.allocUnsafe(n);
+    return this.take(n);
+  }
+
+  /** Bytes in one of the last two chunks (older ones are not looked for: copy() then copies, which is also correct). */
+  private holds(data: Uint8Array): boolean {
+    const b = data.buffer;
+    return b === this.chunk.buffer || b === this.previous.buffer;
   }
 
   // Buffers (as protobufjs hands out) so consumers see the same type as before.
@@ -34,13 +59,20 @@ export class EntryArena {
       own.set(data);
       return own;
     }
+    const out = this.take(n);
+    out.set(data);
+    return out;
+  }
+
+  /** The next `n` (< OWN_COPY_BYTES) unused bytes of the current chunk, starting a new chunk when it is full. */
+  private take(n: number): Buffer {
     if (this.used + n > this.chunk.length) {
       // allocUnsafeSlow: a buffer of its own, outside Node's shared pool.
+      this.previous = this.chunk;
       this.chunk = Buffer.allocUnsafeSlow(CHUNK_BYTES);
       this.used = 0;
     }
     const out = this.chunk.subarray(this.used, this.used + n);
-    out.set(data);
     this.used += n;
     return out;
   }

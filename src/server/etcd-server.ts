@@ -52,6 +52,7 @@ import type { BackendCopy } from './backend-snapshot.js';
 import { MemberMaintenance, type MaintenanceParts } from './maintenance.js';
 import { AlarmApply } from './alarm-apply.js';
 import { encodeProposal, encodePutProposal } from './proposal-encoding.js';
+import { EntryArena } from './entry-arena.js';
 
 /** etcd refuses new proposals when the applier is this far behind the commit index. */
 export const MAX_GAP_BETWEEN_APPLY_AND_COMMIT_INDEX = 5000;
@@ -146,6 +147,8 @@ export class EtcdServer {
   /** Where serializable reads wait to be answered together (read-turn.ts). */
   private readonly serialReads = new ReadTurn();
   private readonly loop: RaftLoop;
+  /** The raft log's payload arena (entry-arena.ts): put proposals are encoded straight into it. */
+  private readonly arena = new EntryArena();
   private readonly applier: Applier;
   private applied = 0;
   private lead = 0n;
@@ -283,7 +286,7 @@ export class EtcdServer {
         opts.logger.error('failed to persist raft state; stopping', { error: err.message });
         void this.stop().finally(() => process.exit(1));
       },
-    });
+    }, this.arena);
   }
 
   get memberId(): bigint {
@@ -503,19 +506,28 @@ export class EtcdServer {
 
   /** The request with its header (a fresh id, the caller) and its entry bytes, checked against the size limit. */
   private prepareProposal(body: Partial<InternalRaftRequest>, ai: AuthInfo | undefined, encode: (req: InternalRaftRequest) => Uint8Array): ProposedRequest {
-    const id = this.ids.next();
-    // The caller and the auth revision its token was checked at: apply re-checks with them.
-    const header = ai ? { ID: id, username: ai.username, authRevision: BigInt(ai.revision) } : { ID: id, username: '', authRevision: 0n };
     // The body's parts are whole messages (requests as decoded, or built whole here), so
     // only the top level needs defaults (fromPartial's deep copy cost ~30 us a put), and of
     // those only ID: the encoder skips message fields that are undefined, and every reader
     // treats a missing field as the undefined the decoder gives. Spreading all 32 defaults
     // cost ~1 us a proposal.
-    const req = { ID: 0n, ...body, header } as InternalRaftRequest;
+    const req = { ID: 0n, ...body, header: undefined } as InternalRaftRequest;
+    // The applier takes `req` back instead of decoding `data` when it applies these very bytes.
+    return { data: this.sealProposal(req, ai, encode), req };
+  }
+
+  /**
+   * prepareProposal for a request already built with its top-level ID (the put path builds
+   * it once, as { ID, put, header }): gives it its header, and answers its entry bytes,
+   * checked against the size limit.
+   */
+  private sealProposal(req: InternalRaftRequest, ai: AuthInfo | undefined, encode: (req: InternalRaftRequest) => Uint8Array): Uint8Array {
+    const id = this.ids.next();
+    // The caller and the auth revision its token was checked at: apply re-checks with them.
+    req.header = ai ? { ID: id, username: ai.username, authRevision: BigInt(ai.revision) } : { ID: id, username: '', authRevision: 0n };
     const data = encode(req);
     if (data.length > this.opts.maxRequestBytes) throw Errors.RequestTooLarge;
-    // The applier takes `req` back instead of decoding `data` when it applies these very bytes.
-    return { data, req };
+    return data;
   }
 
   /** Proposes a membership change; resolves once applied, rejects with the refusal. */
@@ -622,7 +634,7 @@ export class EtcdServer {
     // Without a token to resolve (auth off, or none sent) the caller is known at once: no
     // await, which costs a promise and a microtask turn per put.
     const ai = this.authGate.resolvesToNobody(ctx) ? undefined : await this.authGate.authInfo(ctx);
-    const res = await this.proposeInternal({ put: r }, ai, encodePutProposal);
+    const res = await this.proposeInternal({ put: r }, ai, this.encodePut);
     return this.withHeader(res.resp as PutResponse);
   }
 
@@ -633,8 +645,10 @@ export class EtcdServer {
    * put()'s own path. Same checks, errors, metrics and durability as put().
    */
   putWithCallback(r: PutRequest, ctx: RequestAuth | undefined, done: PutDone): void {
-    const body = { put: r };
-    if (!this.authGate.resolvesToNobody(ctx) || (this.maintenance && !this.maintenance.quotaAllows(body))) {
+    // The proposal itself, in prepareProposal's shape; the quota looks at its put, and
+    // sealProposal fills in the header: one object where a body and its spread copy were two.
+    const req = { ID: 0n, put: r, header: undefined } as InternalRaftRequest;
+    if (!this.authGate.resolvesToNobody(ctx) || (this.maintenance && !this.maintenance.quotaAllows(req))) {
       this.put(r, ctx).then((res) => done(undefined, res), (err: unknown) => done(err as Error, undefined));
       return;
     }
@@ -643,8 +657,7 @@ export class EtcdServer {
       checkPutRequest(r);
       metrics.putTotal.inc();
       this.checkCanPropose();
-      const proposed = this.prepareProposal(body, undefined, encodePutProposal);
-      waiter = new PutWaiter(this.putHeader, done, proposed.data, proposed.req);
+      waiter = new PutWaiter(this.putHeader, done, this.sealProposal(req, undefined, this.encodePut), req);
     } catch (err) {
       // Refused before it was proposed (checks, size): nothing is waiting for it.
       done(err as Error, undefined);
@@ -654,6 +667,10 @@ export class EtcdServer {
     this.waits.registerEntry(id, this.requestTimeoutMs, waiter);
     this.proposeRegistered(id, waiter.data);
   }
+
+  /** A put proposal's bytes, encoded into the raft log's arena: the log then keeps them without a copy. */
+  private readonly encodePut = (req: InternalRaftRequest): Uint8Array => encodePutProposal(req, this.arenaAlloc);
+  private readonly arenaAlloc = (size: number): Buffer => this.arena.alloc(size);
 
   /**
    * withHeader for put responses, made once for every PutWaiter. The header applyPut made

@@ -22,11 +22,16 @@ export function encodeProposal(req: InternalRaftRequest): Uint8Array {
  * unless a value is one the generated encoder would refuse (a 64-bit field out of range),
  * which then refuses it.
  */
-export function encodePutProposal(req: InternalRaftRequest): Uint8Array {
-  return encodePutByHand(req) ?? encodeMessage(InternalRaftRequest, req);
+export function encodePutProposal(req: InternalRaftRequest, alloc: (size: number) => Buffer = allocUnsafe): Uint8Array {
+  return encodePutByHand(req, alloc) ?? encodeMessage(InternalRaftRequest, req);
 }
 
-function encodePutByHand(req: InternalRaftRequest): Buffer | undefined {
+function allocUnsafe(size: number): Buffer {
+  return Buffer.allocUnsafe(size);
+}
+
+/** `alloc`: where the bytes go (the member's entry arena, so the raft log keeps them without a copy). */
+function encodePutByHand(req: InternalRaftRequest, alloc: (size: number) => Buffer): Buffer | undefined {
   const put = req.put;
   const h = req.header;
   if (put === undefined || h === undefined || req.ID !== 0n) return undefined;
@@ -48,7 +53,7 @@ function encodePutByHand(req: InternalRaftRequest): Buffer | undefined {
   if (put.ignoreLease) putLen += 2;
 
   // header: field 100, bytes (tag 802 = a2 06); put: field 4, bytes (tag 0x22).
-  const out = Buffer.allocUnsafe(2 + varintSize(headerLen) + headerLen + 1 + varintSize(putLen) + putLen);
+  const out = alloc(2 + varintSize(headerLen) + headerLen + 1 + varintSize(putLen) + putLen);
   out[0] = 0xa2;
   out[1] = 0x06;
   let pos = writeVarint(out, 2, headerLen);

@@ -45,14 +45,13 @@ export class RaftLoop {
   private leader = false;
   /** The last hard state handed to the log: term and vote changes must be durable before use. */
   private lastHard: HardState | undefined;
-  /** Holds the payloads of the entries the in-memory log keeps (see entry-arena.ts). */
-  private readonly arena = new EntryArena();
-
   constructor(
     private readonly node: RawNode,
     private readonly storage: MemoryStorage,
     private readonly log: RaftLog,
     private readonly handlers: RaftLoopHandlers,
+    /** Holds the payloads of the entries the in-memory log keeps (see entry-arena.ts). */
+    private readonly arena = new EntryArena(),
   ) {}
 
   start(tickMs: number): void {
