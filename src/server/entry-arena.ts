@@ -32,6 +32,8 @@ export class EntryArena {
    * already does (a proposal encoded by alloc()) is kept as it is.
    */
   copy(entries: Entry[]): Entry[] {
+    // A leader's Ready usually holds only its own proposals: then the array itself will do.
+    if (entries.every((e) => e.data.length === 0 || this.holds(e.data))) return entries;
     return entries.map((e) => (e.data.length === 0 || this.holds(e.data) ? e : { term: e.term, index: e.index, type: e.type, data: this.place(e.data) }));
   }
 

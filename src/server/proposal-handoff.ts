@@ -62,5 +62,7 @@ export function peekRequestId(data: Uint8Array): bigint | undefined {
 /** The held request when `data` is exactly what it was encoded to, else undefined. */
 export function heldRequestFor(data: Uint8Array, held: ProposedRequest | undefined): InternalRaftRequest | undefined {
   if (!held || held.data.length !== data.length) return undefined;
+  // The very bytes proposed: a leader's own put entries keep them (entry-arena.ts).
+  if (held.data === data) return held.req;
   return Buffer.compare(held.data, data) === 0 ? held.req : undefined;
 }

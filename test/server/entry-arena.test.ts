@@ -34,6 +34,8 @@ test('an entry whose payload the arena allocated is kept as it is', () => {
   assert.equal(a, own);
   assert.notEqual(b, other);
   assert.equal(Buffer.from(b!.data).toString(), 'elsewhere');
+  const onlyOwn = [own, entry(7, new Uint8Array())];
+  assert.deepEqual(arena.copy(onlyOwn), onlyOwn);
 });
 
 test('allocations never overlap, across chunk boundaries too', () => {
