@@ -21,6 +21,7 @@ import { servedToLearner } from './learner-gate.js';
 import { Errors } from '../server/errors.js';
 import { FastUnaryCall, HeaderMetadata } from './unary-fast-call.js';
 import { framedSerializers, GrpcMessageReader, grpcFrame, oversizeDetails, type MessageSink } from './grpc-message-reader.js';
+import * as putTrace from '../metrics/put-trace.js';
 import { ignoreError, okTrailers, RESPONSE_HEADERS, SEND_ERROR_DETAILS, statusHeaders, statusOfError, TRAILERS_ONLY_HEADERS, withDetails, type Status } from './grpc-fast-status.js';
 
 type UnaryHandler = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => void;
@@ -112,6 +113,8 @@ class UnaryExchange extends FastUnaryCall<unknown> implements MessageSink {
   private timer: NodeJS.Timeout | undefined;
   /** The metadata of the OK status the trailers will carry (null: none). */
   private okMetadata: Metadata | null = null;
+  /** When the request's headers came (ETCD_TS_PUTTRACE only). */
+  private readonly arrive = putTrace.TRACE ? performance.now() : 0;
 
   constructor(
     private readonly opts: UnaryFastPathOptions,
@@ -181,6 +184,7 @@ class UnaryExchange extends FastUnaryCall<unknown> implements MessageSink {
       return;
     }
     this.metadata = new HeaderMetadata(this.headers);
+    if (putTrace.TRACE) putTrace.noteRequest(this.arrive, performance.now());
     try {
       this.method.handler(this as unknown as ServerUnaryCall<unknown, unknown>, this.respond);
     } catch (err) {
@@ -213,13 +217,17 @@ class UnaryExchange extends FastUnaryCall<unknown> implements MessageSink {
     const stream = this.stream;
     // The reply in three node calls instead of grpc-js's four: respond, end with the one
     // message, and the trailers when node asks for them.
+    if (putTrace.TRACE) this.respondAt = putTrace.noteRespond();
     stream.respond(RESPONSE_HEADERS, WAIT_FOR_TRAILERS);
     this.okMetadata = trailer ?? null;
     stream.on('wantTrailers', this.onWantTrailers);
     stream.end(frame);
   };
 
+  /** When respond() ran (ETCD_TS_PUTTRACE only). */
+  private respondAt = 0;
   private readonly onWantTrailers = (): void => {
+    if (putTrace.TRACE) putTrace.noteTrailers(this.stream, this.respondAt);
     this.stream.sendTrailers(okTrailers(this.okMetadata));
     this.markCancelled();
   };
