@@ -22,6 +22,7 @@ import { Errors } from '../server/errors.js';
 import { FastUnaryCall, HeaderMetadata } from './unary-fast-call.js';
 import { framedSerializers, GrpcMessageReader, grpcFrame, oversizeDetails, type MessageSink } from './grpc-message-reader.js';
 import * as putTrace from '../metrics/put-trace.js';
+import { sendTrailersNow } from './h2-trailers-now.js';
 import { ignoreError, okTrailers, RESPONSE_HEADERS, SEND_ERROR_DETAILS, statusHeaders, statusOfError, TRAILERS_ONLY_HEADERS, withDetails, type Status } from './grpc-fast-status.js';
 
 type UnaryHandler = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => void;
@@ -216,7 +217,8 @@ class UnaryExchange extends FastUnaryCall<unknown> implements MessageSink {
     this.clearTimer();
     const stream = this.stream;
     // The reply in three node calls instead of grpc-js's four: respond, end with the one
-    // message, and the trailers when node asks for them.
+    // message, and the trailers when node asks for them, sent in the same write as the
+    // message (h2-trailers-now.ts: the client's call ends a loop turn sooner).
     if (putTrace.TRACE) this.respondAt = putTrace.noteRespond();
     stream.respond(RESPONSE_HEADERS, WAIT_FOR_TRAILERS);
     this.okMetadata = trailer ?? null;
@@ -228,7 +230,7 @@ class UnaryExchange extends FastUnaryCall<unknown> implements MessageSink {
   private respondAt = 0;
   private readonly onWantTrailers = (): void => {
     if (putTrace.TRACE) putTrace.noteTrailers(this.stream, this.respondAt);
-    this.stream.sendTrailers(okTrailers(this.okMetadata));
+    sendTrailersNow(this.stream, okTrailers(this.okMetadata));
     this.markCancelled();
   };
 
