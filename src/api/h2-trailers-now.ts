@@ -41,8 +41,11 @@ interface NativeStream {
 /** The internal symbols, found on the first stream that has them. */
 let handleKey: symbol | undefined;
 let stateKey: symbol | undefined;
-/** Set once a stream lacked the expected internals: every later call takes the public path. */
-let unavailable = NODE_MAJOR !== 20;
+/**
+ * Set once a stream lacked the expected internals: every later call takes the public path.
+ * ETCD_TS_TRAILERS_NOW=0 takes it from the start (a switch for comparing the two).
+ */
+let unavailable = NODE_MAJOR !== 20 || process.env.ETCD_TS_TRAILERS_NOW === '0';
 
 function findKeys(stream: http2.ServerHttp2Stream): boolean {
   if (handleKey !== undefined && stateKey !== undefined) return true;
