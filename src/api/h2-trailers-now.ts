@@ -15,7 +15,15 @@
 // handle, doing what node's own finishSendTrailers does (clear the has-trailers flag,
 // submit). That handle and its header-list encoding are node internals: they are checked
 // for on each call (node 20's shapes), and anything unexpected, or trailers this encoder
-// does not take (non-string values), goes through stream.sendTrailers() as before.
+// does not take (values other than strings and numbers), goes through
+// stream.sendTrailers() as before.
+//
+// Measured caveat (a node http2 pair, with 5 ms of work due in the loop's next turn): the
+// message and its trailers then reach the client together in that later write, the
+// message ~5 ms later than it would alone, the call's end ~3 ms sooner. A gRPC client
+// needs both, so the end is what counts; but the cause of the message's delay is not
+// understood yet, and a 1-client put load looked no better, possibly slightly worse
+// (see the branch's report).
 
 import type http2 from 'node:http2';
 
