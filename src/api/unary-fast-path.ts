@@ -21,6 +21,8 @@ import { servedToLearner } from './learner-gate.js';
 import { Errors } from '../server/errors.js';
 import { FastUnaryCall, HeaderMetadata } from './unary-fast-call.js';
 import { framedSerializers, GrpcMessageReader, grpcFrame, oversizeDetails, type MessageSink } from './grpc-message-reader.js';
+import * as putTrace from '../metrics/put-trace.js';
+import { sendTrailersNow } from './h2-trailers-now.js';
 import { ignoreError, okTrailers, RESPONSE_HEADERS, SEND_ERROR_DETAILS, statusHeaders, statusOfError, TRAILERS_ONLY_HEADERS, withDetails, type Status } from './grpc-fast-status.js';
 
 type UnaryHandler = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => void;
@@ -112,6 +114,8 @@ class UnaryExchange extends FastUnaryCall<unknown> implements MessageSink {
   private timer: NodeJS.Timeout | undefined;
   /** The metadata of the OK status the trailers will carry (null: none). */
   private okMetadata: Metadata | null = null;
+  /** When the request's headers came (ETCD_TS_PUTTRACE only). */
+  private readonly arrive = putTrace.TRACE ? performance.now() : 0;
 
   constructor(
     private readonly opts: UnaryFastPathOptions,
@@ -181,6 +185,7 @@ class UnaryExchange extends FastUnaryCall<unknown> implements MessageSink {
       return;
     }
     this.metadata = new HeaderMetadata(this.headers);
+    if (putTrace.TRACE) putTrace.noteRequest(this.arrive, performance.now());
     try {
       this.method.handler(this as unknown as ServerUnaryCall<unknown, unknown>, this.respond);
     } catch (err) {
@@ -212,15 +217,20 @@ class UnaryExchange extends FastUnaryCall<unknown> implements MessageSink {
     this.clearTimer();
     const stream = this.stream;
     // The reply in three node calls instead of grpc-js's four: respond, end with the one
-    // message, and the trailers when node asks for them.
+    // message, and the trailers when node asks for them, sent in the same write as the
+    // message (h2-trailers-now.ts: the client's call ends a loop turn sooner).
+    if (putTrace.TRACE) this.respondAt = putTrace.noteRespond();
     stream.respond(RESPONSE_HEADERS, WAIT_FOR_TRAILERS);
     this.okMetadata = trailer ?? null;
     stream.on('wantTrailers', this.onWantTrailers);
     stream.end(frame);
   };
 
+  /** When respond() ran (ETCD_TS_PUTTRACE only). */
+  private respondAt = 0;
   private readonly onWantTrailers = (): void => {
-    this.stream.sendTrailers(okTrailers(this.okMetadata));
+    if (putTrace.TRACE) putTrace.noteTrailers(this.stream, this.respondAt);
+    sendTrailersNow(this.stream, okTrailers(this.okMetadata));
     this.markCancelled();
   };
 

@@ -9,6 +9,7 @@ import * as metrics from '../metrics/registry.js';
 import type { ApplyResult } from './applier.js';
 import type { InternalRaftRequest } from '../gen/etcdserverpb/raft_internal.js';
 import type { ProposedRequest } from './proposal-handoff.js';
+import * as putTrace from '../metrics/put-trace.js';
 import type { WaitEntry, WaitListener } from './wait-registry.js';
 
 /** Called once: with the error the put failed with, or with its response. */
@@ -20,6 +21,7 @@ export type PutDone = (err: Error | undefined, res: PutResponse | undefined) => 
  */
 export class PutWaiter implements WaitListener<ApplyResult>, WaitEntry<ApplyResult, ProposedRequest>, ProposedRequest {
   deadline = 0;
+  private readonly trace = putTrace.TRACE ? putTrace.newPut() : undefined;
 
   constructor(
     /** Puts the member's current header on the applied response (EtcdServer.withHeader). */
@@ -39,6 +41,7 @@ export class PutWaiter implements WaitListener<ApplyResult>, WaitEntry<ApplyResu
 
   /** Applied: the put's response, or the error its apply answered (not a failed proposal). */
   resolve(result: ApplyResult): void {
+    if (this.trace) putTrace.putApplied(this.trace);
     if (result.err) this.settle(result.err, undefined);
     else this.settle(undefined, this.withHeader(result.resp as PutResponse));
   }

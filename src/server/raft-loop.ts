@@ -9,6 +9,7 @@
 
 import type { RawNode } from '../raft/raw-node.js';
 import type { MemoryStorage } from '../raft/storage.js';
+import * as putTrace from '../metrics/put-trace.js';
 import { EntryArena } from './entry-arena.js';
 import { StateType, type Entry, type HardState, type Message, type ReadState, type Snapshot, type SoftState } from '../raft/types.js';
 
@@ -104,12 +105,15 @@ export class RaftLoop {
         // taken after applying) never gets ahead of the member's own WAL.
         const early = overlap ? persistedPrefix(rd.committedEntries, this.storage.lastIndex()) : [];
         const late = early.length === rd.committedEntries.length ? [] : rd.committedEntries.slice(early.length);
+        if (putTrace.TRACE) { putTrace.readyStart(rd.entries.length, rd.committedEntries.length, early.length); putTrace.readyMark('saveReturned'); }
         if (overlap) {
           if (sendEarly && rd.messages.length > 0) this.handlers.send(rd.messages);
           if (early.length > 0) this.handlers.apply(early);
           if (rd.readStates.length > 0) this.handlers.readStates(rd.readStates);
         }
+        if (putTrace.TRACE) putTrace.readyMark('earlyDone');
         if (saving) await saving;
+        if (putTrace.TRACE) putTrace.readyMark('saved');
         if (rd.hardState) this.lastHard = rd.hardState;
         if (rd.snapshot) this.storage.applySnapshot(rd.snapshot);
         if (rd.hardState) this.storage.setHardState(rd.hardState);
@@ -121,8 +125,10 @@ export class RaftLoop {
         if (rd.snapshot) await this.handlers.applySnapshot?.(rd.snapshot);
         if (this.stopped) break;
         if (late.length > 0) this.handlers.apply(late);
+        if (putTrace.TRACE) putTrace.readyMark('lateDone');
         if (!overlap && rd.readStates.length > 0) this.handlers.readStates(rd.readStates);
         this.node.advance();
+        if (putTrace.TRACE) putTrace.readyMark('end');
       }
     } catch (err) {
       this.handlers.fatal(err instanceof Error ? err : new Error(String(err)));

@@ -34,6 +34,7 @@ import {
 import { walFsyncSeconds, walWriteBytes } from '../metrics/registry.js';
 import { SEGMENT_TMP_SUFFIX, fsyncDir, listSegments, parseSegmentName, searchSegment, segmentName, sequenceIsContiguous, type SegmentName } from './segment-files.js';
 import { readLog, type WalContents } from './log-reader.js';
+import * as putTrace from '../metrics/put-trace.js';
 import { DirLock } from './dir-lock.js';
 import { WalFileNotFoundError } from './errors.js';
 
@@ -396,6 +397,7 @@ export class WAL {
       else await this.fh.datasync();
       const syncMs = performance.now() - syncStart;
       this.fsyncPlacement.record(syncMs, onLoop);
+      if (putTrace.TRACE) putTrace.walFsync(syncMs, onLoop, batch.length);
       walFsyncSeconds.observe(syncMs / 1000);
       this.counters.fsyncs++;
     }
