@@ -113,6 +113,51 @@ test('small batches (queued whole to the writer thread) and large ones (chunked)
   }
 });
 
+test('writes land wherever their keys fall: past the last key, before it, after deletes, reopen, defrag and replace', async () => {
+  await withDir(async (dir) => {
+    const path = join(dir, 'db');
+    const contents = (be: Backend) => keys(be.range('key', b('')));
+    let be = Backend.open(path, NO_TIMER);
+    be.put('key', b('k10'), b('a'));
+    be.put('key', b('k20'), b('b'));
+    await be.forceCommit();
+    // Below the last key, equal to it, past it: one batch.
+    be.put('key', b('k05'), b('c'));
+    be.put('key', b('k20'), b('d'));
+    be.put('key', b('k30'), b('e'));
+    await be.forceCommit();
+    // The last key goes; the next writes fall between the new last key and the old one.
+    be.delete('key', b('k30'));
+    await be.forceCommit();
+    be.put('key', b('k25'), b('f'));
+    be.put('key', b('k31'), b('g'));
+    await be.forceCommit();
+    await be.close();
+
+    be = Backend.open(path, NO_TIMER);
+    be.put('key', b('k01'), b('h'));
+    be.put('key', b('k40'), b('i'));
+    await be.defrag();
+    be.put('key', b('k50'), b('j'));
+    await be.close();
+    be = Backend.open(path, NO_TIMER);
+    assert.deepEqual(contents(be), ['k01=h', 'k05=c', 'k10=a', 'k20=d', 'k25=f', 'k31=g', 'k40=i', 'k50=j']);
+
+    // A received file whose last key is far past this one's.
+    const other = Backend.open(join(dir, 'other.db'), NO_TIMER);
+    other.put('key', b('z99'), b('k'));
+    await other.snapshot(join(dir, 'received.db'));
+    await other.close();
+    await be.replaceWith(join(dir, 'received.db'));
+    be.put('key', b('k60'), b('l'));
+    be.put('key', b('z99a'), b('m'));
+    await be.close();
+    be = Backend.open(path, NO_TIMER);
+    assert.deepEqual(contents(be), ['k60=l', 'z99=k', 'z99a=m']);
+    await be.close();
+  });
+});
+
 test('the batch interval commits a partly filled buffer', async () => {
   await withDir(async (dir) => {
     const be = Backend.open(join(dir, 'db'), { batchIntervalMs: 1 });
