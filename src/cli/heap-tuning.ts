@@ -32,7 +32,8 @@
 
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { PerformanceObserver, constants, performance, type EventLoopUtilization, type PerformanceEntry } from 'node:perf_hooks';
+import { PerformanceObserver, constants, performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { gcKind } from '../pkg/gc-kind.js';
 import { shouldCompactNextFullGc, type CompactionThresholds, DEFAULT_COMPACTION_THRESHOLDS, type OldSpaceSample } from './compaction-policy.js';
 import { heapGrowingPercent } from './heap-growth-policy.js';
 import { afterIdleCompaction, idleCompactionStep, initialIdleState, type IdleCheck } from './idle-compaction-policy.js';
@@ -49,11 +50,6 @@ export function heapFlagsToSet(execArgv: readonly string[], nodeOptions: string)
     return execArgv.some(mentioned) || mentioned(nodeOptions);
   };
   return FLAGS.filter((f) => !given(f));
-}
-
-/** The kind of collection a 'gc' performance entry reports (its detail is not in the entry's type). */
-function gcKind(e: PerformanceEntry): number | undefined {
-  return (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
 }
 
 /**
