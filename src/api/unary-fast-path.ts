@@ -116,6 +116,8 @@ class UnaryExchange extends FastUnaryCall<unknown> implements MessageSink {
   private okMetadata: Metadata | null = null;
   /** When the request's headers came (ETCD_TS_PUTTRACE only). */
   private readonly arrive = putTrace.TRACE ? performance.now() : 0;
+  /** When respond() ran (ETCD_TS_PUTTRACE only). */
+  private respondAt = 0;
 
   constructor(
     private readonly opts: UnaryFastPathOptions,
@@ -226,8 +228,6 @@ class UnaryExchange extends FastUnaryCall<unknown> implements MessageSink {
     stream.end(frame);
   };
 
-  /** When respond() ran (ETCD_TS_PUTTRACE only). */
-  private respondAt = 0;
   private readonly onWantTrailers = (): void => {
     if (putTrace.TRACE) putTrace.noteTrailers(this.stream, this.respondAt);
     sendTrailersNow(this.stream, okTrailers(this.okMetadata));

@@ -87,6 +87,7 @@ export class RaftLoop {
     try {
       while (!this.stopped && this.node.hasReady()) {
         const rd = this.node.ready();
+        if (putTrace.TRACE) putTrace.readyStart(rd.entries.length, rd.committedEntries.length);
         if (rd.softState) {
           this.leader = rd.softState.raftState === StateType.Leader;
           this.handlers.softState(rd.softState);
@@ -105,7 +106,7 @@ export class RaftLoop {
         // taken after applying) never gets ahead of the member's own WAL.
         const early = overlap ? persistedPrefix(rd.committedEntries, this.storage.lastIndex()) : [];
         const late = early.length === rd.committedEntries.length ? [] : rd.committedEntries.slice(early.length);
-        if (putTrace.TRACE) { putTrace.readyStart(rd.entries.length, rd.committedEntries.length, early.length); putTrace.readyMark('saveReturned'); }
+        if (putTrace.TRACE) putTrace.readyWriteStarted(early.length);
         if (overlap) {
           if (sendEarly && rd.messages.length > 0) this.handlers.send(rd.messages);
           if (early.length > 0) this.handlers.apply(early);
