@@ -6,13 +6,13 @@
 import type http2 from 'node:http2';
 import { status as GrpcStatus, type Metadata } from '@grpc/grpc-js';
 
-/** The response headers grpc-js sends before the first message. */
-export const RESPONSE_HEADERS: http2.OutgoingHttpHeaders = {
+/** The response headers grpc-js sends before the first message (frozen: h2-respond-now.ts encodes them once). */
+export const RESPONSE_HEADERS: Readonly<http2.OutgoingHttpHeaders> = Object.freeze({
   ':status': 200,
   'content-type': 'application/grpc+proto',
   'grpc-accept-encoding': 'identity,deflate,gzip',
   'grpc-encoding': 'identity',
-};
+});
 
 export interface Status {
   code: number;

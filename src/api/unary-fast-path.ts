@@ -23,6 +23,7 @@ import { FastUnaryCall, HeaderMetadata } from './unary-fast-call.js';
 import { framedSerializers, GrpcMessageReader, grpcFrame, oversizeDetails, type MessageSink } from './grpc-message-reader.js';
 import * as putTrace from '../metrics/put-trace.js';
 import { sendTrailersNow } from './h2-trailers-now.js';
+import { respondWaitingForTrailers } from './h2-respond-now.js';
 import { ignoreError, okTrailers, RESPONSE_HEADERS, SEND_ERROR_DETAILS, statusHeaders, statusOfError, TRAILERS_ONLY_HEADERS, withDetails, type Status } from './grpc-fast-status.js';
 
 type UnaryHandler = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => void;
@@ -48,8 +49,6 @@ export interface UnaryFastPathOptions {
 const DEADLINE = /(\d{1,8})\s*([HMSmun])/;
 const UNIT_MS: Record<string, number> = { H: 3600000, M: 60000, S: 1000, m: 1, u: 0.001, n: 0.000001 };
 const PREFIX_BYTES = 5;
-/** respond()'s options for an answer with a message (node copies them). */
-const WAIT_FOR_TRAILERS: http2.ServerStreamResponseOptions = Object.freeze({ waitForTrailers: true });
 
 export class UnaryFastPath {
   private readonly methods = new Map<string, FastMethod>();
@@ -218,11 +217,12 @@ class UnaryExchange extends FastUnaryCall<unknown> implements MessageSink {
     this.done = true;
     this.clearTimer();
     const stream = this.stream;
-    // The reply in three node calls instead of grpc-js's four: respond, end with the one
-    // message, and the trailers when node asks for them, sent in the same write as the
-    // message (h2-trailers-now.ts: the client's call ends a loop turn sooner).
+    // The reply in three node calls instead of grpc-js's four: respond (with the headers
+    // encoded once a second, h2-respond-now.ts), end with the one message, and the trailers
+    // when node asks for them, sent in the same write as the message (h2-trailers-now.ts:
+    // the client's call ends a loop turn sooner).
     if (putTrace.TRACE) this.respondAt = putTrace.noteRespond();
-    stream.respond(RESPONSE_HEADERS, WAIT_FOR_TRAILERS);
+    respondWaitingForTrailers(stream, RESPONSE_HEADERS);
     this.okMetadata = trailer ?? null;
     stream.on('wantTrailers', this.onWantTrailers);
     stream.end(frame);

@@ -1,0 +1,264 @@
+// Sends a unary call's response headers without node's per-call header processing.
+//
+// stream.respond() copies the headers into a fresh object, adds :status and a date, checks
+// every name and value, and encodes them into the native header list (name NUL value NUL
+// flags, pseudo-headers first) before it hands that list to the stream's native handle.
+// On a 50-client put load that work (respond, processHeaders, mapToHeaders) was about 5% of
+// the member's busy main thread, for headers that are the same on every OK call: only the
+// date changes, once a second. This keeps the encoded list per headers object and date,
+// and does the rest of what node 20's ServerHttp2Stream.respond does for a response that
+// waits for trailers: refresh the stream's and session's idle timers, mark the stream as
+// having sent headers and wanting trailers, record its sentHeaders, submit the list.
+//
+// Those steps use node internals (the stream's handle, state and timer method, the
+// sent-headers symbol, the flag bits and the native option). They are checked once, on the
+// first call, which goes through stream.respond() with the native submit watched: node's
+// list, option and flag changes must be exactly what this file would have produced for the
+// same date, or every later call goes through stream.respond(). Each call then checks that
+// the stream still has what is used. Headers this encoder does not take (anything but
+// lower-case names with string or number values, a :status other than a plain 2xx-5xx with
+// a body, a date of their own, sensitive headers) also go through stream.respond().
+// ETCD_TS_RESPOND_NOW=0 takes stream.respond() always (a switch for comparing the two).
+//
+// The date: node caches its date text until a timer one second after it was made fires;
+// this remakes it at each second boundary, from the same Date.toUTCString(), so the value
+// is the same text node would send, only never a loop turn stale.
+
+import http2 from 'node:http2';
+
+/** node 20's stream state flags (lib/internal/http2/core.js). */
+const STREAM_FLAGS_CLOSED = 0x2;
+const STREAM_FLAGS_HEADERS_SENT = 0x4;
+const STREAM_FLAGS_HEAD_REQUEST = 0x8;
+const STREAM_FLAGS_HAS_TRAILERS = 0x20;
+/** What respond({ waitForTrailers: true }) sets. */
+const RESPOND_FLAGS = STREAM_FLAGS_HEADERS_SENT | STREAM_FLAGS_HAS_TRAILERS;
+/** node's native STREAM_OPTION_GET_TRAILERS: the stream will ask for trailers. */
+const STREAM_OPTION_GET_TRAILERS = 0x2;
+/** node's header-list entry flags: NUL for none. */
+const NO_HEADER_FLAGS = '\0';
+/** A lower-case HTTP token: nothing node would lower-case, refuse or treat as a pseudo-header. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
+/** Characters that would break the list's format. */
+const UNSAFE_VALUE = /[\0\r\n]/;
+/** Headers node refuses on HTTP/2, or handles specially (date: it adds its own). */
+const NOT_TAKEN = new Set(['connection', 'upgrade', 'http2-settings', 'te', 'transfer-encoding', 'keep-alive', 'proxy-connection', 'host', 'date']);
+/** Statuses after which node ends the stream itself: not a response that waits for trailers. */
+const NO_BODY_STATUS = new Set([204, 205, 304]);
+const WAIT_FOR_TRAILERS: http2.ServerStreamResponseOptions = Object.freeze({ waitForTrailers: true });
+const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
+
+interface StreamState {
+  flags: number;
+}
+
+interface NativeStream {
+  respond(list: [string, number], options: number): number;
+}
+
+type Fields = Record<symbol, unknown>;
+
+/** The internal symbols, found on the first call. */
+let handleKey: symbol | undefined;
+let stateKey: symbol | undefined;
+let updateTimerKey: symbol | undefined;
+let sentHeadersKey: symbol | undefined;
+/** Set once node's own respond was seen to do what this file does. */
+let calibrated = false;
+/** Set when node's internals were not as expected: every later call takes stream.respond(). */
+let unavailable = NODE_MAJOR !== 20 || process.env.ETCD_TS_RESPOND_NOW === '0';
+
+/** Headers without the date, encoded once. */
+interface Encoded {
+  /** The pseudo-headers' and the other headers' list entries, without the date's. */
+  pseudo: string;
+  rest: string;
+  count: number;
+  status: number;
+}
+
+/** What goes out for one headers object in one second. */
+interface Prepared {
+  list: [string, number];
+  /** The stream's sentHeaders: as node builds it, frozen because every stream of the second shares it. */
+  sent: Readonly<Record<string, unknown>>;
+}
+
+let dateText = '';
+/** When dateText stops being current (ms since the epoch). */
+let dateUntil = 0;
+
+/** The last headers object prepared (frozen objects only) and what it became. */
+let lastHeaders: http2.OutgoingHttpHeaders | undefined;
+let lastEncoded: Encoded | undefined;
+let lastDate = '';
+let lastPrepared: Prepared | undefined;
+
+function currentDate(): string {
+  const now = Date.now();
+  if (now >= dateUntil) {
+    dateText = new Date(now).toUTCString();
+    dateUntil = now - (now % 1000) + 1000;
+  }
+  return dateText;
+}
+
+/** The headers as node's mapToHeaders lists them (date aside); undefined when this file does not take them. */
+function encode(headers: http2.OutgoingHttpHeaders): Encoded | undefined {
+  if ((headers as Fields)[http2.sensitiveHeaders] !== undefined) return undefined;
+  let rest = '';
+  let count = 0;
+  let status = -1;
+  for (const name in headers) {
+    if (!Object.hasOwn(headers, name)) continue;
+    const raw = headers[name];
+    if (raw === undefined) continue;
+    if (typeof raw !== 'string' && typeof raw !== 'number') return undefined;
+    if (name === ':status') {
+      status = (raw as number) | 0;
+      continue;
+    }
+    const value = String(raw);
+    if (!TOKEN.test(name) || NOT_TAKEN.has(name) || UNSAFE_VALUE.test(value)) return undefined;
+    rest += `${name}\0${value}\0${NO_HEADER_FLAGS}`;
+    count++;
+  }
+  if (status < 200 || status > 599 || NO_BODY_STATUS.has(status)) return undefined;
+  return { pseudo: `:status\0${status}\0${NO_HEADER_FLAGS}`, rest, count: count + 1, status };
+}
+
+function prepare(headers: http2.OutgoingHttpHeaders, enc: Encoded, date: string): Prepared {
+  const list: [string, number] = [`${enc.pseudo}${enc.rest}date\0${date}\0${NO_HEADER_FLAGS}`, enc.count + 1];
+  // processHeaders' object: the headers' own keys, its sensitive-headers entry, :status as a number, then date.
+  const sent: Record<string | symbol, unknown> = Object.create(null) as Record<string | symbol, unknown>;
+  for (const name in headers) if (Object.hasOwn(headers, name)) sent[name] = headers[name];
+  sent[http2.sensitiveHeaders] = undefined;
+  sent[':status'] = enc.status;
+  sent.date = date;
+  return { list, sent: Object.freeze(sent) };
+}
+
+/** The list and sentHeaders for `headers` now; undefined when this file does not take them. */
+function prepared(headers: http2.OutgoingHttpHeaders): Prepared | undefined {
+  const date = currentDate();
+  if (headers === lastHeaders) {
+    if (lastEncoded === undefined) return undefined;
+    if (date !== lastDate) {
+      lastPrepared = prepare(headers, lastEncoded, date);
+      lastDate = date;
+    }
+    return lastPrepared;
+  }
+  const enc = encode(headers);
+  if (!Object.isFrozen(headers)) return enc === undefined ? undefined : prepare(headers, enc, date);
+  lastHeaders = headers;
+  lastEncoded = enc;
+  lastDate = date;
+  lastPrepared = enc === undefined ? undefined : prepare(headers, enc, date);
+  return lastPrepared;
+}
+
+function findSymbol(o: object, description: string): symbol | undefined {
+  for (let p: object | null = o; p !== null; p = Object.getPrototypeOf(p) as object | null) {
+    for (const s of Object.getOwnPropertySymbols(p)) if (s.description === description) return s;
+  }
+  return undefined;
+}
+
+/** The stream's state and handle when it can take a response this way; undefined otherwise. */
+function usable(stream: http2.ServerHttp2Stream): { state: StreamState; handle: NativeStream } | undefined {
+  const fields = stream as unknown as Fields;
+  const state = fields[stateKey!] as StreamState | undefined;
+  const handle = fields[handleKey!] as NativeStream | undefined;
+  if (state === undefined || typeof state.flags !== 'number' || handle === undefined || typeof handle.respond !== 'function') return undefined;
+  if (stream.destroyed || (state.flags & (STREAM_FLAGS_CLOSED | STREAM_FLAGS_HEADERS_SENT | STREAM_FLAGS_HEAD_REQUEST)) !== 0) return undefined;
+  return { state, handle };
+}
+
+function sameRecord(a: Readonly<Record<string | symbol, unknown>>, b: Readonly<Record<string | symbol, unknown>>): boolean {
+  const ka = Reflect.ownKeys(a);
+  const kb = Reflect.ownKeys(b);
+  return ka.length === kb.length && ka.every((k, i) => k === kb[i] && a[k] === b[k]);
+}
+
+/**
+ * The first call: node's respond, with its native submit watched, compared with what this
+ * file would have done. Sets `calibrated` or `unavailable`.
+ */
+function respondAndCalibrate(stream: http2.ServerHttp2Stream, headers: http2.OutgoingHttpHeaders): void {
+  const fields = stream as unknown as Fields;
+  handleKey = findSymbol(stream, 'kHandle');
+  stateKey = findSymbol(stream, 'state');
+  updateTimerKey = findSymbol(stream, 'kUpdateTimer');
+  const parts = handleKey !== undefined && stateKey !== undefined ? usable(stream) : undefined;
+  const enc = encode(headers);
+  if (parts === undefined || enc === undefined || updateTimerKey === undefined || typeof fields[updateTimerKey] !== 'function' || Object.hasOwn(parts.handle, 'respond')) {
+    // Not a stream or headers to learn from: a later call may be (unless the internals are missing).
+    if (handleKey === undefined || stateKey === undefined || updateTimerKey === undefined) unavailable = true;
+    stream.respond(headers, WAIT_FOR_TRAILERS);
+    return;
+  }
+  const { state, handle } = parts;
+  const submit = handle.respond;
+  let seen: { list: [string, number]; options: number } | undefined;
+  handle.respond = function watched(this: NativeStream, list, options) {
+    seen = { list, options };
+    return submit.call(this, list, options);
+  };
+  const before = state.flags;
+  try {
+    stream.respond(headers, WAIT_FOR_TRAILERS);
+  } finally {
+    delete (handle as Partial<NativeStream>).respond;
+  }
+  sentHeadersKey = findSymbol(stream, 'sent-headers');
+  const sent = sentHeadersKey === undefined ? undefined : (fields[sentHeadersKey] as Record<string | symbol, unknown> | undefined);
+  const date = sent?.date;
+  const mine = typeof date === 'string' ? prepare(headers, enc, date) : undefined;
+  calibrated =
+    mine !== undefined &&
+    seen !== undefined &&
+    handle.respond === submit &&
+    seen.options === STREAM_OPTION_GET_TRAILERS &&
+    seen.list[0] === mine.list[0] &&
+    seen.list[1] === mine.list[1] &&
+    (state.flags ^ before) === RESPOND_FLAGS &&
+    sameRecord(sent!, mine.sent);
+  if (!calibrated) unavailable = true;
+}
+
+/** What node's respond destroys the stream with when the native submit fails (its NghttpError). */
+function submitError(code: number): Error {
+  return Object.assign(new Error(`nghttp2 error ${code} submitting response headers`), { code: 'ERR_HTTP2_ERROR', errno: code });
+}
+
+/** stream.respond(headers, { waitForTrailers: true }), without node's header processing when that can be done safely. */
+export function respondWaitingForTrailers(stream: http2.ServerHttp2Stream, headers: http2.OutgoingHttpHeaders): void {
+  if (!unavailable) {
+    if (!calibrated) {
+      respondAndCalibrate(stream, headers);
+      return;
+    }
+    const parts = usable(stream);
+    const out = parts === undefined ? undefined : prepared(headers);
+    if (out !== undefined) {
+      const fields = stream as unknown as Fields;
+      const updateTimer = fields[updateTimerKey!];
+      if (typeof updateTimer === 'function') {
+        (updateTimer as (this: http2.ServerHttp2Stream) => void).call(stream);
+        parts!.state.flags |= RESPOND_FLAGS;
+        fields[sentHeadersKey!] = out.sent;
+        const ret = parts!.handle.respond(out.list, STREAM_OPTION_GET_TRAILERS);
+        if (ret < 0) stream.destroy(submitError(ret));
+        return;
+      }
+      unavailable = true;
+    }
+  }
+  stream.respond(headers, WAIT_FOR_TRAILERS);
+}
+
+/** Whether calls are being answered this way (false before the first call, or once it was given up). */
+export function respondNowActive(): boolean {
+  return calibrated && !unavailable;
+}
