@@ -2,6 +2,9 @@
 // members, one with the fast path and one without (ETCD_TS_UNARY_FAST_PATH=0), get the same
 // raw HTTP/2 requests; their response headers, DATA bytes, trailers and grpc_server_* metric
 // deltas must match. grpc-js's server_call trace (on in both) shows which path served a call.
+// The response headers' date is compared apart (it may turn to the next second between the
+// two calls); the fast path's headers are checked again with node's own stream.respond
+// (ETCD_TS_RESPOND_NOW=0) instead of h2-respond-now.ts.
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -48,6 +51,16 @@ interface Reply {
   headers: Record<string, string>;
   trailers: Record<string, string>;
   data: Buffer;
+  /** The response headers' date (not in `headers`). */
+  date: string | undefined;
+}
+
+/** An HTTP date as node writes it (Date.toUTCString). */
+const HTTP_DATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d GMT$/;
+
+/** A reply without its date, for comparing replies made at different times. */
+function undated(r: Reply): Reply {
+  return { ...r, date: undefined };
 }
 
 interface CallOptions {
@@ -63,8 +76,10 @@ async function call(session: http2.ClientHttp2Session, path: string, body: Buffe
   const chunks: Buffer[] = [];
   let headers: Record<string, string> = {};
   let trailers: Record<string, string> = {};
+  let date: string | undefined;
   req.on('response', (h) => {
     headers = headerRecord(h);
+    date = h.date;
     if (opts.endAfterResponse) req.end(body);
   });
   req.on('trailers', (t) => (trailers = headerRecord(t)));
@@ -74,7 +89,7 @@ async function call(session: http2.ClientHttp2Session, path: string, body: Buffe
     req.once('close', resolve);
     req.once('error', reject);
   });
-  return { headers, trailers, data: Buffer.concat(chunks) };
+  return { headers, trailers, data: Buffer.concat(chunks), date };
 }
 
 /** Decodes DATA as the response type with the member-specific header ids zeroed, re-encoded. */
@@ -97,6 +112,11 @@ async function same(p: FastAndGrpcJs, path: string, body: Buffer, codec?: Codec,
   const fast = normalized(await call(p.fast.session, path, body, opts), codec);
   const slow = normalized(await call(p.slow.session, path, body, opts), codec);
   assert.deepEqual(fast.headers, slow.headers, `${path}: response headers`);
+  // The same date, but for a second boundary between the two calls.
+  assert.match(fast.date ?? '', HTTP_DATE, `${path}: date`);
+  assert.match(slow.date ?? '', HTTP_DATE, `${path}: date`);
+  const apart = Date.parse(slow.date!) - Date.parse(fast.date!);
+  assert.ok(apart === 0 || apart === 1000, `${path}: dates ${fast.date} and ${slow.date}`);
   assert.deepEqual(fast.trailers, slow.trailers, `${path}: trailers`);
   if (!opts?.ignoreData) assert.deepEqual(fast.data, slow.data, `${path}: response bytes`);
   else assert.equal(fast.data.length > 0, slow.data.length > 0, `${path}: a message or none`);
@@ -262,8 +282,30 @@ describe('unary gRPC fast path answers as grpc-js does', () => {
       normalized(await call(p.fast.session, `${KV}/Put`, put('a', '1'), { headers: { token: tokens[0]! } }), PutResponse),
       normalized(await call(p.slow.session, `${KV}/Put`, put('a', '1'), { headers: { token: tokens[1]! } }), PutResponse),
     ];
-    assert.deepEqual(fastReply, slowReply);
+    assert.deepEqual(undated(fastReply), undated(slowReply));
     assert.deepEqual(statusOf(fastReply), { code: '0', message: 'OK' });
+  });
+});
+
+describe('unary gRPC fast path with node\'s own respond (ETCD_TS_RESPOND_NOW=0)', () => {
+  let p: FastAndGrpcJs;
+
+  before(async () => {
+    p = await startFastAndGrpcJs([], { ETCD_TS_RESPOND_NOW: '0' });
+  });
+
+  after(() => stopFastAndGrpcJs(p));
+
+  it('answers as grpc-js does', async () => {
+    for (let i = 0; i < 3; i++) {
+      const r = await same(p, `${KV}/Put`, put('foo', `v${i}`, { prevKv: true }), PutResponse);
+      assert.deepEqual(statusOf(r), { code: '0', message: 'OK' });
+    }
+    await same(p, `${KV}/Range`, frame(RangeRequest.encode(RangeRequest.fromPartial({ key: Buffer.from('foo') })).finish()), RangeResponse);
+    await same(p, '/etcdserverpb.Lease/LeaseGrant', frame(LeaseGrantRequest.encode(LeaseGrantRequest.fromPartial({ TTL: 100n, ID: 7n })).finish()), LeaseGrantResponse);
+    const missing = await same(p, `${KV}/Put`, put('k', 'v', { lease: 1234n }));
+    assert.deepEqual(statusOf(missing), { code: '5', message: 'etcdserver: requested lease not found' });
+    assert.doesNotMatch(p.fast.member.stderr(), /Received call to method \/etcdserverpb\.KV\//, 'still the fast path');
   });
 });
 
@@ -350,7 +392,7 @@ describe('unary gRPC fast path on a learner', () => {
     assert.deepEqual(statusOf(fast!.replies[1]!), { code: '14', message: 'etcdserver: rpc not supported for learner' });
     assert.deepEqual(statusOf(fast!.replies[2]!), { code: '0', message: 'OK' });
     for (let i = 0; i < requests.length; i++) {
-      assert.deepEqual(fast!.replies[i], slow!.replies[i], requests[i]![0]);
+      assert.deepEqual(undated(fast!.replies[i]!), undated(slow!.replies[i]!), requests[i]![0]);
       assert.deepEqual(fast!.metrics[i], slow!.metrics[i], requests[i]![0]);
     }
   });

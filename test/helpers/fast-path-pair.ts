@@ -29,10 +29,10 @@ export interface FastAndGrpcJs {
   slow: Side;
 }
 
-/** Starts the pair with the same extra flags. */
-export async function startFastAndGrpcJs(extraArgs: string[]): Promise<FastAndGrpcJs> {
+/** Starts the pair with the same extra flags; `fastEnv` adds to the fast member's environment. */
+export async function startFastAndGrpcJs(extraArgs: string[], fastEnv: Record<string, string> = {}): Promise<FastAndGrpcJs> {
   const [f, s] = await Promise.all([
-    startMember('ours', { extraArgs, env: TRACE_ENV }),
+    startMember('ours', { extraArgs, env: { ...TRACE_ENV, ...fastEnv } }),
     startMember('ours', { extraArgs, env: { ...TRACE_ENV, ETCD_TS_UNARY_FAST_PATH: '0' } }),
   ]);
   return { fast: { member: f, session: http2.connect(f.clientUrl) }, slow: { member: s, session: http2.connect(s.clientUrl) } };
