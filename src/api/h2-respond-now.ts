@@ -165,14 +165,10 @@ function findSymbol(o: object, description: string): symbol | undefined {
   return undefined;
 }
 
-/** The stream's state and handle when it can take a response this way; undefined otherwise. */
-function usable(stream: http2.ServerHttp2Stream): { state: StreamState; handle: NativeStream } | undefined {
-  const fields = stream as unknown as Fields;
-  const state = fields[stateKey!] as StreamState | undefined;
-  const handle = fields[handleKey!] as NativeStream | undefined;
-  if (state === undefined || typeof state.flags !== 'number' || handle === undefined || typeof handle.respond !== 'function') return undefined;
-  if (stream.destroyed || (state.flags & (STREAM_FLAGS_CLOSED | STREAM_FLAGS_HEADERS_SENT | STREAM_FLAGS_HEAD_REQUEST)) !== 0) return undefined;
-  return { state, handle };
+/** Whether the stream has the state and handle used here, and can still take response headers. */
+function usable(stream: http2.ServerHttp2Stream, state: StreamState, handle: NativeStream): boolean {
+  if (typeof state.flags !== 'number' || typeof handle.respond !== 'function') return false;
+  return !stream.destroyed && (state.flags & (STREAM_FLAGS_CLOSED | STREAM_FLAGS_HEADERS_SENT | STREAM_FLAGS_HEAD_REQUEST)) === 0;
 }
 
 function sameRecord(a: Readonly<Record<string | symbol, unknown>>, b: Readonly<Record<string | symbol, unknown>>): boolean {
@@ -190,15 +186,15 @@ function respondAndCalibrate(stream: http2.ServerHttp2Stream, headers: http2.Out
   handleKey = findSymbol(stream, 'kHandle');
   stateKey = findSymbol(stream, 'state');
   updateTimerKey = findSymbol(stream, 'kUpdateTimer');
-  const parts = handleKey !== undefined && stateKey !== undefined ? usable(stream) : undefined;
+  const state = stateKey === undefined ? undefined : (fields[stateKey] as StreamState | undefined);
+  const handle = handleKey === undefined ? undefined : (fields[handleKey] as NativeStream | undefined);
   const enc = encode(headers);
-  if (parts === undefined || enc === undefined || updateTimerKey === undefined || typeof fields[updateTimerKey] !== 'function' || Object.hasOwn(parts.handle, 'respond')) {
+  if (state === undefined || handle === undefined || !usable(stream, state, handle) || enc === undefined || updateTimerKey === undefined || typeof fields[updateTimerKey] !== 'function' || Object.hasOwn(handle, 'respond')) {
     // Not a stream or headers to learn from: a later call may be (unless the internals are missing).
     if (handleKey === undefined || stateKey === undefined || updateTimerKey === undefined) unavailable = true;
     stream.respond(headers, WAIT_FOR_TRAILERS);
     return;
   }
-  const { state, handle } = parts;
   const submit = handle.respond;
   let seen: { list: [string, number]; options: number } | undefined;
   handle.respond = function watched(this: NativeStream, list, options) {
@@ -239,20 +235,21 @@ export function respondWaitingForTrailers(stream: http2.ServerHttp2Stream, heade
       respondAndCalibrate(stream, headers);
       return;
     }
-    const parts = usable(stream);
-    const out = parts === undefined ? undefined : prepared(headers);
-    if (out !== undefined) {
-      const fields = stream as unknown as Fields;
+    const fields = stream as unknown as Fields;
+    const state = fields[stateKey!] as StreamState | undefined;
+    const handle = fields[handleKey!] as NativeStream | undefined;
+    if (state !== undefined && handle !== undefined && usable(stream, state, handle)) {
+      const out = prepared(headers);
       const updateTimer = fields[updateTimerKey!];
-      if (typeof updateTimer === 'function') {
+      if (out !== undefined && typeof updateTimer === 'function') {
         (updateTimer as (this: http2.ServerHttp2Stream) => void).call(stream);
-        parts!.state.flags |= RESPOND_FLAGS;
+        state.flags |= RESPOND_FLAGS;
         fields[sentHeadersKey!] = out.sent;
-        const ret = parts!.handle.respond(out.list, STREAM_OPTION_GET_TRAILERS);
+        const ret = handle.respond(out.list, STREAM_OPTION_GET_TRAILERS);
         if (ret < 0) stream.destroy(submitError(ret));
         return;
       }
-      unavailable = true;
+      if (typeof updateTimer !== 'function') unavailable = true;
     }
   }
   stream.respond(headers, WAIT_FOR_TRAILERS);
