@@ -87,38 +87,67 @@ export const clusterVersion = gauge(
 
 // ---- mvcc ----
 export const dbTotalSize = gauge('etcd_mvcc_db_total_size_in_bytes', 'Total size of the underlying database physically allocated in bytes.');
+/** etcd 3.4 still exports the db size under its old etcd_debugging_ name too. */
+export const dbTotalSizeDebug = gauge(
+  'etcd_debugging_mvcc_db_total_size_in_bytes',
+  'Total size of the underlying database physically allocated in bytes.',
+);
 export const dbTotalSizeInUse = gauge('etcd_mvcc_db_total_size_in_use_in_bytes', 'Total size of the underlying database logically in use in bytes.');
 export const currentRevision = gauge('etcd_debugging_mvcc_current_revision', 'The current revision of store.');
 export const compactRevision = gauge('etcd_debugging_mvcc_compact_revision', 'The revision of the last compaction in store.');
 export const keysTotal = gauge('etcd_debugging_mvcc_keys_total', 'Total number of keys.');
 
-/** A label-free counter bumped once per request: see countedAtRead. */
-export interface RequestCounter {
-  inc(): void;
-}
-
 /**
- * A counter kept as a plain number and added to its prom-client Counter when the counter
- * is read (the gRPC counts' trick): prom-client's inc() makes a labels object and a
- * result object and looks the empty label set up in its hash map, on every request.
+ * The ops of mvcc transactions, as etcd 3.4 counts them: when a storage transaction
+ * ends, its ranges, puts and deletes are added to their counters, and one transaction is
+ * counted when it did more than one op (a lone range, put or delete is not a "txn").
+ * Kept in plain numbers by the transactions (src/mvcc/kv-txn.ts) and handed to the
+ * prom-client counters when /metrics is read: the put path pays a few additions, not a
+ * label-set lookup per op.
  */
-function countedAtRead(name: string, help: string): RequestCounter {
-  let pending = 0;
-  const c: Counter = counter(name, help, [], () => {
-    if (pending > 0) c.inc(pending);
-    pending = 0;
-  });
-  return {
-    inc() {
-      pending++;
-    },
-  };
+const storeOps = { ranges: 0, puts: 0, deletes: 0, txns: 0, putBytes: 0 };
+
+/** Records one ended storage transaction's ops; `putBytes` is the keys' and values' length of its puts. */
+export function countStoreTxn(ranges: number, puts: number, deletes: number, putBytes: number): void {
+  if (ranges + puts + deletes > 1) storeOps.txns++;
+  storeOps.ranges += ranges;
+  storeOps.puts += puts;
+  storeOps.deletes += deletes;
+  storeOps.putBytes += putBytes;
 }
 
-export const rangeTotal = countedAtRead('etcd_mvcc_range_total', 'Total number of ranges seen by this member.');
-export const putTotal = countedAtRead('etcd_mvcc_put_total', 'Total number of puts seen by this member.');
-export const deleteTotal = countedAtRead('etcd_mvcc_delete_total', 'Total number of deletes seen by this member.');
-export const txnTotal = countedAtRead('etcd_mvcc_txn_total', 'Total number of txns seen by this member.');
+/** Records `n` reads made each in a transaction of its own (one op each: no txns). */
+export function countStoreReads(n: number): void {
+  storeOps.ranges += n;
+}
+
+/** A counter whose value is `read()`, brought up to date when the counter is read. */
+function countedAtRead(name: string, help: string, read: () => number): Counter {
+  let reported = 0;
+  const c: Counter = counter(name, help, [], () => {
+    const now = read();
+    if (now > reported) c.inc(now - reported);
+    reported = now;
+  });
+  return c;
+}
+
+// etcd 3.4 exports each of these twice, under etcd_mvcc_* and etcd_debugging_mvcc_* (the
+// latter kept for dashboards written before the rename): the same numbers under both.
+for (const prefix of ['etcd_mvcc', 'etcd_debugging_mvcc']) {
+  countedAtRead(`${prefix}_range_total`, 'Total number of ranges seen by this member.', () => storeOps.ranges);
+  countedAtRead(`${prefix}_put_total`, 'Total number of puts seen by this member.', () => storeOps.puts);
+  countedAtRead(`${prefix}_delete_total`, 'Total number of deletes seen by this member.', () => storeOps.deletes);
+  countedAtRead(`${prefix}_txn_total`, 'Total number of txns seen by this member.', () => storeOps.txns);
+}
+new Gauge({
+  name: 'etcd_debugging_mvcc_total_put_size_in_bytes',
+  help: 'The total size of put kv pairs seen by this member.',
+  registers: [metricsRegistry],
+  collect() {
+    this.set(storeOps.putBytes);
+  },
+});
 
 // ---- gRPC (go-grpc-prometheus's names, which etcd exports) ----
 const GRPC_LABELS = ['grpc_type', 'grpc_service', 'grpc_method'];

@@ -42,6 +42,7 @@ function refresh(s: ServerMetricsSource): void {
   m.proposalsPending.set(s.pendingProposals());
   const db = s.dbSize();
   m.dbTotalSize.set(db.size);
+  m.dbTotalSizeDebug.set(db.size);
   m.dbTotalSizeInUse.set(db.inUse);
   const revs = s.revisions();
   m.currentRevision.set(revs.current);
