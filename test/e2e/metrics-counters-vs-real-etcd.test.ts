@@ -193,6 +193,21 @@ test('a three-member cluster exposes real etcd\'s etcd_network_* peer families, 
       assert.ok(mine.families.has(name), `${name} is exported`);
     }
 
+    // Followers count the writes they apply, as the leader does; reads only where served.
+    const writes = async (c: typeof real): Promise<{ perMember: string[]; ranges: number }> => {
+      const perMember: string[] = [];
+      let ranges = 0;
+      for (const m of c.members) {
+        const v = await mvccCounters(m);
+        perMember.push(`put ${v.etcd_mvcc_put_total} delete ${v.etcd_mvcc_delete_total} txn ${v.etcd_mvcc_txn_total}`);
+        ranges += v.etcd_mvcc_range_total ?? NaN;
+      }
+      return { perMember, ranges };
+    };
+    const theirWrites = await writes(real);
+    assert.deepEqual(theirWrites.perMember, Array(3).fill('put 5 delete 0 txn 0'));
+    assert.deepEqual(await writes(ours), theirWrites);
+
     // Every member sees both others as active, under its own id, and has sent bytes to the leader or from it.
     for (const [i, f] of mine.perMember.entries()) {
       const local = mine.ids[i]!;
