@@ -19,6 +19,8 @@ export interface ServerMetricsSource {
   dbSize(): { size: number; inUse: number };
   revisions(): { current: number; compacted: number };
   keyCount(): number;
+  /** Watchers, and those of them catching up (etcd's unsynced, "slow" watchers). */
+  watchers(): { total: number; unsynced: number };
 }
 
 let bound: ServerMetricsSource | undefined;
@@ -48,6 +50,9 @@ function refresh(s: ServerMetricsSource): void {
   m.currentRevision.set(revs.current);
   m.compactRevision.set(revs.compacted);
   m.keysTotal.set(s.keyCount());
+  const watchers = s.watchers();
+  m.watchersTotal.set(watchers.total);
+  m.slowWatchersTotal.set(watchers.unsynced);
   // etcd reports the cluster version as major.minor, and nothing before it is decided.
   const cv = s.clusterVersion();
   m.clusterVersion.reset();

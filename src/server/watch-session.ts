@@ -8,7 +8,7 @@ import type { Event } from '../gen/mvccpb/kv.js';
 import { Event_EventType } from '../gen/mvccpb/kv.js';
 import type { ResponseHeader } from '../gen/etcdserverpb/rpc.js';
 import { WatchResponse as WatchResponseCodec } from '../gen/etcdserverpb/rpc.js';
-import { countStoreReads } from '../metrics/registry.js';
+import { countStoreReads, countWatchEvents, countWatchStream } from '../metrics/registry.js';
 import { EventType, type StoreEvent } from '../mvcc/types.js';
 import type { WatchableStore, Watcher, WatchSink } from '../mvcc/watchable-store.js';
 import type { AuthGate, RequestAuth } from './auth-gate.js';
@@ -93,6 +93,7 @@ export class WatchSession {
     private readonly out: WatchOutput,
     private readonly auth: RequestAuth,
   ) {
+    countWatchStream(1);
     this.sink = {
       deliver: (w, events, rev) => this.sendEvents(w, events, rev),
       compacted: (w, compactRev) => {
@@ -117,7 +118,9 @@ export class WatchSession {
   }
 
   close(): void {
+    if (this.closed) return;
     this.closed = true;
+    countWatchStream(-1);
     for (const { w } of this.byId.values()) this.host.watchable.cancel(w);
     this.byId.clear();
     this.ids.clear();
@@ -185,6 +188,7 @@ export class WatchSession {
     const entry = this.ids.get(w);
     if (entry === undefined) return;
     const { id, fragment } = entry;
+    countWatchEvents(events.length);
     if (w.opts.prevKv) countPrevKvReads(events);
     if (this.out.sendDelivery && !fragment) {
       this.out.sendDelivery(encodedDelivery(events, rev, this.host), entry.idField);
