@@ -180,6 +180,26 @@ new Gauge({
   },
 });
 
+// ---- defragmentation (recorded by src/server/maintenance.ts) ----
+export const defragSeconds = histogram('etcd_disk_backend_defrag_duration_seconds', 'The latency distribution of backend defragmentation.', 0.1, 2, 13);
+export const defragInflight = gauge('etcd_disk_defrag_inflight', 'Whether or not defrag is active on the member. 1 means active, 0 means not.');
+
+// ---- auth (read at scrape time) ----
+export const authRevision = gauge('etcd_debugging_auth_revision', 'The current revision of auth store.');
+
+// ---- raft snapshots (src/snap) and received backend snapshots (src/transport) ----
+export const snapMarshallingSeconds = histogram(
+  'etcd_debugging_snap_save_marshalling_duration_seconds',
+  'The marshalling cost distributions of save called by snapshot.',
+  0.001,
+  2,
+  14,
+);
+export const snapSaveSeconds = histogram('etcd_debugging_snap_save_total_duration_seconds', 'The total latency distributions of save called by snapshot.', 0.001, 2, 14);
+export const snapFsyncSeconds = histogram('etcd_snap_fsync_duration_seconds', 'The latency distributions of fsync called by snap.', 0.001, 2, 14);
+export const snapDbSaveSeconds = histogram('etcd_snap_db_save_total_duration_seconds', 'The total latency distributions of v3 snapshot save', 0.1, 2, 10);
+export const snapDbFsyncSeconds = histogram('etcd_snap_db_fsync_duration_seconds', 'The latency distributions of fsyncing .snap.db file', 0.001, 2, 14);
+
 // ---- watch ----
 export const watchersTotal = gauge('etcd_debugging_mvcc_watcher_total', 'Total number of watchers.');
 export const slowWatchersTotal = gauge('etcd_debugging_mvcc_slow_watcher_total', 'Total number of unsynced slow watchers.');

@@ -21,6 +21,8 @@ export interface ServerMetricsSource {
   keyCount(): number;
   /** Watchers, and those of them catching up (etcd's unsynced, "slow" watchers). */
   watchers(): { total: number; unsynced: number };
+  /** The auth store's revision (bumped by every auth change). */
+  authRevision(): number;
 }
 
 let bound: ServerMetricsSource | undefined;
@@ -53,6 +55,7 @@ function refresh(s: ServerMetricsSource): void {
   const watchers = s.watchers();
   m.watchersTotal.set(watchers.total);
   m.slowWatchersTotal.set(watchers.unsynced);
+  m.authRevision.set(s.authRevision());
   // etcd reports the cluster version as major.minor, and nothing before it is decided.
   const cv = s.clusterVersion();
   m.clusterVersion.reset();

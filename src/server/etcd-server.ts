@@ -822,6 +822,7 @@ export class EtcdServer {
       dbSize: () => this.opts.backendSize(),
       revisions: () => ({ current: this.currentRevision(), compacted: compactRevision() }),
       keyCount,
+      authRevision: () => this.parts.auth?.revision ?? 0,
       watchers: () => ({ total: this.parts.watchable?.size ?? 0, unsynced: this.parts.watchable?.unsyncedCount ?? 0 }),
     };
   }

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MessageType, type Message } from '../raft/types.js';
+import { snapDbFsyncSeconds, snapDbSaveSeconds } from '../metrics/registry.js';
 import { SnapshotBodyError, SnapshotBodyParser, snapshotDbFileName } from './snapshot-framing.js';
 import { peerReceivedBytes, snapshotReceiveFailures, snapshotReceiveInflights, snapshotReceiveSeconds, snapshotReceiveSuccess, UNKNOWN_SNAPSHOT_SENDER } from './peer-metrics.js';
 
@@ -64,13 +65,16 @@ export async function receiveSnapshot(req: http.IncomingMessage, res: http.Serve
       }
     }
     parser.end();
+    const fsyncBegan = performance.now();
     await fh!.sync();
+    snapDbFsyncSeconds.observe((performance.now() - fsyncBegan) / 1000);
     await fh!.close();
     fh = undefined;
     const final = join(deps.snapDir, snapshotDbFileName(message!.snapshot!.metadata.index));
     await rename(tmp!, final);
     tmp = undefined;
     await fsyncDir(deps.snapDir);
+    snapDbSaveSeconds.observe((Date.now() - started) / 1000);
     deps.log.info('received and saved database snapshot', { 'remote-peer-id': message!.from.toString(16), 'incoming-snapshot-index': message!.snapshot!.metadata.index, 'snapshot-path': final, bytes: written });
     deps.receive(message!);
     snapshotReceiveSuccess.inc({ From: from });

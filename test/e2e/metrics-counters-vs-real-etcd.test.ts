@@ -227,3 +227,42 @@ test('a three-member cluster exposes real etcd\'s etcd_network_* peer families, 
     await ours?.stop();
   }
 });
+
+test('the auth store revision and the defragmentation metrics follow real etcd\'s through the same requests', async () => {
+  const real = await startMember('real');
+  const ours = await startMember('ours');
+  const series = /^(etcd_debugging_auth_revision|etcd_disk_defrag_inflight|etcd_disk_backend_defrag_duration_seconds_count) (\S+)$/;
+  const read = async (m: Member): Promise<Record<string, number>> => {
+    const out: Record<string, number> = {};
+    for (const line of (await exposition(m)).split('\n')) {
+      const s = series.exec(line);
+      if (s) out[s[1]!] = Number(s[2]);
+    }
+    return out;
+  };
+  const steps = [
+    ['user', 'add', 'u', '--new-user-password=p'],
+    ['role', 'add', 'r'],
+    ['user', 'grant-role', 'u', 'r'],
+    ['role', 'grant-permission', 'r', 'read', 'a'],
+    ['defrag'],
+    ['user', 'add', 'root', '--new-user-password=p'],
+    ['auth', 'enable'],
+    ['auth', 'disable', '--user=root:p'],
+  ];
+  try {
+    assert.deepEqual(await read(ours), await read(real), 'at start');
+    for (const step of steps) {
+      for (const m of [real, ours]) assert.equal(etcdctl('real', ['--endpoints', m.endpoint, ...step]).status, 0, step.join(' '));
+      const theirs = await read(real);
+      assert.equal(Object.keys(theirs).length, 3);
+      assert.deepEqual(await read(ours), theirs, step.join(' '));
+    }
+    assert.equal((await read(ours)).etcd_disk_backend_defrag_duration_seconds_count, 1);
+  } finally {
+    await stopMember(real);
+    await stopMember(ours);
+    removeDir(real.dataDir);
+    removeDir(ours.dataDir);
+  }
+});
