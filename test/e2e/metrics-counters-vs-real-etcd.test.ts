@@ -18,6 +18,16 @@ async function exposition(m: Member | string): Promise<string> {
   return (await fetch(`${url}/metrics`)).text();
 }
 
+/** etcd_server_client_requests_total by its labels (in a fixed order: the two expositions order them differently). */
+async function clientRequests(m: Member): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const line of (await exposition(m)).split('\n')) {
+    const s = /^etcd_server_client_requests_total\{(.*)\} (\S+)$/.exec(line);
+    if (s) out[s[1]!.split(',').sort().join(',')] = Number(s[2]);
+  }
+  return out;
+}
+
 async function mvccCounters(m: Member): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const line of (await exposition(m)).split('\n')) {
@@ -132,7 +142,10 @@ test('etcd_mvcc_* op counters equal real etcd\'s after every step of the same re
       assert.equal(Object.keys(theirs).length, 11, 'real etcd exports the eleven series compared');
       assert.deepEqual(mine, theirs, `after step ${i + 1}: ${stepName(step)}`);
       if ('ctl' in step && step.ctl.includes('--physical')) assert.ok((theirs.etcd_debugging_mvcc_db_compaction_keys_total ?? 0) > 0, 'the compaction removed revisions');
+      // Every step above is etcdctl over gRPC (or plain /health): counted alike by call kind and client version.
+      assert.deepEqual(await clientRequests(ours), await clientRequests(real), `client requests after step ${i + 1}: ${stepName(step)}`);
       if (i + 1 === compatEnd) {
+        assert.equal((await clientRequests(ours))['client_api_version="3.4",type="unary"'], compatEnd, 'one unary call per etcdctl command');
         // The compat sequence's figures, as real etcd 3.4.23 reports them.
         assert.equal(mine.etcd_mvcc_range_total, 4);
         assert.equal(mine.etcd_mvcc_put_total, 2);
