@@ -98,8 +98,8 @@ export function countHandled(counts: MethodCounts, code: number): void {
 /** The metadata key a client declares its API version in (etcd's clients send "3.4"). */
 export const CLIENT_API_VERSION_KEY = 'client-api-version';
 
-/** Calls by kind and declared client version since the last read, as plain numbers. */
-const clientRequests = new Map<string, { type: string; version: string; n: number }>();
+/** Calls by kind, then declared client version, since the last read, as plain numbers (no key built per call). */
+const clientRequests = { unary: new Map<string, { version: string; n: number }>(), stream: new Map<string, { version: string; n: number }>() };
 
 const clientRequestsTotal: Counter = new Counter({
   name: 'etcd_server_client_requests_total',
@@ -107,9 +107,11 @@ const clientRequestsTotal: Counter = new Counter({
   labelNames: ['type', 'client_api_version'],
   registers: [metricsRegistry],
   collect() {
-    for (const c of clientRequests.values()) {
-      if (c.n > 0) clientRequestsTotal.inc({ client_api_version: c.version, type: c.type }, c.n);
-      c.n = 0;
+    for (const type of ['unary', 'stream'] as const) {
+      for (const c of clientRequests[type].values()) {
+        if (c.n > 0) clientRequestsTotal.inc({ client_api_version: c.version, type }, c.n);
+        c.n = 0;
+      }
     }
   },
 });
@@ -120,10 +122,10 @@ const clientRequestsTotal: Counter = new Counter({
  */
 export function countClientRequest(type: 'unary' | 'stream', version: string | string[] | undefined): void {
   const v = (Array.isArray(version) ? version[0] : version) ?? 'unknown';
-  const key = `${type}\n${v}`;
-  const c = clientRequests.get(key);
+  const byVersion = clientRequests[type];
+  const c = byVersion.get(v);
   if (c !== undefined) c.n++;
-  else clientRequests.set(key, { type, version: v, n: 1 });
+  else byVersion.set(v, { version: v, n: 1 });
 }
 
 export function grpcMetricsInterceptor(
