@@ -16,7 +16,7 @@
 import type http2 from 'node:http2';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { LeaseService } from '../gen/etcdserverpb/rpc.js';
-import { countsOf, type MethodCounts } from '../metrics/grpc-metrics.js';
+import { CLIENT_API_VERSION_KEY, countClientRequest, countsOf, type MethodCounts } from '../metrics/grpc-metrics.js';
 import { Errors } from '../server/errors.js';
 import { BYTES_LAYOUT, FastBidiExchange, takesPlainStream, type FastBidiLimits } from './grpc-fast-bidi.js';
 import { statusOfError, withDetails } from './grpc-fast-status.js';
@@ -39,6 +39,7 @@ export class LeaseKeepAliveFastPath {
   /** Serves the stream when it is a keep-alive stream this path handles; false leaves it to grpc-js. */
   tryServe(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): boolean {
     if (!takesPlainStream(headers, KEEP_ALIVE.path, this.opts.isLearner)) return false;
+    countClientRequest('stream', headers[CLIENT_API_VERSION_KEY]);
     new KeepAliveExchange(this.opts, this.counts, stream);
     return true;
   }

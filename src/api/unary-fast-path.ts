@@ -16,7 +16,7 @@ import {
   type ServiceDefinition,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
-import { countHandled, countsOf, type MethodCounts } from '../metrics/grpc-metrics.js';
+import { CLIENT_API_VERSION_KEY, countClientRequest, countHandled, countsOf, type MethodCounts } from '../metrics/grpc-metrics.js';
 import { servedToLearner } from './learner-gate.js';
 import { Errors } from '../server/errors.js';
 import { FastUnaryCall, HeaderMetadata } from './unary-fast-call.js';
@@ -84,6 +84,7 @@ export class UnaryFastPath {
       if (match === null) return false;
       timeoutMs = (Number(match[1]) * UNIT_MS[match[2]!]!) | 0;
     }
+    countClientRequest('unary', headers[CLIENT_API_VERSION_KEY]);
     new UnaryExchange(this.opts, method, stream, headers, timeoutMs);
     return true;
   }

@@ -15,7 +15,7 @@
 import type http2 from 'node:http2';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { WatchService, type WatchRequest } from '../gen/etcdserverpb/rpc.js';
-import { countsOf, type MethodCounts } from '../metrics/grpc-metrics.js';
+import { CLIENT_API_VERSION_KEY, countClientRequest, countsOf, type MethodCounts } from '../metrics/grpc-metrics.js';
 import type { WatchSessionHost } from '../server/watch-session.js';
 import { WatchSession } from '../server/watch-session.js';
 import { deliveryResponseSize, writeDeliveryResponse, type EncodedDelivery } from '../server/watch-response-encoding.js';
@@ -42,6 +42,7 @@ export class WatchFastPath {
   /** Serves the stream when it is a watch stream this path handles; false leaves it to grpc-js. */
   tryServe(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): boolean {
     if (!takesPlainStream(headers, WATCH.path, this.opts.isLearner)) return false;
+    countClientRequest('stream', headers[CLIENT_API_VERSION_KEY]);
     new WatchExchange(this.opts, this.counts, stream, headers);
     return true;
   }

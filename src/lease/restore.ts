@@ -11,7 +11,7 @@ const ALL_FROM = Buffer.from([0]);
 export function restoreLessor(lessor: Lessor, read: KvRead & { end(): void }): void {
   lessor.restore();
   try {
-    for (const kv of read.range(ALL_FROM, ALL_FROM, {}).kvs) {
+    for (const kv of read.peek(ALL_FROM, ALL_FROM, {}).kvs) {
       if (kv.lease !== 0n) lessor.attach(kv.lease, 0n, kv.key);
     }
   } finally {

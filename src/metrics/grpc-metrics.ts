@@ -7,7 +7,8 @@ import {
   type ServerMethodDefinition,
   type ServiceDefinition,
 } from '@grpc/grpc-js';
-import { grpcHandled, grpcMsgReceived, grpcMsgSent, grpcStarted, onGrpcCountersRead } from './registry.js';
+import { Counter } from 'prom-client';
+import { grpcHandled, grpcMsgReceived, grpcMsgSent, grpcStarted, metricsRegistry, onGrpcCountersRead } from './registry.js';
 import { GRPC_CODE_NAMES } from '../pkg/grpc-codes.js';
 
 
@@ -94,15 +95,53 @@ export function countHandled(counts: MethodCounts, code: number): void {
   counts.handled.set(code, (counts.handled.get(code) ?? 0) + 1);
 }
 
+/** The metadata key a client declares its API version in (etcd's clients send "3.4"). */
+export const CLIENT_API_VERSION_KEY = 'client-api-version';
+
+/** Calls by kind, then declared client version, since the last read, as plain numbers (no key built per call). */
+const clientRequests = { unary: new Map<string, { version: string; n: number }>(), stream: new Map<string, { version: string; n: number }>() };
+
+const clientRequestsTotal: Counter = new Counter({
+  name: 'etcd_server_client_requests_total',
+  help: 'The total number of client requests per client version.',
+  labelNames: ['type', 'client_api_version'],
+  registers: [metricsRegistry],
+  collect() {
+    for (const type of ['unary', 'stream'] as const) {
+      for (const c of clientRequests[type].values()) {
+        if (c.n > 0) clientRequestsTotal.inc({ client_api_version: c.version, type }, c.n);
+        c.n = 0;
+      }
+    }
+  },
+});
+
+/**
+ * Counts a call for etcd_server_client_requests_total: `type` "unary" or "stream" (any
+ * streaming call), `version` the client's client-api-version metadata ("unknown" without).
+ */
+export function countClientRequest(type: 'unary' | 'stream', version: string | string[] | undefined): void {
+  const v = (Array.isArray(version) ? version[0] : version) ?? 'unknown';
+  const byVersion = clientRequests[type];
+  const c = byVersion.get(v);
+  if (c !== undefined) c.n++;
+  else byVersion.set(v, { version: v, n: 1 });
+}
+
 export function grpcMetricsInterceptor(
   method: ServerMethodDefinition<unknown, unknown>,
   call: ServerInterceptingCallInterface,
 ): ServerInterceptingCall {
   const counts = countsOf(method);
   counts.started++;
+  const type = method.requestStream || method.responseStream ? 'stream' : 'unary';
   return new ServerInterceptingCall(call, {
     start: (next) =>
       next({
+        onReceiveMetadata: (metadata, nextMetadata) => {
+          countClientRequest(type, metadata.get(CLIENT_API_VERSION_KEY).map(String));
+          nextMetadata(metadata);
+        },
         onReceiveMessage: (message, nextMessage) => {
           counts.received++;
           nextMessage(message);

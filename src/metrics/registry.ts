@@ -87,38 +87,141 @@ export const clusterVersion = gauge(
 
 // ---- mvcc ----
 export const dbTotalSize = gauge('etcd_mvcc_db_total_size_in_bytes', 'Total size of the underlying database physically allocated in bytes.');
+/** etcd 3.4 still exports the db size under its old etcd_debugging_ name too. */
+export const dbTotalSizeDebug = gauge(
+  'etcd_debugging_mvcc_db_total_size_in_bytes',
+  'Total size of the underlying database physically allocated in bytes.',
+);
 export const dbTotalSizeInUse = gauge('etcd_mvcc_db_total_size_in_use_in_bytes', 'Total size of the underlying database logically in use in bytes.');
 export const currentRevision = gauge('etcd_debugging_mvcc_current_revision', 'The current revision of store.');
 export const compactRevision = gauge('etcd_debugging_mvcc_compact_revision', 'The revision of the last compaction in store.');
 export const keysTotal = gauge('etcd_debugging_mvcc_keys_total', 'Total number of keys.');
 
-/** A label-free counter bumped once per request: see countedAtRead. */
-export interface RequestCounter {
-  inc(): void;
+/** A histogram with etcd's exponential buckets: `count` bounds from `start`, each `factor` times the last. */
+function histogram(name: string, help: string, start: number, factor: number, count: number): Histogram {
+  return new Histogram({ name, help, buckets: Array.from({ length: count }, (_, i) => start * factor ** i), registers: [metricsRegistry] });
 }
+// Compaction and hash timings, observed by src/mvcc as etcd's store observes them (the
+// millisecond ones in whole milliseconds, as etcd truncates them).
+export const indexCompactionPauseMs = histogram(
+  'etcd_debugging_mvcc_index_compaction_pause_duration_milliseconds',
+  'Bucketed histogram of index compaction pause duration.',
+  0.5,
+  2,
+  14,
+);
+export const dbCompactionPauseMs = histogram(
+  'etcd_debugging_mvcc_db_compaction_pause_duration_milliseconds',
+  'Bucketed histogram of db compaction pause duration.',
+  1,
+  2,
+  13,
+);
+export const dbCompactionTotalMs = histogram(
+  'etcd_debugging_mvcc_db_compaction_total_duration_milliseconds',
+  'Bucketed histogram of db compaction total duration.',
+  100,
+  2,
+  14,
+);
+export const dbCompactionKeys = counter('etcd_debugging_mvcc_db_compaction_keys_total', 'Total number of db keys compacted.');
+export const hashSeconds = histogram('etcd_mvcc_hash_duration_seconds', 'The latency distribution of storage hash operation.', 0.01, 2, 15);
+export const hashRevSeconds = histogram('etcd_mvcc_hash_rev_duration_seconds', 'The latency distribution of storage hash by revision operation.', 0.01, 2, 15);
 
 /**
- * A counter kept as a plain number and added to its prom-client Counter when the counter
- * is read (the gRPC counts' trick): prom-client's inc() makes a labels object and a
- * result object and looks the empty label set up in its hash map, on every request.
+ * The ops of mvcc transactions, as etcd 3.4 counts them: when a storage transaction
+ * ends, its ranges, puts and deletes are added to their counters, and one transaction is
+ * counted when it did more than one op (a lone range, put or delete is not a "txn").
+ * Kept in plain numbers by the transactions (src/mvcc/kv-txn.ts) and handed to the
+ * prom-client counters when /metrics is read: the put path pays a few additions, not a
+ * label-set lookup per op.
  */
-function countedAtRead(name: string, help: string): RequestCounter {
-  let pending = 0;
-  const c: Counter = counter(name, help, [], () => {
-    if (pending > 0) c.inc(pending);
-    pending = 0;
-  });
-  return {
-    inc() {
-      pending++;
-    },
-  };
+const storeOps = { ranges: 0, puts: 0, deletes: 0, txns: 0, putBytes: 0 };
+
+/** Records one ended storage transaction's ops; `putBytes` is the keys' and values' length of its puts. */
+export function countStoreTxn(ranges: number, puts: number, deletes: number, putBytes: number): void {
+  if (ranges + puts + deletes > 1) storeOps.txns++;
+  storeOps.ranges += ranges;
+  storeOps.puts += puts;
+  storeOps.deletes += deletes;
+  storeOps.putBytes += putBytes;
 }
 
-export const rangeTotal = countedAtRead('etcd_mvcc_range_total', 'Total number of ranges seen by this member.');
-export const putTotal = countedAtRead('etcd_mvcc_put_total', 'Total number of puts seen by this member.');
-export const deleteTotal = countedAtRead('etcd_mvcc_delete_total', 'Total number of deletes seen by this member.');
-export const txnTotal = countedAtRead('etcd_mvcc_txn_total', 'Total number of txns seen by this member.');
+/** Records `n` reads made each in a transaction of its own (one op each: no txns). */
+export function countStoreReads(n: number): void {
+  storeOps.ranges += n;
+}
+
+/** A counter whose value is `read()`, brought up to date when the counter is read. */
+function countedAtRead(name: string, help: string, read: () => number): Counter {
+  let reported = 0;
+  const c: Counter = counter(name, help, [], () => {
+    const now = read();
+    if (now > reported) c.inc(now - reported);
+    reported = now;
+  });
+  return c;
+}
+
+// etcd 3.4 exports each of these twice, under etcd_mvcc_* and etcd_debugging_mvcc_* (the
+// latter kept for dashboards written before the rename): the same numbers under both.
+for (const prefix of ['etcd_mvcc', 'etcd_debugging_mvcc']) {
+  countedAtRead(`${prefix}_range_total`, 'Total number of ranges seen by this member.', () => storeOps.ranges);
+  countedAtRead(`${prefix}_put_total`, 'Total number of puts seen by this member.', () => storeOps.puts);
+  countedAtRead(`${prefix}_delete_total`, 'Total number of deletes seen by this member.', () => storeOps.deletes);
+  countedAtRead(`${prefix}_txn_total`, 'Total number of txns seen by this member.', () => storeOps.txns);
+}
+new Gauge({
+  name: 'etcd_debugging_mvcc_total_put_size_in_bytes',
+  help: 'The total size of put kv pairs seen by this member.',
+  registers: [metricsRegistry],
+  collect() {
+    this.set(storeOps.putBytes);
+  },
+});
+
+// ---- defragmentation (recorded by src/server/maintenance.ts) ----
+export const defragSeconds = histogram('etcd_disk_backend_defrag_duration_seconds', 'The latency distribution of backend defragmentation.', 0.1, 2, 13);
+export const defragInflight = gauge('etcd_disk_defrag_inflight', 'Whether or not defrag is active on the member. 1 means active, 0 means not.');
+
+// ---- auth (read at scrape time) ----
+export const authRevision = gauge('etcd_debugging_auth_revision', 'The current revision of auth store.');
+
+// ---- raft snapshots (src/snap) and received backend snapshots (src/transport) ----
+export const snapMarshallingSeconds = histogram(
+  'etcd_debugging_snap_save_marshalling_duration_seconds',
+  'The marshalling cost distributions of save called by snapshot.',
+  0.001,
+  2,
+  14,
+);
+export const snapSaveSeconds = histogram('etcd_debugging_snap_save_total_duration_seconds', 'The total latency distributions of save called by snapshot.', 0.001, 2, 14);
+export const snapFsyncSeconds = histogram('etcd_snap_fsync_duration_seconds', 'The latency distributions of fsync called by snap.', 0.001, 2, 14);
+export const snapDbSaveSeconds = histogram('etcd_snap_db_save_total_duration_seconds', 'The total latency distributions of v3 snapshot save', 0.1, 2, 10);
+export const snapDbFsyncSeconds = histogram('etcd_snap_db_fsync_duration_seconds', 'The latency distributions of fsyncing .snap.db file', 0.001, 2, 14);
+
+// ---- watch ----
+export const watchersTotal = gauge('etcd_debugging_mvcc_watcher_total', 'Total number of watchers.');
+export const slowWatchersTotal = gauge('etcd_debugging_mvcc_slow_watcher_total', 'Total number of unsynced slow watchers.');
+/** Watch streams and delivered events, kept in plain numbers (see countedAtRead). */
+const watchCounts = { streams: 0, events: 0 };
+/** A client watch stream opened (+1) or closed (-1). */
+export function countWatchStream(delta: 1 | -1): void {
+  watchCounts.streams += delta;
+}
+/** `n` events went out to one watcher. */
+export function countWatchEvents(n: number): void {
+  watchCounts.events += n;
+}
+new Gauge({
+  name: 'etcd_debugging_mvcc_watch_stream_total',
+  help: 'Total number of watch streams.',
+  registers: [metricsRegistry],
+  collect() {
+    this.set(watchCounts.streams);
+  },
+});
+countedAtRead('etcd_debugging_mvcc_events_total', 'Total number of events sent by this member.', () => watchCounts.events);
 
 // ---- gRPC (go-grpc-prometheus's names, which etcd exports) ----
 const GRPC_LABELS = ['grpc_type', 'grpc_service', 'grpc_method'];

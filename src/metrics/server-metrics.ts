@@ -19,6 +19,10 @@ export interface ServerMetricsSource {
   dbSize(): { size: number; inUse: number };
   revisions(): { current: number; compacted: number };
   keyCount(): number;
+  /** Watchers, and those of them catching up (etcd's unsynced, "slow" watchers). */
+  watchers(): { total: number; unsynced: number };
+  /** The auth store's revision (bumped by every auth change). */
+  authRevision(): number;
 }
 
 let bound: ServerMetricsSource | undefined;
@@ -42,19 +46,44 @@ function refresh(s: ServerMetricsSource): void {
   m.proposalsPending.set(s.pendingProposals());
   const db = s.dbSize();
   m.dbTotalSize.set(db.size);
+  m.dbTotalSizeDebug.set(db.size);
   m.dbTotalSizeInUse.set(db.inUse);
   const revs = s.revisions();
   m.currentRevision.set(revs.current);
   m.compactRevision.set(revs.compacted);
   m.keysTotal.set(s.keyCount());
+  const watchers = s.watchers();
+  m.watchersTotal.set(watchers.total);
+  m.slowWatchersTotal.set(watchers.unsynced);
+  m.authRevision.set(s.authRevision());
   // etcd reports the cluster version as major.minor, and nothing before it is decided.
   const cv = s.clusterVersion();
   m.clusterVersion.reset();
   if (cv !== '') m.clusterVersion.set({ cluster_version: cv.split('.').slice(0, 2).join('.') }, 1);
 }
 
+/**
+ * Drops the families that have no series yet (per-peer ones before any traffic, snapshot
+ * ones before any transfer): prom-client prints their HELP and TYPE lines regardless,
+ * where etcd's exposition leaves such a family out until it has a series.
+ */
+export function withoutEmptyFamilies(text: string): string {
+  const out: string[] = [];
+  let comments: string[] = [];
+  for (const line of text.split('\n')) {
+    if (line.startsWith('# HELP ')) comments = [line];
+    else if (line.startsWith('#')) comments.push(line);
+    else if (line !== '') {
+      if (comments.length > 0) out.push(...comments);
+      comments = [];
+      out.push(line);
+    }
+  }
+  return out.length > 0 ? out.join('\n') + '\n' : '';
+}
+
 /** The Prometheus text exposition of every metric, with the bound member's state read now. */
 export async function scrapeMetrics(): Promise<{ contentType: string; body: string }> {
   if (bound) refresh(bound);
-  return { contentType: m.metricsRegistry.contentType, body: await m.metricsRegistry.metrics() };
+  return { contentType: m.metricsRegistry.contentType, body: withoutEmptyFamilies(await m.metricsRegistry.metrics()) };
 }

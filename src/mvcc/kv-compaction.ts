@@ -13,6 +13,7 @@
 //   finishedCompactRev   written with the last batch of deletions
 // On open, scheduled > finished means a physical compaction was cut short.
 
+import { dbCompactionKeys, dbCompactionPauseMs, dbCompactionTotalMs } from '../metrics/registry.js';
 import type { Backend } from '../storage/backend.js';
 import { decodeRev, revId, revStart } from './revision.js';
 
@@ -34,16 +35,29 @@ const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(r
 export async function physicalCompaction(backend: Backend, rev: number, keep: ReadonlySet<string>, batch = COMPACTION_BATCH): Promise<void> {
   const end = revStart(rev + 1);
   let start = Buffer.alloc(0);
-  for (;;) {
-    const rows = backend.range('key', start, end, batch);
-    for (const { key } of rows) {
-      if (!keep.has(revId(decodeRev(key).rev))) backend.delete('key', key);
+  const began = performance.now();
+  let deleted = 0;
+  try {
+    for (;;) {
+      const batchBegan = performance.now();
+      const rows = backend.range('key', start, end, batch);
+      for (const { key } of rows) {
+        if (!keep.has(revId(decodeRev(key).rev))) {
+          backend.delete('key', key);
+          deleted++;
+        }
+      }
+      if (rows.length < batch) break;
+      // Resume just after the last row examined (the smallest key greater than it).
+      start = Buffer.concat([rows[rows.length - 1]!.key, Buffer.of(0)]);
+      // The pause a batch imposes on the store: as etcd, every batch but the last.
+      dbCompactionPauseMs.observe(Math.floor(performance.now() - batchBegan));
+      await yieldToLoop();
     }
-    if (rows.length < batch) break;
-    // Resume just after the last row examined (the smallest key greater than it).
-    start = Buffer.concat([rows[rows.length - 1]!.key, Buffer.of(0)]);
-    await yieldToLoop();
+    backend.put('meta', META_FINISHED_COMPACT, revStart(rev));
+    await backend.forceCommit();
+  } finally {
+    dbCompactionKeys.inc(deleted);
+    dbCompactionTotalMs.observe(Math.floor(performance.now() - began));
   }
-  backend.put('meta', META_FINISHED_COMPACT, revStart(rev));
-  await backend.forceCommit();
 }

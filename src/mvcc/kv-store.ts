@@ -11,6 +11,7 @@
 // marks) goes through the backend's batch buffer, so a write transaction and the
 // consistent index recorded after it reach the file in one LMDB transaction.
 
+import { hashRevSeconds, hashSeconds, indexCompactionPauseMs } from '../metrics/registry.js';
 import type { Backend } from '../storage/backend.js';
 import { ErrCompacted, ErrFutureRev } from './errors.js';
 import type { KeyIndex } from './key-index.js';
@@ -253,7 +254,9 @@ export class KVStore implements TxnHost {
     if (rev > this.currentRev) throw new ErrFutureRev();
     this.compactMainRev = rev;
     this.backend.put('meta', META_SCHEDULED_COMPACT, revStart(rev));
+    const began = performance.now();
     const keep = this.index.compact(rev);
+    indexCompactionPauseMs.observe(Math.floor(performance.now() - began));
     return this.schedulePhysical(rev, keep);
   }
 
@@ -281,15 +284,21 @@ export class KVStore implements TxnHost {
     if (rev > 0 && rev <= compactRev) return Promise.reject(new ErrCompacted());
     if (rev > current) return Promise.reject(new ErrFutureRev());
     const at = rev <= 0 ? current : rev;
+    const began = performance.now();
     const keep = this.index.keep(at);
-    return hashKeyBucket(this.backend, at, compactRev, keep).then((hash) => ({ hash, revision: current, compactRevision: compactRev }));
+    return hashKeyBucket(this.backend, at, compactRev, keep).then((hash) => {
+      hashRevSeconds.observe((performance.now() - began) / 1000);
+      return { hash, revision: current, compactRevision: compactRev };
+    });
   }
 
   /** Hash of the whole backend (every bucket) except the consistent index and term, which are per member. */
   async hash(): Promise<HashResult> {
     const revision = this.currentRev;
     const compactRevision = this.compactMainRev;
+    const began = performance.now();
     const hash = await this.backend.hash((bucket, key) => bucket === 'meta' && (key.equals(META_CONSISTENT_INDEX) || key.equals(META_TERM)));
+    hashSeconds.observe((performance.now() - began) / 1000);
     return { hash, revision, compactRevision };
   }
 

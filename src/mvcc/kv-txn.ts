@@ -13,6 +13,7 @@
 // Invariant: every write transaction is ended (callers end() in `finally`), or the
 // revisions it put in the index would be reused by the next one.
 
+import { countStoreTxn } from '../metrics/registry.js';
 import { ErrCompacted, ErrFutureRev } from './errors.js';
 import type { KeyIndex } from './key-index.js';
 import type { Revision } from './revision.js';
@@ -67,15 +68,24 @@ export function rangeAt(host: TxnHost, key: Buffer, end: Buffer, txnRev: number,
 /** The changes of a write transaction that made none; shared, never pushed into. */
 const NO_EVENTS: StoreEvent[] = [];
 
-/** A read of the newest state as of creation. */
+/**
+ * A read of the newest state as of creation. Its ranges are counted when it ends (a
+ * range that fails, with a future or compacted revision, counts too, as in etcd).
+ */
 export class ReadTxn implements TxnRead {
   private readonly atRev: number;
+  private ranges = 0;
 
   constructor(private readonly host: TxnHost) {
     this.atRev = host.rev();
   }
 
   range(key: Buffer, end: Buffer, opts: RangeOptions): RangeResult {
+    this.ranges++;
+    return rangeAt(this.host, key, end, this.atRev, opts);
+  }
+
+  peek(key: Buffer, end: Buffer, opts: RangeOptions): RangeResult {
     return rangeAt(this.host, key, end, this.atRev, opts);
   }
 
@@ -83,7 +93,11 @@ export class ReadTxn implements TxnRead {
     return this.atRev;
   }
 
-  end(): void {}
+  end(): void {
+    if (this.ranges === 0) return;
+    countStoreTxn(this.ranges, 0, 0, 0);
+    this.ranges = 0;
+  }
 }
 
 /** One write transaction: every change it makes shares main revision beginRev + 1. */
@@ -92,6 +106,11 @@ export class WriteTxn implements TxnWrite {
   /** NO_EVENTS until the first change, then a one-element literal (see record()). */
   private events: StoreEvent[] = NO_EVENTS;
   private ended = false;
+  // The ops counted when the transaction ends (see countStoreTxn).
+  private ranges = 0;
+  private puts = 0;
+  private deletes = 0;
+  private putBytes = 0;
 
   constructor(private readonly host: TxnHost) {
     this.beginRev = host.rev();
@@ -103,6 +122,11 @@ export class WriteTxn implements TxnWrite {
   }
 
   range(key: Buffer, end: Buffer, opts: RangeOptions): RangeResult {
+    this.ranges++;
+    return rangeAt(this.host, key, end, this.rev(), opts);
+  }
+
+  peek(key: Buffer, end: Buffer, opts: RangeOptions): RangeResult {
     return rangeAt(this.host, key, end, this.rev(), opts);
   }
 
@@ -113,6 +137,8 @@ export class WriteTxn implements TxnWrite {
 
   put(key: Buffer, value: Buffer, lease: bigint): void {
     const rev = this.nextRev();
+    this.puts++;
+    this.putBytes += key.length + value.length;
     const ki = this.host.indexEntry(key);
     // The previous value only when an event consumer wants it: get() builds two objects.
     let prevKv: KeyValue | undefined;
@@ -149,6 +175,7 @@ export class WriteTxn implements TxnWrite {
 
   deleteRangeWithPrev(key: Buffer, end: Buffer): DeleteResult {
     this.assertOpen();
+    this.deletes++;
     const atRev = this.rev();
     const live: { ki: KeyIndex; prev: KeyValue }[] = [];
     this.host.visit(key, end, (ki) => {
@@ -174,6 +201,7 @@ export class WriteTxn implements TxnWrite {
   end(): void {
     if (this.ended) return;
     this.ended = true;
+    countStoreTxn(this.ranges, this.puts, this.deletes, this.putBytes);
     if (this.events.length > 0) this.host.finishWrite(this.beginRev + 1, this.events);
   }
 

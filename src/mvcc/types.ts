@@ -68,7 +68,14 @@ export interface TxnRead {
    * before the compaction revision.
    */
   range(key: Buffer, end: Buffer, options: RangeOptions): RangeResult;
+  /**
+   * range() for the member's own bookkeeping (lease attachments, watch history, probes):
+   * the same answer, but not counted in etcd_mvcc_range_total, which counts the reads
+   * etcd's applier makes for clients' requests.
+   */
+  peek(key: Buffer, end: Buffer, options: RangeOptions): RangeResult;
   rev(): number;
+  /** Ends the transaction, and records its ops in the etcd_mvcc_* counters. */
   end(): void;
 }
 

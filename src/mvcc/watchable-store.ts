@@ -254,7 +254,7 @@ export class WatchableStore {
     const t = this.store.read();
     let prev: KeyValue | undefined;
     try {
-      prev = t.range(e.kv.key, Buffer.alloc(0), { rev, limit: 1 }).kvs[0];
+      prev = t.peek(e.kv.key, Buffer.alloc(0), { rev, limit: 1 }).kvs[0];
     } catch (err) {
       if (!(err instanceof ErrCompacted)) throw err;
     } finally {

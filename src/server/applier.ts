@@ -9,6 +9,7 @@ import type {
   PutRequest,
   PutResponse,
   RangeResponse,
+  TxnRequest,
   TxnResponse,
 } from '../gen/etcdserverpb/rpc.js';
 import { InternalRaftRequest } from '../gen/etcdserverpb/raft_internal.js';
@@ -17,7 +18,7 @@ import { EntryType } from '../raft/types.js';
 import { decodeConfChange } from '../raft/confchange-codec.js';
 import { EtcdError, Errors } from './errors.js';
 import { ErrCompacted, ErrFutureRev } from '../mvcc/errors.js';
-import { applyDeleteRange, applyPut, applyRange, applyTxn, noLeases, revisionHeader, type LeaseLookup } from './kv-apply.js';
+import { applyDeleteRange, applyPut, applyRange, decideTxn, noLeases, revisionHeader, runTxn, type LeaseLookup } from './kv-apply.js';
 import type { KvRead, KvWrite } from './kv-view.js';
 import type { Membership } from './membership.js';
 import type { AuthStore } from '../auth/auth-store.js';
@@ -27,6 +28,9 @@ import { applyLeaseRequest, type LeaseApplyResponse } from './lease-apply.js';
 import type { AlarmApply } from './alarm-apply.js';
 import { heldRequestFor, peekRequestId, type ProposedRequest } from './proposal-handoff.js';
 import { AlarmType } from '../gen/etcdserverpb/rpc.js';
+
+/** The key a compaction reads for its response's revision (any key does; etcd's choice). */
+const COMPACTION_PROBE_KEY = Buffer.from('compaction');
 
 /** The store operations the applier needs; the mvcc layer's store satisfies it. */
 export interface ApplyStore {
@@ -201,7 +205,7 @@ export class Applier {
       }
       if (req.put) return this.applyPutRequest(req.put);
       if (req.deleteRange) return this.inWrite((t) => applyDeleteRange(t, req.deleteRange!, this.leases));
-      if (req.txn) return this.inWrite((t) => applyTxn(t, req.txn!, this.leases));
+      if (req.txn) return this.applyTxnRequest(req.txn);
       if (req.range) {
         const t = this.store.read();
         try {
@@ -247,6 +251,23 @@ export class Applier {
     }
   }
 
+  /**
+   * A txn that writes (read-only ones are not proposed): decided in a read transaction,
+   * then run in a write one, as etcd does. Nothing comes between the two (both are
+   * synchronous), so the write sees the state the compares saw; the split shows only in
+   * the etcd_mvcc_* counters, which count per store transaction.
+   */
+  private applyTxnRequest(txn: TxnRequest): ApplyResult {
+    const check = this.store.read();
+    let path: boolean[];
+    try {
+      path = decideTxn(check, txn, this.leases);
+    } finally {
+      check.end();
+    }
+    return this.inWrite((t) => runTxn(t, txn, path, this.leases));
+  }
+
   /** inWrite(applyPut) for the commonest request, without a closure per put. */
   private applyPutRequest(put: PutRequest): ApplyResult {
     const t = this.store.write();
@@ -269,8 +290,14 @@ export class Applier {
   private applyCompaction(rev: number): ApplyResult {
     const physical = this.store.compact(rev);
     const t = this.store.read();
-    const current = t.rev();
-    t.end();
+    // etcd learns the header's revision by reading a key, a read its range counter shows;
+    // reading one here keeps the counters equal to etcd's.
+    let current: number;
+    try {
+      current = t.range(COMPACTION_PROBE_KEY, Buffer.alloc(0), { limit: 1, countOnly: true }).rev;
+    } finally {
+      t.end();
+    }
     const resp: CompactionResponse = { header: revisionHeader(current) };
     return { resp, physical };
   }

@@ -611,16 +611,23 @@ export class EtcdServer {
 
   // ---- KV ----
 
-  async range(r: RangeRequest, ctx?: RequestAuth): Promise<RangeResponse> {
+  range(r: RangeRequest, ctx?: RequestAuth): Promise<RangeResponse> {
+    return this.serveRange(r, ctx, true);
+  }
+
+  /**
+   * A range as a client's: `counted` false for the member's own probes (/health), which
+   * etcd 3.4 answers without a store read, so etcd_mvcc_range_total does not show them.
+   */
+  private async serveRange(r: RangeRequest, ctx: RequestAuth | undefined, counted: boolean): Promise<RangeResponse> {
     checkRangeRequest(r);
-    metrics.rangeTotal.inc();
     const ai = await this.authGate.authInfo(ctx);
     if (!r.serializable) await this.reads.wait(this.requestTimeoutMs);
     else await this.serialReads.next();
     if (this.parts.auth) checkRangeAuth(this.parts.auth, ai, r);
     const t = this.parts.store.read();
     try {
-      return this.withHeader(applyRange(t, r));
+      return this.withHeader(applyRange(counted ? t : uncounted(t), r));
     } catch (err) {
       throw toEtcdError(err);
     } finally {
@@ -630,7 +637,6 @@ export class EtcdServer {
 
   async put(r: PutRequest, ctx?: RequestAuth): Promise<PutResponse> {
     checkPutRequest(r);
-    metrics.putTotal.inc();
     // Without a token to resolve (auth off, or none sent) the caller is known at once: no
     // await, which costs a promise and a microtask turn per put.
     const ai = this.authGate.resolvesToNobody(ctx) ? undefined : await this.authGate.authInfo(ctx);
@@ -655,8 +661,7 @@ export class EtcdServer {
     let waiter: PutWaiter;
     try {
       checkPutRequest(r);
-      metrics.putTotal.inc();
-      this.checkCanPropose();
+        this.checkCanPropose();
       waiter = new PutWaiter(this.putHeader, done, this.sealProposal(req, undefined, this.encodePut), req);
     } catch (err) {
       // Refused before it was proposed (checks, size): nothing is waiting for it.
@@ -687,14 +692,12 @@ export class EtcdServer {
 
   async deleteRange(r: DeleteRangeRequest, ctx?: RequestAuth): Promise<DeleteRangeResponse> {
     checkDeleteRequest(r);
-    metrics.deleteTotal.inc();
     const res = await this.proposeInternal({ deleteRange: r }, await this.authGate.authInfo(ctx));
     return this.withHeader(res.resp as DeleteRangeResponse);
   }
 
   async txn(r: TxnRequest, ctx?: RequestAuth): Promise<TxnResponse> {
     checkTxnRequest(r, this.opts.maxTxnOps);
-    metrics.txnTotal.inc();
     const ai = await this.authGate.authInfo(ctx);
     if (!txnIsWrite(r)) {
       // A read-only txn is served like a linearizable range, without a log entry.
@@ -780,7 +783,7 @@ export class EtcdServer {
       hasLeader: () => this.lead !== 0n,
       read: async (serializable) => {
         try {
-          await this.range(RangeRequest.fromPartial({ key: Buffer.from('health'), keysOnly: true, limit: 1n, serializable }));
+          await this.serveRange(RangeRequest.fromPartial({ key: Buffer.from('health'), keysOnly: true, limit: 1n, serializable }), undefined, false);
         } catch (err) {
           // etcd reads as root; with auth on, the anonymous probe's refusal still proves the read path works.
           if (err !== AuthErrors.UserEmpty && err !== AuthErrors.PermissionDenied) throw err;
@@ -819,6 +822,8 @@ export class EtcdServer {
       dbSize: () => this.opts.backendSize(),
       revisions: () => ({ current: this.currentRevision(), compacted: compactRevision() }),
       keyCount,
+      authRevision: () => this.parts.auth?.revision ?? 0,
+      watchers: () => ({ total: this.parts.watchable?.size ?? 0, unsynced: this.parts.watchable?.unsyncedCount ?? 0 }),
     };
   }
 
@@ -838,10 +843,18 @@ export class EtcdServer {
 }
 
 
+type StoreRead = ApplyStore extends { read(): infer R } ? R : never;
+
+/** A read transaction whose ranges are all peeks: read, but not counted. */
+function uncounted(t: StoreRead): import('./kv-view.js').KvRead {
+  return { range: (k, e, o) => t.peek(k, e, o), peek: (k, e, o) => t.peek(k, e, o), rev: () => t.rev() };
+}
+
 /** Wraps a read transaction as a write view whose writes are impossible (the txn was checked to be read-only). */
-function readOnly(t: ApplyStore extends { read(): infer R } ? R : never): import('./kv-view.js').KvWrite {
+function readOnly(t: StoreRead): import('./kv-view.js').KvWrite {
   return {
     range: (k, e, o) => t.range(k, e, o),
+    peek: (k, e, o) => t.peek(k, e, o),
     rev: () => t.rev(),
     put: () => {
       throw new Error('write in a read-only txn');

@@ -1,6 +1,10 @@
 // The meaning of etcd's KV requests, applied to a store transaction. Every member runs
 // this for every committed entry, so it must be deterministic: it reads nothing but the
 // transaction and the request.
+//
+// etcd_mvcc_range_total counts the reads etcd's applier makes through its store
+// transactions: txn.range() here is such a read, txn.peek() one etcd does not make (or
+// makes outside them), so the counters agree with etcd's for the same requests.
 
 import type { KeyValue } from '../gen/mvccpb/kv.js';
 import type { ResponseHeader } from '../gen/etcdserverpb/rpc.js';
@@ -138,18 +142,26 @@ function getOne(txn: KvRead, key: Buffer): StoredKeyValue | undefined {
   return txn.range(key, Buffer.alloc(0), {}).kvs[0];
 }
 
-/** Checks a put against the store without writing; throws the error the put would fail with. */
-function precheckPut(txn: KvRead, r: PutRequest, leases: LeaseLookup): void {
-  if (r.lease !== 0n && !r.ignoreLease && !leases.has(r.lease)) throw Errors.LeaseNotFound;
+const NO_END = Buffer.alloc(0);
+
+/**
+ * Checks a put in a txn against the store without writing; throws the error the put
+ * would fail with. etcd's order: the previous key first (a counted read), then the lease.
+ */
+function precheckTxnPut(txn: KvRead, r: PutRequest, leases: LeaseLookup): void {
   if ((r.ignoreValue || r.ignoreLease) && getOne(txn, r.key) === undefined) throw Errors.KeyNotFound;
+  if (r.lease !== 0n && !r.ignoreLease && !leases.has(r.lease)) throw Errors.LeaseNotFound;
 }
 
 export function applyPut(txn: KvWrite, r: PutRequest, leases: LeaseLookup): PutResponse {
-  precheckPut(txn, r, leases);
+  if (r.lease !== 0n && !r.ignoreLease && !leases.has(r.lease)) throw Errors.LeaseNotFound;
   // The previous lease matters only when some key has a lease or this put sets one; the
   // common lease-free put skips the extra read.
   const trackLease = leases.attach !== undefined && (r.lease !== 0n || (leases.attachedKeyCount?.() ?? 1) > 0);
-  const prev = r.prevKv || r.ignoreValue || r.ignoreLease || trackLease ? getOne(txn, r.key) : undefined;
+  // The request's own need for the previous pair is a read etcd makes; the lease bookkeeping's is not.
+  const wantsPrev = r.prevKv || r.ignoreValue || r.ignoreLease;
+  const prev = wantsPrev ? getOne(txn, r.key) : trackLease ? txn.peek(r.key, NO_END, {}).kvs[0] : undefined;
+  if ((r.ignoreValue || r.ignoreLease) && prev === undefined) throw Errors.KeyNotFound;
   const value = r.ignoreValue && prev ? prev.value : r.value;
   const lease = r.ignoreLease && prev ? prev.lease : r.lease;
   txn.put(r.key, value, lease);
@@ -160,7 +172,7 @@ export function applyPut(txn: KvWrite, r: PutRequest, leases: LeaseLookup): PutR
 
 export function applyDeleteRange(txn: KvWrite, r: DeleteRangeRequest, leases: LeaseLookup = noLeases): DeleteRangeResponse {
   const lookLeases = leases.detach !== undefined && (leases.attachedKeyCount?.() ?? 1) > 0;
-  const before = r.prevKv || lookLeases ? txn.range(r.key, r.rangeEnd, {}).kvs : [];
+  const before = r.prevKv ? txn.range(r.key, r.rangeEnd, {}).kvs : lookLeases ? txn.peek(r.key, r.rangeEnd, {}).kvs : [];
   const prevKvs = r.prevKv ? before.map(toProtoKv) : [];
   const deleted = txn.deleteRange(r.key, r.rangeEnd);
   // A deleted key leaves its lease: revoking that lease later must not delete a newer key of the same name.
@@ -247,18 +259,37 @@ function precheckOps(txn: KvRead, r: TxnRequest, cursor: PathCursor, leases: Lea
   for (const op of cursor.take() ? r.success : r.failure) {
     if (op.requestRange) {
       const rev = revNumber(op.requestRange.revision);
-      if (rev > 0) txn.range(op.requestRange.key, op.requestRange.rangeEnd, { rev, limit: 1 });
+      // etcd compares the revision with the store's bounds here, without a read.
+      if (rev > 0) txn.peek(op.requestRange.key, op.requestRange.rangeEnd, { rev, limit: 1 });
     } else if (op.requestPut) {
-      precheckPut(txn, op.requestPut, leases);
+      precheckTxnPut(txn, op.requestPut, leases);
     } else if (op.requestTxn) {
       precheckOps(txn, op.requestTxn, cursor, leases);
     }
   }
 }
 
+/**
+ * A txn in one store transaction: its compares, checks and ops. etcd serves a read-only
+ * txn this way; see decideTxn and runTxn for a txn that writes.
+ */
 export function applyTxn(txn: KvWrite, r: TxnRequest, leases: LeaseLookup): TxnResponse {
+  return runTxn(txn, r, decideTxn(txn, r, leases), leases);
+}
+
+/**
+ * The first half of a txn that writes: its compares decide the branches, and the ops on
+ * them are checked, in a read transaction of its own (etcd's; its reads are counted
+ * there, before the write transaction starts). Throws the error the txn fails with.
+ */
+export function decideTxn(txn: KvRead, r: TxnRequest, leases: LeaseLookup): boolean[] {
   const path = choosePath(txn, r);
   precheckOps(txn, r, new PathCursor(path), leases);
+  return path;
+}
+
+/** The second half: the ops of the branches `path` (from decideTxn) chose. */
+export function runTxn(txn: KvWrite, r: TxnRequest, path: boolean[], leases: LeaseLookup): TxnResponse {
   const resp = executeTxn(txn, r, new PathCursor(path), leases);
   resp.header = revisionHeader(txn.rev());
   return resp;

@@ -11,6 +11,11 @@ export type StoredKeyValue = StoredKv;
 export interface KvRead {
   /** end: empty = the single key; [0x00] = every key >= key; otherwise [key, end). */
   range(key: Buffer, end: Buffer, options: RangeOptions): RangeResult;
+  /**
+   * range() that etcd_mvcc_range_total does not count: for reads etcd makes outside its
+   * counted store transactions (lease bookkeeping, revision checks), or not at all.
+   */
+  peek(key: Buffer, end: Buffer, options: RangeOptions): RangeResult;
   /** The store's current revision as seen by this transaction. */
   rev(): number;
 }

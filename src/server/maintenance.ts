@@ -1,6 +1,7 @@
 // The member's Maintenance API beyond Status: Hash, HashKV, Defragment and Alarm, and
 // the quota check every growing request passes before it is proposed.
 
+import { defragInflight, defragSeconds } from '../metrics/registry.js';
 import { AlarmRequest_AlarmAction, AlarmType, type AlarmRequest, type AlarmResponse, type DefragmentResponse, type HashKVResponse, type HashResponse, type ResponseHeader } from '../gen/etcdserverpb/rpc.js';
 import type { InternalRaftRequest } from '../gen/etcdserverpb/raft_internal.js';
 import type { HashResult } from '../mvcc/types.js';
@@ -105,12 +106,17 @@ export class MemberMaintenance {
 
   async defragment(): Promise<DefragmentResponse> {
     this.host.info('starting defragment');
+    const began = performance.now();
+    defragInflight.set(1);
     try {
       await this.parts.storage.defrag();
     } catch (err) {
       this.host.warn('failed to defragment', { error: err instanceof Error ? err.message : String(err) });
       throw err;
+    } finally {
+      defragInflight.set(0);
     }
+    defragSeconds.observe((performance.now() - began) / 1000);
     this.host.info('finished defragment');
     // etcd 3.4 answers an empty message (no header).
     return { header: undefined };

@@ -8,7 +8,8 @@ import type { Event } from '../gen/mvccpb/kv.js';
 import { Event_EventType } from '../gen/mvccpb/kv.js';
 import type { ResponseHeader } from '../gen/etcdserverpb/rpc.js';
 import { WatchResponse as WatchResponseCodec } from '../gen/etcdserverpb/rpc.js';
-import type { StoreEvent } from '../mvcc/types.js';
+import { countStoreReads, countWatchEvents, countWatchStream } from '../metrics/registry.js';
+import { EventType, type StoreEvent } from '../mvcc/types.js';
 import type { WatchableStore, Watcher, WatchSink } from '../mvcc/watchable-store.js';
 import type { AuthGate, RequestAuth } from './auth-gate.js';
 import { EtcdError } from './errors.js';
@@ -42,6 +43,17 @@ function toProtoEvent(e: StoreEvent): Event {
     kv: toProtoKv(e.kv),
     prevKv: e.prevKv ? toProtoKv(e.prevKv) : undefined,
   };
+}
+
+/**
+ * etcd's watch stream reads the previous value of every event but a key's creation, for a
+ * watcher that asked for it, with a store read per event, and etcd_mvcc_range_total shows
+ * those reads. The store hands us the previous values already; only the count is made.
+ */
+function countPrevKvReads(events: StoreEvent[]): void {
+  let n = 0;
+  for (const e of events) if (e.type !== EventType.Put || e.kv.createRevision !== e.kv.modRevision) n++;
+  countStoreReads(n);
 }
 
 /**
@@ -81,6 +93,7 @@ export class WatchSession {
     private readonly out: WatchOutput,
     private readonly auth: RequestAuth,
   ) {
+    countWatchStream(1);
     this.sink = {
       deliver: (w, events, rev) => this.sendEvents(w, events, rev),
       compacted: (w, compactRev) => {
@@ -105,7 +118,9 @@ export class WatchSession {
   }
 
   close(): void {
+    if (this.closed) return;
     this.closed = true;
+    countWatchStream(-1);
     for (const { w } of this.byId.values()) this.host.watchable.cancel(w);
     this.byId.clear();
     this.ids.clear();
@@ -173,6 +188,8 @@ export class WatchSession {
     const entry = this.ids.get(w);
     if (entry === undefined) return;
     const { id, fragment } = entry;
+    countWatchEvents(events.length);
+    if (w.opts.prevKv) countPrevKvReads(events);
     if (this.out.sendDelivery && !fragment) {
       this.out.sendDelivery(encodedDelivery(events, rev, this.host), entry.idField);
       return;

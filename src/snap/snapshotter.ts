@@ -13,6 +13,7 @@
 // - A file that fails to decode is renamed `<name>.broken` (as etcd does) and skipped,
 //   so it is reported once and never chosen again.
 
+import { snapFsyncSeconds, snapMarshallingSeconds, snapSaveSeconds } from '../metrics/registry.js';
 import { open, readFile, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Snapshot } from '../raft/types.js';
@@ -45,7 +46,11 @@ export class Snapshotter {
     if (index === 0) return;
     const name = snapName(term, index);
     const tmp = join(this.dir, `${name}.tmp`);
+    const began = performance.now();
     const buf = encodeSnapshot(snapshot);
+    snapMarshallingSeconds.observe((performance.now() - began) / 1000);
+    // etcd times the file's write and fsync together as its "fsync".
+    const writeBegan = performance.now();
     const fh = await open(tmp, 'w', 0o600);
     try {
       let done = 0;
@@ -53,9 +58,11 @@ export class Snapshotter {
       await fh.sync();
     } finally {
       await fh.close();
+      snapFsyncSeconds.observe((performance.now() - writeBegan) / 1000);
     }
     await rename(tmp, join(this.dir, name));
     await fsyncDir(this.dir);
+    snapSaveSeconds.observe((performance.now() - began) / 1000);
   }
 
   /** The newest intact snapshot. Throws SnapNoSnapshotError (`snap: no available snapshot`) if none. */

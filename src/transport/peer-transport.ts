@@ -15,6 +15,7 @@ import { frameMessage, FrameReader } from './message-codec.js';
 import { RAFT_SNAPSHOT_PATH } from './snapshot-framing.js';
 import type { SnapshotSender } from './snapshot-sender.js';
 import { receiveSnapshot, type SnapshotReceiverDeps } from './snapshot-receiver.js';
+import { peerActivated, peerDeactivated, peerReceivedBytes, peerReceivedFailures, peerSentBytes, peerSentFailures, type ByteCount } from './peer-metrics.js';
 
 /**
  * Snapshot transfers (snapshot-sender.ts, snapshot-receiver.ts): MsgSnap goes out with a
@@ -59,12 +60,20 @@ class PeerStream {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly backoff = new Backoff(STREAM_REDIAL_MS, STREAM_REDIAL_MS);
+  /** The member ids as etcd's metrics label them (hex). */
+  private readonly localHex: string;
+  readonly idHex: string;
+  /** Bytes written on this peer's streams, for etcd_network_peer_sent_bytes_total. */
+  private readonly sentBytes: ByteCount;
 
   constructor(
     private readonly owner: PeerTransport,
     readonly id: NodeId,
     private urls: string[],
   ) {
+    this.localHex = owner.localId.toString(16);
+    this.idHex = id.toString(16);
+    this.sentBytes = peerSentBytes.of(this.idHex);
     this.connect();
   }
 
@@ -78,13 +87,17 @@ class PeerStream {
 
   send(m: Message): boolean {
     if (!this.req || !this.connected) return false;
-    this.req.write(frameMessage(m));
+    const frame = frameMessage(m);
+    this.sentBytes.n += frame.length;
+    this.req.write(frame);
     return true;
   }
 
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.connected) peerDeactivated(this.localHex, this.idHex, false);
+    this.connected = false;
     this.req?.destroy();
   }
 
@@ -102,6 +115,7 @@ class PeerStream {
     req.on('response', (res) => {
       if (res.statusCode === 200) {
         this.connected = true;
+        peerActivated(this.localHex, this.idHex);
         this.connectedAt = Date.now();
         this.backoff.reset();
         res.resume();
@@ -129,6 +143,7 @@ class PeerStream {
     if (this.req === undefined) return;
     this.req.destroy();
     this.req = undefined;
+    if (this.connected) peerDeactivated(this.localHex, this.idHex, true);
     this.connected = false;
     this.connectedAt = undefined;
     if (this.stopped) return;
@@ -194,9 +209,13 @@ export class PeerTransport {
         this.snapshots.sender.send(m, peer.peerUrls);
         continue;
       }
-      const ok = this.peers.get(m.to)?.send(m) ?? false;
+      const ok = peer?.send(m) ?? false;
       if (m.type === MessageType.Snap) this.hooks.reportSnapshot(m.to, ok);
-      if (!ok) this.hooks.reportUnreachable(m.to);
+      if (!ok) {
+        // Dropped with the stream down; a message to a member we do not know is no peer's failure.
+        if (peer) peerSentFailures.inc({ To: peer.idHex });
+        this.hooks.reportUnreachable(m.to);
+      }
     }
   }
 
@@ -228,10 +247,14 @@ export class PeerTransport {
     res.flushHeaders();
     this.inbound.set(res, from);
     const reader = new FrameReader();
+    const fromHex = from.toString(16);
+    const received = peerReceivedBytes.of(fromHex);
     req.on('data', (chunk: Buffer) => {
+      received.n += chunk.length;
       try {
         for (const m of reader.push(chunk)) this.hooks.receive(m);
       } catch {
+        peerReceivedFailures.inc({ From: fromHex });
         req.destroy();
       }
     });

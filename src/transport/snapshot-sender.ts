@@ -11,6 +11,7 @@ import type { Message, NodeId } from '../raft/types.js';
 import type { SnapshotCopy } from '../server/snapshot-source.js';
 import { requestPeer, type PeerClientTls } from './peer-http.js';
 import { RAFT_SNAPSHOT_PATH, SnapshotDigest, snapshotBodyHead } from './snapshot-framing.js';
+import { peerSentBytes, peerSentFailures, snapshotSendFailures, snapshotSendInflights, snapshotSendSeconds, snapshotSendSuccess } from './peer-metrics.js';
 
 /** A transfer that moves no byte for this long is given up (raft then probes and retries). */
 export const SNAPSHOT_IDLE_TIMEOUT_MS = 30_000;
@@ -61,6 +62,8 @@ export class SnapshotSender {
     const peer = m.to.toString(16);
     this.deps.log.info('sending database snapshot', { 'remote-peer-id': peer, 'snapshot-index': index, 'snapshot-term': term, bytes: copy.size });
     const started = Date.now();
+    const sent = { bytes: 0 };
+    snapshotSendInflights.inc({ To: peer });
     try {
       if (this.stopped) throw new Error('transport stopped');
       const url = new URL(RAFT_SNAPSHOT_PATH, urls[0]);
@@ -79,12 +82,21 @@ export class SnapshotSender {
       });
       // The receiver may refuse before the body is all sent; its answer is what counts.
       answered.catch(() => undefined);
-      await pipeline(Readable.from(body(msg, copy)), req);
+      await pipeline(Readable.from(body(msg, copy, sent)), req);
       const { status, body: text } = await answered;
       if (status !== 204) throw new Error(`peer answered ${status}: ${text.trim()}`);
+    } catch (err) {
+      peerSentFailures.inc({ To: peer });
+      snapshotSendFailures.inc({ To: peer });
+      throw err;
     } finally {
+      snapshotSendInflights.dec({ To: peer });
       copy.stream.destroy();
     }
+    // As etcd, a snapshot's bytes count as sent once the follower has taken it.
+    peerSentBytes.of(peer).n += sent.bytes;
+    snapshotSendSuccess.inc({ To: peer });
+    snapshotSendSeconds.observe({ To: peer }, (Date.now() - started) / 1000);
     this.deps.log.info('sent database snapshot', { 'remote-peer-id': peer, 'snapshot-index': index, bytes: copy.size, took: `${Date.now() - started}ms` });
   }
 
@@ -95,14 +107,20 @@ export class SnapshotSender {
   }
 }
 
-async function* body(m: Message, copy: SnapshotCopy): AsyncGenerator<Buffer> {
-  yield snapshotBodyHead(m, copy.size);
+/** The request body; `sent.bytes` counts what it yielded. */
+async function* body(m: Message, copy: SnapshotCopy, sent: { bytes: number }): AsyncGenerator<Buffer> {
+  const head = snapshotBodyHead(m, copy.size);
+  sent.bytes += head.length;
+  yield head;
   const digest = new SnapshotDigest();
   for await (const chunk of copy.stream) {
     const b = chunk as Buffer;
     digest.update(b);
+    sent.bytes += b.length;
     yield b;
   }
   if (digest.size !== copy.size) throw new Error(`backend copy ended after ${digest.size} of ${copy.size} bytes`);
-  yield digest.tail();
+  const tail = digest.tail();
+  sent.bytes += tail.length;
+  yield tail;
 }

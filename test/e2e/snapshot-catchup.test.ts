@@ -90,6 +90,16 @@ test('a follower cut off while the leader compacts installs its snapshot; a watc
     await assert.rejects(onF.range({ key: b('w/1'), revision: compactAt - 1, serializable: true }), /required revision has been compacted/);
     const ttl = etcdctl('real', ['--endpoints', c.members[f]!.clientUrl, 'lease', 'list']);
     assert.match(ttl.stdout, new RegExp(lease.ID.toString(16)));
+
+    // etcd's snapshot transfer metrics, labelled with the peers' ids, on both ends.
+    const metricsOf = async (i: number): Promise<string> => (await fetch(`${c.members[i]!.clientUrl}/metrics`)).text();
+    const idOf = (text: string): string => /^etcd_server_id\{server_id="(\w+)"\} 1$/m.exec(text)?.[1] ?? '?';
+    const leaderMetrics = await metricsOf(leader);
+    const followerMetrics = await metricsOf(f);
+    const sample = (text: string, series: string): number => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+    assert.equal(sample(leaderMetrics, `etcd_network_snapshot_send_success{To="${idOf(followerMetrics)}"}`), 1);
+    assert.equal(sample(followerMetrics, `etcd_network_snapshot_receive_success{From="${idOf(leaderMetrics)}"}`), 1);
+    assert.equal(sample(followerMetrics, `etcd_network_snapshot_receive_inflights_total{From="${idOf(leaderMetrics)}"}`), 0);
   } finally {
     for (const cl of clients) cl.close();
     await c.close();
