@@ -15,6 +15,7 @@ import { FlagError, FlagValues, parseFlags, type FlagDef } from './etcdctl/flags
 import { FatalLog, GLOBAL_FLAGS } from './etcdctl/global-flags.js';
 import { Output } from './etcdctl/output.js';
 import { Session } from './etcdctl/session.js';
+import { processArgs } from './etcdctl/raw-argv.js';
 import { processStdin, type Stdin } from './etcdctl/stdin.js';
 import { renderHelp } from './etcdctl/usage.js';
 
@@ -117,7 +118,8 @@ export async function run(argv: string[], out: Output, err: Output, env: NodeJS.
   }
 }
 
-export async function main(argv: string[]): Promise<void> {
+/** `argv` defaults to this process's arguments as byte strings (see raw-argv.ts): Go's etcdctl sees raw bytes. */
+export async function main(argv: string[] = processArgs()): Promise<void> {
   // Node's own deprecation notices (e.g. TLS to an IP address) are not etcdctl output.
   process.noDeprecation = true;
   const out = new Output();
