@@ -15,6 +15,7 @@ import type { Session } from './session.js';
 import { parseGoInt, type FlagValues } from './flags.js';
 
 import { prefixRangeEnd as prefixEnd } from '../../pkg/prefix-range.js';
+import { byteStringBytes } from './byte-string.js';
 
 /** The range end of a prefix query, for the commands that take --prefix. */
 export { prefixEnd };
@@ -31,14 +32,14 @@ export function buildPut(args: string[], values: Values, stdin: () => Buffer): P
   const ignoreValue = values.bool('ignore-value');
   if (ignoreValue && args.length > 1) throw new UsageError("put command needs only 1 argument when 'ignore-value' is set", ExitCode.BadArgs);
   let value: Buffer = Buffer.alloc(0);
-  if (!ignoreValue) value = args.length >= 2 ? Buffer.from(args[1]!) : stdin();
+  if (!ignoreValue) value = args.length >= 2 ? byteStringBytes(args[1]!) : stdin();
   // etcdctl takes an empty stdin as no value at all, not as an empty value.
   if (!ignoreValue && args.length < 2 && value.length === 0) throw needArgs();
   const leaseText = values.string('lease');
   const lease = parseGoInt(leaseText, false, 16);
   if (typeof lease === 'string') throw new UsageError(`bad lease ID (${lease}), expecting ID in Hex`, ExitCode.BadArgs);
   return PutRequest.fromPartial({
-    key: Buffer.from(args[0]!),
+    key: byteStringBytes(args[0]!),
     value,
     lease,
     prevKv: values.bool('prev-kv'),
@@ -55,11 +56,11 @@ function keyRange(cmd: 'get' | 'del', args: string[], values: Values): { key: Bu
   const prefix = values.bool('prefix');
   const fromKey = values.bool('from-key');
   if (prefix && fromKey) throw new UsageError('`--prefix` and `--from-key` cannot be set at the same time, choose one', ExitCode.BadArgs);
-  let key: Buffer = Buffer.from(args[0]!);
+  let key: Buffer = byteStringBytes(args[0]!);
   let rangeEnd: Buffer = Buffer.alloc(0);
   if (args.length >= 2) {
     if (prefix || fromKey) throw new UsageError("too many arguments, only accept one argument when `--prefix` or `--from-key` is set", ExitCode.BadArgs);
-    rangeEnd = Buffer.from(args[1]!);
+    rangeEnd = byteStringBytes(args[1]!);
   }
   if (prefix) {
     if (key.length === 0) {
