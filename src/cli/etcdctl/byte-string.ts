@@ -18,7 +18,7 @@ const ANY_SURROGATE = /[\ud800-\udfff]/;
 const REPLACEMENT = Buffer.from('\ufffd');
 
 /** The length of the valid UTF-8 sequence at b[i] (Go's utf8 rules: no overlongs, surrogates or > U+10FFFF), or 0. */
-function validSequenceAt(b: Uint8Array, i: number): number {
+export function utf8SequenceLength(b: Uint8Array, i: number): number {
   const c = b[i]!;
   const cont = (j: number, lo = 0x80, hi = 0xbf) => i + j < b.length && b[i + j]! >= lo && b[i + j]! <= hi;
   if (c < 0x80) return 1;
@@ -40,7 +40,7 @@ export function byteStringOf(bytes: Uint8Array): string {
   let start = 0;
   let i = 0;
   while (i < b.length) {
-    const n = validSequenceAt(b, i);
+    const n = utf8SequenceLength(b, i);
     if (n > 0) {
       i += n;
       continue;

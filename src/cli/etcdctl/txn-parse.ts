@@ -84,7 +84,7 @@ export function parseCompare(line: string): Compare {
   const target = trimmed.slice(0, paren);
   const scanned = scanCompare(trimmed.slice(paren + 1));
   if (scanned.val === undefined) {
-    const q = (t: Buffer | undefined) => byteStringOf(Buffer.from(goQuote(t ?? Buffer.alloc(0))));
+    const q = (t: Buffer | undefined) => goQuote(t ?? Buffer.alloc(0));
     throw new Error(`malformed comparison: ${line}; got ${target}(${q(scanned.key)}) ${scanned.op ?? ''} ${q(scanned.val)}`);
   }
   const key = scanned.key!;
