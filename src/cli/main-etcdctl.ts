@@ -11,8 +11,9 @@ import { ClientError } from '../client/errors.js';
 import { commandTree, type SessionRun } from './etcdctl/catalog.js';
 import { commandFlags, findCommand, stripFlags, suggestionsFor, type CommandDef, type RunContext } from './etcdctl/command-tree.js';
 import { CtlError, ExitCode, GoPanic } from './etcdctl/errors.js';
-import { FlagError, FlagValues, parseFlags, type FlagDef } from './etcdctl/flags.js';
+import { FlagError, FlagValues, goQuoteString, parseFlags, type FlagDef } from './etcdctl/flags.js';
 import { FatalLog, GLOBAL_FLAGS } from './etcdctl/global-flags.js';
+import { goBackquoteText } from './etcdctl/go-format.js';
 import { Output } from './etcdctl/output.js';
 import { Session } from './etcdctl/session.js';
 import { processArgs } from './etcdctl/raw-argv.js';
@@ -32,7 +33,7 @@ function helpOf(chain: CommandDef[]): string {
 
 function unknownCommand(root: CommandDef, word: string, err: Output): number {
   const suggestions = suggestionsFor(root, word);
-  let msg = `unknown command "${word}" for "etcdctl"`;
+  let msg = `unknown command ${goQuoteString(word)} for "etcdctl"`;
   if (suggestions.length > 0) msg += `\n\nDid you mean this?\n${suggestions.map((s) => `\t${s}\n`).join('')}`;
   err.line(`Error: ${msg}`);
   err.line(`Run 'etcdctl --help' for usage.`);
@@ -81,7 +82,7 @@ export async function run(argv: string[], out: Output, err: Output, env: NodeJS.
     const topic = findCommand(root, args, () => []);
     if (topic.chain.length === 1 && args.length > 0) {
       // cobra: Go's %#q of the words, then the root's usage, whose flags lack -h (never parsed).
-      err.line(`Unknown help topic [${args.map((a) => `\`${a}\``).join(' ')}]`);
+      err.line(`Unknown help topic [${args.map(goBackquoteText).join(' ')}]`);
       const f = flagsOf([root]);
       out.raw(renderHelp({ chain: [root], local: f.local.filter((x) => x.name !== 'help'), inherited: f.inherited }));
       return ExitCode.Success;
