@@ -17,6 +17,7 @@ import { goBackquoteText } from './etcdctl/go-format.js';
 import { Output } from './etcdctl/output.js';
 import { Session } from './etcdctl/session.js';
 import { processArgs } from './etcdctl/raw-argv.js';
+import { processEnv } from './etcdctl/raw-env.js';
 import { processStdin, type Stdin } from './etcdctl/stdin.js';
 import { renderHelp } from './etcdctl/usage.js';
 
@@ -134,7 +135,7 @@ export async function main(argv: string[] = processArgs()): Promise<void> {
     return;
   }
   try {
-    code = await run(argv, out, err, process.env, processStdin());
+    code = await run(argv, out, err, processEnv(), processStdin());
   } catch (e) {
     err.line(`Error: ${e instanceof Error ? e.message : String(e)}`);
     code = ExitCode.Error;
