@@ -6,12 +6,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { byteStringBytes, byteStringOf, byteStringRunes } from '../../src/cli/etcdctl/byte-string.js';
 import { argsFromCmdline, cmdlineWords, processArgs } from '../../src/cli/etcdctl/raw-argv.js';
+import { envFromEnviron, processEnv } from '../../src/cli/etcdctl/raw-env.js';
 import { argify, parseCompare, parseRequestOp } from '../../src/cli/etcdctl/txn-parse.js';
 import { CtlError, GoPanic } from '../../src/cli/etcdctl/errors.js';
 import { Output } from '../../src/cli/etcdctl/output.js';
 import { seeded } from '../helpers/seeded-random.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/ /g, ''), 'hex');
+const bytes = (...parts: (string | Buffer)[]): Buffer => Buffer.concat(parts.map((p) => Buffer.from(p)));
 
 test('byte strings give back exactly the bytes they were made from', () => {
   const cases = [
@@ -71,6 +73,20 @@ test('a command line that does not match process.argv is not used', () => {
     ['get', '\ufffd'],
   );
   assert.deepEqual(processArgs(argv, () => cmdline('node', 'bin/etcdctl', 'get', hex('ff'))).map(byteStringBytes), [Buffer.from('get'), hex('ff')]);
+});
+
+test('environment values are raw bytes where /proc/self/environ agrees with process.env', () => {
+  const environ = cmdline(bytes('ETCDCTL_WATCH_KEY=w', hex('ff')), 'PLAIN=x=y', bytes('CHANGED=', hex('fe')), 'NOEQUALS');
+  const env = { ETCDCTL_WATCH_KEY: 'w\ufffd', PLAIN: 'x=y', CHANGED: 'set later', LATE: 'only in process.env' };
+  const got = envFromEnviron(environ, env);
+  assert.deepEqual(byteStringBytes(got.ETCDCTL_WATCH_KEY!), bytes('w', hex('ff')));
+  assert.deepEqual({ PLAIN: got.PLAIN, CHANGED: got.CHANGED, LATE: got.LATE }, { PLAIN: 'x=y', CHANGED: 'set later', LATE: 'only in process.env' });
+  assert.deepEqual(
+    processEnv(env, () => {
+      throw new Error('ENOENT');
+    }),
+    env,
+  );
 });
 
 const line = (...parts: (string | Buffer)[]): string => byteStringOf(Buffer.concat(parts.map((p) => Buffer.from(p))));

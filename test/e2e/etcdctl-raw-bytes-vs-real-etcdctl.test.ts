@@ -40,9 +40,11 @@ function shellWord(w: Word): string {
   return b.length === 0 ? "''" : `$'${Array.from(b, (x) => `\\x${x.toString(16).padStart(2, '0')}`).join('')}'`;
 }
 
-function commandLine(which: Ctl, args: Word[]): string {
+/** `env` is set by bash for the one command, so its values too can be any bytes. */
+function commandLine(which: Ctl, args: Word[], env: Record<string, Word> = {}): string {
   const program = which === 'ours' ? [process.execPath, OUR_ETCDCTL] : [REAL_ETCDCTL];
-  return `exec ${[...program, `--endpoints=${member.endpoint}`, ...args].map(shellWord).join(' ')}`;
+  const assignments = Object.entries(env).map(([k, v]) => `${k}=${shellWord(v)} `);
+  return `${assignments.join('')}exec ${[...program, `--endpoints=${member.endpoint}`, ...args].map(shellWord).join(' ')}`;
 }
 
 interface Run {
@@ -51,8 +53,8 @@ interface Run {
   status: number | null;
 }
 
-function ctl(which: Ctl, args: Word[], input?: Buffer): Run {
-  const r = spawnSync('bash', ['-c', commandLine(which, args)], { input, env: { ...process.env, ETCDCTL_API: '3' }, timeout: 30_000 });
+function ctl(which: Ctl, args: Word[], input?: Buffer, env?: Record<string, Word>): Run {
+  const r = spawnSync('bash', ['-c', commandLine(which, args, env)], { input, env: { ...process.env, ETCDCTL_API: '3' }, timeout: 30_000 });
   return { stdout: r.stdout, stderr: r.stderr, status: r.status };
 }
 
@@ -65,6 +67,7 @@ async function store(): Promise<string[][]> {
 interface Step {
   args: Word[];
   input?: Buffer;
+  env?: Record<string, Word>;
 }
 
 const TXN = bytes('value("\\xff\\xfe") = "\\x80v"\n\n', 'put "\\xfa" "a\\xfbb"\n', 'put ', hex('fcfd'), ' raw', hex('f0'), '\n', 'put "q', hex('f1'), '" x\n', 'get ', hex('fffe'), '\n\n\n');
@@ -116,14 +119,17 @@ const READS: Step[] = [
   { args: ['txn'], input: bytes('value("\\xff") = x\n\n\n\n') },
   { args: ['txn'], input: bytes('val', hex('ff'), '("a") = "1"\n\n\n\n') },
   { args: ['txn'], input: bytes('\nput "a\\q" b\n\n\n') },
+  { args: ['get', 'k', '--consistency', hex('ff')] },
+  { args: ['get', bytes('-', hex('ff')), 'k'] },
+  { args: ['watch'], env: { ETCDCTL_WATCH_RANGE_END: hex('ff') } },
 ];
 
 test('get and txn print keys and values as raw bytes, %q-quoted in -w fields, as the real etcdctl does', async () => {
   await client.deleteRange({ key: hex('00'), rangeEnd: hex('00') });
   for (const s of WRITES) assert.equal(ctl('ours', s.args, s.input).status, 0);
   for (const s of READS) {
-    const real = ctl('real', s.args, s.input);
-    assert.deepEqual(ctl('ours', s.args, s.input), real, `etcdctl ${s.args.map((a) => Buffer.from(a).toString('latin1')).join(' ')}`);
+    const real = ctl('real', s.args, s.input, s.env);
+    assert.deepEqual(ctl('ours', s.args, s.input, s.env), real, `etcdctl ${s.args.map((a) => Buffer.from(a).toString('latin1')).join(' ')}`);
   }
   assert.deepEqual(ctl('ours', ['get', hex('fffe')]).stdout, hex('fffe 0a 8076 0a'));
   assert.ok(ctl('ours', ['get', hex('fffe'), '-w', 'fields']).stdout.includes('"Key" : "\\xff\\xfe"\n'));
