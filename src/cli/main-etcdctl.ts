@@ -18,6 +18,7 @@ import { Output } from './etcdctl/output.js';
 import { Session } from './etcdctl/session.js';
 import { processArgs } from './etcdctl/raw-argv.js';
 import { processEnv } from './etcdctl/raw-env.js';
+import { useByteStringsInProtobuf } from './etcdctl/protobuf-byte-strings.js';
 import { processStdin, type Stdin } from './etcdctl/stdin.js';
 import { renderHelp } from './etcdctl/usage.js';
 
@@ -134,6 +135,7 @@ export async function main(argv: string[] = processArgs()): Promise<void> {
     process.exitCode = ExitCode.Error;
     return;
   }
+  useByteStringsInProtobuf();
   try {
     code = await run(argv, out, err, processEnv(), processStdin());
   } catch (e) {
