@@ -95,6 +95,28 @@ export function goBackquoteText(s: string): string {
   return backquotable ? `\`${text}\`` : goQuote(b);
 }
 
+/**
+ * A JSON string as Go 1.19's encoding/json writes one (etcdctl 3.4.23's Go): <, > and &
+ * escaped for HTML, U+2028/U+2029 escaped, control characters as \\u00XX except \\n \\r
+ * \\t, and each invalid UTF-8 byte of a byte string as \\ufffd.
+ */
+export function goJsonString(s: string): string {
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const u = s.charCodeAt(i);
+    const escapedByte = u >= 0xdc80 && u <= 0xdcff && !(i > 0 && s.charCodeAt(i - 1) >= 0xd800 && s.charCodeAt(i - 1) <= 0xdbff);
+    if (escapedByte) out += '\\ufffd';
+    else if (u === 0x22) out += '\\"';
+    else if (u === 0x5c) out += '\\\\';
+    else if (u === 0x0a) out += '\\n';
+    else if (u === 0x0d) out += '\\r';
+    else if (u === 0x09) out += '\\t';
+    else if (u < 0x20 || u === 0x3c || u === 0x3e || u === 0x26 || u === 0x2028 || u === 0x2029) out += `\\u${u.toString(16).padStart(4, '0')}`;
+    else out += s[i];
+  }
+  return out + '"';
+}
+
 /** goQuote of a byte string (an argument or flag value, see byte-string.ts). */
 export function goQuoteText(s: string): string {
   return goQuote(byteStringBytes(s));

@@ -4,6 +4,7 @@
 import * as pb from '../../gen/etcdserverpb/rpc.js';
 import { Permission_Type } from '../../gen/authpb/auth.js';
 import { printAuth, roleGetFields, roleGetSimple } from './auth-printers.js';
+import { goQuoteText } from './go-format.js';
 import { CtlError, ExitCode } from './errors.js';
 import { prefixEnd } from './kv-commands.js';
 import type { Session } from './session.js';
@@ -90,7 +91,7 @@ export async function roleListCommand(s: Session): Promise<number> {
     codec: pb.AuthRoleListResponse,
     resp,
     simple: (o) => resp.roles.forEach((r) => o.line(r)),
-    fields: (o) => o.line(`"Roles" :${resp.roles.map((r) => ` ${JSON.stringify(r)}`).join('')}`),
+    fields: (o) => o.line(`"Roles" :${resp.roles.map((r) => ` ${goQuoteText(r)}`).join('')}`),
   });
   return ExitCode.Success;
 }
