@@ -10,6 +10,7 @@ import { envFromEnviron, processEnv } from '../../src/cli/etcdctl/raw-env.js';
 import { argify, parseCompare, parseRequestOp } from '../../src/cli/etcdctl/txn-parse.js';
 import { CtlError, GoPanic } from '../../src/cli/etcdctl/errors.js';
 import { Output } from '../../src/cli/etcdctl/output.js';
+import { goBackquoteText, goJsonString, goQuote, goQuoteRune } from '../../src/cli/etcdctl/go-format.js';
 import { seeded } from '../helpers/seeded-random.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/ /g, ''), 'hex');
@@ -122,4 +123,20 @@ test('txn compares and requests carry the bytes of the line', () => {
   assert.deepEqual([Buffer.from(put.key), Buffer.from(put.value)], [hex('fcfd'), hex('61fb62')]);
   const get = parseRequestOp(line('get a', hex('ff'), ' --prefix')).requestRange!;
   assert.deepEqual([Buffer.from(get.key), Buffer.from(get.rangeEnd)], [hex('61ff'), Buffer.from('b')]);
+});
+
+test("Go's %q, %#q, rune %q and JSON strings of byte strings, as etcdctl 3.4.23 prints them", () => {
+  // Each pair was printed by etcdctl 3.4.23 (-w fields of a key holding these bytes).
+  const quoted: [string, string][] = [
+    ['c2a0', '"\\u00a0"'], ['e2808b', '"\\u200b"'], ['f09f9880', '"😀"'], ['ee8080', '"\\ue000"'], ['c285', '"\\u0085"'],
+    ['efbfbd', '"\ufffd"'], ['f48fbfbf', '"\\U0010ffff"'], ['7f011b', '"\\x7f\\x01\\x1b"'], ['cd81', '"\u0341"'], ['e38080', '"\\u3000"'],
+    ['d880', '"\\u0600"'], ['f3a08081', '"\\U000e0001"'], ['e280a8', '"\\u2028"'], ['ff fe', '"\\xff\\xfe"'], ['f09f98', '"\\xf0\\x9f\\x98"'],
+  ];
+  for (const [h, q] of quoted) assert.equal(goQuote(hex(h)), q, h);
+  assert.equal(goQuote(Buffer.from('a\x07\b\f\n\r\t\v"\\')), '"a\\a\\b\\f\\n\\r\\t\\v\\"\\\\"');
+  assert.deepEqual([0xff, 0xc3, 0x01, 0x27, 0x22, 0x85].map(goQuoteRune), ["'ÿ'", "'Ã'", "'\\x01'", "'\\''", `'"'`, "'\\u0085'"]);
+  assert.equal(goBackquoteText('a b'), '`a b`');
+  assert.equal(goBackquoteText(byteStringOf(hex('ff'))), '"\\xff"');
+  assert.equal(goBackquoteText('t`x'), '"t`x"');
+  assert.equal(goJsonString(byteStringOf(bytes('r', hex('ff'), '<&>', hex('01'), '\u2028\ufffd"\\\b'))), '"r\\ufffd\\u003c\\u0026\\u003e\\u0001\\u2028\ufffd\\"\\\\\\u0008"');
 });
