@@ -18,7 +18,6 @@ import { Output } from './etcdctl/output.js';
 import { Session } from './etcdctl/session.js';
 import { processArgs } from './etcdctl/raw-argv.js';
 import { processEnv } from './etcdctl/raw-env.js';
-import { useByteStringsInProtobuf } from './etcdctl/protobuf-byte-strings.js';
 import { processStdin, type Stdin } from './etcdctl/stdin.js';
 import { renderHelp } from './etcdctl/usage.js';
 
@@ -135,7 +134,6 @@ export async function main(argv: string[] = processArgs()): Promise<void> {
     process.exitCode = ExitCode.Error;
     return;
   }
-  useByteStringsInProtobuf();
   try {
     code = await run(argv, out, err, processEnv(), processStdin());
   } catch (e) {

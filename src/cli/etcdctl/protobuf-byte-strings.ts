@@ -7,7 +7,7 @@
 import { configureTextEncoding } from '@bufbuild/protobuf/wire';
 import { byteStringBytes, byteStringOf } from './byte-string.js';
 
-/** Called once by etcdctl's main, before any message is encoded; never in a server process. */
+/** Called by Session.load(), before the command encodes a message; never in a server process. */
 export function useByteStringsInProtobuf(): void {
   configureTextEncoding({
     encodeUtf8: (text) => new Uint8Array(byteStringBytes(text)),
