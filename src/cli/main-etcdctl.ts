@@ -11,10 +11,13 @@ import { ClientError } from '../client/errors.js';
 import { commandTree, type SessionRun } from './etcdctl/catalog.js';
 import { commandFlags, findCommand, stripFlags, suggestionsFor, type CommandDef, type RunContext } from './etcdctl/command-tree.js';
 import { CtlError, ExitCode, GoPanic } from './etcdctl/errors.js';
-import { FlagError, FlagValues, parseFlags, type FlagDef } from './etcdctl/flags.js';
+import { FlagError, FlagValues, goQuoteString, parseFlags, type FlagDef } from './etcdctl/flags.js';
 import { FatalLog, GLOBAL_FLAGS } from './etcdctl/global-flags.js';
+import { goBackquoteText } from './etcdctl/go-format.js';
 import { Output } from './etcdctl/output.js';
 import { Session } from './etcdctl/session.js';
+import { processArgs } from './etcdctl/raw-argv.js';
+import { processEnv } from './etcdctl/raw-env.js';
 import { processStdin, type Stdin } from './etcdctl/stdin.js';
 import { renderHelp } from './etcdctl/usage.js';
 
@@ -31,7 +34,7 @@ function helpOf(chain: CommandDef[]): string {
 
 function unknownCommand(root: CommandDef, word: string, err: Output): number {
   const suggestions = suggestionsFor(root, word);
-  let msg = `unknown command "${word}" for "etcdctl"`;
+  let msg = `unknown command ${goQuoteString(word)} for "etcdctl"`;
   if (suggestions.length > 0) msg += `\n\nDid you mean this?\n${suggestions.map((s) => `\t${s}\n`).join('')}`;
   err.line(`Error: ${msg}`);
   err.line(`Run 'etcdctl --help' for usage.`);
@@ -80,7 +83,7 @@ export async function run(argv: string[], out: Output, err: Output, env: NodeJS.
     const topic = findCommand(root, args, () => []);
     if (topic.chain.length === 1 && args.length > 0) {
       // cobra: Go's %#q of the words, then the root's usage, whose flags lack -h (never parsed).
-      err.line(`Unknown help topic [${args.map((a) => `\`${a}\``).join(' ')}]`);
+      err.line(`Unknown help topic [${args.map(goBackquoteText).join(' ')}]`);
       const f = flagsOf([root]);
       out.raw(renderHelp({ chain: [root], local: f.local.filter((x) => x.name !== 'help'), inherited: f.inherited }));
       return ExitCode.Success;
@@ -117,7 +120,8 @@ export async function run(argv: string[], out: Output, err: Output, env: NodeJS.
   }
 }
 
-export async function main(argv: string[]): Promise<void> {
+/** `argv` defaults to this process's arguments as byte strings (see raw-argv.ts): Go's etcdctl sees raw bytes. */
+export async function main(argv: string[] = processArgs()): Promise<void> {
   // Node's own deprecation notices (e.g. TLS to an IP address) are not etcdctl output.
   process.noDeprecation = true;
   const out = new Output();
@@ -131,7 +135,7 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   try {
-    code = await run(argv, out, err, process.env, processStdin());
+    code = await run(argv, out, err, processEnv(), processStdin());
   } catch (e) {
     err.line(`Error: ${e instanceof Error ? e.message : String(e)}`);
     code = ExitCode.Error;

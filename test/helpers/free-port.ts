@@ -19,6 +19,11 @@ import net from 'node:net';
 
 /** Lowest port we pick: clear of well-known and registered service ports. */
 const LOWEST = 10_000;
+/**
+ * Ports at or above LOWEST that fetch() refuses to connect to (the WHATWG "bad port" list):
+ * a member there looks dead to waitReady's /health poll.
+ */
+const FETCH_BLOCKED = new Set([10_080]);
 /** Fewest candidates worth picking from; with fewer, fall back to the kernel's choice. */
 const MIN_RANGE = 1_000;
 
@@ -104,6 +109,7 @@ export async function freePort(): Promise<number> {
     // ports something outside the tests has bound.
     for (let attempt = 0; attempt < 50; attempt++) {
       const port = LOWEST + Math.floor(Math.random() * (high - LOWEST));
+      if (FETCH_BLOCKED.has(port)) continue;
       if (claim(port) && (await canBind(port))) return port;
     }
   }

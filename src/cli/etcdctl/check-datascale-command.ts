@@ -11,6 +11,7 @@ import { prefixEnd } from './kv-commands.js';
 import { ImmediateOutput, type Output } from './output.js';
 import { randomKey } from './check-perf-command.js';
 import type { Session } from './session.js';
+import { byteStringBytes } from './byte-string.js';
 
 export interface DatascaleProfile {
   /** Key-value pairs written. */
@@ -105,7 +106,7 @@ async function endpointResidentMemory(endpoint: string, out: Output): Promise<nu
 export async function checkDatascaleCommand(s: Session): Promise<number> {
   const cfg = datascaleProfile(s.flags.string('load'));
   const prefixText = s.flags.string('prefix');
-  const prefix = Buffer.from(prefixText);
+  const prefix = byteStringBytes(prefixText);
   const clients: Client[] = [];
   try {
     for (let i = 0; i < cfg.clients; i++) clients.push(await s.client());

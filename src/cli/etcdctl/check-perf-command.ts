@@ -11,6 +11,7 @@ import { goQuoteString } from './flags.js';
 import { prefixEnd } from './kv-commands.js';
 import { ImmediateOutput, type Output } from './output.js';
 import type { Session } from './session.js';
+import { byteStringBytes } from './byte-string.js';
 
 export interface PerfProfile {
   /** Writes per second offered. */
@@ -108,7 +109,7 @@ export function barLine(done: number, total: number, elapsedSecs: number): strin
 
 export async function checkPerfCommand(s: Session): Promise<number> {
   const cfg = perfProfile(s.flags.string('load'));
-  const prefix = Buffer.from(s.flags.string('prefix'));
+  const prefix = byteStringBytes(s.flags.string('prefix'));
   const clients: Client[] = [];
   try {
     for (let i = 0; i < cfg.clients; i++) clients.push(await s.client());

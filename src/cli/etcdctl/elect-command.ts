@@ -13,6 +13,7 @@ import { CtlError, ExitCode } from './errors.js';
 import { immediatePrinter, Interrupt } from './interrupt.js';
 import type { Printer } from './printer.js';
 import type { Session } from './session.js';
+import { byteStringBytes } from './byte-string.js';
 
 export async function electCommand(s: Session): Promise<number> {
   if (s.args.length !== 1 && s.args.length !== 2) throw new CtlError('elect takes one election name argument and an optional proposal argument', ExitCode.BadArgs);
@@ -26,10 +27,10 @@ export async function electCommand(s: Session): Promise<number> {
   try {
     // etcdctl opens a session for observing too, though only campaigning uses its lease.
     session = await s.call(() => ClientSession.open(c, DEFAULT_SESSION_TTL));
-    const name = Buffer.from(s.args[0]!);
+    const name = byteStringBytes(s.args[0]!);
     if (listen) return await watchLeaders(s, printer, name, interrupt);
     const kv = clientKv(c);
-    const { leader } = await s.call(() => campaign(kv, name, session!.lease, Buffer.from(s.args[1]!), interrupt.signal));
+    const { leader } = await s.call(() => campaign(kv, name, session!.lease, byteStringBytes(s.args[1]!), interrupt.signal));
     printer.get?.(await s.call(() => c.range(RangeRequest.fromPartial({ key: leader.key }))));
     const ended = await Promise.race([interrupt.received.then(() => 'signal' as const), session.expired.then(() => 'expired' as const)]);
     if (ended === 'expired') throw new CtlError('elect: session expired', ExitCode.Error);

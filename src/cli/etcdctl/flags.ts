@@ -4,6 +4,9 @@
 // slices that append when repeated) and the error texts are etcdctl's interface:
 // scripts match on them, so each is copied from what the real one prints.
 
+import { byteStringBytes } from './byte-string.js';
+import { goQuoteRune, goQuoteText } from './go-format.js';
+
 export type FlagKind = 'bool' | 'string' | 'int' | 'uint' | 'duration' | 'strings';
 
 export interface FlagDef {
@@ -101,9 +104,9 @@ export function parseGoDuration(s: string): number | string {
   return sign * total;
 }
 
-/** Go's strconv.Quote for printable text (enough for flag values in messages). */
+/** Go's strconv.Quote of an argument or flag value, whose raw bytes show as Go shows them. */
 export function goQuoteString(s: string): string {
-  return JSON.stringify(s).replace(/\\u00([0-9a-f]{2})/g, '\\x$1');
+  return goQuoteText(s);
 }
 
 /** encoding/csv's reading of one line, as pflag's string slices use it. */
@@ -248,7 +251,8 @@ export function parseFlags(args: string[], values: FlagValues): string[] {
       while (rest !== '') {
         const c = rest[0]!;
         const d = byShort.get(c);
-        if (!d) throw new FlagError(`unknown shorthand flag: '${c}' in ${a}`);
+        // pflag looks at one byte and quotes it as a rune (0xff is 'ÿ'), then the group's rest.
+        if (!d) throw new FlagError(`unknown shorthand flag: ${goQuoteRune(byteStringBytes(rest)[0]!)} in -${rest}`);
         const after = rest.slice(1);
         if (after.startsWith('=')) {
           values.set(d.name, after.slice(1));

@@ -12,9 +12,10 @@ import type { Client } from '../../client/client.js';
 import { CtlError as UsageError, ExitCode } from './errors.js';
 import { display } from './printer.js';
 import type { Session } from './session.js';
-import { parseGoInt, type FlagValues } from './flags.js';
+import { goQuoteString, parseGoInt, type FlagValues } from './flags.js';
 
 import { prefixRangeEnd as prefixEnd } from '../../pkg/prefix-range.js';
+import { byteStringBytes } from './byte-string.js';
 
 /** The range end of a prefix query, for the commands that take --prefix. */
 export { prefixEnd };
@@ -31,14 +32,14 @@ export function buildPut(args: string[], values: Values, stdin: () => Buffer): P
   const ignoreValue = values.bool('ignore-value');
   if (ignoreValue && args.length > 1) throw new UsageError("put command needs only 1 argument when 'ignore-value' is set", ExitCode.BadArgs);
   let value: Buffer = Buffer.alloc(0);
-  if (!ignoreValue) value = args.length >= 2 ? Buffer.from(args[1]!) : stdin();
+  if (!ignoreValue) value = args.length >= 2 ? byteStringBytes(args[1]!) : stdin();
   // etcdctl takes an empty stdin as no value at all, not as an empty value.
   if (!ignoreValue && args.length < 2 && value.length === 0) throw needArgs();
   const leaseText = values.string('lease');
   const lease = parseGoInt(leaseText, false, 16);
   if (typeof lease === 'string') throw new UsageError(`bad lease ID (${lease}), expecting ID in Hex`, ExitCode.BadArgs);
   return PutRequest.fromPartial({
-    key: Buffer.from(args[0]!),
+    key: byteStringBytes(args[0]!),
     value,
     lease,
     prevKv: values.bool('prev-kv'),
@@ -55,11 +56,11 @@ function keyRange(cmd: 'get' | 'del', args: string[], values: Values): { key: Bu
   const prefix = values.bool('prefix');
   const fromKey = values.bool('from-key');
   if (prefix && fromKey) throw new UsageError('`--prefix` and `--from-key` cannot be set at the same time, choose one', ExitCode.BadArgs);
-  let key: Buffer = Buffer.from(args[0]!);
+  let key: Buffer = byteStringBytes(args[0]!);
   let rangeEnd: Buffer = Buffer.alloc(0);
   if (args.length >= 2) {
     if (prefix || fromKey) throw new UsageError("too many arguments, only accept one argument when `--prefix` or `--from-key` is set", ExitCode.BadArgs);
-    rangeEnd = Buffer.from(args[1]!);
+    rangeEnd = byteStringBytes(args[1]!);
   }
   if (prefix) {
     if (key.length === 0) {
@@ -87,7 +88,7 @@ const SORT_TARGETS: Record<string, RangeRequest_SortTarget> = {
 export function buildGet(args: string[], values: Values): RangeRequest {
   const { key, rangeEnd } = keyRange('get', args, values);
   const consistency = values.string('consistency');
-  if (consistency !== 'l' && consistency !== 's') throw new UsageError(`unknown consistency flag "${consistency}"`, ExitCode.BadFeature);
+  if (consistency !== 'l' && consistency !== 's') throw new UsageError(`unknown consistency flag ${goQuoteString(consistency)}`, ExitCode.BadFeature);
   let order = RangeRequest_SortOrder.NONE;
   // etcdctl takes either case (`--order descend`, `--sort-by modify`) and names the value as typed when it is bad.
   const orderText = values.string('order');

@@ -13,6 +13,7 @@ import { acquireLock, releaseLock } from '../../concurrency/mutex.js';
 import { CtlError, ExitCode } from './errors.js';
 import { immediatePrinter, Interrupt } from './interrupt.js';
 import type { Session } from './session.js';
+import { byteStringBytes } from './byte-string.js';
 
 export async function lockCommand(s: Session): Promise<number> {
   if (s.args.length === 0) throw new CtlError('lock takes a lock name argument and an optional command to execute', ExitCode.BadArgs);
@@ -25,7 +26,7 @@ export async function lockCommand(s: Session): Promise<number> {
     session = await s.call(() => ClientSession.open(c, Number(s.flags.int('ttl'))));
     // Waiting for the lock has no deadline; each request does.
     const kv = clientKv(c);
-    const held = await s.call(() => acquireLock(kv, Buffer.from(name), session!.lease, interrupt.signal));
+    const held = await s.call(() => acquireLock(kv, byteStringBytes(name), session!.lease, interrupt.signal));
     const release = () => s.call(() => releaseLock(clientKv(c, s.commandTimeoutMs), held.key));
     if (command.length > 0) {
       const ran = await runCommand(command, { ETCD_LOCK_KEY: held.key.toString(), ETCD_LOCK_REV: String(held.header?.revision ?? 0n) });

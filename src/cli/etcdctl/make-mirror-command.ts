@@ -14,6 +14,7 @@ import { CtlError, ExitCode } from './errors.js';
 import { prefixEnd } from './kv-commands.js';
 import { ImmediateOutput } from './output.js';
 import type { Session } from './session.js';
+import { byteStringBytes } from './byte-string.js';
 
 /** How often the running count is printed (etcdctl's fixed 30 s). */
 export const PROGRESS_INTERVAL_MS = 30_000;
@@ -94,11 +95,11 @@ export async function makeMirrorCommand(s: Session): Promise<number> {
   let total = 0;
   const ticker = setInterval(() => out.line(String(total)), PROGRESS_INTERVAL_MS);
   try {
-    const prefix = Buffer.from(s.flags.string('prefix'));
+    const prefix = byteStringBytes(s.flags.string('prefix'));
     // The revision to copy at: the source's current one, learnt from any read.
     const rev = (await whenReachable(() => src.range({ key: Buffer.from('foo') }, { timeoutMs: 0 }))).header!.revision;
     const noDestPrefix = s.flags.bool('no-dest-prefix');
-    let destPrefix = Buffer.from(s.flags.string('dest-prefix'));
+    let destPrefix = byteStringBytes(s.flags.string('dest-prefix'));
     if (noDestPrefix && destPrefix.length > 0) throw new CtlError('`--dest-prefix` and `--no-dest-prefix` cannot be set at the same time, choose one', ExitCode.BadArgs);
     if (!noDestPrefix && destPrefix.length === 0) destPrefix = prefix;
     const rename = (k: Uint8Array) => replaceFirst(k, prefix, destPrefix);

@@ -1,17 +1,23 @@
 // A command's stdout or stderr collected as bytes: keys and values are written raw,
-// as Go writes them, and flushed once the command is done.
+// as Go writes them, and flushed once the command is done. Text is written as the
+// bytes it stands for, so an argument echoed in a message keeps its raw bytes.
 
 import { writeSync } from 'node:fs';
+import { byteStringBytes } from './byte-string.js';
 
 const NEWLINE = Buffer.from('\n');
+
+function toBytes(s: string | Uint8Array): Buffer {
+  return typeof s === 'string' ? byteStringBytes(s) : Buffer.from(s);
+}
 
 export class Output {
   private readonly chunks: Buffer[] = [];
   line(s: string | Uint8Array = ''): void {
-    this.chunks.push(typeof s === 'string' ? Buffer.from(s) : Buffer.from(s), NEWLINE);
+    this.chunks.push(toBytes(s), NEWLINE);
   }
   raw(s: string | Uint8Array): void {
-    this.chunks.push(typeof s === 'string' ? Buffer.from(s) : Buffer.from(s));
+    this.chunks.push(toBytes(s));
   }
   bytes(): Buffer {
     return Buffer.concat(this.chunks);
@@ -31,9 +37,9 @@ export class ImmediateOutput extends Output {
     super();
   }
   override line(l: string | Uint8Array = ''): void {
-    writeSync(this.fd, Buffer.concat([Buffer.from(l), NEWLINE]));
+    writeSync(this.fd, Buffer.concat([toBytes(l), NEWLINE]));
   }
   override raw(l: string | Uint8Array): void {
-    writeSync(this.fd, Buffer.from(l));
+    writeSync(this.fd, toBytes(l));
   }
 }

@@ -5,7 +5,7 @@
 import type { KeyValue } from '../../gen/mvccpb/kv.js';
 import { alarmTypeToJSON, type AlarmResponse, type DeleteRangeResponse, type MemberAddResponse, type MemberPromoteResponse, type MemberRemoveResponse, type MemberUpdateResponse, MemberListResponse, PutResponse, RangeResponse, ResponseHeader, TxnResponse } from '../../gen/etcdserverpb/rpc.js';
 import { GoPanic } from './errors.js';
-import { goDuration, goQuote } from './go-format.js';
+import { goDuration, goQuote, goQuoteText } from './go-format.js';
 import type { EndpointHash, EndpointHealth, EndpointStatus, Printer, PrinterIO } from './printer.js';
 
 export class FieldsPrinter implements Printer {
@@ -63,9 +63,9 @@ export class FieldsPrinter implements Printer {
     this.header(r.header);
     for (const m of r.members) {
       this.l(`"ID" : ${m.ID}`);
-      this.l(`"Name" : ${JSON.stringify(m.name)}`);
-      for (const u of m.peerURLs) this.l(`"PeerURL" : ${JSON.stringify(u)}`);
-      for (const u of m.clientURLs) this.l(`"ClientURL" : ${JSON.stringify(u)}`);
+      this.l(`"Name" : ${goQuoteText(m.name)}`);
+      for (const u of m.peerURLs) this.l(`"PeerURL" : ${goQuoteText(u)}`);
+      for (const u of m.clientURLs) this.l(`"ClientURL" : ${goQuoteText(u)}`);
       this.l(`"IsLearner" : ${m.isLearner}`);
       this.l('');
     }
@@ -87,7 +87,7 @@ export class FieldsPrinter implements Printer {
 
   endpointHealth(hs: EndpointHealth[]): void {
     for (const h of hs) {
-      this.l(`"Endpoint" : ${JSON.stringify(h.endpoint)}`);
+      this.l(`"Endpoint" : ${goQuoteText(h.endpoint)}`);
       this.l(`"Health" : ${h.health}`);
       this.l(`"Took" : ${goDuration(h.tookNs)}`);
       this.l(`"Error" : ${h.error ?? ''}`);
@@ -98,7 +98,7 @@ export class FieldsPrinter implements Printer {
   endpointHashKV(hs: EndpointHash[]): void {
     for (const h of hs) {
       this.header(h.hashKV.header);
-      this.l(`"Endpoint" : ${JSON.stringify(h.endpoint)}`);
+      this.l(`"Endpoint" : ${goQuoteText(h.endpoint)}`);
       this.l(`"Hash" : ${h.hashKV.hash}`);
       this.l('');
     }
@@ -117,7 +117,7 @@ export class FieldsPrinter implements Printer {
   endpointStatus(ss: EndpointStatus[]): void {
     for (const { endpoint, status: s } of ss) {
       this.header(s.header);
-      this.l(`"Version" : ${JSON.stringify(s.version)}`);
+      this.l(`"Version" : ${goQuoteText(s.version)}`);
       this.l(`"DBSize" : ${s.dbSize}`);
       this.l(`"Leader" : ${s.leader}`);
       this.l(`"IsLearner" : ${s.isLearner}`);
@@ -125,7 +125,7 @@ export class FieldsPrinter implements Printer {
       this.l(`"RaftTerm" : ${s.raftTerm}`);
       this.l(`"RaftAppliedIndex" : ${s.raftAppliedIndex}`);
       this.l(`"Errors" : [${s.errors.join(' ')}]`);
-      this.l(`"Endpoint" : ${JSON.stringify(endpoint)}`);
+      this.l(`"Endpoint" : ${goQuoteText(endpoint)}`);
       this.l('');
     }
   }

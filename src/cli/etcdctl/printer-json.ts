@@ -6,7 +6,7 @@
 // the original message to restore the number types Go would print.
 
 import { AlarmResponse, DeleteRangeResponse, HashKVResponse, MemberAddResponse, MemberListResponse, MemberPromoteResponse, MemberRemoveResponse, MemberUpdateResponse, MoveLeaderResponse, PutResponse, RangeResponse, StatusResponse, TxnResponse } from '../../gen/etcdserverpb/rpc.js';
-import { goDuration } from './go-format.js';
+import { goDuration, goJsonString } from './go-format.js';
 import type { EndpointHash, EndpointHealth, EndpointStatus, Printer, PrinterIO } from './printer.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -42,7 +42,7 @@ function encode(j: Json, orig: unknown): string {
     });
     return `{${parts.join(',')}}`;
   }
-  return JSON.stringify(j);
+  return typeof j === 'string' ? goJsonString(j) : JSON.stringify(j);
 }
 
 export interface MessageJson<T> {
@@ -62,7 +62,7 @@ export function goJsonValue(v: unknown): string {
       .map(([k, x]) => `${JSON.stringify(k)}:${goJsonValue(x)}`)
       .join(',')}}`;
   }
-  return JSON.stringify(v);
+  return typeof v === 'string' ? goJsonString(v) : JSON.stringify(v);
 }
 
 export class JsonPrinter implements Printer {

@@ -4,9 +4,11 @@
 import * as pb from '../../gen/etcdserverpb/rpc.js';
 import { Permission_Type } from '../../gen/authpb/auth.js';
 import { printAuth, roleGetFields, roleGetSimple } from './auth-printers.js';
+import { goQuoteText } from './go-format.js';
 import { CtlError, ExitCode } from './errors.js';
 import { prefixEnd } from './kv-commands.js';
 import type { Session } from './session.js';
+import { byteStringBytes } from './byte-string.js';
 
 const ZERO = Buffer.from([0]);
 
@@ -28,7 +30,7 @@ function permissionType(text: string): Permission_Type {
 function permRange(s: Session, args: string[]): { key: Buffer; rangeEnd: Buffer } {
   const prefix = s.flags.bool('prefix');
   const fromKey = s.flags.bool('from-key');
-  const key = Buffer.from(args[0]!);
+  const key = byteStringBytes(args[0]!);
   if (key.length === 0) {
     if (prefix && fromKey) throw badArgs('--from-key and --prefix flags are mutually exclusive');
     return { key: ZERO, rangeEnd: prefix || fromKey ? ZERO : Buffer.alloc(0) };
@@ -42,7 +44,7 @@ function permRange(s: Session, args: string[]): { key: Buffer; rangeEnd: Buffer 
   }
   if (prefix) throw badArgs('unexpected endkey argument with --prefix flag');
   if (fromKey) throw badArgs('unexpected endkey argument with --from-key flag');
-  return { key, rangeEnd: Buffer.from(args[1]!) };
+  return { key, rangeEnd: byteStringBytes(args[1]!) };
 }
 
 async function withClient<T>(s: Session, fn: (c: Awaited<ReturnType<Session['client']>>) => Promise<T>): Promise<T> {
@@ -89,7 +91,7 @@ export async function roleListCommand(s: Session): Promise<number> {
     codec: pb.AuthRoleListResponse,
     resp,
     simple: (o) => resp.roles.forEach((r) => o.line(r)),
-    fields: (o) => o.line(`"Roles" :${resp.roles.map((r) => ` ${JSON.stringify(r)}`).join('')}`),
+    fields: (o) => o.line(`"Roles" :${resp.roles.map((r) => ` ${goQuoteText(r)}`).join('')}`),
   });
   return ExitCode.Success;
 }
@@ -115,7 +117,7 @@ export async function roleRevokePermissionCommand(s: Session): Promise<number> {
   const simple = (o: import('./output.js').Output) => {
     if (rangeEnd.length === 0) o.line(`Permission of key ${shownKey} is revoked from role ${name}`);
     else if (rangeEnd.equals(ZERO)) o.line(`Permission of range [${shownKey}, <open ended> is revoked from role ${name}`);
-    else o.line(Buffer.concat([Buffer.from(`Permission of range [${shownKey}, `), rangeEnd, Buffer.from(`) is revoked from role ${name}`)]));
+    else o.line(Buffer.concat([byteStringBytes(`Permission of range [${shownKey}, `), rangeEnd, byteStringBytes(`) is revoked from role ${name}`)]));
   };
   printAuth(s.out, format, { codec: pb.AuthRoleRevokePermissionResponse, resp, simple, fields: 'header' });
   return ExitCode.Success;

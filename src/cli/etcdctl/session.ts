@@ -43,11 +43,17 @@ export class Session {
   ) {}
 
   /**
-   * Loads what `printer()` needs. It is kept out of start-up because the printers pull in
-   * the generated protobuf code (and with it gRPC); commands that print await this first.
+   * Loads what `printer()` needs, and makes protobuf strings byte strings. It is kept out
+   * of start-up because the printers pull in the generated protobuf code (and with it
+   * gRPC); every command that talks to a server runs this first (lazy-command.ts).
    */
   async load(): Promise<this> {
-    this.printers ??= (await import('./printers.js')).newPrinter;
+    if (this.printers === undefined) {
+      const [printers, protobuf] = await Promise.all([import('./printers.js'), import('./protobuf-byte-strings.js')]);
+      // Before the command encodes its first message: string fields carry the arguments' bytes.
+      protobuf.useByteStringsInProtobuf();
+      this.printers = printers.newPrinter;
+    }
     return this;
   }
 

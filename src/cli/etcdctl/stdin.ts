@@ -1,8 +1,10 @@
 // Standard input as etcdctl reads it: all of it for `put <key>` (the value), or line by
 // line for `txn`, so that with --interactive each prompt shows before the user types
-// the section it asks for (a terminal gives one line per read).
+// the section it asks for (a terminal gives one line per read). Lines are byte strings:
+// Go reads bytes, so a key typed in Latin-1 is stored as typed.
 
 import { readFileSync, readSync } from 'node:fs';
+import { byteStringOf } from './byte-string.js';
 
 /** Bytes asked of the kernel per read. */
 const READ_CHUNK_BYTES = 64 * 1024;
@@ -40,7 +42,7 @@ export function* fdLines(fd: number): Generator<string> {
     pending = Buffer.concat([pending, buf.subarray(0, n)]);
     let nl = pending.indexOf(0x0a);
     while (nl >= 0) {
-      yield pending.subarray(0, nl + 1).toString('utf8');
+      yield byteStringOf(pending.subarray(0, nl + 1));
       pending = pending.subarray(nl + 1);
       nl = pending.indexOf(0x0a);
     }

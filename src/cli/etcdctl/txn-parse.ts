@@ -13,19 +13,40 @@ import {
 } from '../../gen/etcdserverpb/rpc.js';
 import { CtlError as UsageError, ExitCode, GoPanic } from './errors.js';
 import { FlagValues, parseFlags, type FlagDef as CtlFlag } from './flags.js';
-import { goQuote } from '../../pkg/go-flag.js';
+import { byteStringBytes, byteStringOf } from './byte-string.js';
+import { goQuote } from './go-format.js';
+import { GO_INVALID_SYNTAX, scanGoQuoted } from './go-quoted.js';
 import { cobraUsage } from './pflag-usage.js';
 import { buildDel, buildGet, buildPut } from './kv-commands.js';
 import { DEL_FLAGS, GET_FLAGS, PUT_FLAGS } from './command-flags.js';
 
-/** Splits a line into words; double-quoted words may contain spaces and Go escapes. */
+/** Go's \s and \S in regexp (ASCII white space only; \v is not one of them). */
+const WORDS = /"(?:[^"\\]|\\[^\n])*"|'[^']*'|[^'"\t\n\f\r ][^\t\n\f\r ]*[^'"\t\n\f\r ]?/g;
+
+/**
+ * etcdctl's argify: splits a line (a byte string) into words. A double-quoted word is
+ * unquoted with Go's %q rules (escapes such as \xff give raw bytes, a bad one ends the
+ * command with "invalid syntax"); bare words keep their bytes. A single-quoted word is
+ * cut to [1, number of words - 1) as etcdctl 3.4 cuts it (a slip of its own: it meant
+ * the word's length), and Go panics when that is out of the word's bounds.
+ */
 export function argify(line: string): string[] {
-  const out: string[] = [];
-  const re = /"((?:[^"\\]|\\.)*)"|(\S+)/g;
-  for (let m = re.exec(line); m; m = re.exec(line)) {
-    out.push(m[1] !== undefined ? (JSON.parse(`"${m[1]}"`) as string) : m[2]!);
-  }
-  return out;
+  const words = line.match(WORDS) ?? [];
+  return words.map((w) => {
+    if (w.startsWith("'")) {
+      const bytes = byteStringBytes(w);
+      const end = words.length - 1;
+      if (end > bytes.length) throw new GoPanic(`runtime error: slice bounds out of range [:${end}] with length ${bytes.length}`);
+      if (end < 1) throw new GoPanic(`runtime error: slice bounds out of range [1:${end}]`);
+      return byteStringOf(bytes.subarray(1, end));
+    }
+    if (w.startsWith('"')) {
+      const q = scanGoQuoted(w);
+      if (q === undefined || 'syntax' in q) throw new UsageError(GO_INVALID_SYNTAX, ExitCode.InvalidInput);
+      return byteStringOf(q.bytes);
+    }
+    return w;
+  });
 }
 
 const OPS: Record<string, Compare_CompareResult> = {
@@ -36,24 +57,24 @@ const OPS: Record<string, Compare_CompareResult> = {
 };
 
 /**
- * etcdctl scans `target("key") op "value"` with Sscanf("%q) %s %q"): when fewer than the
- * three fields scan, its error shows what did ("; got value(\"k1\")  \"\"").
+ * etcdctl scans `target("key") op "value"` with Sscanf("%q) %s %q"), reading runes (an
+ * invalid byte is U+FFFD) and unquoting with Go's escapes: when fewer than the three
+ * fields scan, its error shows what did ("; got value(\"k1\")  \"\"").
  */
-function scanCompare(rest: string): { key?: string; op?: string; val?: string } {
-  const quoted = /^\s*"((?:[^"\\]|\\.)*)"/;
-  const k = quoted.exec(rest);
-  if (!k) return {};
-  const key = JSON.parse(`"${k[1]}"`) as string;
-  let tail = rest.slice(k[0].length);
+function scanCompare(rest: string): { key?: Buffer; op?: string; val?: Buffer } {
+  const k = scanGoQuoted(rest);
+  if (k === undefined || 'syntax' in k) return {};
+  const key = k.bytes;
+  let tail = k.rest;
   if (!tail.startsWith(')')) return { key };
   tail = tail.slice(1);
   // A space in Sscanf's format must consume at least one space of the input.
   const o = /^\s+(\S+)/.exec(tail);
   if (!o) return { key };
   const op = o[1]!;
-  const v = quoted.exec(tail.slice(o[0].length));
-  if (!v) return { key, op };
-  return { key, op, val: JSON.parse(`"${v[1]}"`) as string };
+  const v = scanGoQuoted(tail.slice(o[0].length));
+  if (v === undefined || 'syntax' in v) return { key, op };
+  return { key, op, val: v.bytes };
 }
 
 export function parseCompare(line: string): Compare {
@@ -63,11 +84,12 @@ export function parseCompare(line: string): Compare {
   const target = trimmed.slice(0, paren);
   const scanned = scanCompare(trimmed.slice(paren + 1));
   if (scanned.val === undefined) {
-    const q = (t: string | undefined) => goQuote(t ?? '');
+    const q = (t: Buffer | undefined) => goQuote(t ?? Buffer.alloc(0));
     throw new Error(`malformed comparison: ${line}; got ${target}(${q(scanned.key)}) ${scanned.op ?? ''} ${q(scanned.val)}`);
   }
-  const key = Buffer.from(scanned.key!);
-  const val = scanned.val;
+  const key = scanned.key!;
+  const valBytes = scanned.val;
+  const val = byteStringOf(valBytes);
   // etcdctl parses the value before handing the operator to clientv3, which panics on an unknown one.
   const result = (): Compare_CompareResult => {
     const r = OPS[scanned.op!];
@@ -96,7 +118,7 @@ export function parseCompare(line: string): Compare {
     }
     case 'val':
     case 'value':
-      return Compare.fromPartial({ key, result: result(), target: Compare_CompareTarget.VALUE, value: Buffer.from(val) });
+      return Compare.fromPartial({ key, result: result(), target: Compare_CompareTarget.VALUE, value: valBytes });
     case 'lease':
       // etcdctl 3.4 hands the lease to clientv3's Compare as a string, which it refuses with
       // a panic whatever the text (after checking the operator).

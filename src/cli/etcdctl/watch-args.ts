@@ -4,7 +4,7 @@
 // are etcdctl's (scripts match on them).
 
 import { CtlError, ExitCode } from './errors.js';
-import { flag, FlagError, FlagValues, parseFlags } from './flags.js';
+import { flag, FlagError, FlagValues, goQuoteString, parseFlags } from './flags.js';
 
 export const WATCH_FLAGS = [
   flag('interactive', 'bool', 'false', 'Interactive mode', 'i'),
@@ -35,7 +35,7 @@ export interface WatchSpec {
 
 /** ETCDCTL_WATCH_RANGE_END alone is refused before anything else. */
 export function checkWatchEnv(env: WatchEnv): void {
-  if (env.key === '' && env.rangeEnd !== '') throw badArgs(`ETCDCTL_WATCH_KEY is empty but got ETCDCTL_WATCH_RANGE_END=${JSON.stringify(env.rangeEnd)}`);
+  if (env.key === '' && env.rangeEnd !== '') throw badArgs(`ETCDCTL_WATCH_KEY is empty but got ETCDCTL_WATCH_RANGE_END=${goQuoteString(env.rangeEnd)}`);
 }
 
 /**

@@ -20,6 +20,7 @@ import { asyncStdinLines } from './stdin-async.js';
 import { argify } from './txn-parse.js';
 import { checkWatchEnv, parseCommandLine, parseInteractiveLine, watchRange, type WatchEnv, type WatchSpec } from './watch-args.js';
 import { EVENT_TYPE_NAME, printWatchResponse } from './watch-print.js';
+import { byteStringBytes } from './byte-string.js';
 
 export { WATCH_FLAGS } from './watch-args.js';
 
@@ -81,8 +82,8 @@ function exitFrom(s: Session, e: unknown): number {
 
 /** Starts one watch; `ended` runs when the server cancels it, `failed` when printing or a command fails. */
 function startWatch(stream: WatchStream, range: { key: string; rangeEnd?: string }, spec: WatchSpec, p: Printing, ended: () => void, failed: (e: unknown) => void): Promise<unknown> {
-  const key = Buffer.from(range.key);
-  const rangeEnd = spec.prefix ? prefixEnd(key) : range.rangeEnd !== undefined ? Buffer.from(range.rangeEnd) : Buffer.alloc(0);
+  const key = byteStringBytes(range.key);
+  const rangeEnd = spec.prefix ? prefixEnd(key) : range.rangeEnd !== undefined ? byteStringBytes(range.rangeEnd) : Buffer.alloc(0);
   return stream.watch({ key, rangeEnd, startRevision: spec.rev, prevKv: spec.prevKv }, (r: WatchResponse) => {
     try {
       onResponse(r, spec.exec, p);
