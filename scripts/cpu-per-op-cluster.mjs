@@ -8,9 +8,12 @@
 //
 //   node scripts/cpu-per-op-cluster.mjs [--kind ours|real] [--total 20000] [--reps 1] [--instr 1]
 //        [--clients 50] [--conns 5]
-//        [--prof DIR] [--root DIR]
+//        [--prof DIR] [--root DIR] [--warm 0]
 // --clients N --conns N set the measured run's clients and connections (default 50 and 5; use
 // --clients 1 --conns 1 --total 2000 for the lone-writer latency case).
+// --warm N runs N more puts with the measured run's clients and connections before measuring: the
+// 50-client warm-up alone leaves a lone writer's per-message code unoptimised for thousands of
+// puts (the first 3,000 1-client puts after it cost ~40% more server CPU than the next 3,000).
 // --instr 1 also counts each member's user-space instructions per put with `perf stat`.
 // --prof DIR runs our members under `node --cpu-prof` (profiles written to DIR on exit).
 // --root DIR runs bin/etcd of another checkout (e.g. a copy of main) for A/B comparisons.
@@ -25,7 +28,7 @@ import { join, resolve } from 'node:path';
 import { cpuTicks, freePort, memberArgs, parseFlags, sleep } from './lib/local-members.mjs';
 
 const HERE = resolve(import.meta.dirname, '..');
-const opt = { kind: 'ours', total: 20000, reps: 1, clients: 50, conns: 5, instr: '', prof: '', root: '', node: '', record: '', stdout: '' };
+const opt = { kind: 'ours', total: 20000, reps: 1, clients: 50, conns: 5, instr: '', prof: '', root: '', node: '', record: '', stdout: '', warm: 0 };
 parseFlags(opt);
 const ROOT = opt.root ? resolve(opt.root) : HERE;
 const TICK = 100; // USER_HZ on Linux
@@ -81,6 +84,7 @@ const bench = (argv) => spawnSync(process.execPath, [join(HERE, 'bin/benchmark')
 // warm up (JIT) before measuring
 bench(['put', '--conns', '5', '--clients', '50', '--total', '3000', '--val-size', '256', '--key-space-size', '1000']);
 
+if (opt.warm > 0) bench(['put', '--conns', `${opt.conns}`, '--clients', `${opt.clients}`, '--total', `${opt.warm}`, '--val-size', '256', '--key-space-size', '100000', '--sequential-keys']);
 for (let rep = 0; rep < opt.reps; rep++) {
   const before = await Promise.all(members.map(metrics));
   const ticks0 = members.map((m) => cpuTicks(m.proc.pid));

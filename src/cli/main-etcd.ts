@@ -5,6 +5,7 @@ import { handleServerArgs } from '../embed/handle-args.js';
 import { DiscoveryError } from '../embed/discovery/v2-discovery.js';
 import { startEtcd, StartError } from '../embed/start-etcd.js';
 import { compactHeapWhenIdle, tuneHeapForServer } from './heap-tuning.js';
+import { tierUpSooner } from './jit-tuning.js';
 import { grpcRequestsSeen } from '../metrics/grpc-metrics.js';
 
 export async function main(argv: string[]): Promise<void> {
@@ -15,6 +16,7 @@ export async function main(argv: string[]): Promise<void> {
   }
   const { config: cfg, logger: log } = handled;
   tuneHeapForServer();
+  tierUpSooner();
   try {
     const member = await startEtcd(cfg, log.child('etcdserver/server.ts'));
     // Client requests and applied entries (a follower applies the leader's load without any client of its own).
