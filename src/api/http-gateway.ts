@@ -164,7 +164,9 @@ export async function serveGatewayRoute(route: GatewayRoute, req: http.IncomingM
     res.end(body);
   } catch (err) {
     const code = err instanceof EtcdError ? err.code : GrpcCode.Unknown;
-    call?.finish(code);
+    // Only the blocking calls (Lock, Campaign) watch for the hang-up; etcd's return the
+    // context's plain error then, which gRPC counts as Unknown.
+    call?.finish(hangUp.signal.aborted ? GrpcCode.Unknown : code);
     writeGatewayError(res, code, err instanceof Error ? err.message : String(err));
   }
 }
