@@ -40,6 +40,7 @@ import type { RequestAuth } from '../server/auth-gate.js';
 import { maintenanceGatewayRoutes, maintenanceService } from './maintenance-service.js';
 import { serveNonGrpcStreams } from './grpc-h2-fallback.js';
 import { UnaryFastPath } from './unary-fast-path.js';
+import { withByteCounting } from './grpc-codec-bytes.js';
 import { WATCH_SERVICE_PREENCODED, watchService } from './watch-service.js';
 import { WatchFastPath } from './watch-fast-path.js';
 import { LeaseKeepAliveFastPath } from './lease-keepalive-fast-path.js';
@@ -139,7 +140,7 @@ export class ClientServer {
       });
     }
     for (const [def, impl] of services) {
-      this.grpc.addService(def, impl);
+      this.grpc.addService(withByteCounting(def), impl);
       this.fastPath?.addService(def, impl);
     }
     this.httpHandler = createHttpHandler({ ...this.httpBasics(), routes: gatewayRoutes(server), watch: (req, res) => serveGatewayWatch(server, req, res), snapshot: (req, res) => serveGatewaySnapshot(server, req, res) });

@@ -2,6 +2,7 @@
 // one LeaderResponse per leader value until the caller goes away; through the gateway
 // each is a `{"result":...}` line, as grpc-gateway streams server-streaming calls.
 
+import { GatewayGrpcCall } from './gateway-grpc-call.js';
 import type http from 'node:http';
 import type { ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import {
@@ -66,11 +67,21 @@ function serveGatewayObserve(server: EtcdServer, req: http.IncomingMessage, res:
       if (!res.headersSent) res.writeHead(200, { 'Content-Type': 'application/json', 'Grpc-Metadata-Content-Type': 'application/grpc', 'Transfer-Encoding': 'chunked' });
       res.write(`${JSON.stringify(line)}\n`);
     };
+    // Counted as the gRPC stream etcd's gateway opens for it (gateway-grpc-call.ts). When the
+    // caller goes away, etcd's Observe returns the context's plain error, which gRPC reports
+    // as Unknown (not Canceled).
+    const call = GatewayGrpcCall.start('/v3/election/observe');
+    call?.received(r);
     try {
-      for await (const v of observe(serverKv(server, httpRequestAuth(req)), r, hangUp.signal)) send({ result: LeaderResponse.toJSON(v) });
+      for await (const v of observe(serverKv(server, httpRequestAuth(req)), r, hangUp.signal)) {
+        call?.sent(v);
+        send({ result: LeaderResponse.toJSON(v) });
+      }
+      call?.finish(hangUp.signal.aborted ? GrpcCode.Unknown : GrpcCode.OK);
     } catch (err) {
       // grpc-gateway's in-stream error object.
       const code = err instanceof EtcdError ? err.code : GrpcCode.Unknown;
+      call?.finish(hangUp.signal.aborted ? GrpcCode.Unknown : code);
       if (!hangUp.signal.aborted) send({ error: { grpc_code: code, message: err instanceof Error ? err.message : String(err) } });
     }
     res.end();

@@ -4,7 +4,8 @@
 
 import type { RequestAuth } from '../server/auth-gate.js';
 import type http from 'node:http';
-import { EtcdError } from '../server/errors.js';
+import { EtcdError, GrpcCode } from '../server/errors.js';
+import type { GatewayGrpcCall } from './gateway-grpc-call.js';
 import type { GatewayRoute } from './http-gateway.js';
 import { withProtoNames } from './http-gateway.js';
 
@@ -43,25 +44,33 @@ export function splitJsonValues(text: string): unknown[] {
   return out;
 }
 
-export async function serveGatewayStream(route: GatewayRoute, body: Buffer, res: http.ServerResponse, auth: RequestAuth): Promise<void> {
+/** `call` counts the stream as etcd's gateway's gRPC stream (even an empty body opens one, ended OK). */
+export async function serveGatewayStream(route: GatewayRoute, body: Buffer, res: http.ServerResponse, auth: RequestAuth, call?: GatewayGrpcCall): Promise<void> {
   const messages = splitJsonValues(body.toString('utf8'));
   if (messages.length === 0) {
+    call?.finish(GrpcCode.OK);
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
     res.end();
     return;
   }
   res.writeHead(200, { 'Content-Type': 'application/json', 'Grpc-Metadata-Content-Type': 'application/grpc', 'Transfer-Encoding': 'chunked' });
+  let status: number = GrpcCode.OK;
   for (const m of messages) {
     try {
-      const resp = await route.handle(route.decode(withProtoNames(m)), auth);
+      const req = route.decode(withProtoNames(m));
+      call?.received(req);
+      const resp = await route.handle(req, auth);
+      call?.sent(resp);
       res.write(`${JSON.stringify({ result: route.encode(resp) })}\n`);
     } catch (err) {
       // grpc-gateway's in-stream error object.
       const code = err instanceof EtcdError ? err.code : 2;
       const message = err instanceof Error ? err.message : String(err);
       res.write(`${JSON.stringify({ error: { grpc_code: code, message } })}\n`);
+      status = code;
       break;
     }
   }
+  call?.finish(status);
   res.end();
 }

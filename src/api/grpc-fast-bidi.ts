@@ -11,6 +11,7 @@
 
 import type http2 from 'node:http2';
 import { status as GrpcStatus } from '@grpc/grpc-js';
+import { grpcBytes } from '../metrics/registry.js';
 import { countHandled, type MethodCounts } from '../metrics/grpc-metrics.js';
 import { ignoreError, RESPONSE_HEADERS, statusHeaders, TRAILERS_ONLY_HEADERS, type Status } from './grpc-fast-status.js';
 import { FRAME_PREFIX_BYTES, GrpcMessageReader, oversizeDetails, type MessageSink } from './grpc-message-reader.js';
@@ -97,6 +98,7 @@ export abstract class FastBidiExchange<P> implements MessageSink {
 
   /** False once the call has ended (no more messages are taken). */
   takeMessage(body: Buffer): boolean {
+    grpcBytes.received += body.length;
     this.onMessage(body);
     return !this.done;
   }
@@ -111,6 +113,7 @@ export abstract class FastBidiExchange<P> implements MessageSink {
     this.counts.sent++;
     if (this.done || this.stream.destroyed || this.stream.closed) return;
     const size = this.layout.size(response);
+    grpcBytes.sent += size;
     if (size > this.limits.maxSendBytes) {
       this.finishNow({ code: GrpcStatus.RESOURCE_EXHAUSTED, details: `Sent message larger than max (${size + 5} vs. ${this.limits.maxSendBytes})` });
       return;

@@ -9,6 +9,7 @@ import { httpRequestAuth } from './request-auth.js';
 import { serveGatewayStream } from './gateway-stream.js';
 import { decodeFirstJsonValue, GoJsonSyntaxError } from './go-json-decode.js';
 import { checkMessage } from './gateway-kv-json-checks.js';
+import { GatewayGrpcCall } from './gateway-grpc-call.js';
 
 /** Request bodies beyond this are refused before parsing (the gRPC limit plus overhead). */
 export const MAX_GATEWAY_BODY_BYTES = 16 * 1024 * 1024;
@@ -131,12 +132,17 @@ export function withProtoNames(json: unknown): unknown {
   return out;
 }
 
-export async function serveGatewayRoute(route: GatewayRoute, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+export async function serveGatewayRoute(route: GatewayRoute, req: http.IncomingMessage, res: http.ServerResponse, path = ''): Promise<void> {
   if (route.serve) return route.serve(req, res);
-  if (route.stream) return serveGatewayStream(route, await readBody(req).catch(() => Buffer.alloc(0)), res, httpRequestAuth(req));
+  if (route.stream) {
+    const body = await readBody(req).catch(() => Buffer.alloc(0));
+    return serveGatewayStream(route, body, res, httpRequestAuth(req), GatewayGrpcCall.start(path));
+  }
   // A caller that hangs up ends a blocking call (Lock, Campaign) as a canceled gRPC call would.
   const hangUp = new AbortController();
   res.on('close', () => hangUp.abort());
+  // Set once the body decoded: from there on, etcd's gateway would have made the gRPC call.
+  let call: GatewayGrpcCall | undefined;
   try {
     const json = parseJson(await readBody(req));
     let decoded: unknown;
@@ -148,12 +154,19 @@ export async function serveGatewayRoute(route: GatewayRoute, req: http.IncomingM
     } catch (err) {
       throw new EtcdError(GrpcCode.InvalidArgument, err instanceof Error ? err.message : String(err));
     }
+    call = GatewayGrpcCall.start(path);
+    call?.received(decoded);
     const resp = await route.handle(decoded, httpRequestAuth(req), hangUp.signal);
+    call?.sent(resp);
+    call?.finish(GrpcCode.OK);
     const body = JSON.stringify(route.encode(resp));
     res.writeHead(200, { 'Content-Type': 'application/json', 'Grpc-Metadata-Content-Type': 'application/grpc', ...goContentLength(body) });
     res.end(body);
   } catch (err) {
-    if (err instanceof EtcdError) writeGatewayError(res, err.code, err.message);
-    else writeGatewayError(res, GrpcCode.Unknown, err instanceof Error ? err.message : String(err));
+    const code = err instanceof EtcdError ? err.code : GrpcCode.Unknown;
+    // Only the blocking calls (Lock, Campaign) watch for the hang-up; etcd's return the
+    // context's plain error then, which gRPC counts as Unknown.
+    call?.finish(hangUp.signal.aborted ? GrpcCode.Unknown : code);
+    writeGatewayError(res, code, err instanceof Error ? err.message : String(err));
   }
 }

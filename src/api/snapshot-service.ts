@@ -11,6 +11,7 @@ import { EtcdError, GrpcCode } from '../server/errors.js';
 import { toServiceError } from './grpc-errors.js';
 import { requestAuth, httpRequestAuth } from './request-auth.js';
 import { httpStatusFor } from './http-gateway.js';
+import { GatewayGrpcCall } from './gateway-grpc-call.js';
 
 function toResponse(p: SnapshotPiece): SnapshotResponse {
   return SnapshotResponse.fromPartial({ remainingBytes: BigInt(p.remainingBytes), blob: p.blob });
@@ -70,22 +71,32 @@ export function serveGatewaySnapshot(server: EtcdServer, req: http.IncomingMessa
   req.on('end', () => {
     void (async () => {
       let started = false;
+      // Counted as the gRPC stream etcd's gateway opens for it (gateway-grpc-call.ts); its request is empty.
+      const call = GatewayGrpcCall.start('/v3/maintenance/snapshot');
+      call?.received({});
       try {
         await server.authGate.checkMaintenance(httpRequestAuth(req));
         for await (const piece of snapshotPieces(await server.backendCopy())) {
-          if (res.destroyed) return;
+          if (res.destroyed) {
+            call?.finish(GrpcCode.Canceled);
+            return;
+          }
           if (!started) {
             res.writeHead(200, { 'Content-Type': 'application/json', 'Grpc-Metadata-Content-Type': 'application/grpc', 'Transfer-Encoding': 'chunked' });
             started = true;
           }
-          res.write(`${JSON.stringify({ result: SnapshotResponse.toJSON(toResponse(piece)) })}\n`);
+          const response = toResponse(piece);
+          call?.sent(response);
+          res.write(`${JSON.stringify({ result: SnapshotResponse.toJSON(response) })}\n`);
           await roomIn(res);
         }
+        call?.finish(GrpcCode.OK);
         res.end();
       } catch (err) {
         // grpc-gateway's error object for a server stream, with the HTTP status of the
         // code when nothing was sent yet.
         const code = err instanceof EtcdError ? err.code : GrpcCode.Unknown;
+        call?.finish(code);
         const message = err instanceof Error ? err.message : String(err);
         const httpCode = httpStatusFor(code);
         const body = JSON.stringify({ error: { grpc_code: code, http_code: httpCode, message, http_status: http.STATUS_CODES[httpCode] ?? '' } });

@@ -17,6 +17,7 @@ import {
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { CLIENT_API_VERSION_KEY, countClientRequest, countHandled, countsOf, type MethodCounts } from '../metrics/grpc-metrics.js';
+import { grpcBytes } from '../metrics/registry.js';
 import { servedToLearner } from './learner-gate.js';
 import { Errors } from '../server/errors.js';
 import { FastUnaryCall, HeaderMetadata } from './unary-fast-call.js';
@@ -160,6 +161,7 @@ class UnaryExchange extends FastUnaryCall<unknown> implements MessageSink {
   }
 
   private onMessage(body: Buffer): void {
+    grpcBytes.received += body.length;
     let message: unknown;
     try {
       message = this.method.deserialize(body);
@@ -210,6 +212,7 @@ class UnaryExchange extends FastUnaryCall<unknown> implements MessageSink {
       this.finishUncounted({ code: GrpcStatus.INTERNAL, details: withDetails('Error serializing response', err) });
       return;
     }
+    grpcBytes.sent += frame.length - PREFIX_BYTES;
     if (frame.length - PREFIX_BYTES > this.opts.maxSendBytes) {
       this.finishUncounted({ code: GrpcStatus.RESOURCE_EXHAUSTED, details: `Sent message larger than max (${frame.length} vs. ${this.opts.maxSendBytes})` });
       return;

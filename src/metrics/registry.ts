@@ -240,6 +240,15 @@ export const grpcMsgReceived = counter(
 );
 export const grpcMsgSent = counter('grpc_server_msg_sent_total', 'Total number of gRPC stream messages sent by the server.', GRPC_LABELS, collectGrpcCounts);
 
+/**
+ * gRPC message bytes each way, as etcd's codec counts them: each message's protobuf encoding,
+ * without the 5-byte gRPC prefix. Plain numbers every path adds lengths it already has to
+ * (grpc-js through the wrapped codecs of grpc-codec-bytes.ts, the fast paths on their own).
+ */
+export const grpcBytes = { sent: 0, received: 0 };
+countedAtRead('etcd_network_client_grpc_sent_bytes_total', 'The total number of bytes sent to grpc clients.', () => grpcBytes.sent);
+countedAtRead('etcd_network_client_grpc_received_bytes_total', 'The total number of bytes received from grpc clients.', () => grpcBytes.received);
+
 // ---- leases (recorded by src/lease) ----
 export const leaseGranted = counter('etcd_debugging_lease_granted_total', 'The total number of granted leases.');
 export const leaseRevoked = counter('etcd_debugging_lease_revoked_total', 'The total number of revoked leases.');

@@ -37,6 +37,12 @@ export interface StartOptions {
   dataDir?: string;
   clientPort?: number;
   peerPort?: number;
+  /**
+   * The peer port the member advertises (default: the one it listens on). Member and cluster
+   * IDs derive from the advertised URL: two members given the same one get the same IDs, so
+   * their responses' headers are the same size.
+   */
+  advertisedPeerPort?: number;
   extraArgs?: string[];
   env?: NodeJS.ProcessEnv;
 }
@@ -47,13 +53,14 @@ export async function startMember(kind: 'ours' | 'real', opts: StartOptions = {}
   const dataDir = opts.dataDir ?? join(tempDir(`etcd-${kind}-`), 'data');
   const clientUrl = `http://127.0.0.1:${clientPort}`;
   const peerUrl = `http://127.0.0.1:${peerPort}`;
+  const advertisedPeerUrl = `http://127.0.0.1:${opts.advertisedPeerPort ?? peerPort}`;
   const args = [
     '--data-dir', dataDir,
     '--listen-client-urls', clientUrl,
     '--advertise-client-urls', clientUrl,
     '--listen-peer-urls', peerUrl,
-    '--initial-advertise-peer-urls', peerUrl,
-    '--initial-cluster', `default=${peerUrl}`,
+    '--initial-advertise-peer-urls', advertisedPeerUrl,
+    '--initial-cluster', `default=${advertisedPeerUrl}`,
     ...(opts.extraArgs ?? []),
   ];
   const bin = kind === 'ours' ? OUR_ETCD : REAL_ETCD;
