@@ -11,7 +11,8 @@ import { writeFileSync } from 'node:fs';
 import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { gcKind } from '../pkg/gc-kind.js';
 
-const OUT = process.env.ETCD_TS_PUTTRACE;
+// A '%p' in the file name becomes the process id, so members of one local cluster write apart.
+const OUT = process.env.ETCD_TS_PUTTRACE?.replace('%p', String(process.pid));
 export const TRACE = OUT !== undefined && OUT !== '';
 
 interface PutRec {
@@ -58,29 +59,39 @@ let running = false;
 /** The request of the put about to be proposed (its handler runs synchronously up to the proposal). */
 let pendingArrive = 0;
 let pendingEnd = 0;
-const gcs: (Span & { kind: number })[] = [];
+const allGcs: (Span & { kind: number })[] = [];
 /** Loop turns longer than STALL_MS, seen by a zero-delay timer that re-arms itself. */
-const stalls: Span[] = [];
+const allStalls: Span[] = [];
 const STALL_MS = 3;
+/** Start of the summarised window (SIGUSR2); records before it are left out. */
+let since = 0;
 const respondToWantTrailers: number[] = [];
 const wantTrailersToClose: number[] = [];
 const delay = TRACE ? monitorEventLoopDelay({ resolution: 1 }) : undefined;
-const elu0 = TRACE ? performance.eventLoopUtilization() : undefined;
+let elu0 = TRACE ? performance.eventLoopUtilization() : undefined;
 
 if (TRACE) {
   delay!.enable();
   new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) gcs.push({ start: e.startTime, ms: e.duration, kind: gcKind(e) ?? 0 });
+    for (const e of list.getEntries()) allGcs.push({ start: e.startTime, ms: e.duration, kind: gcKind(e) ?? 0 });
   }).observe({ entryTypes: ['gc'] });
   let last = performance.now();
   const probe = (): void => {
     const now = performance.now();
-    if (now - last > STALL_MS) stalls.push({ start: last, ms: now - last });
+    if (now - last > STALL_MS) allStalls.push({ start: last, ms: now - last });
     last = now;
     setTimeout(probe, 0);
   };
   setTimeout(probe, 0);
   process.on('exit', () => writeFileSync(OUT!, summarize()));
+  // A benchmark sends SIGUSR2 after its warm-up: the summary then covers only what follows.
+  process.on('SIGUSR2', () => {
+    since = performance.now();
+    delay!.reset();
+    respondToWantTrailers.length = 0;
+    wantTrailersToClose.length = 0;
+    elu0 = performance.eventLoopUtilization();
+  });
 }
 
 export function noteRequest(arrive: number, end: number): void {
@@ -176,7 +187,10 @@ function readyStages(out: string[], set: PutRec[], tag: string): void {
 
 function summarize(): string {
   const out: string[] = [];
-  const done = puts.filter((p) => p.applied > 0 && p.arrive > 0);
+  const done = puts.filter((p) => p.applied > 0 && p.arrive >= since && p.arrive > 0);
+  const inWindow = <T extends { start: number }>(a: T[]): T[] => a.filter((x) => x.start >= since);
+  const gcs = inWindow(allGcs);
+  const stalls = inWindow(allStalls);
   const latency = (set: PutRec[]): number[] => set.map((p) => p.applied - p.arrive);
   const total = latency(done);
   out.push(stats('arrive->applied', total));
@@ -226,7 +240,7 @@ function summarize(): string {
   out.push(stats('lat w/o gc/stall>=10', latency(noStall)));
   out.push(`slow puts overlapping a major gc: ${slow.filter((p) => hitBy(p, majors)).length}/${slow.length}`);
 
-  const rs = readies.filter((r) => r.end > 0 && r.entries > 0);
+  const rs = readies.filter((r) => r.end > 0 && r.entries > 0 && r.start >= since);
   out.push('--- readies with entries ---');
   out.push(stats('entries', rs.map((r) => r.entries)));
   out.push(stats('committed', rs.map((r) => r.committed)));
@@ -239,7 +253,7 @@ function summarize(): string {
   out.push(stats('saved->lateDone', rs.map((r) => r.lateDone - r.saved)));
   out.push(stats('lateDone->end', rs.map((r) => r.end - r.lateDone)));
   const gaps: number[] = [];
-  for (let i = 1; i < readies.length; i++) gaps.push(readies[i]!.start - readies[i - 1]!.end);
+  for (let i = 1; i < readies.length; i++) if (readies[i - 1]!.end >= since) gaps.push(readies[i]!.start - readies[i - 1]!.end);
   out.push(stats('gap end->next start', gaps));
 
   out.push('--- loop ---');
