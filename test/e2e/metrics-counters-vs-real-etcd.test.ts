@@ -83,13 +83,19 @@ function watchPrevKv(events: number): Step {
   };
 }
 
+/** Grants a 100 s lease with Debian's etcdctl and returns its id (hex). */
+function grantLease(endpoint: string): string {
+  const grant = etcdctl('real', ['--endpoints', endpoint, 'lease', 'grant', '100']);
+  const id = /lease (\w+) granted/.exec(grant.stdout)?.[1];
+  assert.ok(id, grant.stdout + grant.stderr);
+  return id;
+}
+
 /** Grants a lease, attaches two keys to it and revokes it: one revocation deleting two keys. */
 const leaseWithTwoKeys: Step = {
   name: 'lease with two keys, revoked',
   run: async (m) => {
-    const grant = etcdctl('real', ['--endpoints', m.endpoint, 'lease', 'grant', '100']);
-    const id = /lease (\w+) granted/.exec(grant.stdout)?.[1];
-    assert.ok(id, grant.stdout + grant.stderr);
+    const id = grantLease(m.endpoint);
     for (const k of ['l1', 'l2']) assert.equal(etcdctl('real', ['--endpoints', m.endpoint, 'put', k, 'v', `--lease=${id}`]).status, 0);
     assert.equal(etcdctl('real', ['--endpoints', m.endpoint, 'lease', 'revoke', id]).status, 0);
   },
@@ -99,9 +105,7 @@ const leaseWithTwoKeys: Step = {
 const leaseKeepAliveOnce: Step = {
   name: 'lease grant, keep-alive --once',
   run: async (m) => {
-    const grant = etcdctl('real', ['--endpoints', m.endpoint, 'lease', 'grant', '100']);
-    const id = /lease (\w+) granted/.exec(grant.stdout)?.[1];
-    assert.ok(id, grant.stdout + grant.stderr);
+    const id = grantLease(m.endpoint);
     assert.equal(etcdctl('real', ['--endpoints', m.endpoint, 'lease', 'keep-alive', '--once', id]).status, 0);
   },
 };
