@@ -25,28 +25,21 @@
 // is the same text node would send, only never a loop turn stale.
 
 import http2 from 'node:http2';
+import { findSymbol, headerEntry, NODE_20, plainHeaderEntry, STREAM_FLAGS_HAS_TRAILERS } from './h2-native.js';
 
 /** node 20's stream state flags (lib/internal/http2/core.js). */
 const STREAM_FLAGS_CLOSED = 0x2;
 const STREAM_FLAGS_HEADERS_SENT = 0x4;
 const STREAM_FLAGS_HEAD_REQUEST = 0x8;
-const STREAM_FLAGS_HAS_TRAILERS = 0x20;
 /** What respond({ waitForTrailers: true }) sets. */
 const RESPOND_FLAGS = STREAM_FLAGS_HEADERS_SENT | STREAM_FLAGS_HAS_TRAILERS;
 /** node's native STREAM_OPTION_GET_TRAILERS: the stream will ask for trailers. */
 const STREAM_OPTION_GET_TRAILERS = 0x2;
-/** node's header-list entry flags: NUL for none. */
-const NO_HEADER_FLAGS = '\0';
-/** A lower-case HTTP token: nothing node would lower-case, refuse or treat as a pseudo-header. */
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
-/** Characters that would break the list's format. */
-const UNSAFE_VALUE = /[\0\r\n]/;
 /** Headers node refuses on HTTP/2, or handles specially (date: it adds its own). */
 const NOT_TAKEN = new Set(['connection', 'upgrade', 'http2-settings', 'te', 'transfer-encoding', 'keep-alive', 'proxy-connection', 'host', 'date']);
 /** Statuses after which node ends the stream itself: not a response that waits for trailers. */
 const NO_BODY_STATUS = new Set([204, 205, 304]);
 const WAIT_FOR_TRAILERS: http2.ServerStreamResponseOptions = Object.freeze({ waitForTrailers: true });
-const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 
 interface StreamState {
   flags: number;
@@ -66,7 +59,7 @@ let sentHeadersKey: symbol | undefined;
 /** Set once node's own respond was seen to do what this file does. */
 let calibrated = false;
 /** Set when node's internals were not as expected: every later call takes stream.respond(). */
-let unavailable = NODE_MAJOR !== 20 || process.env.ETCD_TS_RESPOND_NOW === '0';
+let unavailable = !NODE_20 || process.env.ETCD_TS_RESPOND_NOW === '0';
 
 /** Headers without the date, encoded once. */
 interface Encoded {
@@ -113,22 +106,22 @@ function encode(headers: http2.OutgoingHttpHeaders): Encoded | undefined {
     if (!Object.hasOwn(headers, name)) continue;
     const raw = headers[name];
     if (raw === undefined) continue;
-    if (typeof raw !== 'string' && typeof raw !== 'number') return undefined;
     if (name === ':status') {
+      if (typeof raw !== 'string' && typeof raw !== 'number') return undefined;
       status = (raw as number) | 0;
       continue;
     }
-    const value = String(raw);
-    if (!TOKEN.test(name) || NOT_TAKEN.has(name) || UNSAFE_VALUE.test(value)) return undefined;
-    rest += `${name}\0${value}\0${NO_HEADER_FLAGS}`;
+    const entry = NOT_TAKEN.has(name) ? undefined : plainHeaderEntry(name, raw);
+    if (entry === undefined) return undefined;
+    rest += entry;
     count++;
   }
   if (status < 200 || status > 599 || NO_BODY_STATUS.has(status)) return undefined;
-  return { pseudo: `:status\0${status}\0${NO_HEADER_FLAGS}`, rest, count: count + 1, status };
+  return { pseudo: headerEntry(':status', status), rest, count: count + 1, status };
 }
 
 function prepare(headers: http2.OutgoingHttpHeaders, enc: Encoded, date: string): Prepared {
-  const list: [string, number] = [`${enc.pseudo}${enc.rest}date\0${date}\0${NO_HEADER_FLAGS}`, enc.count + 1];
+  const list: [string, number] = [`${enc.pseudo}${enc.rest}${headerEntry('date', date)}`, enc.count + 1];
   // processHeaders' object: the headers' own keys, its sensitive-headers entry, :status as a number, then date.
   const sent: Record<string | symbol, unknown> = Object.create(null) as Record<string | symbol, unknown>;
   for (const name in headers) if (Object.hasOwn(headers, name)) sent[name] = headers[name];
@@ -156,13 +149,6 @@ function prepared(headers: http2.OutgoingHttpHeaders): Prepared | undefined {
   lastDate = date;
   lastPrepared = enc === undefined ? undefined : prepare(headers, enc, date);
   return lastPrepared;
-}
-
-function findSymbol(o: object, description: string): symbol | undefined {
-  for (let p: object | null = o; p !== null; p = Object.getPrototypeOf(p) as object | null) {
-    for (const s of Object.getOwnPropertySymbols(p)) if (s.description === description) return s;
-  }
-  return undefined;
 }
 
 /** Whether the stream has the state and handle used here, and can still take response headers. */
