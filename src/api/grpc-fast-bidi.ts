@@ -98,7 +98,6 @@ export abstract class FastBidiExchange<P> implements MessageSink {
 
   /** False once the call has ended (no more messages are taken). */
   takeMessage(body: Buffer): boolean {
-    grpcBytes.received += body.length;
     this.onMessage(body);
     return !this.done;
   }

@@ -1,7 +1,11 @@
 // Splits a gRPC request body, as it arrives in DATA chunks, into its length-prefixed
 // messages, checking each declared length against the receive limit before buffering it,
 // as grpc-js's stream decoder does. Shared by the fast paths that serve calls off
-// node:http2 streams without grpc-js (unary-fast-path.ts, watch-fast-path.ts).
+// node:http2 streams without grpc-js (unary-fast-path.ts, watch-fast-path.ts). Each whole
+// message's length goes to etcd_network_client_grpc_received_bytes_total here, as etcd's
+// codec counts every message it decodes.
+
+import { grpcBytes } from '../metrics/registry.js';
 
 /** The bytes before every gRPC message: a compressed flag and the length. */
 export const FRAME_PREFIX_BYTES = 5;
@@ -40,6 +44,7 @@ export class GrpcMessageReader {
   feed(chunk: Buffer, sink: MessageSink): number {
     this.push(chunk);
     for (let body = this.take(); body !== undefined; body = this.take()) {
+      grpcBytes.received += body.length;
       if (!sink.takeMessage(body)) return 0;
     }
     return this.oversize;

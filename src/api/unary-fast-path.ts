@@ -161,7 +161,6 @@ class UnaryExchange extends FastUnaryCall<unknown> implements MessageSink {
   }
 
   private onMessage(body: Buffer): void {
-    grpcBytes.received += body.length;
     let message: unknown;
     try {
       message = this.method.deserialize(body);
