@@ -7,8 +7,8 @@ import {
   type ServerMethodDefinition,
   type ServiceDefinition,
 } from '@grpc/grpc-js';
-import { Counter } from 'prom-client';
-import { grpcHandled, grpcMsgReceived, grpcMsgSent, grpcStarted, metricsRegistry, onGrpcCountersRead } from './registry.js';
+import type { Counter } from 'prom-client';
+import { counter, grpcHandled, grpcMsgReceived, grpcMsgSent, grpcStarted, onGrpcCountersRead } from './registry.js';
 import { GRPC_CODE_NAMES } from '../pkg/grpc-codes.js';
 
 
@@ -101,19 +101,13 @@ export const CLIENT_API_VERSION_KEY = 'client-api-version';
 /** Calls by kind, then declared client version, since the last read, as plain numbers (no key built per call). */
 const clientRequests = { unary: new Map<string, { version: string; n: number }>(), stream: new Map<string, { version: string; n: number }>() };
 
-const clientRequestsTotal: Counter = new Counter({
-  name: 'etcd_server_client_requests_total',
-  help: 'The total number of client requests per client version.',
-  labelNames: ['type', 'client_api_version'],
-  registers: [metricsRegistry],
-  collect() {
-    for (const type of ['unary', 'stream'] as const) {
-      for (const c of clientRequests[type].values()) {
-        if (c.n > 0) clientRequestsTotal.inc({ client_api_version: c.version, type }, c.n);
-        c.n = 0;
-      }
+const clientRequestsTotal: Counter = counter('etcd_server_client_requests_total', 'The total number of client requests per client version.', ['type', 'client_api_version'], () => {
+  for (const type of ['unary', 'stream'] as const) {
+    for (const c of clientRequests[type].values()) {
+      if (c.n > 0) clientRequestsTotal.inc({ client_api_version: c.version, type }, c.n);
+      c.n = 0;
     }
-  },
+  }
 });
 
 /**

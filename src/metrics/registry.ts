@@ -6,20 +6,25 @@
 // a measurement (WAL, backend, server, gRPC) record into it directly, without a
 // metrics object threaded through every constructor.
 
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, exponentialBuckets } from 'prom-client';
 
 export const metricsRegistry = new Registry();
 collectDefaultMetrics({ register: metricsRegistry });
 
 /** etcd's disk latency buckets: 1 ms doubling to ~8 s. */
-const DISK_BUCKETS = Array.from({ length: 14 }, (_, i) => 0.001 * 2 ** i);
+const DISK_BUCKETS = exponentialBuckets(0.001, 2, 14);
 
-function gauge(name: string, help: string, labelNames: string[] = []): Gauge {
+export function gauge(name: string, help: string, labelNames: string[] = []): Gauge {
   return new Gauge({ name, help, labelNames, registers: [metricsRegistry] });
 }
 
-function counter(name: string, help: string, labelNames: string[] = [], collect?: () => void): Counter {
+export function counter(name: string, help: string, labelNames: string[] = [], collect?: () => void): Counter {
   return new Counter({ name, help, labelNames, registers: [metricsRegistry], ...(collect ? { collect } : {}) });
+}
+
+/** A histogram in the registry; etcd's buckets are exponential (prom-client's exponentialBuckets). */
+export function histogram(name: string, help: string, buckets: number[], labelNames: string[] = []): Histogram {
+  return new Histogram({ name, help, labelNames, buckets, registers: [metricsRegistry] });
 }
 
 /**
@@ -33,19 +38,9 @@ export function onGrpcCountersRead(flush: () => void): void {
 const collectGrpcCounts = (): void => flushGrpcCounts();
 
 // ---- disk ----
-export const walFsyncSeconds = new Histogram({
-  name: 'etcd_disk_wal_fsync_duration_seconds',
-  help: 'The latency distributions of fsync called by WAL.',
-  buckets: DISK_BUCKETS,
-  registers: [metricsRegistry],
-});
+export const walFsyncSeconds = histogram('etcd_disk_wal_fsync_duration_seconds', 'The latency distributions of fsync called by WAL.', DISK_BUCKETS);
 export const walWriteBytes = gauge('etcd_disk_wal_write_bytes_total', 'Total number of bytes written in WAL.');
-export const backendCommitSeconds = new Histogram({
-  name: 'etcd_disk_backend_commit_duration_seconds',
-  help: 'The latency distributions of commit called by backend.',
-  buckets: DISK_BUCKETS,
-  registers: [metricsRegistry],
-});
+export const backendCommitSeconds = histogram('etcd_disk_backend_commit_duration_seconds', 'The latency distributions of commit called by backend.', DISK_BUCKETS);
 
 // ---- server (gauges read at scrape time from the bound member, see server-metrics.ts) ----
 export const hasLeader = gauge('etcd_server_has_leader', 'Whether or not a leader exists. 1 is existence, 0 is not.');
@@ -97,36 +92,26 @@ export const currentRevision = gauge('etcd_debugging_mvcc_current_revision', 'Th
 export const compactRevision = gauge('etcd_debugging_mvcc_compact_revision', 'The revision of the last compaction in store.');
 export const keysTotal = gauge('etcd_debugging_mvcc_keys_total', 'Total number of keys.');
 
-/** A histogram with etcd's exponential buckets: `count` bounds from `start`, each `factor` times the last. */
-function histogram(name: string, help: string, start: number, factor: number, count: number): Histogram {
-  return new Histogram({ name, help, buckets: Array.from({ length: count }, (_, i) => start * factor ** i), registers: [metricsRegistry] });
-}
 // Compaction and hash timings, observed by src/mvcc as etcd's store observes them (the
 // millisecond ones in whole milliseconds, as etcd truncates them).
 export const indexCompactionPauseMs = histogram(
   'etcd_debugging_mvcc_index_compaction_pause_duration_milliseconds',
   'Bucketed histogram of index compaction pause duration.',
-  0.5,
-  2,
-  14,
+  exponentialBuckets(0.5, 2, 14),
 );
 export const dbCompactionPauseMs = histogram(
   'etcd_debugging_mvcc_db_compaction_pause_duration_milliseconds',
   'Bucketed histogram of db compaction pause duration.',
-  1,
-  2,
-  13,
+  exponentialBuckets(1, 2, 13),
 );
 export const dbCompactionTotalMs = histogram(
   'etcd_debugging_mvcc_db_compaction_total_duration_milliseconds',
   'Bucketed histogram of db compaction total duration.',
-  100,
-  2,
-  14,
+  exponentialBuckets(100, 2, 14),
 );
 export const dbCompactionKeys = counter('etcd_debugging_mvcc_db_compaction_keys_total', 'Total number of db keys compacted.');
-export const hashSeconds = histogram('etcd_mvcc_hash_duration_seconds', 'The latency distribution of storage hash operation.', 0.01, 2, 15);
-export const hashRevSeconds = histogram('etcd_mvcc_hash_rev_duration_seconds', 'The latency distribution of storage hash by revision operation.', 0.01, 2, 15);
+export const hashSeconds = histogram('etcd_mvcc_hash_duration_seconds', 'The latency distribution of storage hash operation.', exponentialBuckets(0.01, 2, 15));
+export const hashRevSeconds = histogram('etcd_mvcc_hash_rev_duration_seconds', 'The latency distribution of storage hash by revision operation.', exponentialBuckets(0.01, 2, 15));
 
 /**
  * The ops of mvcc transactions, as etcd 3.4 counts them: when a storage transaction
@@ -163,6 +148,18 @@ function countedAtRead(name: string, help: string, read: () => number): Counter 
   return c;
 }
 
+/** A gauge whose value is `read()`, taken when the gauge is read. */
+function gaugeAtRead(name: string, help: string, read: () => number): Gauge {
+  return new Gauge({
+    name,
+    help,
+    registers: [metricsRegistry],
+    collect() {
+      this.set(read());
+    },
+  });
+}
+
 // etcd 3.4 exports each of these twice, under etcd_mvcc_* and etcd_debugging_mvcc_* (the
 // latter kept for dashboards written before the rename): the same numbers under both.
 for (const prefix of ['etcd_mvcc', 'etcd_debugging_mvcc']) {
@@ -171,17 +168,10 @@ for (const prefix of ['etcd_mvcc', 'etcd_debugging_mvcc']) {
   countedAtRead(`${prefix}_delete_total`, 'Total number of deletes seen by this member.', () => storeOps.deletes);
   countedAtRead(`${prefix}_txn_total`, 'Total number of txns seen by this member.', () => storeOps.txns);
 }
-new Gauge({
-  name: 'etcd_debugging_mvcc_total_put_size_in_bytes',
-  help: 'The total size of put kv pairs seen by this member.',
-  registers: [metricsRegistry],
-  collect() {
-    this.set(storeOps.putBytes);
-  },
-});
+gaugeAtRead('etcd_debugging_mvcc_total_put_size_in_bytes', 'The total size of put kv pairs seen by this member.', () => storeOps.putBytes);
 
 // ---- defragmentation (recorded by src/server/maintenance.ts) ----
-export const defragSeconds = histogram('etcd_disk_backend_defrag_duration_seconds', 'The latency distribution of backend defragmentation.', 0.1, 2, 13);
+export const defragSeconds = histogram('etcd_disk_backend_defrag_duration_seconds', 'The latency distribution of backend defragmentation.', exponentialBuckets(0.1, 2, 13));
 export const defragInflight = gauge('etcd_disk_defrag_inflight', 'Whether or not defrag is active on the member. 1 means active, 0 means not.');
 
 // ---- auth (read at scrape time) ----
@@ -191,14 +181,12 @@ export const authRevision = gauge('etcd_debugging_auth_revision', 'The current r
 export const snapMarshallingSeconds = histogram(
   'etcd_debugging_snap_save_marshalling_duration_seconds',
   'The marshalling cost distributions of save called by snapshot.',
-  0.001,
-  2,
-  14,
+  exponentialBuckets(0.001, 2, 14),
 );
-export const snapSaveSeconds = histogram('etcd_debugging_snap_save_total_duration_seconds', 'The total latency distributions of save called by snapshot.', 0.001, 2, 14);
-export const snapFsyncSeconds = histogram('etcd_snap_fsync_duration_seconds', 'The latency distributions of fsync called by snap.', 0.001, 2, 14);
-export const snapDbSaveSeconds = histogram('etcd_snap_db_save_total_duration_seconds', 'The total latency distributions of v3 snapshot save', 0.1, 2, 10);
-export const snapDbFsyncSeconds = histogram('etcd_snap_db_fsync_duration_seconds', 'The latency distributions of fsyncing .snap.db file', 0.001, 2, 14);
+export const snapSaveSeconds = histogram('etcd_debugging_snap_save_total_duration_seconds', 'The total latency distributions of save called by snapshot.', exponentialBuckets(0.001, 2, 14));
+export const snapFsyncSeconds = histogram('etcd_snap_fsync_duration_seconds', 'The latency distributions of fsync called by snap.', exponentialBuckets(0.001, 2, 14));
+export const snapDbSaveSeconds = histogram('etcd_snap_db_save_total_duration_seconds', 'The total latency distributions of v3 snapshot save', exponentialBuckets(0.1, 2, 10));
+export const snapDbFsyncSeconds = histogram('etcd_snap_db_fsync_duration_seconds', 'The latency distributions of fsyncing .snap.db file', exponentialBuckets(0.001, 2, 14));
 
 // ---- watch ----
 export const watchersTotal = gauge('etcd_debugging_mvcc_watcher_total', 'Total number of watchers.');
@@ -213,14 +201,7 @@ export function countWatchStream(delta: 1 | -1): void {
 export function countWatchEvents(n: number): void {
   watchCounts.events += n;
 }
-new Gauge({
-  name: 'etcd_debugging_mvcc_watch_stream_total',
-  help: 'Total number of watch streams.',
-  registers: [metricsRegistry],
-  collect() {
-    this.set(watchCounts.streams);
-  },
-});
+gaugeAtRead('etcd_debugging_mvcc_watch_stream_total', 'Total number of watch streams.', () => watchCounts.streams);
 countedAtRead('etcd_debugging_mvcc_events_total', 'Total number of events sent by this member.', () => watchCounts.events);
 
 // ---- gRPC (go-grpc-prometheus's names, which etcd exports) ----
@@ -265,11 +246,6 @@ export const leaseRenewed = counter('etcd_debugging_lease_renewed_total', 'The n
   leaseRenewed.inc(renewalsNotYetCounted);
   renewalsNotYetCounted = 0;
 });
-export const leaseTtls = new Histogram({
-  name: 'etcd_debugging_lease_ttl_total',
-  help: 'Bucketed histogram of lease TTLs.',
-  // etcd's buckets: 1 s doubling 24 times (to ~97 days).
-  buckets: Array.from({ length: 24 }, (_, i) => 2 ** i),
-  registers: [metricsRegistry],
-});
+// etcd's buckets: 1 s doubling 24 times (to ~97 days).
+export const leaseTtls = histogram('etcd_debugging_lease_ttl_total', 'Bucketed histogram of lease TTLs.', exponentialBuckets(1, 2, 24));
 export const leaseExpired = counter('etcd_debugging_server_lease_expired_total', 'The total number of expired leases.');

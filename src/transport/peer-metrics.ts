@@ -8,8 +8,8 @@
 // GETs /raft/probing on each peer every few seconds; etcd-ts has no such probe, and the
 // histogram is left out rather than filled with a different measurement.
 
-import { Counter, Gauge, Histogram } from 'prom-client';
-import { metricsRegistry } from '../metrics/registry.js';
+import { exponentialBuckets } from 'prom-client';
+import { counter, gauge, histogram } from '../metrics/registry.js';
 
 /** A running byte count for one peer; the transport adds to `n`. */
 export interface ByteCount {
@@ -19,17 +19,11 @@ export interface ByteCount {
 /** A counter of bytes per peer: `of(peer)` gives the plain number to add to. */
 function byteCounter(name: string, help: string, label: 'To' | 'From'): { of(peer: string): ByteCount } {
   const counts = new Map<string, { n: number; reported: number }>();
-  const c: Counter = new Counter({
-    name,
-    help,
-    labelNames: [label],
-    registers: [metricsRegistry],
-    collect() {
-      for (const [peer, k] of counts) {
-        if (k.n > k.reported) c.inc({ [label]: peer }, k.n - k.reported);
-        k.reported = k.n;
-      }
-    },
+  const c = counter(name, help, [label], () => {
+    for (const [peer, k] of counts) {
+      if (k.n > k.reported) c.inc({ [label]: peer }, k.n - k.reported);
+      k.reported = k.n;
+    }
   });
   return {
     of(peer) {
@@ -40,28 +34,16 @@ function byteCounter(name: string, help: string, label: 'To' | 'From'): { of(pee
   };
 }
 
-function counterOf(name: string, help: string, labelNames: string[]): Counter {
-  return new Counter({ name, help, labelNames, registers: [metricsRegistry] });
-}
-
-function gaugeOf(name: string, help: string, labelNames: string[]): Gauge {
-  return new Gauge({ name, help, labelNames, registers: [metricsRegistry] });
-}
-
 /** etcd's snapshot transfer buckets: 0.1 s doubling to 51.2 s. */
-const SNAPSHOT_BUCKETS = Array.from({ length: 10 }, (_, i) => 0.1 * 2 ** i);
-
-function snapshotSeconds(name: string, help: string, label: string): Histogram {
-  return new Histogram({ name, help, labelNames: [label], buckets: SNAPSHOT_BUCKETS, registers: [metricsRegistry] });
-}
+const SNAPSHOT_BUCKETS = exponentialBuckets(0.1, 2, 10);
 
 export const peerSentBytes = byteCounter('etcd_network_peer_sent_bytes_total', 'The total number of bytes sent to peers.', 'To');
 export const peerReceivedBytes = byteCounter('etcd_network_peer_received_bytes_total', 'The total number of bytes received from peers.', 'From');
-export const peerSentFailures = counterOf('etcd_network_peer_sent_failures_total', 'The total number of send failures from peers.', ['To']);
-export const peerReceivedFailures = counterOf('etcd_network_peer_received_failures_total', 'The total number of receive failures from peers.', ['From']);
+export const peerSentFailures = counter('etcd_network_peer_sent_failures_total', 'The total number of send failures from peers.', ['To']);
+export const peerReceivedFailures = counter('etcd_network_peer_received_failures_total', 'The total number of receive failures from peers.', ['From']);
 
-const activePeers = gaugeOf('etcd_network_active_peers', 'The current number of active peer connections.', ['Local', 'Remote']);
-const disconnectedPeers = counterOf('etcd_network_disconnected_peers_total', 'The total number of disconnected peers.', ['Local', 'Remote']);
+const activePeers = gauge('etcd_network_active_peers', 'The current number of active peer connections.', ['Local', 'Remote']);
+const disconnectedPeers = counter('etcd_network_disconnected_peers_total', 'The total number of disconnected peers.', ['Local', 'Remote']);
 
 /** The link to `remote` came up. */
 export function peerActivated(local: string, remote: string): void {
@@ -74,18 +56,14 @@ export function peerDeactivated(local: string, remote: string, disconnected: boo
   if (disconnected) disconnectedPeers.inc({ Local: local, Remote: remote });
 }
 
-export const snapshotSendSuccess = counterOf('etcd_network_snapshot_send_success', 'Total number of successful snapshot sends', ['To']);
-export const snapshotSendFailures = counterOf('etcd_network_snapshot_send_failures', 'Total number of snapshot send failures', ['To']);
-export const snapshotSendInflights = gaugeOf('etcd_network_snapshot_send_inflights_total', 'Total number of inflight snapshot sends', ['To']);
-export const snapshotSendSeconds = snapshotSeconds('etcd_network_snapshot_send_total_duration_seconds', 'Total latency distributions of v3 snapshot sends', 'To');
-export const snapshotReceiveSuccess = counterOf('etcd_network_snapshot_receive_success', 'Total number of successful snapshot receives', ['From']);
-export const snapshotReceiveFailures = counterOf('etcd_network_snapshot_receive_failures', 'Total number of snapshot receive failures', ['From']);
-export const snapshotReceiveInflights = gaugeOf('etcd_network_snapshot_receive_inflights_total', 'Total number of inflight snapshot receives', ['From']);
-export const snapshotReceiveSeconds = snapshotSeconds(
-  'etcd_network_snapshot_receive_total_duration_seconds',
-  'Total latency distributions of v3 snapshot receives',
-  'From',
-);
+export const snapshotSendSuccess = counter('etcd_network_snapshot_send_success', 'Total number of successful snapshot sends', ['To']);
+export const snapshotSendFailures = counter('etcd_network_snapshot_send_failures', 'Total number of snapshot send failures', ['To']);
+export const snapshotSendInflights = gauge('etcd_network_snapshot_send_inflights_total', 'Total number of inflight snapshot sends', ['To']);
+export const snapshotSendSeconds = histogram('etcd_network_snapshot_send_total_duration_seconds', 'Total latency distributions of v3 snapshot sends', SNAPSHOT_BUCKETS, ['To']);
+export const snapshotReceiveSuccess = counter('etcd_network_snapshot_receive_success', 'Total number of successful snapshot receives', ['From']);
+export const snapshotReceiveFailures = counter('etcd_network_snapshot_receive_failures', 'Total number of snapshot receive failures', ['From']);
+export const snapshotReceiveInflights = gauge('etcd_network_snapshot_receive_inflights_total', 'Total number of inflight snapshot receives', ['From']);
+export const snapshotReceiveSeconds = histogram('etcd_network_snapshot_receive_total_duration_seconds', 'Total latency distributions of v3 snapshot receives', SNAPSHOT_BUCKETS, ['From']);
 
 /** etcd's label for a snapshot whose sender is not known yet (the body failed before its message). */
 export const UNKNOWN_SNAPSHOT_SENDER = 'UNKNOWN_SNAPSHOT_SENDER';
