@@ -34,6 +34,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { PerformanceObserver, constants, performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { gcKind } from '../pkg/gc-kind.js';
+import { nodeFlagGiven } from './node-flag-given.js';
 import { shouldCompactNextFullGc, type CompactionThresholds, DEFAULT_COMPACTION_THRESHOLDS, type OldSpaceSample } from './compaction-policy.js';
 import { heapGrowingPercent } from './heap-growth-policy.js';
 import { afterIdleCompaction, idleCompactionStep, initialIdleState, type IdleCheck } from './idle-compaction-policy.js';
@@ -44,12 +45,7 @@ const FLAGS = [COMPACT_FLAG, GROWING_FLAG];
 
 /** The flags to manage: those of FLAGS that node was not already given (any spelling, either sense, any value). */
 export function heapFlagsToSet(execArgv: readonly string[], nodeOptions: string): string[] {
-  const given = (flag: string): boolean => {
-    const name = flag.replace(/^--(no-)?/, '').replace(/_/g, '-');
-    const mentioned = (s: string) => s.replace(/_/g, '-').includes(name);
-    return execArgv.some(mentioned) || mentioned(nodeOptions);
-  };
-  return FLAGS.filter((f) => !given(f));
+  return FLAGS.filter((f) => !nodeFlagGiven(f.slice(2), execArgv, nodeOptions));
 }
 
 /**

@@ -19,6 +19,7 @@
 // A budget the user gave node (NODE_OPTIONS or the command line) wins: then nothing is set.
 
 import v8 from 'node:v8';
+import { nodeFlagGiven } from './node-flag-given.js';
 
 const BUDGET_FLAG = 'interrupt-budget';
 /** A quarter of V8's default (67584 bytes in Node 20). */
@@ -26,8 +27,7 @@ export const MEMBER_INTERRUPT_BUDGET = 16896;
 
 /** Whether node was given `--interrupt-budget` itself (either spelling), not one of its longer-named relatives. */
 export function interruptBudgetGiven(execArgv: readonly string[], nodeOptions: string): boolean {
-  const given = /(?:^|\s)--interrupt[-_]budget(?:=|\s|$)/;
-  return execArgv.some((a) => given.test(a)) || given.test(nodeOptions);
+  return nodeFlagGiven(BUDGET_FLAG, execArgv, nodeOptions);
 }
 
 /** Lowers V8's interrupt budget for this process unless the user set one; call before serving. */
