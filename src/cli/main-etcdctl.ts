@@ -11,9 +11,9 @@ import { ClientError } from '../client/errors.js';
 import { commandTree, type SessionRun } from './etcdctl/catalog.js';
 import { commandFlags, findCommand, stripFlags, suggestionsFor, type CommandDef, type RunContext } from './etcdctl/command-tree.js';
 import { CtlError, ExitCode, GoPanic } from './etcdctl/errors.js';
-import { FlagError, FlagValues, goQuoteString, parseFlags, type FlagDef } from './etcdctl/flags.js';
+import { FlagError, FlagValues, parseFlags, type FlagDef } from './etcdctl/flags.js';
 import { FatalLog, GLOBAL_FLAGS } from './etcdctl/global-flags.js';
-import { goBackquoteText } from './etcdctl/go-format.js';
+import { goBackquoteText, goQuoteText } from './etcdctl/go-format.js';
 import { Output } from './etcdctl/output.js';
 import { Session } from './etcdctl/session.js';
 import { processArgs } from './etcdctl/raw-argv.js';
@@ -34,7 +34,7 @@ function helpOf(chain: CommandDef[]): string {
 
 function unknownCommand(root: CommandDef, word: string, err: Output): number {
   const suggestions = suggestionsFor(root, word);
-  let msg = `unknown command ${goQuoteString(word)} for "etcdctl"`;
+  let msg = `unknown command ${goQuoteText(word)} for "etcdctl"`;
   if (suggestions.length > 0) msg += `\n\nDid you mean this?\n${suggestions.map((s) => `\t${s}\n`).join('')}`;
   err.line(`Error: ${msg}`);
   err.line(`Run 'etcdctl --help' for usage.`);

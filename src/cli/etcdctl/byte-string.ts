@@ -76,11 +76,15 @@ export function byteStringBytes(s: string): Buffer {
   return Buffer.concat(parts);
 }
 
-/** What Go gets reading a byte string rune by rune (fmt's scanner, range loops): each invalid byte as U+FFFD. */
-export function byteStringRunes(s: string): string {
-  return s.replace(/[\udc80-\udcff]/g, (m, i: number) => (i > 0 && isHighSurrogate(s.charCodeAt(i - 1)) ? m : '\ufffd'));
+/** Whether s[i] is an escaped invalid byte (not the low half of a surrogate pair). */
+export function isEscapedByteAt(s: string, i: number): boolean {
+  const u = s.charCodeAt(i);
+  if (u < ESCAPE_MIN || u > ESCAPE_MAX) return false;
+  const before = i > 0 ? s.charCodeAt(i - 1) : 0;
+  return before < 0xd800 || before > 0xdbff;
 }
 
-function isHighSurrogate(u: number): boolean {
-  return u >= 0xd800 && u <= 0xdbff;
+/** What Go gets reading a byte string rune by rune (fmt's scanner, range loops): each invalid byte as U+FFFD. */
+export function byteStringRunes(s: string): string {
+  return s.replace(/[\udc80-\udcff]/g, (m, i: number) => (isEscapedByteAt(s, i) ? '\ufffd' : m));
 }

@@ -4,9 +4,9 @@
 // /metrics) grew meanwhile. The keys are deleted afterwards; --auto-compact and
 // --auto-defrag then clean up the history and the file, as in check perf.
 
+import { goQuoteText } from './go-format.js';
 import { ClientError, type Client } from '../../client/client.js';
 import { CtlError, ExitCode } from './errors.js';
-import { goQuoteString } from './flags.js';
 import { prefixEnd } from './kv-commands.js';
 import { ImmediateOutput, type Output } from './output.js';
 import { randomKey } from './check-perf-command.js';
@@ -85,7 +85,7 @@ export function residentMemoryFrom(metrics: string, out: Output): number {
   const text = line.slice(RESIDENT_MEMORY.length).trim();
   const value = Number(text);
   if (text === '' || Number.isNaN(value)) {
-    out.line(`parse error: strconv.ParseFloat: parsing ${goQuoteString(text)}: invalid syntax`);
+    out.line(`parse error: strconv.ParseFloat: parsing ${goQuoteText(text)}: invalid syntax`);
     return 0;
   }
   return value;
@@ -98,7 +98,7 @@ async function endpointResidentMemory(endpoint: string, out: Output): Promise<nu
     const res = await fetch(url);
     return residentMemoryFrom(await res.text(), out);
   } catch (e) {
-    out.line(`fetch error: Get ${goQuoteString(url)}: ${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message}`);
+    out.line(`fetch error: Get ${goQuoteText(url)}: ${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message}`);
     return 0;
   }
 }
@@ -115,7 +115,7 @@ export async function checkDatascaleCommand(s: Session): Promise<number> {
     const first = clients[0]!;
     const found = await s.call(() => first.range({ key: prefix, rangeEnd: prefixEnd(prefix), limit: 1 }, { timeoutMs: 0 }));
     if (found.kvs.length > 0) {
-      throw new CtlError(`prefix ${goQuoteString(prefixText)} has keys. Delete with etcdctl del --prefix ${prefixText} first`, ExitCode.InvalidInput);
+      throw new CtlError(`prefix ${goQuoteText(prefixText)} has keys. Delete with etcdctl del --prefix ${prefixText} first`, ExitCode.InvalidInput);
     }
     const out = new ImmediateOutput(1);
     const bytesBefore = await endpointResidentMemory(endpoint, out);
@@ -139,9 +139,9 @@ export async function checkDatascaleCommand(s: Session): Promise<number> {
     }
     if (s.flags.bool('auto-defrag')) {
       for (const ep of first.endpoints) {
-        out.line(`Defragmenting ${goQuoteString(ep)}`);
+        out.line(`Defragmenting ${goQuoteText(ep)}`);
         await s.call(() => first.forEndpoint(ep).defragment({ timeoutMs: 0 }), 'passthrough');
-        out.line(`Defragmented ${goQuoteString(ep)}`);
+        out.line(`Defragmented ${goQuoteText(ep)}`);
       }
     }
     if (errors.size > 0) {

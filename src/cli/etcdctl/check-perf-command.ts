@@ -4,10 +4,10 @@
 // of latencies at most 0.1 s, and no errors. The keys are deleted afterwards
 // (--auto-compact and --auto-defrag then clean up the history and the file).
 
+import { goQuoteText } from './go-format.js';
 import { ClientError, type Client } from '../../client/client.js';
 import { computeStats, type Stats } from '../../benchmark/report.js';
 import { CtlError, ExitCode } from './errors.js';
-import { goQuoteString } from './flags.js';
 import { prefixEnd } from './kv-commands.js';
 import { ImmediateOutput, type Output } from './output.js';
 import type { Session } from './session.js';
@@ -120,7 +120,7 @@ export async function checkPerfCommand(s: Session): Promise<number> {
     const found = await s.call(() => first.range({ key: prefix, rangeEnd: prefixEnd(prefix), limit: 1 }, { timeoutMs: cfg.durationSecs * 1000 }));
     if (found.kvs.length > 0) {
       const p = s.flags.string('prefix');
-      throw new CtlError(`prefix ${goQuoteString(p)} has keys. Delete with etcdctl del --prefix ${p} first`, ExitCode.InvalidInput);
+      throw new CtlError(`prefix ${goQuoteText(p)} has keys. Delete with etcdctl del --prefix ${p} first`, ExitCode.InvalidInput);
     }
     const out = new ImmediateOutput(1);
     const { latencies, errors, totalSecs } = await writeLoad(clients, cfg, prefix, out);
@@ -134,9 +134,9 @@ export async function checkPerfCommand(s: Session): Promise<number> {
     }
     if (s.flags.bool('auto-defrag')) {
       for (const ep of first.endpoints) {
-        out.line(`Defragmenting ${goQuoteString(ep)}`);
+        out.line(`Defragmenting ${goQuoteText(ep)}`);
         await s.call(() => first.forEndpoint(ep).defragment({ timeoutMs: CLEANUP_TIMEOUT_MS }), 'passthrough');
-        out.line(`Defragmented ${goQuoteString(ep)}`);
+        out.line(`Defragmented ${goQuoteText(ep)}`);
       }
     }
     const verdict = judgePerf(stats, errors, cfg.limit);

@@ -47,19 +47,19 @@ const UINT64_MAX = (1n << 64n) - 1n;
  */
 export function parseGoInt(s: string, unsigned = false, base: 0 | 10 | 16 = 0): bigint | string {
   const fn = unsigned ? 'ParseUint' : 'ParseInt';
-  const syntax = `strconv.${fn}: parsing ${goQuoteString(s)}: invalid syntax`;
+  const syntax = `strconv.${fn}: parsing ${goQuoteText(s)}: invalid syntax`;
   if (base === 16) {
     const h = /^([+-]?)([0-9a-fA-F]+)$/.exec(s);
     if (!h) return syntax;
     const v = BigInt(`0x${h[2]}`) * (h[1] === '-' ? -1n : 1n);
-    if (v > INT64_MAX || v < -INT64_MAX - 1n) return `strconv.${fn}: parsing ${goQuoteString(s)}: value out of range`;
+    if (v > INT64_MAX || v < -INT64_MAX - 1n) return `strconv.${fn}: parsing ${goQuoteText(s)}: value out of range`;
     return v;
   }
   if (base === 10) {
     const d = /^([+-]?)([0-9]+)$/.exec(s);
     if (!d) return syntax;
     const v = BigInt(d[2]!) * (d[1] === '-' ? -1n : 1n);
-    if (v > INT64_MAX || v < -INT64_MAX - 1n) return `strconv.${fn}: parsing ${goQuoteString(s)}: value out of range`;
+    if (v > INT64_MAX || v < -INT64_MAX - 1n) return `strconv.${fn}: parsing ${goQuoteText(s)}: value out of range`;
     return v;
   }
   const m = /^([+-]?)(0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO]?[0-7_]*|[1-9][0-9]*|0)$/.exec(s);
@@ -72,7 +72,7 @@ export function parseGoInt(s: string, unsigned = false, base: 0 | 10 | 16 = 0): 
   else v = BigInt(body);
   if (m[1] === '-') v = -v;
   const max = unsigned ? UINT64_MAX : INT64_MAX;
-  if (v > max || v < -INT64_MAX - 1n) return `strconv.${fn}: parsing ${goQuoteString(s)}: value out of range`;
+  if (v > max || v < -INT64_MAX - 1n) return `strconv.${fn}: parsing ${goQuoteText(s)}: value out of range`;
   return v;
 }
 
@@ -80,7 +80,7 @@ const UNIT_NS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3
 
 /** time.ParseDuration, in nanoseconds, or Go's error text. */
 export function parseGoDuration(s: string): number | string {
-  const quoted = goQuoteString(s);
+  const quoted = goQuoteText(s);
   let rest = s;
   let sign = 1;
   if (rest.startsWith('-') || rest.startsWith('+')) {
@@ -97,16 +97,11 @@ export function parseGoDuration(s: string): number | string {
     const unit = /^[^\d.]*/.exec(rest)![0];
     if (unit === '') return `time: missing unit in duration ${quoted}`;
     const mult = UNIT_NS[unit];
-    if (mult === undefined) return `time: unknown unit ${goQuoteString(unit)} in duration ${quoted}`;
+    if (mult === undefined) return `time: unknown unit ${goQuoteText(unit)} in duration ${quoted}`;
     total += Number(num[0]) * mult;
     rest = rest.slice(unit.length);
   }
   return sign * total;
-}
-
-/** Go's strconv.Quote of an argument or flag value, whose raw bytes show as Go shows them. */
-export function goQuoteString(s: string): string {
-  return goQuoteText(s);
 }
 
 /** encoding/csv's reading of one line, as pflag's string slices use it. */
@@ -158,10 +153,10 @@ export class FlagValues {
   set(name: string, value: string): void {
     const d = this.def(name);
     if (!d) throw new FlagError(`no such flag -${name}`);
-    const bad = (why: string) => new FlagError(`invalid argument ${goQuoteString(value)} for "${d.short ? `-${d.short}, ` : ''}--${d.name}" flag: ${why}`);
+    const bad = (why: string) => new FlagError(`invalid argument ${goQuoteText(value)} for "${d.short ? `-${d.short}, ` : ''}--${d.name}" flag: ${why}`);
     switch (d.kind) {
       case 'bool':
-        if (parseGoBool(value) === undefined) throw bad(`strconv.ParseBool: parsing ${goQuoteString(value)}: invalid syntax`);
+        if (parseGoBool(value) === undefined) throw bad(`strconv.ParseBool: parsing ${goQuoteText(value)}: invalid syntax`);
         break;
       case 'int':
       case 'uint': {

@@ -1,6 +1,7 @@
 // Small formatting helpers that reproduce Go library output etcdctl prints.
 
-import { byteStringBytes, byteStringOf, utf8SequenceLength } from './byte-string.js';
+import { isUtf8 } from 'node:buffer';
+import { byteStringBytes, isEscapedByteAt, utf8SequenceLength } from './byte-string.js';
 
 /** go-humanize's Bytes: SI units, one decimal below 10 ("4.1 kB", "20 kB"). */
 export function humanizeBytes(n: number): string {
@@ -91,7 +92,7 @@ export function goBackquoteText(s: string): string {
   const b = byteStringBytes(s);
   const text = b.toString('utf8');
   // CanBackquote: valid UTF-8 without backquotes, U+FEFF or control characters other than tab.
-  const backquotable = byteStringOf(b) === text && !/[`\ufeff\x00-\x08\x0a-\x1f\x7f]/.test(text);
+  const backquotable = isUtf8(b) && !/[`\ufeff\x00-\x08\x0a-\x1f\x7f]/.test(text);
   return backquotable ? `\`${text}\`` : goQuote(b);
 }
 
@@ -104,8 +105,7 @@ export function goJsonString(s: string): string {
   let out = '"';
   for (let i = 0; i < s.length; i++) {
     const u = s.charCodeAt(i);
-    const escapedByte = u >= 0xdc80 && u <= 0xdcff && !(i > 0 && s.charCodeAt(i - 1) >= 0xd800 && s.charCodeAt(i - 1) <= 0xdbff);
-    if (escapedByte) out += '\\ufffd';
+    if (isEscapedByteAt(s, i)) out += '\\ufffd';
     else if (u === 0x22) out += '\\"';
     else if (u === 0x5c) out += '\\\\';
     else if (u === 0x0a) out += '\\n';

@@ -1,6 +1,7 @@
 // put, get, del and compaction: building the request from arguments and flags exactly
 // as etcdctl does (prefix and from-key ranges, sort rules), and printing the answer.
 
+import { goQuoteText } from './go-format.js';
 import {
   DeleteRangeRequest,
   PutRequest,
@@ -12,7 +13,7 @@ import type { Client } from '../../client/client.js';
 import { CtlError as UsageError, ExitCode } from './errors.js';
 import { display } from './printer.js';
 import type { Session } from './session.js';
-import { goQuoteString, parseGoInt, type FlagValues } from './flags.js';
+import { parseGoInt, type FlagValues } from './flags.js';
 
 import { prefixRangeEnd as prefixEnd } from '../../pkg/prefix-range.js';
 import { byteStringBytes } from './byte-string.js';
@@ -88,7 +89,7 @@ const SORT_TARGETS: Record<string, RangeRequest_SortTarget> = {
 export function buildGet(args: string[], values: Values): RangeRequest {
   const { key, rangeEnd } = keyRange('get', args, values);
   const consistency = values.string('consistency');
-  if (consistency !== 'l' && consistency !== 's') throw new UsageError(`unknown consistency flag ${goQuoteString(consistency)}`, ExitCode.BadFeature);
+  if (consistency !== 'l' && consistency !== 's') throw new UsageError(`unknown consistency flag ${goQuoteText(consistency)}`, ExitCode.BadFeature);
   let order = RangeRequest_SortOrder.NONE;
   // etcdctl takes either case (`--order descend`, `--sort-by modify`) and names the value as typed when it is bad.
   const orderText = values.string('order');

@@ -1,16 +1,16 @@
 // move-leader, run as etcdctl 3.4 runs it: find the leader among --endpoints by asking
 // each for its status, then ask that leader to hand over to the given member.
 
+import { goQuoteText } from './go-format.js';
 import { CtlError, ExitCode } from './errors.js';
 import { display } from './printer.js';
 import type { Session } from './session.js';
-import { goQuoteString } from './flags.js';
 
 /** Go's strconv.ParseUint(text, 16, 64), with its error text. */
 function parseHexId(text: string): bigint {
-  if (!/^[0-9a-fA-F]+$/.test(text)) throw new CtlError(`strconv.ParseUint: parsing ${goQuoteString(text)}: invalid syntax`, ExitCode.BadArgs);
+  if (!/^[0-9a-fA-F]+$/.test(text)) throw new CtlError(`strconv.ParseUint: parsing ${goQuoteText(text)}: invalid syntax`, ExitCode.BadArgs);
   const v = BigInt(`0x${text}`);
-  if (v >= 1n << 64n) throw new CtlError(`strconv.ParseUint: parsing ${goQuoteString(text)}: value out of range`, ExitCode.BadArgs);
+  if (v >= 1n << 64n) throw new CtlError(`strconv.ParseUint: parsing ${goQuoteText(text)}: value out of range`, ExitCode.BadArgs);
   return v;
 }
 

@@ -3,8 +3,9 @@
 // and ETCDCTL_WATCH_RANGE_END stand in for the key and range end. The error texts
 // are etcdctl's (scripts match on them).
 
+import { goQuoteText } from './go-format.js';
 import { CtlError, ExitCode } from './errors.js';
-import { flag, FlagError, FlagValues, goQuoteString, parseFlags } from './flags.js';
+import { flag, FlagError, FlagValues, parseFlags } from './flags.js';
 
 export const WATCH_FLAGS = [
   flag('interactive', 'bool', 'false', 'Interactive mode', 'i'),
@@ -35,7 +36,7 @@ export interface WatchSpec {
 
 /** ETCDCTL_WATCH_RANGE_END alone is refused before anything else. */
 export function checkWatchEnv(env: WatchEnv): void {
-  if (env.key === '' && env.rangeEnd !== '') throw badArgs(`ETCDCTL_WATCH_KEY is empty but got ETCDCTL_WATCH_RANGE_END=${goQuoteString(env.rangeEnd)}`);
+  if (env.key === '' && env.rangeEnd !== '') throw badArgs(`ETCDCTL_WATCH_KEY is empty but got ETCDCTL_WATCH_RANGE_END=${goQuoteText(env.rangeEnd)}`);
 }
 
 /**

@@ -10,8 +10,7 @@ import type { Event } from '../../gen/mvccpb/kv.js';
 import type { WatchStream } from '../../client/client.js';
 import { ClientError } from '../../client/client.js';
 import { CtlError, ExitCode } from './errors.js';
-import { goQuote } from './go-format.js';
-import { goQuoteString } from './flags.js';
+import { goQuote, goQuoteText } from './go-format.js';
 import { prefixEnd } from './kv-commands.js';
 import { ImmediateOutput, type Output } from './output.js';
 import type { OutputFormat } from './printer.js';
@@ -124,7 +123,7 @@ function runExec(cmd: string[], e: Event, r: WatchResponse): void {
     },
   });
   const why = execFailure(cmd[0]!, res);
-  if (why !== undefined) throw new WatchExit(`command [${cmd.map(goQuoteString).join(' ')}] error (${why})`, ExitCode.Error);
+  if (why !== undefined) throw new WatchExit(`command [${cmd.map(goQuoteText).join(' ')}] error (${why})`, ExitCode.Error);
 }
 
 const SIGNAL_TEXT: Record<string, string> = { SIGKILL: 'killed', SIGTERM: 'terminated', SIGINT: 'interrupt', SIGHUP: 'hangup', SIGABRT: 'aborted', SIGSEGV: 'segmentation fault', SIGPIPE: 'broken pipe', SIGQUIT: 'quit' };
@@ -133,7 +132,7 @@ const SIGNAL_TEXT: Record<string, string> = { SIGKILL: 'killed', SIGTERM: 'termi
 function execFailure(name: string, res: ReturnType<typeof spawnSync>): string | undefined {
   if (res.error) {
     const code = (res.error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && !name.includes('/')) return `exec: ${goQuoteString(name)}: executable file not found in $PATH`;
+    if (code === 'ENOENT' && !name.includes('/')) return `exec: ${goQuoteText(name)}: executable file not found in $PATH`;
     if (code === 'ENOENT') return `fork/exec ${name}: no such file or directory`;
     if (code === 'EACCES') return `fork/exec ${name}: permission denied`;
     return res.error.message;
