@@ -132,7 +132,8 @@ export function withProtoNames(json: unknown): unknown {
   return out;
 }
 
-export async function serveGatewayRoute(route: GatewayRoute, req: http.IncomingMessage, res: http.ServerResponse, path = ''): Promise<void> {
+/** `path` is the gateway path the route was found under: it names the gRPC call the gateway counts. */
+export async function serveGatewayRoute(route: GatewayRoute, req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<void> {
   if (route.serve) return route.serve(req, res);
   if (route.stream) {
     const body = await readBody(req).catch(() => Buffer.alloc(0));

@@ -33,8 +33,8 @@ export class EntryArena {
    */
   copy(entries: Entry[]): Entry[] {
     // A leader's Ready usually holds only its own proposals: then the array itself will do.
-    if (entries.every((e) => e.data.length === 0 || this.holds(e.data))) return entries;
-    return entries.map((e) => (e.data.length === 0 || this.holds(e.data) ? e : { term: e.term, index: e.index, type: e.type, data: this.place(e.data) }));
+    if (entries.every(this.keepsAsIs)) return entries;
+    return entries.map((e) => (this.keepsAsIs(e) ? e : { term: e.term, index: e.index, type: e.type, data: this.place(e.data) }));
   }
 
   /**
@@ -46,6 +46,9 @@ export class EntryArena {
     if (n >= OWN_COPY_BYTES) return Buffer.allocUnsafe(n);
     return this.take(n);
   }
+
+  /** An entry copy() keeps: no payload, or one already in the arena (an arrow: every() takes it unbound). */
+  private readonly keepsAsIs = (e: Entry): boolean => e.data.length === 0 || this.holds(e.data);
 
   /** Bytes in one of the last two chunks (older ones are not looked for: copy() then copies, which is also correct). */
   private holds(data: Uint8Array): boolean {

@@ -661,7 +661,7 @@ export class EtcdServer {
     let waiter: PutWaiter;
     try {
       checkPutRequest(r);
-        this.checkCanPropose();
+      this.checkCanPropose();
       waiter = new PutWaiter(this.putHeader, done, this.sealProposal(req, undefined, this.encodePut), req);
     } catch (err) {
       // Refused before it was proposed (checks, size): nothing is waiting for it.
