@@ -139,7 +139,11 @@ async function startMember(cfg: ServerConfig, log: Logger, ports: MemberPorts, p
 
   const snapshotter = new Snapshotter(layout.snapDir, { warn: walWarn });
   if (haveWal) await recoverReceivedBackend(layout, snapshotter, log.child('etcdserver/server.ts'));
-  const backend = Backend.open(layout.backendPath);
+  // Zero (the flags' default) means etcd's own interval and limit, as with etcd.
+  const backend = Backend.open(layout.backendPath, {
+    batchIntervalMs: cfg.backendBatchIntervalMs > 0 ? cfg.backendBatchIntervalMs : undefined,
+    batchLimit: cfg.backendBatchLimit > 0 ? cfg.backendBatchLimit : undefined,
+  });
   const store = await KVStore.open(backend);
   const membershipStore = await loadBackendMembership(backend);
   const auth = new AuthStore(backend, newTokenProvider(cfg.authToken, cfg.authTokenTtlSeconds));
