@@ -14,7 +14,7 @@
 
 import { connectivityState, Metadata, status as GrpcStatus, type ClientDuplexStream, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
 import { AuthenticateRequest, AuthenticateResponse, AuthService } from '../gen/etcdserverpb/rpc.js';
-import { Connection, type MethodDef, type TlsFiles } from './connection.js';
+import { Connection, type KeepAlive, type MethodDef, type TlsFiles } from './connection.js';
 import { parseEndpoint } from './endpoint.js';
 import { ClientError, DEADLINE_TEXT, fromServiceError, goDialError, INVALID_AUTH_TOKEN, neverSent } from './errors.js';
 
@@ -36,6 +36,8 @@ export interface ClientConfig {
   tls?: TlsFiles;
   /** Largest request sent; clientv3's default is 2 MiB. */
   maxSendBytes?: number;
+  /** Keep-alive pings on streaming connections (etcdctl --keepalive-time/--keepalive-timeout). */
+  keepAlive?: KeepAlive;
 }
 
 /** Per-call overrides. */
@@ -72,7 +74,7 @@ export class ClientCore {
    */
   constructor(readonly config: ClientConfig, private readonly shared?: Connection[]) {
     if (config.endpoints.length === 0 && shared === undefined) throw new ClientError(GrpcStatus.INVALID_ARGUMENT, 'etcdclient: no available endpoints');
-    this.conns = shared ?? config.endpoints.map((ep) => new Connection(parseEndpoint(ep), config.tls));
+    this.conns = shared ?? config.endpoints.map((ep) => new Connection(parseEndpoint(ep), config.tls, config.keepAlive));
   }
 
   /** The endpoints in configuration order, as given. */

@@ -26,6 +26,25 @@ export const MAX_RECEIVE_BYTES = 2 ** 31 - 1;
  */
 export const KEEPALIVE_TIME_MS = 10_000;
 export const KEEPALIVE_TIMEOUT_MS = 10_000;
+/**
+ * The shortest ping interval a client uses, whatever it is given: grpc-go raises anything
+ * shorter to 10 s, so etcdctl's --keepalive-time default of 2s pings every 10 s.
+ */
+export const MIN_KEEPALIVE_TIME_MS = 10_000;
+
+/** How often an idle streaming connection is pinged, and how long a ping may go unanswered. */
+export interface KeepAlive {
+  timeMs: number;
+  timeoutMs: number;
+}
+
+/** The ping interval and timeout a connection uses for `k`, with grpc-go's floor on the interval. */
+export function keepAliveOptions(k: KeepAlive | undefined): Pick<ChannelOptions, 'grpc.keepalive_time_ms' | 'grpc.keepalive_timeout_ms'> {
+  return {
+    'grpc.keepalive_time_ms': k === undefined ? KEEPALIVE_TIME_MS : Math.max(k.timeMs, MIN_KEEPALIVE_TIME_MS),
+    'grpc.keepalive_timeout_ms': k === undefined ? KEEPALIVE_TIMEOUT_MS : k.timeoutMs,
+  };
+}
 /** Reconnect backoff bounds (grpc-js defaults are 1 s / 120 s; etcd members restart fast). */
 export const RECONNECT_BACKOFF_MIN_MS = 100;
 export const RECONNECT_BACKOFF_MAX_MS = 3_000;
@@ -59,12 +78,11 @@ export class Connection {
   private readonly grpc: GrpcClient;
   private readonly channel: Channel;
 
-  constructor(readonly endpoint: Endpoint, tls?: TlsFiles) {
+  constructor(readonly endpoint: Endpoint, tls?: TlsFiles, keepAlive?: KeepAlive) {
     const options: ChannelOptions = {
       'grpc.max_receive_message_length': MAX_RECEIVE_BYTES,
       'grpc.max_send_message_length': MAX_RECEIVE_BYTES,
-      'grpc.keepalive_time_ms': KEEPALIVE_TIME_MS,
-      'grpc.keepalive_timeout_ms': KEEPALIVE_TIMEOUT_MS,
+      ...keepAliveOptions(keepAlive),
       'grpc.keepalive_permit_without_calls': 0,
       'grpc.initial_reconnect_backoff_ms': RECONNECT_BACKOFF_MIN_MS,
       'grpc.max_reconnect_backoff_ms': RECONNECT_BACKOFF_MAX_MS,

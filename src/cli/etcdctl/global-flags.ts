@@ -4,6 +4,7 @@
 // ("C |" line, exit 1), one naming no flag is a warning ("W |"), a value the flag
 // refuses is ignored. ETCDCTL_API is etcdctl's own and neither; only v3 exists here.
 
+import type { KeepAlive } from '../../client/connection.js';
 import { flag, FlagError, type FlagDef, type FlagValues } from './flags.js';
 
 export const GLOBAL_FLAGS: FlagDef[] = [
@@ -76,4 +77,9 @@ export function applyEnv(values: FlagValues, inherited: FlagDef[], env: NodeJS.P
 /** --debug's dump of every inherited flag as an environment assignment. */
 export function debugDump(values: FlagValues, inherited: FlagDef[]): string[] {
   return [...inherited].sort((a, b) => (a.name < b.name ? -1 : 1)).map((f) => `${envName(f.name)}=${values.display(f.name)}`);
+}
+
+/** The client keep-alive the global flags ask for (the connection applies grpc-go's 10 s floor). */
+export function keepAliveFlags(f: FlagValues): KeepAlive {
+  return { timeMs: f.durationMs('keepalive-time'), timeoutMs: f.durationMs('keepalive-timeout') };
 }

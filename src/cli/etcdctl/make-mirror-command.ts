@@ -15,6 +15,7 @@ import { prefixEnd } from './kv-commands.js';
 import { ImmediateOutput } from './output.js';
 import type { Session } from './session.js';
 import { byteStringBytes } from './byte-string.js';
+import { keepAliveFlags } from './global-flags.js';
 
 /** How often the running count is printed (etcdctl's fixed 30 s). */
 export const PROGRESS_INTERVAL_MS = 30_000;
@@ -83,7 +84,7 @@ function destinationClient(s: Session, endpoint: string): Client {
   const tls: TlsFiles | undefined = secure ? { caFile: file(cacert), certFile: file(cert), keyFile: file(key) } : undefined;
   const dialed = tls && !/^[a-z][a-z0-9+.-]*:\/\//i.test(endpoint.trim()) ? `https://${endpoint}` : endpoint;
   // No user: etcdctl dials the destination without credentials.
-  return new Client({ endpoints: [dialed], dialTimeoutMs: f.durationMs('dial-timeout'), commandTimeoutMs: 0, ...(tls ? { tls } : {}) });
+  return new Client({ endpoints: [dialed], dialTimeoutMs: f.durationMs('dial-timeout'), commandTimeoutMs: 0, keepAlive: keepAliveFlags(f), ...(tls ? { tls } : {}) });
 }
 
 export async function makeMirrorCommand(s: Session): Promise<number> {

@@ -11,7 +11,7 @@ import { parseEndpoint } from '../../client/endpoint.js';
 import { ClientError } from '../../client/errors.js';
 import { GrpcCode } from '../../pkg/grpc-codes.js';
 import { CtlError, ExitCode } from './errors.js';
-import { applyEnv, debugDump } from './global-flags.js';
+import { applyEnv, debugDump, keepAliveFlags } from './global-flags.js';
 import { srvClientEndpoints } from './srv-endpoints.js';
 import type { RunContext } from './command-tree.js';
 import type { FlagDef } from './flags.js';
@@ -187,6 +187,7 @@ export class Session {
       endpoints: dialed,
       dialTimeoutMs: f.durationMs('dial-timeout'),
       commandTimeoutMs: this.commandTimeoutMs,
+      keepAlive: keepAliveFlags(f),
       ...(tls ? { tls } : {}),
     };
     const { Client } = await import('../../client/client.js');
