@@ -50,6 +50,7 @@ import { newMemberLessor } from '../lease/member-lessor.js';
 import { corruptionHost, hashKVRoutes, initialCorruptCheck, startCorruptionMonitor } from './corruption-checks.js';
 import type { CorruptionMonitor } from '../server/corruption-check.js';
 import { EntryArena } from '../server/entry-arena.js';
+import { migrateEtcdDataDir } from '../migrate/migrate-etcd-data-dir.js';
 
 /** etcd's raft message limits: 1 MiB per append, 512 appends in flight per follower. */
 const MAX_SIZE_PER_MSG_BYTES = 1024 * 1024;
@@ -130,6 +131,13 @@ interface MemberPorts {
 
 async function startMember(cfg: ServerConfig, log: Logger, ports: MemberPorts, peerListeners: PeerListeners, peerTls: PeerClientTls | undefined): Promise<RunningMember> {
   const layout = dataDirLayout(cfg);
+  // A member/ that real etcd wrote (a drop-in upgrade, or a restore by etcd's etcdctl) is
+  // turned into etcd-ts's files first, once; afterwards this is a plain restart.
+  try {
+    await migrateEtcdDataDir(layout, log.child('migrate/etcd-data-dir.ts'));
+  } catch (err) {
+    throw new StartError(err instanceof Error ? err.message : String(err));
+  }
   for (const d of [layout.memberDir, layout.snapDir]) {
     if (!existsSync(d)) mkdirSync(d, { recursive: true, mode: 0o700 });
   }
