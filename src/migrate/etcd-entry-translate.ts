@@ -20,7 +20,7 @@ const ATTRIBUTES_PATH = /^\/0\/members\/([0-9a-f]+)\/attributes$/;
 const VERSION_PATH = '/0/version';
 
 /** The v2 request in `data`, if it is one (bare or wrapped); undefined for a v3 request. */
-function v2RequestOf(data: Uint8Array): Request | undefined {
+export function v2RequestOf(data: Uint8Array): Request | undefined {
   let bare: Request | undefined;
   try {
     bare = Request.decode(data);

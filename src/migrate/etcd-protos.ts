@@ -43,6 +43,8 @@ export interface EtcdSnapshotMark {
 }
 
 export interface EtcdRaftSnapshot {
+  /** etcd's v2 store as JSON (it holds the membership etcd 3.4 trusts). */
+  data: Uint8Array;
   index: number;
   term: number;
   confState: EtcdConfState;
@@ -156,10 +158,13 @@ function decodeConfState(buf: Uint8Array): EtcdConfState {
   return cs;
 }
 
-/** raftpb.Snapshot's metadata (the v2 store in its data is not kept by etcd-ts). */
 export function decodeRaftSnapshot(buf: Uint8Array): EtcdRaftSnapshot {
-  const s: EtcdRaftSnapshot = { index: 0, term: 0, confState: { voters: [], learners: [] } };
+  const s: EtcdRaftSnapshot = { data: new Uint8Array(), index: 0, term: 0, confState: { voters: [], learners: [] } };
   eachField(buf, (no, wt, r) => {
+    if (no === 1 && wt === WireType.LengthDelimited) {
+      s.data = r.bytes();
+      return true;
+    }
     if (no !== 2 || wt !== WireType.LengthDelimited) return false;
     eachField(r.bytes(), (mno, mwt, mr) => {
       if (mno === 1 && mwt === WireType.LengthDelimited) s.confState = decodeConfState(mr.bytes());

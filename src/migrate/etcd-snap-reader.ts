@@ -1,7 +1,7 @@
 // Finds the raft snapshot etcd would restart from: the newest intact `<term>-<index>.snap`
 // file in member/snap that the WAL also has a snapshot record for. Its file is a
 // snappb.Snapshot (the CRC-32C of the data, then the data: a raftpb.Snapshot whose data
-// is the v2 store, which etcd-ts does not keep; only the metadata is taken).
+// is the v2 store: etcd-ts keeps only the membership it records, see etcd-membership.ts).
 
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -4,13 +4,15 @@
 // formats, so on start a member/ written by etcd is migrated once:
 //
 //   member/snap/db (bbolt)   → a fresh LMDB backend, every pair copied (bbolt-snapshot.ts);
-//                              the members rows re-encoded (etcd writes ids as JSON numbers)
+//                              the membership rows rewritten from etcd's v2 store and log
+//                              (etcd-membership.ts), which is what etcd itself trusts
 //   etcd's newest raft snap  → an etcd-ts snapshot file at the same index, term and voters
 //   etcd's WAL               → an etcd-ts WAL with the same member and cluster ids, the same
 //                              snapshot mark, the entries after it and the last hard state
 //
 // so raft resumes exactly where etcd stopped. etcd's v2 store (in its snap files and v2
-// WAL requests) is not carried over: etcd-ts serves no v2 API (etcd-entry-translate.ts).
+// WAL requests) is not carried over beyond the membership: etcd-ts serves no v2 API
+// (etcd-entry-translate.ts).
 //
 // Crash safety: everything is written into member.etcd-ts-migrating beside member/,
 // fsynced, and renamed member.etcd-ts-ready once whole. Then member/ is renamed
@@ -29,7 +31,7 @@ import { WAL } from '../wal/wal.js';
 import { fsyncDir } from '../wal/segment-files.js';
 import { Metadata } from '../gen/etcdserverpb/etcdserver.js';
 import { encodeWalMetadata } from '../embed/wal-metadata.js';
-import { encodeMember, decodeMember, type Member } from '../server/membership.js';
+import { encodeMember, type Member } from '../server/membership.js';
 import { membershipSnapshotData } from '../server/snapshot-source.js';
 import { formatId } from '../pkg/ids.js';
 import { META_CONSISTENT_INDEX } from '../mvcc/kv-store.js';
@@ -37,6 +39,11 @@ import type { Entry, HardState } from '../raft/types.js';
 import { entriesAfter, etcdWalSegments, looksLikeEtcdWalSegment, readEtcdWal } from './etcd-wal-reader.js';
 import { newestEtcdSnapshot } from './etcd-snap-reader.js';
 import { translateEntry } from './etcd-entry-translate.js';
+import { applyEtcdEntry, emptyMembership, membershipFromV2Store } from './etcd-membership.js';
+import type { EtcdEntry, EtcdRaftSnapshot } from './etcd-protos.js';
+
+/** Where etcd (and etcd-ts) keep the cluster version in the backend's `cluster` bucket. */
+const CLUSTER_VERSION_KEY = Buffer.from('clusterVersion');
 
 /** Entries per WAL save while writing the migrated log, so no one write buffer gets huge. */
 const ENTRIES_PER_SAVE = 4096;
@@ -122,14 +129,15 @@ async function buildMigrated(p: MigrationPaths, dbPath: string, out: string, log
   if (!etcdWal.marks.some((m) => m.index === from.index && m.term === from.term)) {
     throw new Error(`etcd wal: no snapshot record for index ${from.index} term ${from.term} in ${p.walDir}`);
   }
-  const entries = entriesAfter(etcdWal, from).map(translateEntry);
+  const etcdEntries = entriesAfter(etcdWal, from);
+  const entries = etcdEntries.map(translateEntry);
   const last = entries.length > 0 ? entries[entries.length - 1]!.index : from.index;
   const hs: HardState = etcdWal.hardState ?? { term: from.term, vote: 0n, commit: from.index };
   if (hs.commit > last) throw new Error(`etcd wal: commit index ${hs.commit} is past the last entry ${last}`);
 
   const snapDir = join(out, 'snap');
   await mkdir(snapDir, { recursive: true, mode: 0o700 });
-  const members = await importBackend(dbPath, join(snapDir, 'db'), from.index, log);
+  const members = await importBackend(dbPath, join(snapDir, 'db'), snap, etcdEntries, (msg, f) => log.warn(msg, f));
   if (snap) {
     await new Snapshotter(snapDir).save({
       data: membershipSnapshotData(members),
@@ -150,26 +158,30 @@ async function buildMigrated(p: MigrationPaths, dbPath: string, out: string, log
   });
 }
 
-/** The bbolt db's pairs into a fresh LMDB backend; returns the members it holds. */
-async function importBackend(bboltPath: string, lmdbPath: string, snapIndex: number, log: MigrationLog): Promise<Member[]> {
-  await importBbolt(bboltPath, lmdbPath, (bucket) => log.warn('skipped a bucket etcd-ts does not keep', { bucket }));
+/**
+ * The bbolt db's pairs into a fresh LMDB backend, the membership rows replaced by what
+ * etcd's v2 store and log say (etcd-membership.ts). Returns the members.
+ */
+async function importBackend(bboltPath: string, lmdbPath: string, snap: EtcdRaftSnapshot | undefined, entries: EtcdEntry[], warn: MigrationLog['warn']): Promise<Member[]> {
+  await importBbolt(bboltPath, lmdbPath, (bucket) => warn('skipped a bucket etcd-ts does not keep', { bucket }));
   const backend = Backend.open(lmdbPath);
   try {
-    // etcd writes a member's id as a JSON number, beyond what a JSON number holds exactly
-    // here: the key (the id in hex) is the truth, and the row is written again as etcd-ts does.
-    const members: Member[] = [];
-    for (const { key, value } of backend.range('members', Buffer.alloc(0))) {
-      const m = { ...decodeMember(value), id: BigInt(`0x${key.toString()}`) };
-      backend.put('members', Buffer.from(key), Buffer.from(encodeMember(m)));
-      members.push(m);
-    }
     const ci = backend.get('meta', META_CONSISTENT_INDEX);
     const consistentIndex = ci && ci.length >= 8 ? Number(ci.readBigUInt64BE(0)) : 0;
+    const snapIndex = snap?.index ?? 0;
     if (consistentIndex < snapIndex) {
       throw new Error(`etcd data: the backend's consistent index ${consistentIndex} is behind the raft snapshot at ${snapIndex}`);
     }
+    const state = snap && snap.data.length > 0 ? membershipFromV2Store(snap.data) : emptyMembership();
+    for (const e of entries) if (e.index <= consistentIndex) applyEtcdEntry(state, e);
+    for (const bucket of ['members', 'members_removed'] as const) {
+      for (const { key } of backend.range(bucket, Buffer.alloc(0))) backend.delete(bucket, Buffer.from(key));
+    }
+    const members = [...state.members.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (const m of members) backend.put('members', Buffer.from(m.id.toString(16)), Buffer.from(encodeMember(m)));
+    for (const id of state.removed) backend.put('members_removed', Buffer.from(id.toString(16)), Buffer.from('removed'));
+    if (state.version !== undefined) backend.put('cluster', CLUSTER_VERSION_KEY, Buffer.from(state.version));
     await backend.forceCommit();
-    members.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return members;
   } finally {
     await backend.close();
