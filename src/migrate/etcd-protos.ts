@@ -1,9 +1,10 @@
-// Decoders for the few protobuf messages of etcd's own raft files (WAL records and snap
-// files) that etcd-ts never writes, so they have no generated code: walpb.Record,
-// walpb.Snapshot, raftpb.Entry/HardState/ConfChange/Snapshot and snappb.Snapshot. Only
-// what a migration needs is decoded; unknown fields are skipped as protobuf allows.
+// etcd's raft files (WAL records and snap files) decoded with the messages generated from
+// proto/raftpb, proto/walpb and proto/snappb, into the plain shapes the migration uses:
+// indexes and terms as numbers (checked to fit), ids as bigints.
 
-import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
+import { ConfChange, ConfState, Entry, HardState, Snapshot as RaftSnapshot } from '../gen/raftpb/raft.js';
+import { Record as WalRecord, Snapshot as WalSnapshot } from '../gen/walpb/record.js';
+import { snapshot as SnapFile } from '../gen/snappb/snap.js';
 
 export interface EtcdRecord {
   type: number;
@@ -50,142 +51,56 @@ export interface EtcdRaftSnapshot {
   confState: EtcdConfState;
 }
 
-/** Calls `field` for each field of the message in `buf`; `field` must consume or skip it. */
-function eachField(buf: Uint8Array, field: (no: number, wt: WireType, r: BinaryReader) => boolean): void {
-  const r = new BinaryReader(buf);
-  while (r.pos < r.len) {
-    const [no, wt] = r.tag();
-    if (!field(no, wt, r)) r.skip(wt, no);
-  }
-}
-
-function u64(r: BinaryReader): bigint {
-  return BigInt(r.uint64());
-}
-
 /** A raft index or term: below 2^53 in any real log. */
-function num(r: BinaryReader): number {
-  const v = u64(r);
-  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error(`etcd data: index or term ${v} out of range`);
-  return Number(v);
+function num(v: bigint | undefined): number {
+  const n = v ?? 0n;
+  if (n > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error(`etcd data: index or term ${n} out of range`);
+  return Number(n);
 }
+
+const EMPTY = new Uint8Array();
 
 export function decodeRecord(buf: Uint8Array): EtcdRecord {
-  const rec: EtcdRecord = { type: 0, crc: 0, data: new Uint8Array() };
-  eachField(buf, (no, wt, r) => {
-    if (no === 1 && wt === WireType.Varint) rec.type = Number(BigInt.asIntN(64, BigInt(r.int64())));
-    else if (no === 2 && wt === WireType.Varint) rec.crc = r.uint32();
-    else if (no === 3 && wt === WireType.LengthDelimited) rec.data = r.bytes();
-    else return false;
-    return true;
-  });
-  return rec;
+  const r = WalRecord.decode(buf);
+  return { type: Number(BigInt.asIntN(64, r.type ?? 0n)), crc: r.crc ?? 0, data: r.data ?? EMPTY };
 }
 
 export function decodeSnapshotMark(buf: Uint8Array): EtcdSnapshotMark {
-  const s: EtcdSnapshotMark = { index: 0, term: 0 };
-  eachField(buf, (no, wt, r) => {
-    if (no === 1 && wt === WireType.Varint) s.index = num(r);
-    else if (no === 2 && wt === WireType.Varint) s.term = num(r);
-    else return false;
-    return true;
-  });
-  return s;
+  const s = WalSnapshot.decode(buf);
+  return { index: num(s.index), term: num(s.term) };
 }
 
 export function decodeEntry(buf: Uint8Array): EtcdEntry {
-  const e: EtcdEntry = { term: 0, index: 0, type: 0, data: new Uint8Array() };
-  eachField(buf, (no, wt, r) => {
-    if (no === 1 && wt === WireType.Varint) e.type = r.int32();
-    else if (no === 2 && wt === WireType.Varint) e.term = num(r);
-    else if (no === 3 && wt === WireType.Varint) e.index = num(r);
-    else if (no === 4 && wt === WireType.LengthDelimited) e.data = r.bytes();
-    else return false;
-    return true;
-  });
-  return e;
+  const e = Entry.decode(buf);
+  return { term: num(e.Term), index: num(e.Index), type: e.Type ?? 0, data: e.Data ?? EMPTY };
 }
 
 export function decodeHardState(buf: Uint8Array): EtcdHardState {
-  const s: EtcdHardState = { term: 0, vote: 0n, commit: 0 };
-  eachField(buf, (no, wt, r) => {
-    if (no === 1 && wt === WireType.Varint) s.term = num(r);
-    else if (no === 2 && wt === WireType.Varint) s.vote = u64(r);
-    else if (no === 3 && wt === WireType.Varint) s.commit = num(r);
-    else return false;
-    return true;
-  });
-  return s;
+  const s = HardState.decode(buf);
+  return { term: num(s.term), vote: s.vote ?? 0n, commit: num(s.commit) };
 }
 
 export function decodeConfChange(buf: Uint8Array): EtcdConfChange {
-  const cc: EtcdConfChange = { id: 0n, type: 0, nodeId: 0n, context: new Uint8Array() };
-  eachField(buf, (no, wt, r) => {
-    if (no === 1 && wt === WireType.Varint) cc.id = u64(r);
-    else if (no === 2 && wt === WireType.Varint) cc.type = r.int32();
-    else if (no === 3 && wt === WireType.Varint) cc.nodeId = u64(r);
-    else if (no === 4 && wt === WireType.LengthDelimited) cc.context = r.bytes();
-    else return false;
-    return true;
-  });
-  return cc;
+  const cc = ConfChange.decode(buf);
+  return { id: cc.id ?? 0n, type: cc.type ?? 0, nodeId: cc.nodeId ?? 0n, context: cc.context ?? EMPTY };
 }
 
-/** A repeated uint64, packed or not (proto2 writes it unpacked; either is valid on the wire). */
-function pushIds(out: bigint[], wt: WireType, r: BinaryReader): void {
-  if (wt === WireType.Varint) {
-    out.push(u64(r));
-    return;
+function confStateOf(cs: ConfState | undefined): EtcdConfState {
+  // A joint configuration (voters_outgoing, learners_next): etcd 3.4/3.5 never leave one in
+  // a snapshot, as they only use simple conf changes.
+  if ((cs?.votersOutgoing.length ?? 0) > 0 || (cs?.learnersNext.length ?? 0) > 0) {
+    throw new Error('etcd data: snapshot holds a joint configuration, which etcd-ts cannot take over');
   }
-  const packed = new BinaryReader(r.bytes());
-  while (packed.pos < packed.len) out.push(BigInt(packed.uint64()));
-}
-
-function decodeConfState(buf: Uint8Array): EtcdConfState {
-  const cs: EtcdConfState = { voters: [], learners: [] };
-  eachField(buf, (no, wt, r) => {
-    if (no === 1) pushIds(cs.voters, wt, r);
-    else if (no === 2) pushIds(cs.learners, wt, r);
-    else if (no === 3 || no === 4) {
-      // A joint configuration (voters_outgoing, learners_next): etcd 3.4/3.5 never leave one
-      // in a snapshot, as they only use simple conf changes.
-      const ids: bigint[] = [];
-      pushIds(ids, wt, r);
-      if (ids.length > 0) throw new Error('etcd data: snapshot holds a joint configuration, which etcd-ts cannot take over');
-    } else return false;
-    return true;
-  });
-  return cs;
+  return { voters: cs?.voters ?? [], learners: cs?.learners ?? [] };
 }
 
 export function decodeRaftSnapshot(buf: Uint8Array): EtcdRaftSnapshot {
-  const s: EtcdRaftSnapshot = { data: new Uint8Array(), index: 0, term: 0, confState: { voters: [], learners: [] } };
-  eachField(buf, (no, wt, r) => {
-    if (no === 1 && wt === WireType.LengthDelimited) {
-      s.data = r.bytes();
-      return true;
-    }
-    if (no !== 2 || wt !== WireType.LengthDelimited) return false;
-    eachField(r.bytes(), (mno, mwt, mr) => {
-      if (mno === 1 && mwt === WireType.LengthDelimited) s.confState = decodeConfState(mr.bytes());
-      else if (mno === 2 && mwt === WireType.Varint) s.index = num(mr);
-      else if (mno === 3 && mwt === WireType.Varint) s.term = num(mr);
-      else return false;
-      return true;
-    });
-    return true;
-  });
-  return s;
+  const s = RaftSnapshot.decode(buf);
+  return { data: s.data ?? EMPTY, index: num(s.metadata?.index), term: num(s.metadata?.term), confState: confStateOf(s.metadata?.confState) };
 }
 
 /** snappb.Snapshot: the CRC-32C of `data` and `data` (a marshalled raftpb.Snapshot). */
 export function decodeSnapFile(buf: Uint8Array): { crc: number; data: Uint8Array } {
-  const s: { crc: number; data: Uint8Array } = { crc: 0, data: new Uint8Array() };
-  eachField(buf, (no, wt, r) => {
-    if (no === 1 && wt === WireType.Varint) s.crc = r.uint32();
-    else if (no === 2 && wt === WireType.LengthDelimited) s.data = r.bytes();
-    else return false;
-    return true;
-  });
-  return s;
+  const s = SnapFile.decode(buf);
+  return { crc: s.crc ?? 0, data: s.data ?? EMPTY };
 }
