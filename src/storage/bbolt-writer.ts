@@ -159,6 +159,13 @@ class LeafPage {
     return Buffer.from(this.data.subarray(0, this.ksizes[0]));
   }
 
+  /** The last key added, as a view into the page's data (valid until the next add or clear). */
+  lastKey(): Buffer {
+    const n = this.count - 1;
+    const start = this.dataBytes - this.ksizes[n]! - this.vsizes[n]!;
+    return this.data.subarray(start, start + this.ksizes[n]!);
+  }
+
   /** Lays the page out in `out` from byte `at` (a run, or an inline bucket's value). */
   encodeInto(out: Buffer, at: number): void {
     out.writeUInt16LE(FLAG_LEAF, at + 8);
@@ -198,7 +205,8 @@ interface ChildRef {
 class TreeBuilder {
   private readonly leaf = new LeafPage();
   private readonly children: ChildRef[] = [];
-  private lastKey: Buffer | undefined;
+  /** The last key of the pages already written, for the order check across a page break. */
+  private lastFlushedKey: Buffer | undefined;
 
   constructor(
     private readonly sink: PageSink,
@@ -207,8 +215,8 @@ class TreeBuilder {
 
   async add(key: Buffer, value: Buffer, flags = 0): Promise<void> {
     if (key.length === 0) throw new Error(`bbolt writer: empty key in ${this.what}`);
-    if (this.lastKey !== undefined && Buffer.compare(this.lastKey, key) >= 0) throw new Error(`bbolt writer: keys out of order in ${this.what}`);
-    this.lastKey = Buffer.from(key);
+    const last = this.leaf.count > 0 ? this.leaf.lastKey() : this.lastFlushedKey;
+    if (last !== undefined && Buffer.compare(last, key) >= 0) throw new Error(`bbolt writer: keys out of order in ${this.what}`);
     const grown = this.leaf.bytes + ELEMENT_BYTES + key.length + value.length;
     if (this.leaf.count > 0 && (grown > this.sink.pageSize || this.leaf.count >= MAX_PAGE_ELEMENTS - 1)) await this.flushLeaf();
     this.leaf.add(key, value, flags);
@@ -219,8 +227,10 @@ class TreeBuilder {
     const pgid = this.sink.allocate(run.length / this.sink.pageSize);
     this.leaf.encodeInto(run, 0);
     writeHeader(run, pgid, FLAG_LEAF, this.leaf.count, this.sink.pageSize);
-    if (this.leaf.count > 0) this.children.push({ key: this.leaf.firstKey(), pgid });
-    else this.children.push({ key: Buffer.alloc(0), pgid });
+    if (this.leaf.count > 0) {
+      this.children.push({ key: this.leaf.firstKey(), pgid });
+      this.lastFlushedKey = Buffer.from(this.leaf.lastKey());
+    } else this.children.push({ key: Buffer.alloc(0), pgid });
     this.leaf.clear();
     await this.sink.put(run);
   }
