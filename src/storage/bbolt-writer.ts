@@ -82,11 +82,18 @@ class PageSink {
     return id;
   }
 
-  /** Queues a page run that allocate() reserved; runs must be queued in allocation order. */
-  async put(run: Buffer): Promise<void> {
+  /**
+   * Queues a page run that allocate() reserved; runs must be queued in allocation order.
+   * Synchronous, so building a page costs no promise per pair: the caller flushes when full.
+   */
+  put(run: Buffer): void {
     this.held.push(run);
     this.heldBytes += run.length;
-    if (this.heldBytes >= WRITE_CHUNK_BYTES) await this.flush();
+  }
+
+  /** Enough is queued for one large write. */
+  get full(): boolean {
+    return this.heldBytes >= WRITE_CHUNK_BYTES;
   }
 
   async flush(): Promise<void> {
@@ -115,9 +122,15 @@ function writeHeader(run: Buffer, pgid: number, flags: number, count: number, pa
   run.writeUInt32LE(run.length / pageSize - 1, 12);
 }
 
-/** Whole pages for `bytes` of node, zeroed (the slack after the data is never read). */
+/**
+ * Whole pages for `bytes` of node. Only the slack after the node is zeroed: the node's
+ * own bytes are all written (header, elements, keys and values), and the slack is never
+ * read but should not carry stale memory into a file that leaves the machine.
+ */
 function allocRun(bytes: number, pageSize: number): Buffer {
-  return Buffer.alloc(Math.ceil(bytes / pageSize) * pageSize);
+  const run = Buffer.allocUnsafeSlow(Math.ceil(bytes / pageSize) * pageSize);
+  run.fill(0, bytes);
+  return run;
 }
 
 /**
@@ -159,11 +172,22 @@ class LeafPage {
     return Buffer.from(this.data.subarray(0, this.ksizes[0]));
   }
 
-  /** The last key added, as a view into the page's data (valid until the next add or clear). */
-  lastKey(): Buffer {
+  /** Where the last key added lies in the page's data. */
+  private lastKeyStart(): number {
     const n = this.count - 1;
-    const start = this.dataBytes - this.ksizes[n]! - this.vsizes[n]!;
-    return this.data.subarray(start, start + this.ksizes[n]!);
+    return this.dataBytes - this.ksizes[n]! - this.vsizes[n]!;
+  }
+
+  /** The last key added, copied. */
+  lastKey(): Buffer {
+    const start = this.lastKeyStart();
+    return Buffer.from(this.data.subarray(start, start + this.ksizes[this.count - 1]!));
+  }
+
+  /** Whether `key` sorts after the last key added (compared in place: no view per pair). */
+  follows(key: Buffer): boolean {
+    const start = this.lastKeyStart();
+    return key.compare(this.data, start, start + this.ksizes[this.count - 1]!) > 0;
   }
 
   /** Lays the page out in `out` from byte `at` (a run, or an inline bucket's value). */
@@ -213,38 +237,38 @@ class TreeBuilder {
     private readonly what: string,
   ) {}
 
-  async add(key: Buffer, value: Buffer, flags = 0): Promise<void> {
+  add(key: Buffer, value: Buffer, flags = 0): void {
     if (key.length === 0) throw new Error(`bbolt writer: empty key in ${this.what}`);
-    const last = this.leaf.count > 0 ? this.leaf.lastKey() : this.lastFlushedKey;
-    if (last !== undefined && Buffer.compare(last, key) >= 0) throw new Error(`bbolt writer: keys out of order in ${this.what}`);
+    const inOrder = this.leaf.count > 0 ? this.leaf.follows(key) : this.lastFlushedKey === undefined || Buffer.compare(this.lastFlushedKey, key) < 0;
+    if (!inOrder) throw new Error(`bbolt writer: keys out of order in ${this.what}`);
     const grown = this.leaf.bytes + ELEMENT_BYTES + key.length + value.length;
-    if (this.leaf.count > 0 && (grown > this.sink.pageSize || this.leaf.count >= MAX_PAGE_ELEMENTS - 1)) await this.flushLeaf();
+    if (this.leaf.count > 0 && (grown > this.sink.pageSize || this.leaf.count >= MAX_PAGE_ELEMENTS - 1)) this.flushLeaf();
     this.leaf.add(key, value, flags);
   }
 
-  private async flushLeaf(): Promise<void> {
+  private flushLeaf(): void {
     const run = allocRun(this.leaf.bytes, this.sink.pageSize);
     const pgid = this.sink.allocate(run.length / this.sink.pageSize);
     this.leaf.encodeInto(run, 0);
     writeHeader(run, pgid, FLAG_LEAF, this.leaf.count, this.sink.pageSize);
     if (this.leaf.count > 0) {
       this.children.push({ key: this.leaf.firstKey(), pgid });
-      this.lastFlushedKey = Buffer.from(this.leaf.lastKey());
+      this.lastFlushedKey = this.leaf.lastKey();
     } else this.children.push({ key: Buffer.alloc(0), pgid });
     this.leaf.clear();
-    await this.sink.put(run);
+    this.sink.put(run);
   }
 
   /** Writes what is left and the branch levels; returns the root page id. */
-  async finish(): Promise<number> {
+  finish(): number {
     // An empty tree is one empty leaf page, as bbolt keeps an emptied root.
-    if (this.leaf.count > 0 || this.children.length === 0) await this.flushLeaf();
+    if (this.leaf.count > 0 || this.children.length === 0) this.flushLeaf();
     let level = this.children;
-    while (level.length > 1) level = await this.branchLevel(level);
+    while (level.length > 1) level = this.branchLevel(level);
     return level[0]!.pgid;
   }
 
-  private async branchLevel(children: ChildRef[]): Promise<ChildRef[]> {
+  private branchLevel(children: ChildRef[]): ChildRef[] {
     const up: ChildRef[] = [];
     let start = 0;
     while (start < children.length) {
@@ -260,13 +284,13 @@ class TreeBuilder {
       // Never leave a single child for a page of its own at the end of the level.
       if (children.length - end === 1 && end - start > 2) end--;
       const page = children.slice(start, end);
-      up.push({ key: page[0]!.key, pgid: await this.writeBranch(page) });
+      up.push({ key: page[0]!.key, pgid: this.writeBranch(page) });
       start = end;
     }
     return up;
   }
 
-  private async writeBranch(page: ChildRef[]): Promise<number> {
+  private writeBranch(page: ChildRef[]): number {
     let bytes = PAGE_HEADER_BYTES + page.length * ELEMENT_BYTES;
     for (const c of page) bytes += c.key.length;
     const run = allocRun(bytes, this.sink.pageSize);
@@ -281,7 +305,7 @@ class TreeBuilder {
       c.key.copy(run, data);
       data += c.key.length;
     });
-    await this.sink.put(run);
+    this.sink.put(run);
     return pgid;
   }
 }
@@ -305,7 +329,8 @@ async function writeBucket(sink: PageSink, source: BboltBucketSource): Promise<B
   let lastKey: Buffer | undefined;
   for (const { key, value } of source.entries()) {
     if (tree) {
-      await tree.add(key, value);
+      tree.add(key, value);
+      if (sink.full) await sink.flush();
       continue;
     }
     if (key.length === 0) throw new Error(`bbolt writer: empty key in ${what}`);
@@ -319,12 +344,16 @@ async function writeBucket(sink: PageSink, source: BboltBucketSource): Promise<B
       for (let i = 0; i < small.count; i++) {
         const k = small.data.subarray(off, off + small.ksizes[i]!);
         const v = small.data.subarray(off + small.ksizes[i]!, off + small.ksizes[i]! + small.vsizes[i]!);
-        await tree.add(k, v);
+        tree.add(k, v);
         off += small.ksizes[i]! + small.vsizes[i]!;
       }
     }
   }
-  if (tree) return bucketHeader(await tree.finish());
+  if (tree) {
+    const root = tree.finish();
+    if (sink.full) await sink.flush();
+    return bucketHeader(root);
+  }
   const value = bucketHeader(0, small.bytes);
   small.encodeInto(value, BUCKET_HEADER_BYTES);
   return value;
@@ -368,9 +397,9 @@ export async function writeBboltFile(path: string, buckets: Iterable<BboltBucket
     const root = new TreeBuilder(sink, 'the root bucket');
     for (const b of buckets) {
       const value = await writeBucket(sink, b);
-      await root.add(b.name, value, LEAF_FLAG_BUCKET);
+      root.add(b.name, value, LEAF_FLAG_BUCKET);
     }
-    const rootPgid = await root.finish();
+    const rootPgid = root.finish();
     await sink.flush();
     const highWater = sink.highWater;
     await writeAll(file, freelistPage(pageSize), FREELIST_PGID * pageSize);
