@@ -49,6 +49,7 @@ import { BUCKETS, type BatchTx, type Bucket, type Entry } from './buckets.js';
 import { readGet, readRange, ReadView, type Tables } from './read-view.js';
 import { keyBytes, WriteLayer, type BufferedValue } from './write-layer.js';
 import { backendCommitSeconds } from '../metrics/registry.js';
+import { writeBboltFile } from './bbolt-writer.js';
 
 export { BUCKETS, type Bucket, type Entry, type BatchTx, type ReadTx } from './buckets.js';
 export { ReadView } from './read-view.js';
@@ -491,10 +492,29 @@ export class Backend implements BatchTx {
     }
   }
 
-  /** A consistent copy as a stream of bytes; its temporary file goes when the stream closes. */
+  /**
+   * The backend as a bbolt file (what etcd's Snapshot rpc sends and etcd's tools open),
+   * streamed from a temporary file that goes when the stream closes. The pairs come from
+   * one read view taken at the call, buffered writes included, so the file is one point
+   * in time; writes and commits go on meanwhile (the view pins its LMDB read transaction,
+   * not the write lock).
+   */
   async snapshotStream(): Promise<{ stream: ReadStream; size: number }> {
+    const view = this.readView();
     const tmp = `${this.dataFile}${SNAPSHOT_INFIX}${process.pid}-${++this.copySeq}`;
-    const size = await this.snapshot(tmp);
+    let size: number;
+    try {
+      // bbolt keeps top-level buckets in bytewise name order.
+      const names = [...BUCKETS].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+      size = await writeBboltFile(tmp, names.map((name) => ({ name: Buffer.from(name), entries: () => view.iterate(name) })));
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw err;
+    } finally {
+      view.done();
+    }
+    // Not fsynced: the file is read back at once (from the page cache) and removed; a
+    // crash meanwhile loses nothing but the copy, which the next open removes.
     const stream = createReadStream(tmp);
     stream.on('close', () => rmSync(tmp, { force: true }));
     return { stream, size };

@@ -101,7 +101,8 @@ export function fileSource(path: string): ByteSource & { close(): void } {
   };
 }
 
-function fnv1a64(b: Buffer): bigint {
+/** FNV-1a, 64 bits: the checksum of a meta page. */
+export function fnv1a64(b: Buffer): bigint {
   let h = FNV64_OFFSET;
   for (const byte of b) h = ((h ^ BigInt(byte)) * FNV64_PRIME) & U64_MASK;
   return h;

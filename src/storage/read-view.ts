@@ -12,7 +12,7 @@
 
 import type { Database, Transaction } from 'lmdb';
 import type { Bucket, Entry, ReadTx } from './buckets.js';
-import { keyBytes, keyString, mergeSources, type BufferedValue, type WriteLayer } from './write-layer.js';
+import { keyBytes, keyString, overlaySources, type BufferedValue, type WriteLayer } from './write-layer.js';
 
 export type Tables = ReadonlyMap<Bucket, Database<Buffer, Buffer>>;
 
@@ -28,13 +28,18 @@ export function readGet(tables: Tables, layers: readonly WriteLayer[], bucket: B
   return (txn ? db.get(key, { transaction: txn }) : db.get(key)) ?? undefined;
 }
 
-function* fileSource(db: Database<Buffer, Buffer>, start: Buffer, end: Buffer | undefined, txn?: Transaction): Generator<[string, BufferedValue]> {
+function* fileEntries(db: Database<Buffer, Buffer>, start: Buffer, end: Buffer | undefined, txn?: Transaction): Generator<Entry> {
   // An empty start key means "from the first key"; LMDB refuses zero-length keys.
   const opts = { start: start.length > 0 ? start : undefined, end, transaction: txn };
-  for (const { key, value } of db.getRange(opts)) yield [keyString(key), value];
+  // With binary encodings lmdb-js hands out copies of the key and value bytes.
+  for (const { key, value } of db.getRange(opts)) yield { key, value };
 }
 
-/** Lazily merged entries of [start, end) in key order (layers newest first). */
+/**
+ * Lazily merged entries of [start, end) in key order (layers newest first). The file's
+ * keys stay Buffers: only the (few) buffered writes are converted, and a bucket with no
+ * buffered write is read straight from the file.
+ */
 export function* readIterate(
   tables: Tables,
   layers: readonly WriteLayer[],
@@ -44,11 +49,32 @@ export function* readIterate(
   txn?: Transaction,
 ): Generator<Entry> {
   if (end !== undefined && Buffer.compare(start, end) >= 0) return;
+  const file = fileEntries(tables.get(bucket)!, start, end, txn);
+  const holding = layers.filter((l) => l.holds(bucket));
+  if (holding.length === 0) {
+    yield* file;
+    return;
+  }
   const s = keyString(start);
   const e = end === undefined ? undefined : keyString(end);
-  const sources = layers.map((l) => l.entries(bucket, s, e));
-  sources.push(fileSource(tables.get(bucket)!, start, end, txn));
-  for (const [k, v] of mergeSources(sources)) yield { key: keyBytes(k), value: v };
+  const overlay = overlaySources(holding.map((l) => l.entries(bucket, s, e)));
+  let o = overlay.next();
+  let oKey = o.done ? undefined : keyBytes(o.value[0]);
+  let f = file.next();
+  while (!o.done || !f.done) {
+    const order = o.done ? 1 : f.done ? -1 : Buffer.compare(oKey!, f.value.key);
+    if (order > 0) {
+      yield f.value as Entry;
+      f = file.next();
+      continue;
+    }
+    // The buffered write is newer than the file: it replaces (or deletes) an equal key.
+    const value = (o as IteratorYieldResult<[string, BufferedValue]>).value[1];
+    if (value !== null) yield { key: oKey!, value };
+    if (order === 0) f = file.next();
+    o = overlay.next();
+    oKey = o.done ? undefined : keyBytes(o.value[0]);
+  }
 }
 
 export function readRange(

@@ -57,6 +57,12 @@ export class WriteLayer {
     return this.trees.get(bucket)?.get(key);
   }
 
+  /** Whether this layer has any write for `bucket`. */
+  holds(bucket: Bucket): boolean {
+    const t = this.trees.get(bucket);
+    return t !== undefined && t.size > 0;
+  }
+
   /** Entries of `bucket` with start <= key < end (end undefined: no upper bound), in key order. */
   *entries(bucket: Bucket, start: string, end: string | undefined): Generator<[string, BufferedValue]> {
     const t = this.trees.get(bucket);
@@ -103,14 +109,14 @@ export class WriteLayer {
 type Source = Iterator<[string, BufferedValue]>;
 
 /**
- * Merges sorted sources into one sorted stream of live entries. `sources[0]` is the
- * newest: when several sources hold a key, the first one's value wins, and a null
- * (buffered delete) hides the key entirely.
+ * Merges sorted sources into one sorted stream. `sources[0]` is the newest: when several
+ * sources hold a key, the first one's value wins, and that may be a null (a buffered
+ * delete), which the caller uses to hide the key in what lies below.
  *
- * Example: file {a:1, b:2, c:3}, committing layer {b:null}, pending {c:9, d:4} →
- * sources [pending, committing, file] → a:1, c:9, d:4.
+ * Example: committing layer {b:null}, pending {c:9, d:4} → sources [pending, committing]
+ * → b:null, c:9, d:4.
  */
-export function* mergeSources(sources: Source[]): Generator<[string, Buffer]> {
+export function* overlaySources(sources: Source[]): Generator<[string, BufferedValue]> {
   const heads: (IteratorResult<[string, BufferedValue]> | undefined)[] = sources.map((s) => s.next());
   for (;;) {
     let min: string | undefined;
@@ -131,6 +137,6 @@ export function* mergeSources(sources: Source[]): Generator<[string, Buffer]> {
       const h = heads[i];
       if (h && !h.done && h.value[0] === min) heads[i] = sources[i]!.next();
     }
-    if (value !== null) yield [min, value];
+    yield [min, value];
   }
 }
