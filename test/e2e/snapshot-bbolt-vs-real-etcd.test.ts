@@ -2,7 +2,8 @@
 // `etcdctl snapshot save; etcdctl snapshot status -w table; etcdctl snapshot restore`
 // with Debian's etcdctl (which opens the file with bbolt) work on a snapshot of etcd-ts
 // as on one of real etcd 3.4.23 with the same history, and a data dir restored from it
-// serves the keys, under real etcd and under etcd-ts.
+// serves the keys, under real etcd and under etcd-ts (which migrates a data dir that
+// Debian's etcdctl restored, src/migrate).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -110,6 +111,10 @@ test("Debian's etcdctl saves, inspects and restores a snapshot of etcd-ts as one
 
   await t.test("Debian's etcdctl restores our snapshot; real etcd serves the restored data dir", async () => {
     assert.deepEqual(await restoreAndServe('real', 'real', oursDb, dir), wantServed);
+  });
+
+  await t.test("Debian's etcdctl restores our snapshot; etcd-ts migrates and serves the restored data dir", async () => {
+    assert.deepEqual(await restoreAndServe('real', 'ours', oursDb, dir), wantServed);
   });
 
   await t.test('our etcdctl restores our snapshot; etcd-ts serves the restored data dir', async () => {
