@@ -31,6 +31,7 @@ import { CLUSTER_VERSION, SERVER_VERSION, type EtcdServer } from '../server/etcd
 import { clusterService } from './cluster-service.js';
 import { createHttpHandler } from './http-handler.js';
 import { corsPolicy } from './cors.js';
+import { hostPolicy } from './host-whitelist.js';
 import { jsonRoute, type GatewayRoute } from './http-gateway.js';
 import { kvService } from './kv-service.js';
 import { KV_SERVICE_SHARED_ENCODER } from './kv-service-encoding.js';
@@ -81,6 +82,12 @@ export interface ClientListenerOptions {
   maxRequestBytes: number;
   /** --cors: allowed origins, "*" for any; absent means etcd's default "*". */
   cors?: readonly string[];
+  /** --host-whitelist: hosts plaintext HTTP requests may name, "*" for any; absent means "*". */
+  hostWhitelist?: readonly string[];
+  /** Told each host --host-whitelist refused. */
+  onRefusedHost?(host: string): void;
+  /** --enable-grpc-gateway (default true): false leaves /v3/ unserved over HTTP. */
+  enableGateway?: boolean;
   /**
    * Serve plain unary calls without grpc-js (src/api/unary-fast-path.ts); default on.
    * ETCD_TS_UNARY_FAST_PATH=0 turns it off, so tests and benchmarks can compare the two.
@@ -143,7 +150,16 @@ export class ClientServer {
       this.grpc.addService(withByteCounting(def), impl);
       this.fastPath?.addService(def, impl);
     }
-    this.httpHandler = createHttpHandler({ ...this.httpBasics(), routes: gatewayRoutes(server), watch: (req, res) => serveGatewayWatch(server, req, res), snapshot: (req, res) => serveGatewaySnapshot(server, req, res) });
+    const gateway = opts.enableGateway ?? true;
+    this.httpHandler = createHttpHandler({
+      ...this.httpBasics(),
+      hosts: hostPolicy(opts.hostWhitelist ?? ['*']),
+      ...(opts.onRefusedHost ? { onRefusedHost: opts.onRefusedHost } : {}),
+      gateway,
+      ...(gateway
+        ? { routes: gatewayRoutes(server), watch: (req, res) => serveGatewayWatch(server, req, res), snapshot: (req, res) => serveGatewaySnapshot(server, req, res) }
+        : { routes: new Map() }),
+    });
     this.http1 = keepIdleConnections(http.createServer(this.httpHandler));
   }
 

@@ -353,18 +353,21 @@ async function startMember(cfg: ServerConfig, log: Logger, ports: MemberPorts, p
   server.start();
   corruptionMonitor = startCorruptionMonitor(cfg.experimental.corruptCheckTimeMs, server, corruption);
   await server.ready;
+  const serveLog = log.child('embed/serve.ts');
   clientServer = new ClientServer(server, {
     maxRequestBytes: cfg.maxRequestBytes,
     cors: cfg.cors,
+    hostWhitelist: cfg.hostWhitelist,
+    onRefusedHost: (host) => serveLog.warn(MSG.rejectedHost, { host }),
+    enableGateway: cfg.enableGrpcGateway,
   });
   bindServerMetrics(server.metricsSource(cfg.quotaBackendBytes > 0 ? cfg.quotaBackendBytes : DEFAULT_QUOTA_BACKEND_BYTES, () => store.keyCount(), () => store.compactRev()));
   clientServer.serve(ports.client, ports.metrics);
-  const embedLog = log.child('embed/serve.ts');
-  embedLog.info(MSG.readyToServe);
+  serveLog.info(MSG.readyToServe);
   await notifySystemdReady(log.child('etcdmain/main.ts'));
   for (const url of cfg.listenClientUrls) {
-    if (url.startsWith('http://')) embedLog.info(MSG.servingInsecure, { address: url.slice('http://'.length) });
-    else if (url.startsWith('https://')) embedLog.info(MSG.servingSecure, { address: url.slice('https://'.length) });
+    if (url.startsWith('http://')) serveLog.info(MSG.servingInsecure, { address: url.slice('http://'.length) });
+    else if (url.startsWith('https://')) serveLog.info(MSG.servingSecure, { address: url.slice('https://'.length) });
   }
   return { server, stop: () => server.stop() };
 }
