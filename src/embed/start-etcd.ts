@@ -9,6 +9,9 @@ import { peerClientTls, serverTlsFor } from './tls-files.js';
 import type { PeerClientTls } from '../transport/peer-http.js';
 import { bindServerMetrics } from '../metrics/server-metrics.js';
 import { existsSync, mkdirSync } from 'node:fs';
+import https from 'node:https';
+import type tls from 'node:tls';
+import { allowedRuleConflict, guardTlsServer, rejectedFields, tlsAdmission } from './tls-admission.js';
 import { join } from 'node:path';
 import { randomInt } from 'node:crypto';
 import { ClientServer } from '../api/client-server.js';
@@ -92,6 +95,9 @@ export interface RunningMember {
 const DEFAULT_QUOTA_BACKEND_BYTES = 2 * 1024 * 1024 * 1024;
 
 export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<RunningMember> {
+  // etcd checks this while setting up its peer listeners, before anything is written.
+  const ruleConflict = cfg.listenPeerUrls.some((u) => u.startsWith('https://')) ? allowedRuleConflict(cfg.peerTls) : undefined;
+  if (ruleConflict !== undefined) throw new StartError(ruleConflict);
   // Certificates are read before anything is written, so a bad path leaves no data dir behind.
   const clientAddresses = cfg.listenClientUrls.map((url) => ({
     ...listenAddress(url),
@@ -112,6 +118,7 @@ export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<Running
     client: clientAddresses.map((a, i) => ({ port: bound[i]!, secure: a.tls !== undefined })),
     metrics: bound.slice(clientAddresses.length),
   };
+  guardTlsPorts(cfg, log, ports.client.filter((c) => c.secure).map((c) => c.port.server as tls.Server), peerListeners.servers.filter((s): s is https.Server => s instanceof https.Server));
   const peerTls = peerClientTls(cfg.peerTls);
   try {
     return await startMember(cfg, log, ports, peerListeners, peerTls);
@@ -120,6 +127,16 @@ export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<Running
     for (const p of bound) p.close();
     throw err;
   }
+}
+
+/** --*-crl-file, --peer-cert-allowed-* and --client-cert-allowed-hostname on the TLS ports (tls-admission.ts). */
+function guardTlsPorts(cfg: ServerConfig, log: Logger, client: tls.Server[], peer: tls.Server[]): void {
+  const tlsLog = log.child('embed/config_logging.ts');
+  const reject = (socket: tls.TLSSocket, error: string): void => tlsLog.warn('rejected connection', rejectedFields(socket, error));
+  const clientCheck = tlsAdmission(cfg.clientTls);
+  if (clientCheck) for (const s of client) guardTlsServer(s, clientCheck, reject);
+  const peerCheck = tlsAdmission(cfg.peerTls);
+  if (peerCheck) for (const s of peer) guardTlsServer(s, peerCheck, reject);
 }
 
 /** The client and metrics ports, bound at start-up and served once the member is ready. */
