@@ -86,6 +86,11 @@ export interface ClientListenerOptions {
   hostWhitelist?: readonly string[];
   /** Told each host --host-whitelist refused. */
   onRefusedHost?(host: string): void;
+  /**
+   * --max-concurrent-streams: the SETTINGS_MAX_CONCURRENT_STREAMS each HTTP/2 client
+   * connection is told; absent means HTTP/2's own "no limit" (etcd's default, 2^32-1).
+   */
+  maxConcurrentStreams?: number;
   /** --enable-grpc-gateway (default true): false leaves /v3/ unserved over HTTP. */
   enableGateway?: boolean;
   /**
@@ -115,6 +120,7 @@ export class ClientServer {
       // Nothing serves channelz here; with it on, grpc-js tracks every call and message
       // per session (timestamps, counters, closures): ~1% of CPU on a small range.
       'grpc.enable_channelz': 0,
+      ...(opts.maxConcurrentStreams !== undefined ? { 'grpc.max_concurrent_streams': opts.maxConcurrentStreams } : {}),
       interceptors: [grpcMetricsInterceptor, learnerGate(() => server.isLearner())],
     });
     // Every series of etcd's services exists from the start, at zero, as in etcd.

@@ -11,6 +11,7 @@ import { bindServerMetrics } from '../metrics/server-metrics.js';
 import { existsSync, mkdirSync } from 'node:fs';
 import https from 'node:https';
 import type tls from 'node:tls';
+import { DEFAULT_MAX_CONCURRENT_STREAMS } from './server-flags.js';
 import { allowedRuleConflict, guardTlsServer, rejectedFields, tlsAdmission } from './tls-admission.js';
 import { join } from 'node:path';
 import { randomInt } from 'node:crypto';
@@ -377,6 +378,7 @@ async function startMember(cfg: ServerConfig, log: Logger, ports: MemberPorts, p
     hostWhitelist: cfg.hostWhitelist,
     onRefusedHost: (host) => serveLog.warn(MSG.rejectedHost, { host }),
     enableGateway: cfg.enableGrpcGateway,
+    ...(cfg.maxConcurrentStreams !== DEFAULT_MAX_CONCURRENT_STREAMS ? { maxConcurrentStreams: cfg.maxConcurrentStreams } : {}),
   });
   bindServerMetrics(server.metricsSource(cfg.quotaBackendBytes > 0 ? cfg.quotaBackendBytes : DEFAULT_QUOTA_BACKEND_BYTES, () => store.keyCount(), () => store.compactRev()));
   clientServer.serve(ports.client, ports.metrics);
