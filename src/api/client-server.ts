@@ -24,7 +24,7 @@ import {
 } from '../gen/etcdserverpb/rpc.js';
 import { ElectionService } from '../gen/v3electionpb/v3election.js';
 import { LockService } from '../gen/v3lockpb/v3lock.js';
-import { grpcMetricsInterceptor, initServiceMetrics } from '../metrics/grpc-metrics.js';
+import { enableHandlingTimeHistogram, grpcMetricsInterceptor, initServiceMetrics } from '../metrics/grpc-metrics.js';
 import { healthFailures, healthSuccess } from '../metrics/registry.js';
 import { scrapeMetrics } from '../metrics/server-metrics.js';
 import { CLUSTER_VERSION, SERVER_VERSION, type EtcdServer } from '../server/etcd-server.js';
@@ -91,6 +91,8 @@ export interface ClientListenerOptions {
    * connection is told; absent means HTTP/2's own "no limit" (etcd's default, 2^32-1).
    */
   maxConcurrentStreams?: number;
+  /** --metrics=extensive: also export grpc_server_handling_seconds. */
+  extensiveMetrics?: boolean;
   /** --enable-grpc-gateway (default true): false leaves /v3/ unserved over HTTP. */
   enableGateway?: boolean;
   /**
@@ -123,6 +125,7 @@ export class ClientServer {
       ...(opts.maxConcurrentStreams !== undefined ? { 'grpc.max_concurrent_streams': opts.maxConcurrentStreams } : {}),
       interceptors: [grpcMetricsInterceptor, learnerGate(() => server.isLearner())],
     });
+    if (opts.extensiveMetrics === true) enableHandlingTimeHistogram();
     // Every series of etcd's services exists from the start, at zero, as in etcd.
     for (const def of [KVService, WatchService, LeaseService, ClusterService, AuthService, MaintenanceService, LockService, ElectionService]) {
       initServiceMetrics(def);

@@ -378,6 +378,7 @@ async function startMember(cfg: ServerConfig, log: Logger, ports: MemberPorts, p
     hostWhitelist: cfg.hostWhitelist,
     onRefusedHost: (host) => serveLog.warn(MSG.rejectedHost, { host }),
     enableGateway: cfg.enableGrpcGateway,
+    extensiveMetrics: cfg.metrics === 'extensive',
     ...(cfg.maxConcurrentStreams !== DEFAULT_MAX_CONCURRENT_STREAMS ? { maxConcurrentStreams: cfg.maxConcurrentStreams } : {}),
   });
   bindServerMetrics(server.metricsSource(cfg.quotaBackendBytes > 0 ? cfg.quotaBackendBytes : DEFAULT_QUOTA_BACKEND_BYTES, () => store.keyCount(), () => store.compactRev()));
