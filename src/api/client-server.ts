@@ -60,6 +60,9 @@ import { checkedRoute, COMPACTION_SCHEMA, DELETE_RANGE_SCHEMA, PUT_SCHEMA, RANGE
 /** Room for gRPC framing on top of --max-request-bytes, as etcd allows. */
 const GRPC_OVERHEAD_BYTES = 512 * 1024;
 const MAX_SEND_BYTES = 2 ** 31 - 1;
+/** gRPC's server keepalive defaults, which etcd keeps unless both flags are above zero. */
+const DEFAULT_KEEPALIVE_INTERVAL_MS = 2 * 60 * 60 * 1000;
+const DEFAULT_KEEPALIVE_TIMEOUT_MS = 20_000;
 
 
 function gatewayRoutes(server: EtcdServer): Map<string, GatewayRoute> {
@@ -91,6 +94,12 @@ export interface ClientListenerOptions {
    * connection is told; absent means HTTP/2's own "no limit" (etcd's default, 2^32-1).
    */
   maxConcurrentStreams?: number;
+  /**
+   * --grpc-keepalive-interval / --grpc-keepalive-timeout: how long a client connection may
+   * be quiet before the member pings it, and how long the ping may go unanswered before
+   * the connection is closed. Absent: etcd's defaults (2h, 20s).
+   */
+  keepAlive?: { intervalMs: number; timeoutMs: number };
   /** --metrics=extensive: also export grpc_server_handling_seconds. */
   extensiveMetrics?: boolean;
   /** --enable-grpc-gateway (default true): false leaves /v3/ unserved over HTTP. */
@@ -122,6 +131,8 @@ export class ClientServer {
       // Nothing serves channelz here; with it on, grpc-js tracks every call and message
       // per session (timestamps, counters, closures): ~1% of CPU on a small range.
       'grpc.enable_channelz': 0,
+      'grpc.keepalive_time_ms': opts.keepAlive?.intervalMs ?? DEFAULT_KEEPALIVE_INTERVAL_MS,
+      'grpc.keepalive_timeout_ms': opts.keepAlive?.timeoutMs ?? DEFAULT_KEEPALIVE_TIMEOUT_MS,
       ...(opts.maxConcurrentStreams !== undefined ? { 'grpc.max_concurrent_streams': opts.maxConcurrentStreams } : {}),
       interceptors: [grpcMetricsInterceptor, learnerGate(() => server.isLearner())],
     });

@@ -379,6 +379,10 @@ async function startMember(cfg: ServerConfig, log: Logger, ports: MemberPorts, p
     onRefusedHost: (host) => serveLog.warn(MSG.rejectedHost, { host }),
     enableGateway: cfg.enableGrpcGateway,
     extensiveMetrics: cfg.metrics === 'extensive',
+    // Like etcd, the two flags replace gRPC's defaults only together, and only when both are set above zero.
+    ...(cfg.grpcKeepAliveIntervalMs > 0 && cfg.grpcKeepAliveTimeoutMs > 0
+      ? { keepAlive: { intervalMs: cfg.grpcKeepAliveIntervalMs, timeoutMs: cfg.grpcKeepAliveTimeoutMs } }
+      : {}),
     ...(cfg.maxConcurrentStreams !== DEFAULT_MAX_CONCURRENT_STREAMS ? { maxConcurrentStreams: cfg.maxConcurrentStreams } : {}),
   });
   bindServerMetrics(server.metricsSource(cfg.quotaBackendBytes > 0 ? cfg.quotaBackendBytes : DEFAULT_QUOTA_BACKEND_BYTES, () => store.keyCount(), () => store.compactRev()));
