@@ -12,6 +12,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import https from 'node:https';
 import type tls from 'node:tls';
 import { DEFAULT_MAX_CONCURRENT_STREAMS } from './server-flags.js';
+import { withAutoTls } from './auto-tls.js';
 import { allowedRuleConflict, guardTlsServer, rejectedFields, tlsAdmission } from './tls-admission.js';
 import { join } from 'node:path';
 import { randomInt } from 'node:crypto';
@@ -95,7 +96,11 @@ export interface RunningMember {
 /** etcd's default --quota-backend-bytes (0 means this): 2 GiB. */
 const DEFAULT_QUOTA_BACKEND_BYTES = 2 * 1024 * 1024 * 1024;
 
-export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<RunningMember> {
+export async function startEtcd(given: ServerConfig, log: Logger): Promise<RunningMember> {
+  // Self-signed certificates first (peer, then client, as etcd), so the rest sees them as given.
+  const tlsLog = log.child('embed/config.ts');
+  const peerTls = withAutoTls(given.peerTls, given.dataDir, given.listenPeerUrls, 'peer', tlsLog);
+  const cfg: ServerConfig = { ...given, peerTls, clientTls: withAutoTls(given.clientTls, given.dataDir, given.listenClientUrls, 'client', tlsLog) };
   // etcd checks this while setting up its peer listeners, before anything is written.
   const ruleConflict = cfg.listenPeerUrls.some((u) => u.startsWith('https://')) ? allowedRuleConflict(cfg.peerTls) : undefined;
   if (ruleConflict !== undefined) throw new StartError(ruleConflict);
@@ -120,9 +125,9 @@ export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<Running
     metrics: bound.slice(clientAddresses.length),
   };
   guardTlsPorts(cfg, log, ports.client.filter((c) => c.secure).map((c) => c.port.server as tls.Server), peerListeners.servers.filter((s): s is https.Server => s instanceof https.Server));
-  const peerTls = peerClientTls(cfg.peerTls);
+  const peerClient = peerClientTls(cfg.peerTls);
   try {
-    return await startMember(cfg, log, ports, peerListeners, peerTls);
+    return await startMember(cfg, log, ports, peerListeners, peerClient);
   } catch (err) {
     peerListeners.close();
     for (const p of bound) p.close();
