@@ -37,6 +37,8 @@ export function bindPort(addr: PortAddress): Promise<BoundPort> {
   let onSocket: ((socket: net.Socket) => void) | undefined;
   let waiting: net.Socket[] = [];
   const admit = (socket: net.Socket): void => {
+    // Refused by a check that ran first (src/embed/tls-admission.ts).
+    if (socket.destroyed) return;
     if (onSocket) {
       onSocket(socket);
       return;

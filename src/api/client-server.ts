@@ -24,13 +24,14 @@ import {
 } from '../gen/etcdserverpb/rpc.js';
 import { ElectionService } from '../gen/v3electionpb/v3election.js';
 import { LockService } from '../gen/v3lockpb/v3lock.js';
-import { grpcMetricsInterceptor, initServiceMetrics } from '../metrics/grpc-metrics.js';
+import { enableHandlingTimeHistogram, grpcMetricsInterceptor, initServiceMetrics } from '../metrics/grpc-metrics.js';
 import { healthFailures, healthSuccess } from '../metrics/registry.js';
 import { scrapeMetrics } from '../metrics/server-metrics.js';
 import { CLUSTER_VERSION, SERVER_VERSION, type EtcdServer } from '../server/etcd-server.js';
 import { clusterService } from './cluster-service.js';
 import { createHttpHandler } from './http-handler.js';
 import { corsPolicy } from './cors.js';
+import { hostPolicy } from './host-whitelist.js';
 import { jsonRoute, type GatewayRoute } from './http-gateway.js';
 import { kvService } from './kv-service.js';
 import { KV_SERVICE_SHARED_ENCODER } from './kv-service-encoding.js';
@@ -59,6 +60,9 @@ import { checkedRoute, COMPACTION_SCHEMA, DELETE_RANGE_SCHEMA, PUT_SCHEMA, RANGE
 /** Room for gRPC framing on top of --max-request-bytes, as etcd allows. */
 const GRPC_OVERHEAD_BYTES = 512 * 1024;
 const MAX_SEND_BYTES = 2 ** 31 - 1;
+/** gRPC's server keepalive defaults, which etcd keeps unless both flags are above zero. */
+const DEFAULT_KEEPALIVE_INTERVAL_MS = 2 * 60 * 60 * 1000;
+const DEFAULT_KEEPALIVE_TIMEOUT_MS = 20_000;
 
 
 function gatewayRoutes(server: EtcdServer): Map<string, GatewayRoute> {
@@ -81,6 +85,25 @@ export interface ClientListenerOptions {
   maxRequestBytes: number;
   /** --cors: allowed origins, "*" for any; absent means etcd's default "*". */
   cors?: readonly string[];
+  /** --host-whitelist: hosts plaintext HTTP requests may name, "*" for any; absent means "*". */
+  hostWhitelist?: readonly string[];
+  /** Told each host --host-whitelist refused. */
+  onRefusedHost?(host: string): void;
+  /**
+   * --max-concurrent-streams: the SETTINGS_MAX_CONCURRENT_STREAMS each HTTP/2 client
+   * connection is told; absent means HTTP/2's own "no limit" (etcd's default, 2^32-1).
+   */
+  maxConcurrentStreams?: number;
+  /**
+   * --grpc-keepalive-interval / --grpc-keepalive-timeout: how long a client connection may
+   * be quiet before the member pings it, and how long the ping may go unanswered before
+   * the connection is closed. Absent: etcd's defaults (2h, 20s).
+   */
+  keepAlive?: { intervalMs: number; timeoutMs: number };
+  /** --metrics=extensive: also export grpc_server_handling_seconds. */
+  extensiveMetrics?: boolean;
+  /** --enable-grpc-gateway (default true): false leaves /v3/ unserved over HTTP. */
+  enableGateway?: boolean;
   /**
    * Serve plain unary calls without grpc-js (src/api/unary-fast-path.ts); default on.
    * ETCD_TS_UNARY_FAST_PATH=0 turns it off, so tests and benchmarks can compare the two.
@@ -108,8 +131,12 @@ export class ClientServer {
       // Nothing serves channelz here; with it on, grpc-js tracks every call and message
       // per session (timestamps, counters, closures): ~1% of CPU on a small range.
       'grpc.enable_channelz': 0,
+      'grpc.keepalive_time_ms': opts.keepAlive?.intervalMs ?? DEFAULT_KEEPALIVE_INTERVAL_MS,
+      'grpc.keepalive_timeout_ms': opts.keepAlive?.timeoutMs ?? DEFAULT_KEEPALIVE_TIMEOUT_MS,
+      ...(opts.maxConcurrentStreams !== undefined ? { 'grpc.max_concurrent_streams': opts.maxConcurrentStreams } : {}),
       interceptors: [grpcMetricsInterceptor, learnerGate(() => server.isLearner())],
     });
+    if (opts.extensiveMetrics === true) enableHandlingTimeHistogram();
     // Every series of etcd's services exists from the start, at zero, as in etcd.
     for (const def of [KVService, WatchService, LeaseService, ClusterService, AuthService, MaintenanceService, LockService, ElectionService]) {
       initServiceMetrics(def);
@@ -143,7 +170,16 @@ export class ClientServer {
       this.grpc.addService(withByteCounting(def), impl);
       this.fastPath?.addService(def, impl);
     }
-    this.httpHandler = createHttpHandler({ ...this.httpBasics(), routes: gatewayRoutes(server), watch: (req, res) => serveGatewayWatch(server, req, res), snapshot: (req, res) => serveGatewaySnapshot(server, req, res) });
+    const gateway = opts.enableGateway ?? true;
+    this.httpHandler = createHttpHandler({
+      ...this.httpBasics(),
+      hosts: hostPolicy(opts.hostWhitelist ?? ['*']),
+      ...(opts.onRefusedHost ? { onRefusedHost: opts.onRefusedHost } : {}),
+      gateway,
+      ...(gateway
+        ? { routes: gatewayRoutes(server), watch: (req, res) => serveGatewayWatch(server, req, res), snapshot: (req, res) => serveGatewaySnapshot(server, req, res) }
+        : { routes: new Map() }),
+    });
     this.http1 = keepIdleConnections(http.createServer(this.httpHandler));
   }
 

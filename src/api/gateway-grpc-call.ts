@@ -8,7 +8,7 @@
 import { AuthService, ClusterService, KVService, LeaseService, MaintenanceService, WatchService } from '../gen/etcdserverpb/rpc.js';
 import { ElectionService } from '../gen/v3electionpb/v3election.js';
 import { LockService } from '../gen/v3lockpb/v3lock.js';
-import { countClientRequest, countHandled, countsOf, type MethodCounts } from '../metrics/grpc-metrics.js';
+import { countClientRequest, countHandled, countsOf, handlingStart, type MethodCounts } from '../metrics/grpc-metrics.js';
 import { grpcBytes } from '../metrics/registry.js';
 
 interface GatewayMethod {
@@ -77,6 +77,7 @@ const METHODS = new Map<string, GatewayMethod>([
 export class GatewayGrpcCall {
   private readonly counts: MethodCounts;
   private finished = false;
+  private readonly startedAt = handlingStart();
 
   private constructor(private readonly method: GatewayMethod) {
     this.counts = countsOf(method);
@@ -106,6 +107,6 @@ export class GatewayGrpcCall {
   finish(code: number): void {
     if (this.finished) return;
     this.finished = true;
-    countHandled(this.counts, code);
+    countHandled(this.counts, code, this.startedAt);
   }
 }

@@ -12,7 +12,7 @@
 import type http2 from 'node:http2';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { grpcBytes } from '../metrics/registry.js';
-import { countHandled, type MethodCounts } from '../metrics/grpc-metrics.js';
+import { countHandled, handlingStart, type MethodCounts } from '../metrics/grpc-metrics.js';
 import { ignoreError, RESPONSE_HEADERS, statusHeaders, TRAILERS_ONLY_HEADERS, type Status } from './grpc-fast-status.js';
 import { FRAME_PREFIX_BYTES, GrpcMessageReader, oversizeDetails, type MessageSink } from './grpc-message-reader.js';
 
@@ -61,6 +61,7 @@ export abstract class FastBidiExchange<P> implements MessageSink {
   /** Set once a status is decided or the stream went away: nothing more is sent. */
   protected done = false;
   private status: Status | undefined;
+  private readonly startedAt = handlingStart();
 
   constructor(
     protected readonly limits: FastBidiLimits,
@@ -158,7 +159,7 @@ export abstract class FastBidiExchange<P> implements MessageSink {
   /** A status grpc-js's stream sends once the responses queued before it are written (it is counted). */
   protected finishAfterWrites(status: Status): void {
     if (this.done) return;
-    countHandled(this.counts, status.code);
+    countHandled(this.counts, status.code, this.startedAt);
     this.end(status);
   }
 

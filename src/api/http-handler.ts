@@ -4,16 +4,26 @@
 
 import type http from 'node:http';
 import { applyCors, type CorsPolicy } from './cors.js';
+import { misdirectedBody, refusedHost, type HostPolicy } from './host-whitelist.js';
 import { goContentLength, serveGatewayRoute, type GatewayRoute } from './http-gateway.js';
 
 export interface HttpHandlerDeps {
   routes: Map<string, GatewayRoute>;
   /** Absent on the metrics listener, which has no CORS handling and no /version. */
   cors?: CorsPolicy;
+  /** --host-whitelist; absent on the metrics listener, which etcd does not check. */
+  hosts?: HostPolicy;
+  /**
+   * --enable-grpc-gateway: when false nothing serves /v3/, so every path there gets Go's
+   * plain "404 page not found" rather than the gateway's own "Not Found".
+   */
+  gateway?: boolean;
   version?(): { etcdserver: string; etcdcluster: string };
   /** Takes the request URL for etcd's ?exclude= and ?serializable= options. */
   health(url: string): Promise<{ health: boolean; reason: string }>;
   metrics(): Promise<{ contentType: string; body: string }>;
+  /** Told the host of each request refused by `hosts` (etcd logs a warning for each). */
+  onRefusedHost?(host: string): void;
   /** The streamed /v3/watch, on client URLs only. */
   watch?: http.RequestListener;
   /** The streamed /v3/maintenance/snapshot, on client URLs only. */
@@ -27,6 +37,12 @@ function text(res: http.ServerResponse, status: number, body: string): void {
 
 export function createHttpHandler(deps: HttpHandlerDeps): http.RequestListener {
   return (req, res) => {
+    const refused = deps.hosts === undefined ? undefined : refusedHost(deps.hosts, req);
+    if (refused !== undefined) {
+      deps.onRefusedHost?.(refused);
+      text(res, 421, misdirectedBody(refused));
+      return;
+    }
     if (deps.cors && applyCors(deps.cors, req, res)) return;
     const path = (req.url ?? '/').split('?')[0]!;
     // etcd's /version and /health answer GET only; /metrics (promhttp) answers any method.
@@ -85,6 +101,6 @@ export function createHttpHandler(deps: HttpHandlerDeps): http.RequestListener {
       return;
     }
     // grpc-gateway owns /v3/ and answers an unknown method there with its own words.
-    text(res, 404, path.startsWith('/v3/') ? 'Not Found\n' : '404 page not found\n');
+    text(res, 404, path.startsWith('/v3/') && deps.gateway !== false ? 'Not Found\n' : '404 page not found\n');
   };
 }

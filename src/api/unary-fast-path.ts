@@ -16,7 +16,7 @@ import {
   type ServiceDefinition,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
-import { CLIENT_API_VERSION_KEY, countClientRequest, countHandled, countsOf, type MethodCounts } from '../metrics/grpc-metrics.js';
+import { CLIENT_API_VERSION_KEY, countClientRequest, countHandled, countsOf, handlingStart, type MethodCounts } from '../metrics/grpc-metrics.js';
 import { grpcBytes } from '../metrics/registry.js';
 import { servedToLearner } from './learner-gate.js';
 import { Errors } from '../server/errors.js';
@@ -117,6 +117,7 @@ class UnaryExchange extends FastUnaryCall<unknown> implements MessageSink {
   private okMetadata: Metadata | null = null;
   /** When the request's headers came (ETCD_TS_PUTTRACE only). */
   private readonly arrive = putTrace.TRACE ? performance.now() : 0;
+  private readonly startedAt = handlingStart();
   /** When respond() ran (ETCD_TS_PUTTRACE only). */
   private respondAt = 0;
 
@@ -216,7 +217,7 @@ class UnaryExchange extends FastUnaryCall<unknown> implements MessageSink {
       this.finishUncounted({ code: GrpcStatus.RESOURCE_EXHAUSTED, details: `Sent message larger than max (${frame.length} vs. ${this.opts.maxSendBytes})` });
       return;
     }
-    countHandled(counts, GrpcStatus.OK);
+    countHandled(counts, GrpcStatus.OK, this.startedAt);
     this.done = true;
     this.clearTimer();
     const stream = this.stream;
@@ -239,7 +240,7 @@ class UnaryExchange extends FastUnaryCall<unknown> implements MessageSink {
 
   /** A status the metrics interceptor sees (it came through grpc-js's interceptor chain). */
   private finishCounted(status: Status): void {
-    countHandled(this.method.counts, status.code);
+    countHandled(this.method.counts, status.code, this.startedAt);
     this.finishUncounted(status);
   }
 

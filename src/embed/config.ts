@@ -44,6 +44,8 @@ export interface TlsConfig {
   allowedHostnames: string[];
   /** Peer side only. */
   allowedCns: string[];
+  /** Set by --auto-tls / --peer-auto-tls (auto-tls.ts): peers' certificates are not verified either. */
+  selfSigned?: boolean;
 }
 
 export interface ServerConfig {

@@ -13,6 +13,7 @@ export const MSG = {
   readyToServe: 'ready to serve client requests',
   servingInsecure: 'serving client traffic insecurely; this is strongly discouraged!',
   servingSecure: 'serving client traffic securely',
+  rejectedHost: 'rejecting HTTP request to prevent DNS rebinding attacks',
   enabledCapabilities: 'enabled capabilities for version',
   published: 'published local member to cluster through raft',
   addedMember: 'added member',

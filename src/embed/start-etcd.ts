@@ -9,6 +9,11 @@ import { peerClientTls, serverTlsFor } from './tls-files.js';
 import type { PeerClientTls } from '../transport/peer-http.js';
 import { bindServerMetrics } from '../metrics/server-metrics.js';
 import { existsSync, mkdirSync } from 'node:fs';
+import https from 'node:https';
+import type tls from 'node:tls';
+import { DEFAULT_MAX_CONCURRENT_STREAMS } from './server-flags.js';
+import { withAutoTls } from './auto-tls.js';
+import { allowedRuleConflict, guardTlsServer, rejectedFields, tlsAdmission } from './tls-admission.js';
 import { join } from 'node:path';
 import { randomInt } from 'node:crypto';
 import { ClientServer } from '../api/client-server.js';
@@ -92,7 +97,14 @@ export interface RunningMember {
 /** etcd's default --quota-backend-bytes (0 means this): 2 GiB. */
 const DEFAULT_QUOTA_BACKEND_BYTES = 2 * 1024 * 1024 * 1024;
 
-export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<RunningMember> {
+export async function startEtcd(given: ServerConfig, log: Logger): Promise<RunningMember> {
+  // Self-signed certificates first (peer, then client, as etcd), so the rest sees them as given.
+  const tlsLog = log.child('embed/config.ts');
+  const peerTls = withAutoTls(given.peerTls, given.dataDir, given.listenPeerUrls, 'peer', tlsLog);
+  const cfg: ServerConfig = { ...given, peerTls, clientTls: withAutoTls(given.clientTls, given.dataDir, given.listenClientUrls, 'client', tlsLog) };
+  // etcd checks this while setting up its peer listeners, before anything is written.
+  const ruleConflict = cfg.listenPeerUrls.some((u) => u.startsWith('https://')) ? allowedRuleConflict(cfg.peerTls) : undefined;
+  if (ruleConflict !== undefined) throw new StartError(ruleConflict);
   // Certificates are read before anything is written, so a bad path leaves no data dir behind.
   const clientAddresses = cfg.listenClientUrls.map((url) => ({
     ...listenAddress(url),
@@ -113,14 +125,25 @@ export async function startEtcd(cfg: ServerConfig, log: Logger): Promise<Running
     client: clientAddresses.map((a, i) => ({ port: bound[i]!, secure: a.tls !== undefined })),
     metrics: bound.slice(clientAddresses.length),
   };
-  const peerTls = peerClientTls(cfg.peerTls);
+  guardTlsPorts(cfg, log, ports.client.filter((c) => c.secure).map((c) => c.port.server as tls.Server), peerListeners.servers.filter((s): s is https.Server => s instanceof https.Server));
+  const peerClient = peerClientTls(cfg.peerTls);
   try {
-    return await startMember(cfg, log, ports, peerListeners, peerTls);
+    return await startMember(cfg, log, ports, peerListeners, peerClient);
   } catch (err) {
     peerListeners.close();
     for (const p of bound) p.close();
     throw err;
   }
+}
+
+/** --*-crl-file, --peer-cert-allowed-* and --client-cert-allowed-hostname on the TLS ports (tls-admission.ts). */
+function guardTlsPorts(cfg: ServerConfig, log: Logger, client: tls.Server[], peer: tls.Server[]): void {
+  const tlsLog = log.child('embed/config_logging.ts');
+  const reject = (socket: tls.TLSSocket, error: string): void => tlsLog.warn('rejected connection', rejectedFields(socket, error));
+  const clientCheck = tlsAdmission(cfg.clientTls);
+  if (clientCheck) for (const s of client) guardTlsServer(s, clientCheck, reject);
+  const peerCheck = tlsAdmission(cfg.peerTls);
+  if (peerCheck) for (const s of peer) guardTlsServer(s, peerCheck, reject);
 }
 
 /** The client and metrics ports, bound at start-up and served once the member is ready. */
@@ -361,18 +384,27 @@ async function startMember(cfg: ServerConfig, log: Logger, ports: MemberPorts, p
   server.start();
   corruptionMonitor = startCorruptionMonitor(cfg.experimental.corruptCheckTimeMs, server, corruption);
   await server.ready;
+  const serveLog = log.child('embed/serve.ts');
   clientServer = new ClientServer(server, {
     maxRequestBytes: cfg.maxRequestBytes,
     cors: cfg.cors,
+    hostWhitelist: cfg.hostWhitelist,
+    onRefusedHost: (host) => serveLog.warn(MSG.rejectedHost, { host }),
+    enableGateway: cfg.enableGrpcGateway,
+    extensiveMetrics: cfg.metrics === 'extensive',
+    // Like etcd, the two flags replace gRPC's defaults only together, and only when both are set above zero.
+    ...(cfg.grpcKeepAliveIntervalMs > 0 && cfg.grpcKeepAliveTimeoutMs > 0
+      ? { keepAlive: { intervalMs: cfg.grpcKeepAliveIntervalMs, timeoutMs: cfg.grpcKeepAliveTimeoutMs } }
+      : {}),
+    ...(cfg.maxConcurrentStreams !== DEFAULT_MAX_CONCURRENT_STREAMS ? { maxConcurrentStreams: cfg.maxConcurrentStreams } : {}),
   });
   bindServerMetrics(server.metricsSource(cfg.quotaBackendBytes > 0 ? cfg.quotaBackendBytes : DEFAULT_QUOTA_BACKEND_BYTES, () => store.keyCount(), () => store.compactRev()));
   clientServer.serve(ports.client, ports.metrics);
-  const embedLog = log.child('embed/serve.ts');
-  embedLog.info(MSG.readyToServe);
+  serveLog.info(MSG.readyToServe);
   await notifySystemdReady(log.child('etcdmain/main.ts'));
   for (const url of cfg.listenClientUrls) {
-    if (url.startsWith('http://')) embedLog.info(MSG.servingInsecure, { address: url.slice('http://'.length) });
-    else if (url.startsWith('https://')) embedLog.info(MSG.servingSecure, { address: url.slice('https://'.length) });
+    if (url.startsWith('http://')) serveLog.info(MSG.servingInsecure, { address: url.slice('http://'.length) });
+    else if (url.startsWith('https://')) serveLog.info(MSG.servingSecure, { address: url.slice('https://'.length) });
   }
   return { server, stop: () => server.stop() };
 }

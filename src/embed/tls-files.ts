@@ -46,5 +46,7 @@ export function peerClientTls(cfg: TlsConfig): PeerClientTls | undefined {
   return {
     ...(certFile !== '' && keyFile !== '' ? { cert: read(certFile), key: read(keyFile) } : {}),
     ...(cfg.trustedCaFile !== '' ? { ca: read(cfg.trustedCaFile) } : {}),
+    // As etcd: a member on a self-signed certificate trusts its peers' self-signed ones.
+    ...(cfg.selfSigned === true ? { rejectUnauthorized: false } : {}),
   };
 }

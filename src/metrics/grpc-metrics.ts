@@ -7,8 +7,9 @@ import {
   type ServerMethodDefinition,
   type ServiceDefinition,
 } from '@grpc/grpc-js';
-import type { Counter } from 'prom-client';
-import { counter, grpcHandled, grpcMsgReceived, grpcMsgSent, grpcStarted, onGrpcCountersRead } from './registry.js';
+import type { Counter, Histogram } from 'prom-client';
+import { performance } from 'node:perf_hooks';
+import { counter, grpcHandled, histogram, grpcMsgReceived, grpcMsgSent, grpcStarted, onGrpcCountersRead } from './registry.js';
 import { GRPC_CODE_NAMES } from '../pkg/grpc-codes.js';
 
 
@@ -30,10 +31,33 @@ function labelsOf(method: MethodShape): { grpc_type: string; grpc_service: strin
   return { grpc_type: type, grpc_service: service, grpc_method: name };
 }
 
+/**
+ * grpc_server_handling_seconds, which etcd exports only under --metrics=extensive: from a
+ * call's start to its status. Undefined (and no clock read per call) otherwise.
+ */
+let handlingSeconds: Histogram | undefined;
+
+/** Turns on grpc_server_handling_seconds (before initServiceMetrics, so its series start at zero too). */
+export function enableHandlingTimeHistogram(): void {
+  // go-grpc-prometheus's default buckets, which are prometheus's (and prom-client's) defaults.
+  handlingSeconds ??= histogram(
+    'grpc_server_handling_seconds',
+    'Histogram of response latency (seconds) of gRPC that had been application-level handled by the server.',
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    ['grpc_type', 'grpc_service', 'grpc_method'],
+  );
+}
+
+/** A call's start for countHandled's timing: 0 (no clock read) unless the histogram is on. */
+export function handlingStart(): number {
+  return handlingSeconds === undefined ? 0 : performance.now();
+}
+
 /** Pre-creates every series at zero, as etcd does, so rates work from the first scrape. */
 export function initServiceMetrics(def: ServiceDefinition): void {
   for (const method of Object.values(def)) {
     const labels = labelsOf(method);
+    handlingSeconds?.zero(labels);
     grpcStarted.inc(labels, 0);
     grpcMsgReceived.inc(labels, 0);
     grpcMsgSent.inc(labels, 0);
@@ -91,8 +115,10 @@ function flushCounts(): void {
 }
 onGrpcCountersRead(flushCounts);
 
-export function countHandled(counts: MethodCounts, code: number): void {
+/** A call's final status; `startedAt` is its handlingStart(), for the handling-time histogram. */
+export function countHandled(counts: MethodCounts, code: number, startedAt = 0): void {
   counts.handled.set(code, (counts.handled.get(code) ?? 0) + 1);
+  if (startedAt > 0) handlingSeconds?.observe(counts.labels, (performance.now() - startedAt) / 1000);
 }
 
 /** The metadata key a client declares its API version in (etcd's clients send "3.4"). */
@@ -128,6 +154,7 @@ export function grpcMetricsInterceptor(
 ): ServerInterceptingCall {
   const counts = countsOf(method);
   counts.started++;
+  const startedAt = handlingStart();
   const type = method.requestStream || method.responseStream ? 'stream' : 'unary';
   return new ServerInterceptingCall(call, {
     start: (next) =>
@@ -146,7 +173,7 @@ export function grpcMetricsInterceptor(
       next(message);
     },
     sendStatus: (status, next) => {
-      countHandled(counts, status.code);
+      countHandled(counts, status.code, startedAt);
       next(status);
     },
   });

@@ -11,6 +11,8 @@ export interface PeerClientTls {
   cert?: Buffer;
   key?: Buffer;
   ca?: Buffer;
+  /** False under --peer-auto-tls, whose self-signed certificates no CA vouches for. */
+  rejectUnauthorized?: boolean;
 }
 
 export function requestPeer(url: URL, options: http.RequestOptions, tlsOpts: PeerClientTls | undefined): http.ClientRequest {
