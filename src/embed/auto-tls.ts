@@ -10,7 +10,7 @@ import type { TlsConfig } from './config.js';
 import type { Logger } from './logger.js';
 
 /** `tls` with the self-signed certificate filled in when auto TLS applies; unchanged otherwise. */
-export function withAutoTls(tls: TlsConfig, dataDir: string, listenUrls: readonly string[], side: 'client' | 'peer', log: Logger): TlsConfig {
+export async function withAutoTls(tls: TlsConfig, dataDir: string, listenUrls: readonly string[], side: 'client' | 'peer', log: Logger): Promise<TlsConfig> {
   if (!tls.autoTls) return tls;
   if (tls.certFile !== '' || tls.keyFile !== '') {
     log.warn(`ignoring ${side} auto TLS since certs given`);
@@ -23,7 +23,7 @@ export function withAutoTls(tls: TlsConfig, dataDir: string, listenUrls: readonl
   if (!(existsSync(certFile) && existsSync(keyFile))) {
     // Each listen URL's host (port removed), as an IP SAN or a DNS SAN.
     const hosts = listenUrls.map((u) => hostOfHeader(new URL(u).host));
-    const pem = selfSignedCert(hosts);
+    const pem = await selfSignedCert(hosts);
     writeFileSync(certFile, pem.cert, { mode: 0o644 });
     log.info('created cert file', { path: certFile });
     writeFileSync(keyFile, pem.key, { mode: 0o600 });

@@ -100,8 +100,8 @@ const DEFAULT_QUOTA_BACKEND_BYTES = 2 * 1024 * 1024 * 1024;
 export async function startEtcd(given: ServerConfig, log: Logger): Promise<RunningMember> {
   // Self-signed certificates first (peer, then client, as etcd), so the rest sees them as given.
   const tlsLog = log.child('embed/config.ts');
-  const peerTls = withAutoTls(given.peerTls, given.dataDir, given.listenPeerUrls, 'peer', tlsLog);
-  const cfg: ServerConfig = { ...given, peerTls, clientTls: withAutoTls(given.clientTls, given.dataDir, given.listenClientUrls, 'client', tlsLog) };
+  const peerTls = await withAutoTls(given.peerTls, given.dataDir, given.listenPeerUrls, 'peer', tlsLog);
+  const cfg: ServerConfig = { ...given, peerTls, clientTls: await withAutoTls(given.clientTls, given.dataDir, given.listenClientUrls, 'client', tlsLog) };
   // etcd checks this while setting up its peer listeners, before anything is written.
   const ruleConflict = cfg.listenPeerUrls.some((u) => u.startsWith('https://')) ? allowedRuleConflict(cfg.peerTls) : undefined;
   if (ruleConflict !== undefined) throw new StartError(ruleConflict);
