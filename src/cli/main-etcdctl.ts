@@ -13,10 +13,10 @@ import { commandFlags, findCommand, stripFlags, suggestionsFor, type CommandDef,
 import { CtlError, ExitCode, GoPanic } from './etcdctl/errors.js';
 import { FlagError, FlagValues, parseFlags, type FlagDef } from './etcdctl/flags.js';
 import { FatalLog, GLOBAL_FLAGS } from './etcdctl/global-flags.js';
-import { goBackquoteText, goQuoteText } from './etcdctl/go-format.js';
+import { goBackquoteText, goQuoteText } from '../pkg/go-quote.js';
 import { Output } from './etcdctl/output.js';
 import { Session } from './etcdctl/session.js';
-import { processArgs } from './etcdctl/raw-argv.js';
+import { processArgs } from '../pkg/raw-argv.js';
 import { processEnv } from './etcdctl/raw-env.js';
 import { processStdin, type Stdin } from './etcdctl/stdin.js';
 import { renderHelp } from './etcdctl/usage.js';

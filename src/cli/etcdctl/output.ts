@@ -3,7 +3,7 @@
 // bytes it stands for, so an argument echoed in a message keeps its raw bytes.
 
 import { writeSync } from 'node:fs';
-import { byteStringBytes } from './byte-string.js';
+import { byteStringBytes } from '../../pkg/byte-string.js';
 
 const NEWLINE = Buffer.from('\n');
 

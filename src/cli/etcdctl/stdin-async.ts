@@ -2,7 +2,7 @@
 // while they wait for the next line (watch --interactive). Like Go's ReadString('\n'),
 // a last line without "\n" is not returned: the end of input is. Lines are byte strings.
 
-import { byteStringOf } from './byte-string.js';
+import { byteStringOf } from '../../pkg/byte-string.js';
 
 export async function* asyncStdinLines(input: NodeJS.ReadableStream = process.stdin): AsyncGenerator<string> {
   let pending = Buffer.alloc(0);

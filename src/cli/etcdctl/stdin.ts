@@ -4,7 +4,7 @@
 // Go reads bytes, so a key typed in Latin-1 is stored as typed.
 
 import { readFileSync, readSync } from 'node:fs';
-import { byteStringOf } from './byte-string.js';
+import { byteStringOf } from '../../pkg/byte-string.js';
 
 /** Bytes asked of the kernel per read. */
 const READ_CHUNK_BYTES = 64 * 1024;
