@@ -67,11 +67,11 @@ const DEFAULT_KEEPALIVE_TIMEOUT_MS = 20_000;
 
 function gatewayRoutes(server: EtcdServer): Map<string, GatewayRoute> {
   return new Map<string, GatewayRoute>([
-    ['/v3/kv/range', checkedRoute(jsonRoute(RangeRequest, RangeResponse, (r, auth) => server.range(r, auth)), RANGE_SCHEMA)],
-    ['/v3/kv/put', checkedRoute(jsonRoute(PutRequest, PutResponse, (r, auth) => server.put(r, auth)), PUT_SCHEMA)],
-    ['/v3/kv/deleterange', checkedRoute(jsonRoute(DeleteRangeRequest, DeleteRangeResponse, (r, auth) => server.deleteRange(r, auth)), DELETE_RANGE_SCHEMA)],
-    ['/v3/kv/txn', checkedRoute(jsonRoute(TxnRequest, TxnResponse, (r, auth) => server.txn(r, auth)), TXN_SCHEMA)],
-    ['/v3/kv/compaction', checkedRoute(jsonRoute(CompactionRequest, CompactionResponse, (r, auth) => server.compact(r, auth)), COMPACTION_SCHEMA)],
+    ['/v3/kv/range', checkedRoute(jsonRoute(KVService.range, RangeRequest, RangeResponse, (r, auth) => server.range(r, auth)), RANGE_SCHEMA)],
+    ['/v3/kv/put', checkedRoute(jsonRoute(KVService.put, PutRequest, PutResponse, (r, auth) => server.put(r, auth)), PUT_SCHEMA)],
+    ['/v3/kv/deleterange', checkedRoute(jsonRoute(KVService.deleteRange, DeleteRangeRequest, DeleteRangeResponse, (r, auth) => server.deleteRange(r, auth)), DELETE_RANGE_SCHEMA)],
+    ['/v3/kv/txn', checkedRoute(jsonRoute(KVService.txn, TxnRequest, TxnResponse, (r, auth) => server.txn(r, auth)), TXN_SCHEMA)],
+    ['/v3/kv/compaction', checkedRoute(jsonRoute(KVService.compact, CompactionRequest, CompactionResponse, (r, auth) => server.compact(r, auth)), COMPACTION_SCHEMA)],
     ...authGatewayRoutes(server.authApi),
     ...leaseGatewayRoutes(server),
     ...clusterGatewayRoutes(server),

@@ -53,12 +53,12 @@ export function clusterService(server: EtcdServer): ClusterServer {
 export function clusterGatewayRoutes(server: EtcdServer): [string, GatewayRoute][] {
   const h = clusterHandlers(server);
   return [
-    ['/v3/cluster/member/list', route(pb.MemberListRequest, pb.MemberListResponse, (r) => h.memberList(r))],
-    ['/v3/cluster/member/add', route(pb.MemberAddRequest, pb.MemberAddResponse, (r, a) => h.memberAdd(r, a))],
-    ['/v3/cluster/member/remove', route(pb.MemberRemoveRequest, pb.MemberRemoveResponse, (r, a) => h.memberRemove(r, a))],
-    ['/v3/cluster/member/update', route(pb.MemberUpdateRequest, pb.MemberUpdateResponse, (r, a) => h.memberUpdate(r, a))],
-    ['/v3/cluster/member/promote', route(pb.MemberPromoteRequest, pb.MemberPromoteResponse, (r, a) => h.memberPromote(r, a))],
-    ['/v3/maintenance/transfer-leadership', route(pb.MoveLeaderRequest, pb.MoveLeaderResponse, async (r) => {
+    ['/v3/cluster/member/list', route(pb.ClusterService.memberList, pb.MemberListRequest, pb.MemberListResponse, (r) => h.memberList(r))],
+    ['/v3/cluster/member/add', route(pb.ClusterService.memberAdd, pb.MemberAddRequest, pb.MemberAddResponse, (r, a) => h.memberAdd(r, a))],
+    ['/v3/cluster/member/remove', route(pb.ClusterService.memberRemove, pb.MemberRemoveRequest, pb.MemberRemoveResponse, (r, a) => h.memberRemove(r, a))],
+    ['/v3/cluster/member/update', route(pb.ClusterService.memberUpdate, pb.MemberUpdateRequest, pb.MemberUpdateResponse, (r, a) => h.memberUpdate(r, a))],
+    ['/v3/cluster/member/promote', route(pb.ClusterService.memberPromote, pb.MemberPromoteRequest, pb.MemberPromoteResponse, (r, a) => h.memberPromote(r, a))],
+    ['/v3/maintenance/transfer-leadership', route(pb.MaintenanceService.moveLeader, pb.MoveLeaderRequest, pb.MoveLeaderResponse, async (r) => {
       await server.moveLeader(r.targetID);
       return { header: undefined };
     })],

@@ -8,6 +8,7 @@ import type { ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import {
   CampaignRequest,
   CampaignResponse,
+  ElectionService,
   LeaderRequest,
   LeaderResponse,
   ProclaimRequest,
@@ -70,18 +71,18 @@ function serveGatewayObserve(server: EtcdServer, req: http.IncomingMessage, res:
     // Counted as the gRPC stream etcd's gateway opens for it (gateway-grpc-call.ts). When the
     // caller goes away, etcd's Observe returns the context's plain error, which gRPC reports
     // as Unknown (not Canceled).
-    const call = GatewayGrpcCall.start('/v3/election/observe');
-    call?.received(r);
+    const call = new GatewayGrpcCall(ElectionService.observe);
+    call.received(r);
     try {
       for await (const v of observe(serverKv(server, httpRequestAuth(req)), r, hangUp.signal)) {
-        call?.sent(v);
+        call.sent(v);
         send({ result: LeaderResponse.toJSON(v) });
       }
-      call?.finish(hangUp.signal.aborted ? GrpcCode.Unknown : GrpcCode.OK);
+      call.finish(hangUp.signal.aborted ? GrpcCode.Unknown : GrpcCode.OK);
     } catch (err) {
       // grpc-gateway's in-stream error object.
       const code = err instanceof EtcdError ? err.code : GrpcCode.Unknown;
-      call?.finish(hangUp.signal.aborted ? GrpcCode.Unknown : code);
+      call.finish(hangUp.signal.aborted ? GrpcCode.Unknown : code);
       if (!hangUp.signal.aborted) send({ error: { grpc_code: code, message: err instanceof Error ? err.message : String(err) } });
     }
     res.end();
@@ -90,13 +91,14 @@ function serveGatewayObserve(server: EtcdServer, req: http.IncomingMessage, res:
 
 export function electionGatewayRoutes(server: EtcdServer): [string, GatewayRoute][] {
   return [
-    ['/v3/election/campaign', cancelableRoute(CampaignRequest, CampaignResponse, (r, kv, signal) => campaign(kv, r, signal), server)],
-    ['/v3/election/proclaim', cancelableRoute(ProclaimRequest, ProclaimResponse, (r, kv) => proclaim(kv, r), server)],
-    ['/v3/election/leader', cancelableRoute(LeaderRequest, LeaderResponse, (r, kv) => leader(kv, r), server)],
-    ['/v3/election/resign', cancelableRoute(ResignRequest, ResignResponse, (r, kv) => resign(kv, r), server)],
+    ['/v3/election/campaign', cancelableRoute(ElectionService.campaign, CampaignRequest, CampaignResponse, (r, kv, signal) => campaign(kv, r, signal), server)],
+    ['/v3/election/proclaim', cancelableRoute(ElectionService.proclaim, ProclaimRequest, ProclaimResponse, (r, kv) => proclaim(kv, r), server)],
+    ['/v3/election/leader', cancelableRoute(ElectionService.leader, LeaderRequest, LeaderResponse, (r, kv) => leader(kv, r), server)],
+    ['/v3/election/resign', cancelableRoute(ElectionService.resign, ResignRequest, ResignResponse, (r, kv) => resign(kv, r), server)],
     [
       '/v3/election/observe',
       {
+        method: ElectionService.observe,
         decode: (json) => json,
         encode: (resp) => resp,
         handle: () => Promise.reject(new EtcdError(GrpcCode.Internal, 'observe is served as a stream')),

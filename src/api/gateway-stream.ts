@@ -45,10 +45,10 @@ export function splitJsonValues(text: string): unknown[] {
 }
 
 /** `call` counts the stream as etcd's gateway's gRPC stream (even an empty body opens one, ended OK). */
-export async function serveGatewayStream(route: GatewayRoute, body: Buffer, res: http.ServerResponse, auth: RequestAuth, call?: GatewayGrpcCall): Promise<void> {
+export async function serveGatewayStream(route: GatewayRoute, body: Buffer, res: http.ServerResponse, auth: RequestAuth, call: GatewayGrpcCall): Promise<void> {
   const messages = splitJsonValues(body.toString('utf8'));
   if (messages.length === 0) {
-    call?.finish(GrpcCode.OK);
+    call.finish(GrpcCode.OK);
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
     res.end();
     return;
@@ -58,9 +58,9 @@ export async function serveGatewayStream(route: GatewayRoute, body: Buffer, res:
   for (const m of messages) {
     try {
       const req = route.decode(withProtoNames(m));
-      call?.received(req);
+      call.received(req);
       const resp = await route.handle(req, auth);
-      call?.sent(resp);
+      call.sent(resp);
       res.write(`${JSON.stringify({ result: route.encode(resp) })}\n`);
     } catch (err) {
       // grpc-gateway's in-stream error object.
@@ -71,6 +71,6 @@ export async function serveGatewayStream(route: GatewayRoute, body: Buffer, res:
       break;
     }
   }
-  call?.finish(status);
+  call.finish(status);
   res.end();
 }

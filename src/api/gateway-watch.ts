@@ -3,7 +3,7 @@
 // stream of `{"result":<WatchResponse>}` lines until the client goes away.
 
 import type http from 'node:http';
-import { WatchRequest, WatchResponse } from '../gen/etcdserverpb/rpc.js';
+import { WatchRequest, WatchResponse, WatchService } from '../gen/etcdserverpb/rpc.js';
 import type { EtcdServer } from '../server/etcd-server.js';
 import { WatchSession } from '../server/watch-session.js';
 import { splitJsonValues } from './gateway-stream.js';
@@ -20,13 +20,13 @@ export function serveGatewayWatch(server: EtcdServer, req: http.IncomingMessage,
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
     // Counted as etcd's gateway's Watch stream: it ends only when the caller goes away (Canceled).
-    const call = GatewayGrpcCall.start('/v3/watch');
+    const call = new GatewayGrpcCall(WatchService.watch);
     res.writeHead(200, { 'Content-Type': 'application/json', 'Grpc-Metadata-Content-Type': 'application/grpc', 'Transfer-Encoding': 'chunked' });
     const session = new WatchSession(
       server.watchHost(),
       {
         send: (r) => {
-          call?.sent(r);
+          call.sent(r);
           res.write(`${JSON.stringify({ result: WatchResponse.toJSON(r) })}\n`);
         },
         hasRoom: () => res.writableLength < HIGH_WATER_BYTES,
@@ -35,12 +35,12 @@ export function serveGatewayWatch(server: EtcdServer, req: http.IncomingMessage,
     );
     res.on('close', () => {
       session.close();
-      call?.finish(GrpcCode.Canceled);
+      call.finish(GrpcCode.Canceled);
     });
     void (async () => {
       for (const json of splitJsonValues(Buffer.concat(chunks).toString('utf8'))) {
         const request = WatchRequest.fromJSON(withProtoNames(json));
-        call?.received(request);
+        call.received(request);
         await session.handle(request);
       }
     })();

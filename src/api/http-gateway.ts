@@ -9,12 +9,14 @@ import { httpRequestAuth } from './request-auth.js';
 import { serveGatewayStream } from './gateway-stream.js';
 import { decodeFirstJsonValue, GoJsonSyntaxError } from './go-json-decode.js';
 import { checkMessage } from './gateway-kv-json-checks.js';
-import { GatewayGrpcCall } from './gateway-grpc-call.js';
+import { GatewayGrpcCall, type GrpcMethod } from './gateway-grpc-call.js';
 
 /** Request bodies beyond this are refused before parsing (the gRPC limit plus overhead). */
 export const MAX_GATEWAY_BODY_BYTES = 16 * 1024 * 1024;
 
 export interface GatewayRoute {
+  /** The gRPC method etcd's gateway calls for this route: the call is counted as one to it. */
+  method: GrpcMethod;
   decode(json: unknown): unknown;
   encode(resp: unknown): unknown;
   /** `auth` carries the `Authorization` header, grpc-gateway's way of passing a token. */
@@ -33,9 +35,10 @@ export interface JsonCodec<T> {
   toJSON(message: T): unknown;
 }
 
-/** A unary route: decode the request with `reqCodec`, run `handle`, encode with `resCodec`. */
-export function jsonRoute<Req, Res>(reqCodec: JsonCodec<Req>, resCodec: JsonCodec<Res>, handle: (r: Req, auth: RequestAuth) => Promise<Res>): GatewayRoute {
+/** A unary route to `method`: decode the request with `reqCodec`, run `handle`, encode with `resCodec`. */
+export function jsonRoute<Req, Res>(method: GrpcMethod<Req, Res>, reqCodec: JsonCodec<Req>, resCodec: JsonCodec<Res>, handle: (r: Req, auth: RequestAuth) => Promise<Res>): GatewayRoute {
   return {
+    method,
     decode: (json) => reqCodec.fromJSON(json),
     encode: (resp) => resCodec.toJSON(resp as Res),
     handle: (req, auth) => handle(req as Req, auth ?? {}),
@@ -132,12 +135,11 @@ export function withProtoNames(json: unknown): unknown {
   return out;
 }
 
-/** `path` is the gateway path the route was found under: it names the gRPC call the gateway counts. */
-export async function serveGatewayRoute(route: GatewayRoute, req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<void> {
+export async function serveGatewayRoute(route: GatewayRoute, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   if (route.serve) return route.serve(req, res);
   if (route.stream) {
     const body = await readBody(req).catch(() => Buffer.alloc(0));
-    return serveGatewayStream(route, body, res, httpRequestAuth(req), GatewayGrpcCall.start(path));
+    return serveGatewayStream(route, body, res, httpRequestAuth(req), new GatewayGrpcCall(route.method));
   }
   // A caller that hangs up ends a blocking call (Lock, Campaign) as a canceled gRPC call would.
   const hangUp = new AbortController();
@@ -155,11 +157,11 @@ export async function serveGatewayRoute(route: GatewayRoute, req: http.IncomingM
     } catch (err) {
       throw new EtcdError(GrpcCode.InvalidArgument, err instanceof Error ? err.message : String(err));
     }
-    call = GatewayGrpcCall.start(path);
-    call?.received(decoded);
+    call = new GatewayGrpcCall(route.method);
+    call.received(decoded);
     const resp = await route.handle(decoded, httpRequestAuth(req), hangUp.signal);
-    call?.sent(resp);
-    call?.finish(GrpcCode.OK);
+    call.sent(resp);
+    call.finish(GrpcCode.OK);
     const body = JSON.stringify(route.encode(resp));
     res.writeHead(200, { 'Content-Type': 'application/json', 'Grpc-Metadata-Content-Type': 'application/grpc', ...goContentLength(body) });
     res.end(body);

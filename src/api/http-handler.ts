@@ -97,7 +97,7 @@ export function createHttpHandler(deps: HttpHandlerDeps): http.RequestListener {
         text(res, 405, 'Method Not Allowed\n');
         return;
       }
-      void serveGatewayRoute(route, req, res, path);
+      void serveGatewayRoute(route, req, res);
       return;
     }
     // grpc-gateway owns /v3/ and answers an unknown method there with its own words.

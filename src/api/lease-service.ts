@@ -5,6 +5,7 @@
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import {
   LeaseGrantRequest,
+  LeaseService,
   LeaseGrantResponse,
   LeaseKeepAliveRequest,
   LeaseKeepAliveResponse,
@@ -89,14 +90,14 @@ export function leaseService(server: EtcdServer): LeaseServiceServer {
 
 /** The lease paths of the JSON gateway, with etcd's /v3/kv/lease/* aliases. */
 export function leaseGatewayRoutes(server: EtcdServer): [string, GatewayRoute][] {
-  const revoke = route(LeaseRevokeRequest, LeaseRevokeResponse, (r) => leasesOf(server).revoke(r));
-  const ttl = route(LeaseTimeToLiveRequest, LeaseTimeToLiveResponse, (r) => timeToLiveOrExpired(server, r));
-  const leases = route(LeaseLeasesRequest, LeaseLeasesResponse, async () => leasesOf(server).leases());
+  const revoke = route(LeaseService.leaseRevoke, LeaseRevokeRequest, LeaseRevokeResponse, (r) => leasesOf(server).revoke(r));
+  const ttl = route(LeaseService.leaseTimeToLive, LeaseTimeToLiveRequest, LeaseTimeToLiveResponse, (r) => timeToLiveOrExpired(server, r));
+  const leases = route(LeaseService.leaseLeases, LeaseLeasesRequest, LeaseLeasesResponse, async () => leasesOf(server).leases());
   return [
-    ['/v3/lease/grant', route(LeaseGrantRequest, LeaseGrantResponse, (r) => leasesOf(server).grant(r))],
+    ['/v3/lease/grant', route(LeaseService.leaseGrant, LeaseGrantRequest, LeaseGrantResponse, (r) => leasesOf(server).grant(r))],
     ['/v3/lease/revoke', revoke],
     ['/v3/kv/lease/revoke', revoke],
-    ['/v3/lease/keepalive', { ...route(LeaseKeepAliveRequest, LeaseKeepAliveResponse, (r) => keepAliveOrGone(server, r.ID)), stream: true }],
+    ['/v3/lease/keepalive', { ...route(LeaseService.leaseKeepAlive, LeaseKeepAliveRequest, LeaseKeepAliveResponse, (r) => keepAliveOrGone(server, r.ID)), stream: true }],
     ['/v3/lease/timetolive', ttl],
     ['/v3/kv/lease/timetolive', ttl],
     ['/v3/lease/leases', leases],

@@ -3,11 +3,12 @@
 // goes away while waiting for the lock withdraws from the queue.
 
 import type { ServerUnaryCall } from '@grpc/grpc-js';
-import { LockRequest, LockResponse, UnlockRequest, UnlockResponse, type LockServer } from '../gen/v3lockpb/v3lock.js';
+import { LockRequest, LockResponse, LockService, UnlockRequest, UnlockResponse, type LockServer } from '../gen/v3lockpb/v3lock.js';
 import { lock, unlock } from '../concurrency/lock-api.js';
 import { serverKv } from '../concurrency/server-kv.js';
 import type { EtcdServer } from '../server/etcd-server.js';
 import type { GatewayRoute, JsonCodec } from './http-gateway.js';
+import type { GrpcMethod } from './gateway-grpc-call.js';
 import { requestAuth } from './request-auth.js';
 import { unary } from './unary.js';
 
@@ -27,8 +28,15 @@ export function lockService(server: EtcdServer): LockServer {
 }
 
 /** A gateway route whose handler also learns when the HTTP caller hangs up. */
-export function cancelableRoute<Req, Res>(reqCodec: JsonCodec<Req>, resCodec: JsonCodec<Res>, handle: (r: Req, kv: ReturnType<typeof serverKv>, signal: AbortSignal) => Promise<Res>, server: EtcdServer): GatewayRoute {
+export function cancelableRoute<Req, Res>(
+  method: GrpcMethod<Req, Res>,
+  reqCodec: JsonCodec<Req>,
+  resCodec: JsonCodec<Res>,
+  handle: (r: Req, kv: ReturnType<typeof serverKv>, signal: AbortSignal) => Promise<Res>,
+  server: EtcdServer,
+): GatewayRoute {
   return {
+    method,
     decode: (json) => reqCodec.fromJSON(json),
     encode: (resp) => resCodec.toJSON(resp as Res),
     handle: (req, auth, signal) => handle(req as Req, serverKv(server, auth ?? {}), signal ?? new AbortController().signal),
@@ -37,7 +45,7 @@ export function cancelableRoute<Req, Res>(reqCodec: JsonCodec<Req>, resCodec: Js
 
 export function lockGatewayRoutes(server: EtcdServer): [string, GatewayRoute][] {
   return [
-    ['/v3/lock/lock', cancelableRoute(LockRequest, LockResponse, (r, kv, signal) => lock(kv, r, signal), server)],
-    ['/v3/lock/unlock', cancelableRoute(UnlockRequest, UnlockResponse, (r, kv) => unlock(kv, r), server)],
+    ['/v3/lock/lock', cancelableRoute(LockService.lock, LockRequest, LockResponse, (r, kv, signal) => lock(kv, r, signal), server)],
+    ['/v3/lock/unlock', cancelableRoute(LockService.unlock, UnlockRequest, UnlockResponse, (r, kv) => unlock(kv, r), server)],
   ];
 }

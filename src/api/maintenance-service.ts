@@ -47,10 +47,10 @@ async function adminOnly<T>(server: EtcdServer, auth: RequestAuth | undefined, f
  */
 export function maintenanceGatewayRoutes(server: EtcdServer): [string, GatewayRoute][] {
   return [
-    ['/v3/maintenance/status', route(pb.StatusRequest, pb.StatusResponse, async () => statusResponse(server))],
-    ['/v3/maintenance/alarm', route(pb.AlarmRequest, pb.AlarmResponse, (r) => maintenanceOf(server).alarm(r))],
-    ['/v3/maintenance/defragment', route(pb.DefragmentRequest, pb.DefragmentResponse, (_r, auth) => adminOnly(server, auth, (m) => m.defragment()))],
-    ['/v3/maintenance/hash', route(pb.HashRequest, pb.HashResponse, (_r, auth) => adminOnly(server, auth, (m) => m.hash()))],
+    ['/v3/maintenance/status', route(pb.MaintenanceService.status, pb.StatusRequest, pb.StatusResponse, async () => statusResponse(server))],
+    ['/v3/maintenance/alarm', route(pb.MaintenanceService.alarm, pb.AlarmRequest, pb.AlarmResponse, (r) => maintenanceOf(server).alarm(r))],
+    ['/v3/maintenance/defragment', route(pb.MaintenanceService.defragment, pb.DefragmentRequest, pb.DefragmentResponse, (_r, auth) => adminOnly(server, auth, (m) => m.defragment()))],
+    ['/v3/maintenance/hash', route(pb.MaintenanceService.hash, pb.HashRequest, pb.HashResponse, (_r, auth) => adminOnly(server, auth, (m) => m.hash()))],
   ];
 }
 

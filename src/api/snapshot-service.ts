@@ -4,7 +4,7 @@
 
 import http from 'node:http';
 import type { ServerWritableStream } from '@grpc/grpc-js';
-import { SnapshotResponse, type SnapshotRequest } from '../gen/etcdserverpb/rpc.js';
+import { MaintenanceService, SnapshotResponse, type SnapshotRequest } from '../gen/etcdserverpb/rpc.js';
 import type { EtcdServer } from '../server/etcd-server.js';
 import { snapshotPieces, type SnapshotPiece } from '../server/backend-snapshot.js';
 import { EtcdError, GrpcCode } from '../server/errors.js';
@@ -72,13 +72,13 @@ export function serveGatewaySnapshot(server: EtcdServer, req: http.IncomingMessa
     void (async () => {
       let started = false;
       // Counted as the gRPC stream etcd's gateway opens for it (gateway-grpc-call.ts); its request is empty.
-      const call = GatewayGrpcCall.start('/v3/maintenance/snapshot');
-      call?.received({});
+      const call = new GatewayGrpcCall(MaintenanceService.snapshot);
+      call.received({});
       try {
         await server.authGate.checkMaintenance(httpRequestAuth(req));
         for await (const piece of snapshotPieces(await server.backendCopy())) {
           if (res.destroyed) {
-            call?.finish(GrpcCode.Canceled);
+            call.finish(GrpcCode.Canceled);
             return;
           }
           if (!started) {
@@ -86,17 +86,17 @@ export function serveGatewaySnapshot(server: EtcdServer, req: http.IncomingMessa
             started = true;
           }
           const response = toResponse(piece);
-          call?.sent(response);
+          call.sent(response);
           res.write(`${JSON.stringify({ result: SnapshotResponse.toJSON(response) })}\n`);
           await roomIn(res);
         }
-        call?.finish(GrpcCode.OK);
+        call.finish(GrpcCode.OK);
         res.end();
       } catch (err) {
         // grpc-gateway's error object for a server stream, with the HTTP status of the
         // code when nothing was sent yet.
         const code = err instanceof EtcdError ? err.code : GrpcCode.Unknown;
-        call?.finish(code);
+        call.finish(code);
         const message = err instanceof Error ? err.message : String(err);
         const httpCode = httpStatusFor(code);
         const body = JSON.stringify({ error: { grpc_code: code, http_code: httpCode, message, http_status: http.STATUS_CODES[httpCode] ?? '' } });

@@ -7,8 +7,10 @@ import { startEtcd, StartError } from '../embed/start-etcd.js';
 import { compactHeapWhenIdle, tuneHeapForServer } from './heap-tuning.js';
 import { tierUpSooner } from './jit-tuning.js';
 import { grpcRequestsSeen } from '../metrics/grpc-metrics.js';
+import { processArgs } from '../pkg/raw-argv.js';
 
-export async function main(argv: string[]): Promise<void> {
+/** `argv` defaults to this process's arguments as byte strings (see raw-argv.ts): flag errors quote etcd's raw bytes. */
+export async function main(argv: string[] = processArgs()): Promise<void> {
   const handled = handleServerArgs(argv, process.env);
   if ('exitCode' in handled) {
     process.exitCode = handled.exitCode;

@@ -13,10 +13,10 @@ import { commandFlags, findCommand, stripFlags, suggestionsFor, type CommandDef,
 import { CtlError, ExitCode, GoPanic } from './etcdctl/errors.js';
 import { FlagError, FlagValues, parseFlags, type FlagDef } from './etcdctl/flags.js';
 import { FatalLog, GLOBAL_FLAGS } from './etcdctl/global-flags.js';
-import { goBackquoteText, goQuoteText } from './etcdctl/go-format.js';
-import { Output } from './etcdctl/output.js';
+import { goBackquoteText, goQuoteText } from '../pkg/go-quote.js';
+import { Output, PrintOrder } from './etcdctl/output.js';
 import { Session } from './etcdctl/session.js';
-import { processArgs } from './etcdctl/raw-argv.js';
+import { processArgs } from '../pkg/raw-argv.js';
 import { processEnv } from './etcdctl/raw-env.js';
 import { processStdin, type Stdin } from './etcdctl/stdin.js';
 import { renderHelp } from './etcdctl/usage.js';
@@ -68,8 +68,9 @@ export async function run(argv: string[], out: Output, err: Output, env: NodeJS.
     args = parseFlags(found.args, values);
   } catch (e) {
     if (!(e instanceof FlagError)) throw e;
-    out.raw(helpOf(chain));
+    // cobra reports the error, prints the usage, then etcdctl reports it again.
     err.line(`Error: ${e.message}`);
+    out.raw(helpOf(chain));
     err.line();
     err.line(`Error: ${e.message}`);
     return ExitCode.Error;
@@ -124,8 +125,10 @@ export async function run(argv: string[], out: Output, err: Output, env: NodeJS.
 export async function main(argv: string[] = processArgs()): Promise<void> {
   // Node's own deprecation notices (e.g. TLS to an IP address) are not etcdctl output.
   process.noDeprecation = true;
-  const out = new Output();
-  const err = new Output();
+  // One print order for both streams: `etcdctl ... 2>&1` interleaves them as Go's etcdctl does.
+  const order = new PrintOrder();
+  const out = new Output({ order, fd: 1 });
+  const err = new Output({ order, fd: 2 });
   let code: number;
   // etcdctl 3.4's main: unset or "3" runs v3, "2" the v2 client (not built here), anything else is refused.
   const api = process.env.ETCDCTL_API ?? '';
@@ -140,7 +143,6 @@ export async function main(argv: string[] = processArgs()): Promise<void> {
     err.line(`Error: ${e instanceof Error ? e.message : String(e)}`);
     code = ExitCode.Error;
   }
-  process.stdout.write(out.bytes());
-  process.stderr.write(err.bytes());
+  order.flush((fd, bytes) => (fd === 2 ? process.stderr : process.stdout).write(bytes));
   process.exitCode = code;
 }

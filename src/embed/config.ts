@@ -10,6 +10,7 @@
 //      otherwise ETCD_* fill the flags the command line left unset;
 //   4. validate (errors: a "failed to verify flags" warning, exit 1).
 
+import { byteStringText } from '../pkg/byte-string.js';
 import { GoFlagError, GoFlagSet } from '../pkg/go-flag.js';
 import { formatGoDuration } from '../pkg/go-strconv.js';
 import { checkBindUrls, checkHostUrls, parseUrlsMap } from '../pkg/go-url.js';
@@ -182,7 +183,8 @@ class VerifyError extends Error {}
 
 /** Parses etcd's server command line and environment. */
 export function parseServerArgs(argv: readonly string[], env: NodeJS.ProcessEnv, opts: ParseOptions = {}): ParseOutcome {
-  const args = [opts.argv0 ?? 'etcd', ...argv];
+  // The words as text for the log lines; the flag parser keeps the bytes for its messages.
+  const args = [opts.argv0 ?? 'etcd', ...argv.map(byteStringText)];
   let fs = new GoFlagSet(SERVER_FLAG_DEFS);
   try {
     fs.parse(argv);
@@ -204,7 +206,7 @@ export function parseServerArgs(argv: readonly string[], env: NodeJS.ProcessEnv,
       ...extra,
     ],
   });
-  if (fs.args.length > 0) return fail(`'${fs.args[0]}' is not a valid flag`);
+  if (fs.args.length > 0) return fail(`'${byteStringText(fs.args[0]!)}' is not a valid flag`);
   if (fs.get<boolean>('version')) return { kind: 'version', stdout: versionText(), exitCode: 0 };
 
   const configFile = fs.get<string>('config-file') || (env.ETCD_CONFIG_FILE ?? '');

@@ -5,6 +5,7 @@
 // ETCD_VERSION is special: it is refused with a warning rather than printing a version.
 
 import type { GoFlagSet } from '../pkg/go-flag.js';
+import { goQuoteText } from '../pkg/go-quote.js';
 import { CALLERS, type LogRecord } from './log-record.js';
 import { flagToEnv } from './server-flags.js';
 
@@ -37,7 +38,7 @@ export function applyEnvironment(fs: GoFlagSet, env: NodeJS.ProcessEnv, prefix: 
     try {
       fs.set(name, value);
     } catch (err) {
-      error = `invalid value ${JSON.stringify(value)} for ${key}: ${(err as Error).message}`;
+      error = `invalid value ${goQuoteText(value)} for ${key}: ${(err as Error).message}`;
       continue;
     }
     logs.push({ level: 'info', caller: CALLERS.envUsed, msg: 'recognized and used environment variable', fields: { 'variable-name': key, 'variable-value': value } });

@@ -6,6 +6,7 @@
 //   if ('exitCode' in r) process.exit(r.exitCode);
 //   const { config, logger } = r;   // start the member with these
 
+import { byteStringBytes } from '../pkg/byte-string.js';
 import { parseServerArgs, type ServerConfig } from './config.js';
 import { createDefaultLogger, createLogger, type Logger } from './logger.js';
 
@@ -16,9 +17,10 @@ export interface ArgsIo {
   makeLogger?: (level: string, outputs: readonly string[]) => Logger;
 }
 
+// Byte strings out as their bytes: `flag provided but not defined: -\xff` names the very byte given.
 const processIo: ArgsIo = {
-  stdout: (t) => process.stdout.write(t),
-  stderr: (t) => process.stderr.write(t),
+  stdout: (t) => process.stdout.write(byteStringBytes(t)),
+  stderr: (t) => process.stderr.write(byteStringBytes(t)),
 };
 
 export function handleServerArgs(

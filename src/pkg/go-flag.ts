@@ -4,6 +4,13 @@
 // `--x false`); parsing stops at the first non-flag argument, at a lone `-`, or after
 // `--`. The first error ends parsing. Operators' scripts depend on both the forms and
 // the messages, e.g. `flag provided but not defined: -bogus`.
+//
+// Arguments may be byte strings (./byte-string.ts), so that a value quoted in an error
+// shows its invalid UTF-8 bytes as Go does ("\xff"); values reach the flags' `parse`
+// decoded as Node would have decoded them.
+
+import { byteStringText } from './byte-string.js';
+import { goQuoteText } from './go-quote.js';
 
 /** One flag: how its text becomes a value. `parse` throws an Error whose message Go would print. */
 export interface GoFlagDef<T = unknown> {
@@ -64,7 +71,7 @@ export class GoFlagSet {
   set(name: string, text: string): void {
     const def = this.defs.get(name);
     if (!def) throw new Error(`no such flag -${name}`);
-    this.values.set(name, def.parse(text, this.values.get(name)));
+    this.values.set(name, def.parse(byteStringText(text), this.values.get(name)));
     this.actual.add(name);
   }
 
@@ -102,7 +109,7 @@ export class GoFlagSet {
         } catch (err) {
           throw new GoFlagError(
             value !== undefined
-              ? `invalid boolean value ${goQuote(value)} for -${name}: ${(err as Error).message}`
+              ? `invalid boolean value ${goQuoteText(value)} for -${name}: ${(err as Error).message}`
               : `invalid boolean flag ${name}: ${(err as Error).message}`,
           );
         }
@@ -116,14 +123,10 @@ export class GoFlagSet {
       try {
         this.set(name, value);
       } catch (err) {
-        throw new GoFlagError(`invalid value ${goQuote(value)} for flag -${name}: ${(err as Error).message}`);
+        throw new GoFlagError(`invalid value ${goQuoteText(value)} for flag -${name}: ${(err as Error).message}`);
       }
     }
     this.args = rest;
   }
 }
 
-/** Go's %q for the strings flags see: JSON's escaping matches for printable text. */
-export function goQuote(s: string): string {
-  return JSON.stringify(s);
-}

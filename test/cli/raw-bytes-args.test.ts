@@ -4,13 +4,14 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { byteStringBytes, byteStringOf, byteStringRunes } from '../../src/cli/etcdctl/byte-string.js';
-import { argsFromCmdline, cmdlineWords, processArgs } from '../../src/cli/etcdctl/raw-argv.js';
+import { byteStringBytes, byteStringOf, byteStringRunes } from '../../src/pkg/byte-string.js';
+import { argsFromCmdline, cmdlineWords, processArgs } from '../../src/pkg/raw-argv.js';
 import { envFromEnviron, processEnv } from '../../src/cli/etcdctl/raw-env.js';
 import { argify, parseCompare, parseRequestOp } from '../../src/cli/etcdctl/txn-parse.js';
 import { CtlError, GoPanic } from '../../src/cli/etcdctl/errors.js';
 import { Output } from '../../src/cli/etcdctl/output.js';
-import { goBackquoteText, goJsonString, goQuote, goQuoteRune } from '../../src/cli/etcdctl/go-format.js';
+import { goJsonString } from '../../src/cli/etcdctl/go-format.js';
+import { goBackquoteText, goQuote, goQuoteRune } from '../../src/pkg/go-quote.js';
 import { seeded } from '../helpers/seeded-random.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/ /g, ''), 'hex');

@@ -42,6 +42,10 @@ const FLAG_ERRORS: string[][] = [
   ['--listen-peer-urls', 'ftp://127.0.0.1:2380'],
   ['--cors', 'foo'],
   ['--election-timeout'],
+  // Go's %q, not JSON's escapes: \x01, \a, \v, \x7f, \u0085 and \u200b; é and 😀 as they are.
+  ['--snapshot-count=\x01é'],
+  ['--snapshot-count', 'a\x7fb\u0085\u200b😀'],
+  ['--pre-vote=\x07\b\f\v"\\'],
 ];
 
 for (const args of FLAG_ERRORS) {
@@ -60,6 +64,19 @@ test("bin/etcd refuses a bad flag with etcd's first line and exit code", () => {
   assert.equal(ours.status, want.status);
   assert.equal(ours.stderr.split('\n')[0], want.stderr.split('\n')[0]);
 });
+
+// Invalid UTF-8 cannot go through spawn's string arguments: bash hands the bytes over.
+const RAW_BYTE_ARGS = [`--snapshot-count=$'\\xffa\\xe2\\x82'`, `$'--\\xff'`, `--pre-vote=$'\\xc0\\x80'`];
+
+for (const words of RAW_BYTE_ARGS) {
+  test(`bin/etcd quotes invalid UTF-8 in a flag error as etcd does (the bytes, not U+FFFD): ${words}`, () => {
+    const run = (...cmd: string[]) => spawnSync('bash', ['-c', `exec "$@" ${words}`, 'bash', ...cmd], { timeout: 20_000 });
+    const want = run(REAL_ETCD);
+    const ours = run(process.execPath, OUR_ETCD);
+    assert.equal(ours.status, want.status);
+    assert.equal(ours.stderr.toString('latin1'), want.stderr.toString('latin1'));
+  });
+}
 
 const VERIFY_ERRORS: string[][] = [
   ['extra'],
@@ -96,6 +113,16 @@ for (const args of VERIFY_ERRORS) {
     assert.equal(got.logs.find((l) => l.msg === 'failed to verify flags')?.level, 'warn');
   });
 }
+
+test("a bad ETCD_* value is quoted with Go's %q in the verification error, as etcd does", () => {
+  const env = { ETCD_SNAPSHOT_COUNT: '\x01é\x7f' };
+  const want = real(['--logger=zap'], env);
+  const wantError = /error verifying flags, (.*)\. See 'etcd --help'\./.exec(want.stderr)?.[1];
+  assert.equal(wantError, 'invalid value "\\x01é\\x7f" for ETCD_SNAPSHOT_COUNT: parse error');
+  const got = runArgs([], env);
+  assert.equal(got.exitCode, want.status);
+  assert.equal(verifyError(got.logs), wantError);
+});
 
 test('--listen-client-urls without --advertise-client-urls also warns "advertise client URLs are not set", as etcd does', () => {
   const got = runArgs(['--listen-client-urls', 'http://127.0.0.1:2379']);

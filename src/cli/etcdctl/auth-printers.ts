@@ -5,7 +5,7 @@
 
 import * as pb from '../../gen/etcdserverpb/rpc.js';
 import { Permission_Type, type Permission } from '../../gen/authpb/auth.js';
-import { goQuote } from './go-format.js';
+import { goQuote } from '../../pkg/go-quote.js';
 import { prefixEnd } from './kv-commands.js';
 import { notSupported, type OutputFormat } from './printer.js';
 import { goJson, type MessageJson } from './printer-json.js';

@@ -4,14 +4,14 @@
 // /metrics) grew meanwhile. The keys are deleted afterwards; --auto-compact and
 // --auto-defrag then clean up the history and the file, as in check perf.
 
-import { goQuoteText } from './go-format.js';
+import { goQuoteText } from '../../pkg/go-quote.js';
 import { ClientError, type Client } from '../../client/client.js';
 import { CtlError, ExitCode } from './errors.js';
 import { prefixEnd } from './kv-commands.js';
 import { ImmediateOutput, type Output } from './output.js';
 import { randomKey } from './check-perf-command.js';
 import type { Session } from './session.js';
-import { byteStringBytes } from './byte-string.js';
+import { byteStringBytes } from '../../pkg/byte-string.js';
 
 export interface DatascaleProfile {
   /** Key-value pairs written. */

@@ -4,14 +4,14 @@
 // of latencies at most 0.1 s, and no errors. The keys are deleted afterwards
 // (--auto-compact and --auto-defrag then clean up the history and the file).
 
-import { goQuoteText } from './go-format.js';
+import { goQuoteText } from '../../pkg/go-quote.js';
 import { ClientError, type Client } from '../../client/client.js';
 import { computeStats, type Stats } from '../../benchmark/report.js';
 import { CtlError, ExitCode } from './errors.js';
 import { prefixEnd } from './kv-commands.js';
 import { ImmediateOutput, type Output } from './output.js';
 import type { Session } from './session.js';
-import { byteStringBytes } from './byte-string.js';
+import { byteStringBytes } from '../../pkg/byte-string.js';
 
 export interface PerfProfile {
   /** Writes per second offered. */

@@ -13,7 +13,7 @@ import { CtlError, ExitCode } from './errors.js';
 import { immediatePrinter, Interrupt } from './interrupt.js';
 import type { Printer } from './printer.js';
 import type { Session } from './session.js';
-import { byteStringBytes } from './byte-string.js';
+import { byteStringBytes } from '../../pkg/byte-string.js';
 
 export async function electCommand(s: Session): Promise<number> {
   if (s.args.length !== 1 && s.args.length !== 2) throw new CtlError('elect takes one election name argument and an optional proposal argument', ExitCode.BadArgs);

@@ -4,8 +4,8 @@
 // slices that append when repeated) and the error texts are etcdctl's interface:
 // scripts match on them, so each is copied from what the real one prints.
 
-import { byteStringBytes } from './byte-string.js';
-import { goQuoteRune, goQuoteText } from './go-format.js';
+import { byteStringBytes } from '../../pkg/byte-string.js';
+import { goQuoteRune, goQuoteText } from '../../pkg/go-quote.js';
 
 export type FlagKind = 'bool' | 'string' | 'int' | 'uint' | 'duration' | 'strings';
 

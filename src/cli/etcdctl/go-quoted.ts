@@ -3,7 +3,7 @@
 // input rune by rune (an invalid UTF-8 byte reads as U+FFFD), then strconv.Unquote
 // resolves the escapes; \x and octal escapes give single bytes, so the result is bytes.
 
-import { byteStringBytes, byteStringRunes } from './byte-string.js';
+import { byteStringBytes, byteStringRunes } from '../../pkg/byte-string.js';
 
 /** strconv.ErrSyntax's text, which Sscanf reports for a bad escape. */
 export const GO_INVALID_SYNTAX = 'invalid syntax';

@@ -31,5 +31,7 @@ export class Interrupt {
 /** The -w printer writing at once: these commands print, then hold until stopped. */
 export function immediatePrinter(s: Session): Printer {
   const format = s.printer().format;
+  // What was printed so far (ETCDCTL_* warnings) goes before anything written at once.
+  s.err.flushPrinted();
   return newPrinter(format, { out: new ImmediateOutput(), err: s.err, hex: s.flags.bool('hex') }).printer;
 }

@@ -1,7 +1,7 @@
 // put, get, del and compaction: building the request from arguments and flags exactly
 // as etcdctl does (prefix and from-key ranges, sort rules), and printing the answer.
 
-import { goQuoteText } from './go-format.js';
+import { goQuoteText } from '../../pkg/go-quote.js';
 import {
   DeleteRangeRequest,
   PutRequest,
@@ -16,7 +16,7 @@ import type { Session } from './session.js';
 import { parseGoInt, type FlagValues } from './flags.js';
 
 import { prefixRangeEnd as prefixEnd } from '../../pkg/prefix-range.js';
-import { byteStringBytes } from './byte-string.js';
+import { byteStringBytes } from '../../pkg/byte-string.js';
 
 /** The range end of a prefix query, for the commands that take --prefix. */
 export { prefixEnd };

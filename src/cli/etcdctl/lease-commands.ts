@@ -105,6 +105,8 @@ export async function leaseKeepAliveCommand(s: Session): Promise<number> {
       printLease(f, io(s), { kind: 'keepalive', r });
       return ExitCode.Success;
     }
+    // What was printed so far (ETCDCTL_* warnings) goes before anything written at once.
+    s.err.flushPrinted();
     const out = io(s, new ImmediateOutput());
     let failure: unknown;
     const ka = c.leaseKeepAlive(id, (r) => {

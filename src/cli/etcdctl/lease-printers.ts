@@ -16,7 +16,7 @@ import {
   type LeaseTimeToLiveResponse,
 } from '../../gen/etcdserverpb/rpc.js';
 import { CtlError, ExitCode } from './errors.js';
-import { goQuote } from './go-format.js';
+import { goQuote } from '../../pkg/go-quote.js';
 import { notSupported, type OutputFormat, type PrinterIO } from './printer.js';
 
 export type LeaseView =

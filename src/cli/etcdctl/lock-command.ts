@@ -13,7 +13,7 @@ import { acquireLock, releaseLock } from '../../concurrency/mutex.js';
 import { CtlError, ExitCode } from './errors.js';
 import { immediatePrinter, Interrupt } from './interrupt.js';
 import type { Session } from './session.js';
-import { byteStringBytes } from './byte-string.js';
+import { byteStringBytes } from '../../pkg/byte-string.js';
 
 export async function lockCommand(s: Session): Promise<number> {
   if (s.args.length === 0) throw new CtlError('lock takes a lock name argument and an optional command to execute', ExitCode.BadArgs);

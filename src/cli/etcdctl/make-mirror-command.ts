@@ -14,7 +14,7 @@ import { CtlError, ExitCode } from './errors.js';
 import { prefixEnd } from './kv-commands.js';
 import { ImmediateOutput } from './output.js';
 import type { Session } from './session.js';
-import { byteStringBytes } from './byte-string.js';
+import { byteStringBytes } from '../../pkg/byte-string.js';
 import { keepAliveFlags } from './global-flags.js';
 
 /** How often the running count is printed (etcdctl's fixed 30 s). */

@@ -1,7 +1,7 @@
 // move-leader, run as etcdctl 3.4 runs it: find the leader among --endpoints by asking
 // each for its status, then ask that leader to hand over to the given member.
 
-import { goQuoteText } from './go-format.js';
+import { goQuoteText } from '../../pkg/go-quote.js';
 import { CtlError, ExitCode } from './errors.js';
 import { display } from './printer.js';
 import type { Session } from './session.js';

@@ -5,7 +5,8 @@
 import type { KeyValue } from '../../gen/mvccpb/kv.js';
 import { alarmTypeToJSON, type AlarmResponse, type DeleteRangeResponse, type MemberAddResponse, type MemberPromoteResponse, type MemberRemoveResponse, type MemberUpdateResponse, MemberListResponse, PutResponse, RangeResponse, ResponseHeader, TxnResponse } from '../../gen/etcdserverpb/rpc.js';
 import { GoPanic } from './errors.js';
-import { goDuration, goQuote, goQuoteText } from './go-format.js';
+import { goDuration } from './go-format.js';
+import { goQuote, goQuoteText } from '../../pkg/go-quote.js';
 import type { EndpointHash, EndpointHealth, EndpointStatus, Printer, PrinterIO } from './printer.js';
 
 export class FieldsPrinter implements Printer {

@@ -5,7 +5,7 @@
 // strings, which leaves valid UTF-8 exactly as the default would have it.
 
 import { configureTextEncoding } from '@bufbuild/protobuf/wire';
-import { byteStringBytes, byteStringOf } from './byte-string.js';
+import { byteStringBytes, byteStringOf } from '../../pkg/byte-string.js';
 
 /** Called by Session.load(), before the command encodes a message; never in a server process. */
 export function useByteStringsInProtobuf(): void {

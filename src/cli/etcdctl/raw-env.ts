@@ -6,8 +6,8 @@
 // for that name; any other variable, and everything without /proc, is process.env's.
 
 import { readFileSync } from 'node:fs';
-import { byteStringOf } from './byte-string.js';
-import { cmdlineWords } from './raw-argv.js';
+import { byteStringOf } from '../../pkg/byte-string.js';
+import { cmdlineWords } from '../../pkg/raw-argv.js';
 
 /** `env` with each value that has a matching raw entry in `environ` replaced by its byte string. */
 export function envFromEnviron(environ: Buffer, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {

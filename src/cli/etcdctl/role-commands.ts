@@ -4,11 +4,11 @@
 import * as pb from '../../gen/etcdserverpb/rpc.js';
 import { Permission_Type } from '../../gen/authpb/auth.js';
 import { printAuth, roleGetFields, roleGetSimple } from './auth-printers.js';
-import { goQuoteText } from './go-format.js';
+import { goQuoteText } from '../../pkg/go-quote.js';
 import { CtlError, ExitCode } from './errors.js';
 import { prefixEnd } from './kv-commands.js';
 import type { Session } from './session.js';
-import { byteStringBytes } from './byte-string.js';
+import { byteStringBytes } from '../../pkg/byte-string.js';
 
 const ZERO = Buffer.from([0]);
 

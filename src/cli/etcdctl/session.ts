@@ -81,8 +81,9 @@ export class Session {
     return this.input.lines();
   }
 
-  /** Writes at once, ahead of the buffered output: --interactive's prompts. */
+  /** Writes at once, after what was printed so far: password and --interactive prompts. */
   prompt(text: string): void {
+    this.err.flushPrinted();
     writeSync(1, text);
   }
 

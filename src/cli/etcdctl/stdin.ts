@@ -4,7 +4,7 @@
 // Go reads bytes, so a key typed in Latin-1 is stored as typed.
 
 import { readFileSync, readSync } from 'node:fs';
-import { byteStringOf } from './byte-string.js';
+import { LineSplitter } from './line-splitter.js';
 
 /** Bytes asked of the kernel per read. */
 const READ_CHUNK_BYTES = 64 * 1024;
@@ -35,18 +35,12 @@ function readChunk(fd: number, buf: Buffer): number {
  */
 export function* fdLines(fd: number): Generator<string> {
   const buf = Buffer.alloc(READ_CHUNK_BYTES);
-  let pending = Buffer.alloc(0);
+  const splitter = new LineSplitter();
   for (;;) {
     const n = readChunk(fd, buf);
     if (n === 0) return;
-    pending = Buffer.concat([pending, buf.subarray(0, n)]);
-    let nl = pending.indexOf(0x0a);
-    while (nl >= 0) {
-      yield byteStringOf(pending.subarray(0, nl + 1));
-      pending = pending.subarray(nl + 1);
-      nl = pending.indexOf(0x0a);
-    }
-    if (pending.length > MAX_LINE_BYTES) throw new Error(`input line longer than ${MAX_LINE_BYTES} bytes`);
+    yield* splitter.push(buf.subarray(0, n));
+    if (splitter.pendingBytes > MAX_LINE_BYTES) throw new Error(`input line longer than ${MAX_LINE_BYTES} bytes`);
   }
 }
 

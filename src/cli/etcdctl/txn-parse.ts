@@ -13,8 +13,8 @@ import {
 } from '../../gen/etcdserverpb/rpc.js';
 import { CtlError as UsageError, ExitCode, GoPanic } from './errors.js';
 import { FlagValues, parseFlags, type FlagDef as CtlFlag } from './flags.js';
-import { byteStringBytes, byteStringOf } from './byte-string.js';
-import { goQuote } from './go-format.js';
+import { byteStringBytes, byteStringOf } from '../../pkg/byte-string.js';
+import { goQuote } from '../../pkg/go-quote.js';
 import { GO_INVALID_SYNTAX, scanGoQuoted } from './go-quoted.js';
 import { cobraUsage } from './pflag-usage.js';
 import { buildDel, buildGet, buildPut } from './kv-commands.js';

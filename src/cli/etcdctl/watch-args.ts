@@ -3,7 +3,7 @@
 // and ETCDCTL_WATCH_RANGE_END stand in for the key and range end. The error texts
 // are etcdctl's (scripts match on them).
 
-import { goQuoteText } from './go-format.js';
+import { goQuoteText } from '../../pkg/go-quote.js';
 import { CtlError, ExitCode } from './errors.js';
 import { flag, FlagError, FlagValues, parseFlags } from './flags.js';
 

@@ -10,7 +10,7 @@ import type { Event } from '../../gen/mvccpb/kv.js';
 import type { WatchStream } from '../../client/client.js';
 import { ClientError } from '../../client/client.js';
 import { CtlError, ExitCode } from './errors.js';
-import { goQuote, goQuoteText } from './go-format.js';
+import { goQuote, goQuoteText } from '../../pkg/go-quote.js';
 import { prefixEnd } from './kv-commands.js';
 import { ImmediateOutput, type Output } from './output.js';
 import type { OutputFormat } from './printer.js';
@@ -19,7 +19,7 @@ import { asyncStdinLines } from './stdin-async.js';
 import { argify } from './txn-parse.js';
 import { checkWatchEnv, parseCommandLine, parseInteractiveLine, watchRange, type WatchEnv, type WatchSpec } from './watch-args.js';
 import { EVENT_TYPE_NAME, printWatchResponse } from './watch-print.js';
-import { byteStringBytes } from './byte-string.js';
+import { byteStringBytes } from '../../pkg/byte-string.js';
 
 export { WATCH_FLAGS } from './watch-args.js';
 

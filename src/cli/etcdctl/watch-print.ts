@@ -4,7 +4,8 @@
 
 import { Event_EventType, Event as EventCodec, type Event, type KeyValue } from '../../gen/mvccpb/kv.js';
 import { ResponseHeader, WatchResponse } from '../../gen/etcdserverpb/rpc.js';
-import { goQuote, hexBytes } from './go-format.js';
+import { hexBytes } from './go-format.js';
+import { goQuote } from '../../pkg/go-quote.js';
 import type { Output } from './output.js';
 import { notSupported, type OutputFormat } from './printer.js';
 import { goJson } from './printer-json.js';

@@ -1,6 +1,6 @@
 // The command-line arguments as the bytes the kernel holds, so that `etcdctl put
-// $'\xff' v` stores 0xff as Go's etcdctl does, where process.argv has already turned
-// it into U+FFFD. Linux exposes the raw words in /proc/self/cmdline, NUL-separated.
+// $'\xff' v` stores 0xff as Go's etcdctl does (and `etcd --snapshot-count=$'\xff'`
+// quotes it as "\xff"), where process.argv has already turned it into U+FFFD. Linux exposes the raw words in /proc/self/cmdline, NUL-separated.
 //
 // That file also holds node's own words (its path, its flags, the script), and nothing
 // there says where they end, so the user's arguments are taken as the last ones and

@@ -1,5 +1,6 @@
 // Go's strings are bytes: etcdctl stores an argument, a flag value or a txn line exactly
-// as the kernel handed it over, valid UTF-8 or not. JavaScript strings are UTF-16, and
+// as the kernel handed it over, valid UTF-8 or not, and etcd quotes a bad flag value's
+// very bytes in its error. JavaScript strings are UTF-16, and
 // Node's UTF-8 decoding turns every invalid byte into U+FFFD, losing it for good.
 //
 // A "byte string" keeps such bytes: valid UTF-8 decodes as usual, and each byte that is
@@ -87,4 +88,12 @@ export function isEscapedByteAt(s: string, i: number): boolean {
 /** What Go gets reading a byte string rune by rune (fmt's scanner, range loops): each invalid byte as U+FFFD. */
 export function byteStringRunes(s: string): string {
   return s.replace(/[\udc80-\udcff]/g, (m, i: number) => (isEscapedByteAt(s, i) ? '\ufffd' : m));
+}
+
+/**
+ * The text Node would have decoded from the same bytes (invalid UTF-8 as U+FFFD), i.e.
+ * what process.argv holds: for code that wants text, where only messages need the bytes.
+ */
+export function byteStringText(s: string): string {
+  return ANY_SURROGATE.test(s) ? byteStringBytes(s).toString('utf8') : s;
 }
