@@ -256,6 +256,11 @@ export class RawNode {
     if (h.committedEntries.length > 0) this.raft.reduceUncommittedSize(h.committedEntries);
   }
 
+  /** Whether proposed or received entries wait to be handed out for persisting. */
+  hasUnstableEntries(): boolean {
+    return this.raft.log.unstable.entries.length > 0;
+  }
+
   /** basicStatus().term without the object: asked after every applied batch. */
   currentTerm(): number {
     return this.raft.term;

@@ -25,7 +25,7 @@ import { AuthErrors } from '../auth/errors.js';
 import type { HealthProbes } from '../api/health-check.js';
 import type { RawNode } from '../raft/raw-node.js';
 import type { MemoryStorage } from '../raft/storage.js';
-import { ConfChangeType, StateType, type ConfChange, type Entry, type Message, type Snapshot, type SoftState } from '../raft/types.js';
+import { ConfChangeType, MessageType, StateType, type ConfChange, type Entry, type Message, type Snapshot, type SoftState } from '../raft/types.js';
 import { ClusterApi, PROMOTE_REFUSALS } from './cluster-api.js';
 import { RaftSnapshots, type SnapshotSink } from './raft-snapshots.js';
 import { membershipSnapshotData } from './snapshot-source.js';
@@ -361,8 +361,14 @@ export class EtcdServer {
   /** Feeds a raft message from a peer into the core. */
   stepRaft(m: Message): void {
     if (this.stopped) return;
-    this.parts.node.step(m);
-    this.loop.kick();
+    const node = this.parts.node;
+    const ack = m.type === MessageType.AppResp;
+    const commit = ack ? node.commitIndex() : 0;
+    node.step(m);
+    // An acknowledgement that commits entries while no proposal waits to be written: the
+    // Ready only applies and answers, so it runs right after this read (see kickNow).
+    if (ack && node.commitIndex() > commit && !node.hasUnstableEntries()) this.loop.kickNow();
+    else this.loop.kick();
   }
 
   /** The transport could not reach `id`: raft slows down probing it. */

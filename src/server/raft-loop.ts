@@ -46,6 +46,9 @@ export class RaftLoop {
   private leader = false;
   /** The last hard state handed to the log: term and vote changes must be durable before use. */
   private lastHard: HardState | undefined;
+  /** Messages held until this turn's answers have been written (sendAfterAnswers). */
+  private deferred: Message[] = [];
+  private deferredScheduled = false;
   constructor(
     private readonly node: RawNode,
     private readonly storage: MemoryStorage,
@@ -73,6 +76,52 @@ export class RaftLoop {
     if (this.scheduled || this.running || this.stopped) return;
     this.scheduled = true;
     setImmediate(this.onImmediate);
+  }
+
+  /**
+   * kick() without waiting for the check phase: the Ready is taken as soon as the current
+   * callback (a peer socket's read) returns. For a Ready that only applies committed
+   * entries: the answers it writes are flushed by node's HTTP/2 in the next check phase,
+   * which is then this loop turn's, not the next turn's (after another poll phase's reads).
+   * Proposals are not kicked this way: those read in one poll phase share one Ready.
+   */
+  kickNow(): void {
+    if (this.scheduled || this.running || this.stopped) return;
+    this.scheduled = true;
+    process.nextTick(this.onImmediate);
+  }
+
+  /** Sends after any held messages, so each peer gets them in the order raft produced them. */
+  private send(messages: Message[]): void {
+    if (this.deferred.length > 0) this.flushDeferred();
+    this.handlers.send(messages);
+  }
+
+  /**
+   * Holds messages until the answers written in this turn have left. node's HTTP/2 writes
+   * them from a native immediate, which runs before the setImmediate callbacks of the same
+   * check phase; sent at once, the messages leave first: two more socket writes, and on a
+   * machine with few CPUs two followers woken to apply, while the client still waits.
+   * Measured with kickNow, 1-client puts on a loaded 3-member loopback cluster: answer to
+   * trailers 0.27 -> 0.14 ms median, 1.0 -> 0.5 ms p99.
+   */
+  private sendAfterAnswers(messages: Message[]): void {
+    for (const m of messages) this.deferred.push(m);
+    if (!this.deferredScheduled) {
+      this.deferredScheduled = true;
+      setImmediate(this.onDeferred);
+    }
+  }
+
+  private readonly onDeferred = (): void => {
+    this.deferredScheduled = false;
+    if (!this.stopped && this.deferred.length > 0) this.flushDeferred();
+  };
+
+  private flushDeferred(): void {
+    const msgs = this.deferred;
+    this.deferred = [];
+    this.handlers.send(msgs);
   }
 
   /** kick()'s callback, made once rather than a closure per kick. */
@@ -107,9 +156,13 @@ export class RaftLoop {
         const early = overlap ? persistedPrefix(rd.committedEntries, this.storage.lastIndex()) : [];
         const late = early.length === rd.committedEntries.length ? [] : rd.committedEntries.slice(early.length);
         if (putTrace.TRACE) putTrace.readyWriteStarted(early.length);
+        // A leader Ready with nothing new to replicate only tells the followers the new
+        // commit index: the answers to its committed entries leave first (sendAfterAnswers).
+        const answerFirst = sendEarly && rd.entries.length === 0 && early.length > 0 && rd.messages.length > 0;
         if (overlap) {
-          if (sendEarly && rd.messages.length > 0) this.handlers.send(rd.messages);
+          if (sendEarly && !answerFirst && rd.messages.length > 0) this.send(rd.messages);
           if (early.length > 0) this.handlers.apply(early);
+          if (answerFirst) this.sendAfterAnswers(rd.messages);
           if (rd.readStates.length > 0) this.handlers.readStates(rd.readStates);
         }
         if (putTrace.TRACE) putTrace.readyMark('earlyDone');
@@ -121,7 +174,7 @@ export class RaftLoop {
         if (rd.entries.length > 0) this.storage.append(this.arena.copy(rd.entries));
         if (this.stopped) break;
         if (!overlap || !sendEarly) {
-          if (rd.messages.length > 0) this.handlers.send(rd.messages);
+          if (rd.messages.length > 0) this.send(rd.messages);
         }
         if (rd.snapshot) await this.handlers.applySnapshot?.(rd.snapshot);
         if (this.stopped) break;
