@@ -16,6 +16,7 @@ import { ImmediateOutput } from './output.js';
 import type { Session } from './session.js';
 import { byteStringBytes } from '../../pkg/byte-string.js';
 import { keepAliveFlags } from './global-flags.js';
+import { checkTlsFiles } from './tls-files-check.js';
 
 /** How often the running count is printed (etcdctl's fixed 30 s). */
 export const PROGRESS_INTERVAL_MS = 30_000;
@@ -79,6 +80,7 @@ function destinationClient(s: Session, endpoint: string): Client {
   const cert = f.string('dest-cert');
   const key = f.string('dest-key');
   const cacert = f.string('dest-cacert');
+  checkTlsFiles({ cert, key, cacert });
   const file = (p: string) => (p === '' ? undefined : p);
   const secure = cert !== '' || key !== '' || cacert !== '' || !f.bool('dest-insecure-transport');
   const tls: TlsFiles | undefined = secure ? { caFile: file(cacert), certFile: file(cert), keyFile: file(key) } : undefined;

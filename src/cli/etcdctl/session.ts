@@ -12,6 +12,7 @@ import { ClientError } from '../../client/errors.js';
 import { GrpcCode } from '../../pkg/grpc-codes.js';
 import { CtlError, ExitCode } from './errors.js';
 import { applyEnv, debugDump, keepAliveFlags } from './global-flags.js';
+import { checkTlsFiles } from './tls-files-check.js';
 import { srvClientEndpoints } from './srv-endpoints.js';
 import type { RunContext } from './command-tree.js';
 import type { FlagDef } from './flags.js';
@@ -177,6 +178,7 @@ export class Session {
     const cert = f.string('cert');
     const key = f.string('key');
     const cacert = f.string('cacert');
+    checkTlsFiles({ cert, key, cacert });
     const file = (p: string) => (p === '' ? undefined : p);
     const tls: TlsFiles | undefined =
       cert !== '' || key !== '' || cacert !== '' || !f.bool('insecure-transport')
