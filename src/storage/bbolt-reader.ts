@@ -27,17 +27,17 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
 export const BBOLT_MAGIC = 0xed0cdaed;
-const BBOLT_VERSION = 2;
+export const BBOLT_VERSION = 2;
 
-const PAGE_HEADER_BYTES = 16;
-const ELEMENT_BYTES = 16;
-const META_CHECKSUMMED_BYTES = 56;
-const BUCKET_HEADER_BYTES = 16;
+export const PAGE_HEADER_BYTES = 16;
+export const ELEMENT_BYTES = 16;
+export const META_CHECKSUMMED_BYTES = 56;
+export const BUCKET_HEADER_BYTES = 16;
 
-const FLAG_BRANCH = 0x01;
-const FLAG_LEAF = 0x02;
-const FLAG_META = 0x04;
-const LEAF_FLAG_BUCKET = 0x01;
+export const FLAG_BRANCH = 0x01;
+export const FLAG_LEAF = 0x02;
+export const FLAG_META = 0x04;
+export const LEAF_FLAG_BUCKET = 0x01;
 /**
  * Deeper than any real tree (each level multiplies the fan-out by tens at least), so
  * reaching it means a damaged file whose branch pages point in a cycle.

@@ -20,20 +20,23 @@
 // stores them, so a file of an idle member looks like one bbolt wrote.
 
 import { open, type FileHandle } from 'node:fs/promises';
-import { BBOLT_MAGIC, fnv1a64 } from './bbolt-reader.js';
+import {
+  BBOLT_MAGIC,
+  BBOLT_VERSION,
+  BUCKET_HEADER_BYTES,
+  ELEMENT_BYTES,
+  FLAG_BRANCH,
+  FLAG_LEAF,
+  FLAG_META,
+  fnv1a64,
+  LEAF_FLAG_BUCKET,
+  META_CHECKSUMMED_BYTES,
+  PAGE_HEADER_BYTES,
+} from './bbolt-reader.js';
 
 export const BBOLT_PAGE_SIZE = 4096;
-const BBOLT_VERSION = 2;
-const PAGE_HEADER_BYTES = 16;
-const ELEMENT_BYTES = 16;
-const BUCKET_HEADER_BYTES = 16;
-const META_CHECKSUMMED_BYTES = 56;
 
-const FLAG_BRANCH = 0x01;
-const FLAG_LEAF = 0x02;
-const FLAG_META = 0x04;
 const FLAG_FREELIST = 0x10;
-const LEAF_FLAG_BUCKET = 0x01;
 
 /** A page's element count is a u16; bbolt refuses to write a node with this many or more. */
 const MAX_PAGE_ELEMENTS = 0xffff;

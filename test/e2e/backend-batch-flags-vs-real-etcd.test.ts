@@ -6,9 +6,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { etcdctl, removeDir, startMember, stopMember, type Member } from '../helpers/processes.js';
+import { etcdctl, withMember, type Member } from '../helpers/processes.js';
 import { waitFor } from '../helpers/cluster.js';
-import { dirname } from 'node:path';
 
 const PUTS = 30;
 
@@ -32,24 +31,16 @@ interface Seen {
 
 async function observe(kind: 'ours' | 'real'): Promise<Seen> {
   const seen: Seen = { underLimit: -1, limitCommitted: false };
-  const high = await startMember(kind, { extraArgs: ['--backend-batch-interval=1h', '--backend-batch-limit=1000000'] });
-  try {
+  await withMember(kind, { extraArgs: ['--backend-batch-interval=1h', '--backend-batch-limit=1000000'] }, async (high) => {
     const before = await commits(high);
     for (let i = 0; i < PUTS; i++) put(high, i);
     seen.underLimit = (await commits(high)) - before;
-  } finally {
-    await stopMember(high);
-    removeDir(dirname(high.dataDir));
-  }
-  const low = await startMember(kind, { extraArgs: ['--backend-batch-interval=1h', '--backend-batch-limit=10'] });
-  try {
+  });
+  await withMember(kind, { extraArgs: ['--backend-batch-interval=1h', '--backend-batch-limit=10'] }, async (low) => {
     const before = await commits(low);
     for (let i = 0; i < PUTS; i++) put(low, i);
     seen.limitCommitted = (await waitFor('a commit started by the batch limit', async () => ((await commits(low)) > before ? true : undefined))) === true;
-  } finally {
-    await stopMember(low);
-    removeDir(dirname(low.dataDir));
-  }
+  });
   return seen;
 }
 

@@ -5,8 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
-import { dirname } from 'node:path';
-import { removeDir, startMember, stopMember } from '../helpers/processes.js';
+import { withMember } from '../helpers/processes.js';
 
 /** Resolves true on the server's first PING after a completed request; false if none came (a guard, not a measure). */
 function pinged(url: string): Promise<boolean> {
@@ -30,13 +29,7 @@ function pinged(url: string): Promise<boolean> {
 }
 
 async function observe(kind: 'ours' | 'real'): Promise<boolean> {
-  const m = await startMember(kind, { extraArgs: ['--grpc-keepalive-interval=1s', '--grpc-keepalive-timeout=5s'] });
-  try {
-    return await pinged(m.clientUrl);
-  } finally {
-    await stopMember(m);
-    removeDir(dirname(m.dataDir));
-  }
+  return withMember(kind, { extraArgs: ['--grpc-keepalive-interval=1s', '--grpc-keepalive-timeout=5s'] }, (m) => pinged(m.clientUrl));
 }
 
 test('--grpc-keepalive-interval pings a quiet client connection as real etcd does', async () => {

@@ -6,8 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
-import { dirname } from 'node:path';
-import { removeDir, startMember, stopMember } from '../helpers/processes.js';
+import { withMember } from '../helpers/processes.js';
 
 function announcedLimit(url: string): Promise<number | undefined> {
   return new Promise((resolve, reject) => {
@@ -26,13 +25,7 @@ function announcedLimit(url: string): Promise<number | undefined> {
 }
 
 async function observe(kind: 'ours' | 'real', flags: string[]): Promise<number | undefined> {
-  const m = await startMember(kind, { extraArgs: flags });
-  try {
-    return await announcedLimit(m.clientUrl);
-  } finally {
-    await stopMember(m);
-    removeDir(dirname(m.dataDir));
-  }
+  return withMember(kind, { extraArgs: flags }, (m) => announcedLimit(m.clientUrl));
 }
 
 test('--max-concurrent-streams is announced to HTTP/2 clients as on real etcd', async () => {

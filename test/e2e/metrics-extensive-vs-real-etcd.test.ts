@@ -7,8 +7,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dirname } from 'node:path';
-import { etcdctl, removeDir, startMember, stopMember } from '../helpers/processes.js';
+import { etcdctl, withMember } from '../helpers/processes.js';
 
 const NAME = 'grpc_server_handling_seconds';
 
@@ -27,8 +26,7 @@ interface Seen {
 }
 
 async function observe(kind: 'ours' | 'real', flags: string[]): Promise<Seen> {
-  const m = await startMember(kind, { extraArgs: flags });
-  try {
+  return withMember(kind, { extraArgs: flags }, async (m) => {
     const put = etcdctl('real', [`--endpoints=${m.endpoint}`, 'put', 'k', 'v']);
     assert.equal(put.status, 0, put.stderr);
     const text = await (await fetch(`${m.clientUrl}/metrics`)).text();
@@ -40,10 +38,7 @@ async function observe(kind: 'ours' | 'real', flags: string[]): Promise<Seen> {
       everyMethod: counts.length > 0 && JSON.stringify(methods(`${NAME}_count`)) === JSON.stringify(methods('grpc_server_started_total')),
       putCount: counts.find((c) => c.key.includes('grpc_method="Put"'))?.value,
     };
-  } finally {
-    await stopMember(m);
-    removeDir(dirname(m.dataDir));
-  }
+  });
 }
 
 test('--metrics=extensive exports grpc_server_handling_seconds as real etcd does', async () => {

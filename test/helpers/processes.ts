@@ -4,7 +4,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { freePort } from './free-port.js';
 
 export { freePort };
@@ -103,6 +103,20 @@ export async function stopMember(m: Member, signal: NodeJS.Signals = 'SIGTERM'):
 
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * Starts a member, runs `fn` on it, then stops it and removes the data dir startMember made
+ * for it (one the caller gave in `opts` is left alone).
+ */
+export async function withMember<T>(kind: 'ours' | 'real', opts: StartOptions, fn: (m: Member) => Promise<T>): Promise<T> {
+  const m = await startMember(kind, opts);
+  try {
+    return await fn(m);
+  } finally {
+    await stopMember(m);
+    if (opts.dataDir === undefined) removeDir(dirname(m.dataDir));
+  }
 }
 
 export interface CtlResult {
