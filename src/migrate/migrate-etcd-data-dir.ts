@@ -28,6 +28,7 @@ import { importBbolt } from '../snapshot/bbolt-snapshot.js';
 import { backendFormat } from '../snapshot/backend-format.js';
 import { Snapshotter } from '../snap/snapshotter.js';
 import { WAL } from '../wal/wal.js';
+import { DirLock } from '../wal/dir-lock.js';
 import { fsyncDir } from '../wal/segment-files.js';
 import { Metadata } from '../gen/etcdserverpb/etcdserver.js';
 import { encodeWalMetadata } from '../embed/wal-metadata.js';
@@ -80,12 +81,26 @@ function insideDir(dir: string, path: string): boolean {
  */
 export async function migrateEtcdDataDir(p: MigrationPaths, log: MigrationLog): Promise<boolean> {
   const dirs = migrationDirs(p.memberDir);
+  if (!existsSync(dirs.ready) && !(await isEtcdWal(p.walDir))) return false;
+  // One migration at a time per data dir: a second etcd-ts started on it meanwhile is refused,
+  // as a second member on one WAL is, instead of building and swapping the same directories.
+  const lock = DirLock.acquire(dirname(p.memberDir));
+  try {
+    await migrateLocked(p, dirs, log);
+  } finally {
+    lock.release();
+  }
+  return true;
+}
+
+async function migrateLocked(p: MigrationPaths, dirs: ReturnType<typeof migrationDirs>, log: MigrationLog): Promise<void> {
   const parent = dirname(p.memberDir);
   if (existsSync(dirs.ready)) {
     await swapIn(p.memberDir, dirs, log);
-    return true;
+    return;
   }
-  if (!(await isEtcdWal(p.walDir))) return false;
+  // Checked again under the lock: another process may have finished a migration meanwhile.
+  if (!(await isEtcdWal(p.walDir))) return;
   if (!insideDir(p.memberDir, p.walDir)) {
     throw new Error(`cannot migrate the etcd data in ${p.memberDir}: its wal is in a separate --wal-dir (${p.walDir}); move it back to ${join(p.memberDir, 'wal')} and start again`);
   }
@@ -103,7 +118,6 @@ export async function migrateEtcdDataDir(p: MigrationPaths, log: MigrationLog): 
   await rename(dirs.building, dirs.ready);
   await fsyncDir(parent);
   await swapIn(p.memberDir, dirs, log);
-  return true;
 }
 
 /** member/ → member.etcd-backup, member.etcd-ts-ready → member/; either may already be done. */

@@ -16,6 +16,8 @@ import { Backend } from '../../src/storage/backend.js';
 import { decodeWalMetadata } from '../../src/embed/wal-metadata.js';
 import { decodeMember } from '../../src/server/membership.js';
 import { tempRoot } from '../wal/helpers.js';
+import { DirLock } from '../../src/wal/dir-lock.js';
+import { WalLockedError } from '../../src/wal/errors.js';
 
 const FIXTURE = fileURLToPath(new URL('../../../test/fixtures/etcd-3.4-member/', import.meta.url));
 const SEGMENT = '0000000000000000-0000000000000000.wal';
@@ -145,4 +147,21 @@ test('a crash around the swap: a built member is swapped in on the next start, w
     assert.equal((await openMigrated(memberDir)).hardState?.commit, 18, stoppedBefore);
     assert.deepEqual(readdirSync(join(root, 'data')).sort(), ['member', 'member.etcd-backup']);
   }
+});
+
+test('a migration already running on the data dir (its lock held) refuses a second one and leaves etcd\'s files alone', async (t) => {
+  const root = tempRoot(t);
+  const { memberDir, walDir } = etcdDataDir(root);
+  const before = etcdWalBytes(memberDir);
+  const held = DirLock.acquire(join(root, 'data'));
+  try {
+    await assert.rejects(migrateEtcdDataDir({ memberDir, walDir }, quiet), WalLockedError);
+  } finally {
+    held.release();
+  }
+  assert.deepEqual(etcdWalBytes(memberDir), before);
+  assert.equal(existsSync(migrationDirs(memberDir).building), false);
+  // With the lock free, the migration goes ahead.
+  assert.equal(await migrateEtcdDataDir({ memberDir, walDir }, quiet), true);
+  assert.equal(existsSync(join(root, 'data', 'LOCK')), false);
 });
