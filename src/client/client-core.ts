@@ -188,7 +188,13 @@ export class ClientCore {
             attempt--;
             continue;
           }
-          if (ce.code === GrpcStatus.DEADLINE_EXCEEDED) throw ce; // this endpoint took the whole deadline
+          if (ce.code === GrpcStatus.DEADLINE_EXCEEDED) {
+            // A call made while the channel was not READY waited for a connection that never
+            // came (grpc-js queues it if the channel went back to CONNECTING meanwhile): that is
+            // the dial failure's deadline, worded with the last refusal as clientv3 words it.
+            // One sent on a READY channel took the whole deadline at the server: said plainly.
+            throw s === connectivityState.READY ? ce : this.deadlineError(dialErrors.get(conn) ?? lastErr, conn);
+          }
           const retryable = ce.code === GrpcStatus.UNAVAILABLE && (kind === 'read' || (!(err instanceof ClientError) && neverSent(err as ServiceError)));
           if (!retryable) throw ce;
           if (!(err instanceof ClientError) && neverSent(err as ServiceError)) dialErrors.set(conn, ce);
