@@ -16,6 +16,7 @@ import { isIP } from 'node:net';
 import type tls from 'node:tls';
 import { revokedSerials, serialHex } from '../pkg/x509-crl.js';
 import type { TlsConfig } from './config.js';
+import { goReadFileError } from '../pkg/go-os-errors.js';
 
 /** The error text for a refused connection, or undefined to admit it. */
 export type TlsAdmission = (socket: tls.TLSSocket) => string | undefined;
@@ -64,10 +65,7 @@ function crlCheck(path: string, socket: tls.TLSSocket): string | undefined {
   try {
     revoked = revokedSerials(readFileSync(path));
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return `open ${path}: no such file or directory`;
-    if (code === 'EACCES') return `open ${path}: permission denied`;
-    return (err as Error).message;
+    return goReadFileError(path, err) ?? (err as Error).message;
   }
   const hit = serials.find((s) => revoked.has(s));
   return hit === undefined ? undefined : `transport: certificate serial ${hit} revoked`;

@@ -31,6 +31,7 @@ import { parseUrlsMap } from '../pkg/go-url.js';
 import { copyVerifiedDb } from './snapshot-file.js';
 import { importBbolt } from './bbolt-snapshot.js';
 import { backendFormat } from './backend-format.js';
+import { goPathError } from '../pkg/go-os-errors.js';
 
 /** The term every bootstrap entry is written in. */
 const BOOTSTRAP_TERM = 1;
@@ -70,9 +71,7 @@ function u64(n: number): Buffer {
 }
 
 function openError(path: string, e: unknown): Error {
-  const code = (e as NodeJS.ErrnoException).code;
-  const what = code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-  return new Error(`open ${path}: ${what}`);
+  return new Error(goPathError('open', path, e) ?? `open ${path}: ${(e as Error).message}`);
 }
 
 function isEmptyDir(path: string): boolean {

@@ -14,6 +14,7 @@ import { CtlError, ExitCode } from './errors.js';
 import { immediatePrinter, Interrupt } from './interrupt.js';
 import type { Session } from './session.js';
 import { byteStringBytes } from '../../pkg/byte-string.js';
+import { goExecError } from '../../pkg/go-os-errors.js';
 
 export async function lockCommand(s: Session): Promise<number> {
   if (s.args.length === 0) throw new CtlError('lock takes a lock name argument and an optional command to execute', ExitCode.BadArgs);
@@ -61,13 +62,7 @@ export function runCommand(cmd: string[], extraEnv: Record<string, string>): Pro
   const env = { ...extraEnv, ...process.env };
   return new Promise((resolve) => {
     const child = spawn(cmd[0]!, cmd.slice(1), { stdio: 'inherit', env });
-    child.on('error', (err: NodeJS.ErrnoException) => {
-      const file = cmd[0]!;
-      if (err.code === 'ENOENT' && !file.includes('/')) resolve(`exec: ${JSON.stringify(file)}: executable file not found in $PATH`);
-      else if (err.code === 'ENOENT') resolve(`fork/exec ${file}: no such file or directory`);
-      else if (err.code === 'EACCES') resolve(`fork/exec ${file}: permission denied`);
-      else resolve(err.message);
-    });
+    child.on('error', (err: NodeJS.ErrnoException) => resolve(goExecError(cmd[0]!, err)));
     child.on('exit', (code, signal) => {
       if (signal) resolve(`signal: ${GO_SIGNAL_NAMES[signal] ?? signal}`);
       else resolve(code === 0 ? undefined : `exit status ${code}`);

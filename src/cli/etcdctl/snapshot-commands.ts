@@ -5,6 +5,7 @@
 import { checkStatusFormat, formatStatus, StatusFormatError } from '../../snapshot/status-printers.js';
 import { CtlError, ExitCode } from './errors.js';
 import type { Session } from './session.js';
+import { goPathError } from '../../pkg/go-os-errors.js';
 
 /** zap's epoch-seconds time as etcdctl 3.4's logger writes it. */
 function epochSeconds(): number {
@@ -13,10 +14,7 @@ function epochSeconds(): number {
 
 /** Go's "stat <path>: <reason>" for a missing or unreadable file. */
 function statError(path: string, e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return `stat ${path}: no such file or directory`;
-  if (code === 'EACCES') return `stat ${path}: permission denied`;
-  return (e as Error).message;
+  return goPathError('stat', path, e) ?? (e as Error).message;
 }
 
 export async function snapshotStatusCommand(s: Session): Promise<number> {

@@ -9,6 +9,7 @@ import { ClientError } from '../../client/client.js';
 import { CtlError, ExitCode } from './errors.js';
 import { humanizeBytes } from './go-format.js';
 import { addressOf, type Session } from './session.js';
+import { goPathError } from '../../pkg/go-os-errors.js';
 
 /** zap's epoch-seconds time, to the microsecond as Go prints it. */
 function epochSeconds(): number {
@@ -24,9 +25,8 @@ function clientLog(s: Session, caller: string, msg: string): void {
 }
 
 function errnoText(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  const what = err.code === 'ENOENT' ? 'no such file or directory' : err.code === 'EACCES' ? 'permission denied' : err.code === 'EISDIR' ? 'is a directory' : err.message;
-  return `open ${err.path ?? ''}: ${what}`;
+  const path = (e as NodeJS.ErrnoException).path ?? '';
+  return goPathError('open', path, e) ?? `open ${path}: ${(e as Error).message}`;
 }
 
 export async function snapshotSaveCommand(s: Session): Promise<number> {

@@ -7,6 +7,7 @@
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { CtlError, ExitCode } from './errors.js';
+import { goReadFileError } from '../../pkg/go-os-errors.js';
 
 export interface TlsFileFlags {
   cert: string;
@@ -14,18 +15,12 @@ export interface TlsFileFlags {
   cacert: string;
 }
 
-/** Go's os.ReadFile error for `path`: open fails for a missing or unreadable file, read for a directory. */
+/** The file's bytes, or etcdctl's error with Go's os.ReadFile text. */
 function readGo(path: string): Buffer {
   try {
     return readFileSync(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const text =
-      code === 'ENOENT' ? `open ${path}: no such file or directory`
-      : code === 'EACCES' ? `open ${path}: permission denied`
-      : code === 'EISDIR' ? `read ${path}: is a directory`
-      : `open ${path}: ${(err as Error).message}`;
-    throw new CtlError(text, ExitCode.BadArgs);
+    throw new CtlError(goReadFileError(path, err) ?? `open ${path}: ${(err as Error).message}`, ExitCode.BadArgs);
   }
 }
 

@@ -20,6 +20,7 @@ import { argify } from './txn-parse.js';
 import { checkWatchEnv, parseCommandLine, parseInteractiveLine, watchRange, type WatchEnv, type WatchSpec } from './watch-args.js';
 import { EVENT_TYPE_NAME, printWatchResponse } from './watch-print.js';
 import { byteStringBytes } from '../../pkg/byte-string.js';
+import { goExecError } from '../../pkg/go-os-errors.js';
 
 export { WATCH_FLAGS } from './watch-args.js';
 
@@ -130,13 +131,7 @@ const SIGNAL_TEXT: Record<string, string> = { SIGKILL: 'killed', SIGTERM: 'termi
 
 /** Go's text for a command that could not run or did not succeed; undefined when it succeeded. */
 function execFailure(name: string, res: ReturnType<typeof spawnSync>): string | undefined {
-  if (res.error) {
-    const code = (res.error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && !name.includes('/')) return `exec: ${goQuoteText(name)}: executable file not found in $PATH`;
-    if (code === 'ENOENT') return `fork/exec ${name}: no such file or directory`;
-    if (code === 'EACCES') return `fork/exec ${name}: permission denied`;
-    return res.error.message;
-  }
+  if (res.error) return goExecError(name, res.error as NodeJS.ErrnoException);
   if (res.signal) return `signal: ${SIGNAL_TEXT[res.signal] ?? res.signal}`;
   if (res.status !== 0) return `exit status ${res.status}`;
   return undefined;

@@ -5,6 +5,7 @@
 import { restoreSnapshot } from '../../snapshot/snapshot-restore.js';
 import { snapshotStatus } from '../../snapshot/snapshot-status.js';
 import { checkStatusFormat, formatStatus } from '../../snapshot/status-printers.js';
+import { goPathError } from '../../pkg/go-os-errors.js';
 
 export const EXIT_ERROR = 1;
 export const EXIT_BAD_FEATURE = 4;
@@ -25,10 +26,7 @@ export interface UtlIo {
 }
 
 function statError(path: string, e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return `stat ${path}: no such file or directory`;
-  if (code === 'EACCES') return `stat ${path}: permission denied`;
-  return (e as Error).message;
+  return goPathError('stat', path, e) ?? (e as Error).message;
 }
 
 export async function utlSnapshotStatus(args: string[], format: string, io: UtlIo): Promise<void> {
