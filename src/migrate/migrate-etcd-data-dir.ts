@@ -32,7 +32,8 @@ import { DirLock } from '../wal/dir-lock.js';
 import { fsyncDir } from '../wal/segment-files.js';
 import { Metadata } from '../gen/etcdserverpb/etcdserver.js';
 import { encodeWalMetadata } from '../embed/wal-metadata.js';
-import { encodeMember, type Member } from '../server/membership.js';
+import type { Member } from '../server/membership.js';
+import { replaceBackendMembership } from '../embed/backend-membership.js';
 import { membershipSnapshotData } from '../server/snapshot-source.js';
 import { formatId } from '../pkg/ids.js';
 import { META_CONSISTENT_INDEX } from '../mvcc/kv-store.js';
@@ -44,7 +45,6 @@ import { applyEtcdEntry, emptyMembership, membershipFromV2Store } from './etcd-m
 import type { EtcdEntry, EtcdRaftSnapshot } from './etcd-protos.js';
 
 /** Where etcd (and etcd-ts) keep the cluster version in the backend's `cluster` bucket. */
-const CLUSTER_VERSION_KEY = Buffer.from('clusterVersion');
 
 /** Entries per WAL save while writing the migrated log, so no one write buffer gets huge. */
 const ENTRIES_PER_SAVE = 4096;
@@ -188,13 +188,8 @@ async function importBackend(bboltPath: string, lmdbPath: string, snap: EtcdRaft
     }
     const state = snap && snap.data.length > 0 ? membershipFromV2Store(snap.data) : emptyMembership();
     for (const e of entries) if (e.index <= consistentIndex) applyEtcdEntry(state, e);
-    for (const bucket of ['members', 'members_removed'] as const) {
-      for (const { key } of backend.range(bucket, Buffer.alloc(0))) backend.delete(bucket, Buffer.from(key));
-    }
     const members = [...state.members.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    for (const m of members) backend.put('members', Buffer.from(m.id.toString(16)), Buffer.from(encodeMember(m)));
-    for (const id of state.removed) backend.put('members_removed', Buffer.from(id.toString(16)), Buffer.from('removed'));
-    if (state.version !== undefined) backend.put('cluster', CLUSTER_VERSION_KEY, Buffer.from(state.version));
+    replaceBackendMembership(backend, members, [...state.removed], state.version);
     await backend.forceCommit();
     return members;
   } finally {

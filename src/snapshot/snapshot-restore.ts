@@ -20,7 +20,8 @@ import { Backend } from '../storage/backend.js';
 import { WAL } from '../wal/wal.js';
 import { encodeConfChange } from '../raft/confchange-codec.js';
 import { ConfChangeType, EntryType, type Entry } from '../raft/types.js';
-import { encodeMember } from '../server/membership.js';
+import { encodeMember, type Member } from '../server/membership.js';
+import { replaceBackendMembership } from '../embed/backend-membership.js';
 import { META_CONSISTENT_INDEX, META_TERM } from '../mvcc/kv-store.js';
 import { META_FINISHED_COMPACT } from '../mvcc/kv-compaction.js';
 import { decodeRev } from '../mvcc/revision.js';
@@ -129,12 +130,7 @@ async function rewriteBackend(dbPath: string, plan: RestoredMember, log: Restore
         'restored-compact-revision': decodeRev(finished).rev.main,
       });
     }
-    for (const bucket of ['members', 'members_removed'] as const) {
-      for (const { key } of backend.range(bucket, Buffer.alloc(0))) backend.delete(bucket, key);
-    }
-    for (const m of plan.members) {
-      backend.put('members', Buffer.from(m.id.toString(16)), Buffer.from(encodeMember({ id: m.id, name: m.name, peerURLs: m.peerUrls, clientURLs: [], isLearner: false })));
-    }
+    replaceBackendMembership(backend, plan.members.map(restoredMember));
     backend.put('meta', META_CONSISTENT_INDEX, u64(plan.members.length));
     backend.put('meta', META_TERM, u64(BOOTSTRAP_TERM));
   } finally {
@@ -150,6 +146,11 @@ async function convertFromBbolt(dbPath: string): Promise<void> {
   await rm(bboltPath);
 }
 
+/** A member of the restored cluster as it is stored: no client URLs until it publishes them. */
+function restoredMember(m: BootstrapMember): Member {
+  return { id: m.id, name: m.name, peerURLs: m.peerUrls, clientURLs: [], isLearner: false };
+}
+
 async function writeWal(plan: RestoredMember): Promise<void> {
   const entries: Entry[] = plan.members.map((m, i) => ({
     term: BOOTSTRAP_TERM,
@@ -159,7 +160,7 @@ async function writeWal(plan: RestoredMember): Promise<void> {
       type: ConfChangeType.AddNode,
       nodeId: m.id,
       id: 0n,
-      context: encodeMember({ id: m.id, name: m.name, peerURLs: m.peerUrls, clientURLs: [], isLearner: false }),
+      context: encodeMember(restoredMember(m)),
     }),
   }));
   const wal = await WAL.create(plan.walDir, encodeWalMetadata(plan.memberId, plan.clusterId));
