@@ -18,7 +18,8 @@
 //   rebooted; a process kill keeps the page cache, so the last commit survives.
 // - no noSync, no writemap: a stray write cannot scribble on the map, and nothing skips
 //   the flush ordering above.
-// - defrag and snapshot write a separate file, fsync it, and rename it into place.
+// - defrag writes a separate file, fsyncs it, and renames it into place; a snapshot's copy is a
+//   separate temporary file, removed once read (or, after a crash, on the next open).
 //
 // Event loop: LMDB's fsync always runs on lmdb-js's writer thread. How the writes reach
 // the transaction depends on the batch's size (both ways keep it one LMDB transaction):
@@ -40,7 +41,6 @@
 // still see it. `pending` is the batch filling up.
 
 import { closeSync, existsSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { open as openFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { createReadStream, type ReadStream } from 'node:fs';
 import { open, type Database, type RootDatabase } from 'lmdb';
@@ -400,28 +400,6 @@ export class Backend implements BatchTx {
   }
 
   // ---- snapshot and defrag ----
-
-  /**
-   * Writes a consistent copy of the backend (everything written so far) to `toPath` and
-   * returns its size in bytes. The copy is a complete LMDB file that Backend.open reads.
-   */
-  async snapshot(toPath: string): Promise<number> {
-    await this.forceCommit();
-    const env = this.env;
-    env.users++;
-    try {
-      await env.root.backup(toPath, false);
-    } finally {
-      this.release(env);
-    }
-    const f = await openFile(toPath, 'r');
-    try {
-      await f.sync();
-      return (await f.stat()).size;
-    } finally {
-      await f.close();
-    }
-  }
 
   /**
    * A consistent copy as a stream of bytes, plus what `inspect` reads from exactly the

@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +15,13 @@ import { BboltReader } from '../../src/storage/bbolt-reader.js';
 
 const b = (s: string) => Buffer.from(s);
 const keys = (es: Entry[]) => es.map((e) => `${e.key.toString()}=${e.value.toString()}`);
+
+/** An LMDB copy of `be` at `path`, as a raft snapshot sends one (Backend.inspectedCopy). */
+async function copyTo(be: Backend, path: string): Promise<number> {
+  const { stream, size } = await be.inspectedCopy(() => undefined);
+  await pipeline(stream, createWriteStream(path));
+  return size;
+}
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'backend-test-'));
@@ -147,7 +155,7 @@ test('writes land wherever their keys fall: past the last key, before it, after 
     // A received file whose last key is far past this one's.
     const other = Backend.open(join(dir, 'other.db'), NO_TIMER);
     other.put('key', b('z99'), b('k'));
-    await other.snapshot(join(dir, 'received.db'));
+    await copyTo(other, join(dir, 'received.db'));
     await other.close();
     await be.replaceWith(join(dir, 'received.db'));
     be.put('key', b('k60'), b('l'));
@@ -247,12 +255,12 @@ test('defrag shrinks the file after deletes, keeps every entry, and takes writes
   });
 });
 
-test('snapshot is a consistent copy that opens as a backend with the same contents', async () => {
+test('a raft snapshot\'s copy is a consistent copy that opens as a backend with the same contents', async () => {
   await withDir(async (dir) => {
     const be = Backend.open(join(dir, 'db'), NO_TIMER);
     for (let i = 0; i < 50; i++) be.put('key', b(`k${i}`), b(`v${i}`));
     be.put('members', b('1'), b('m1'));
-    const size = await be.snapshot(join(dir, 'snap.db'));
+    const size = await copyTo(be, join(dir, 'snap.db'));
     assert.ok(size > 0);
     const copy = Backend.open(join(dir, 'snap.db'), NO_TIMER);
     assert.equal(await copy.hash(), await be.hash());
@@ -293,7 +301,7 @@ test('stale copies from a crashed defrag or snapshot are removed on open', async
     const be = Backend.open(join(dir, 'db'), NO_TIMER);
     be.put('key', b('a'), b('1'));
     // What a crash mid-defrag leaves: a half-made copy beside the file.
-    await be.snapshot(join(dir, 'db.defrag-1-1'));
+    await copyTo(be, join(dir, 'db.defrag-1-1'));
     await be.close();
     assert.ok(existsSync(join(dir, 'db.defrag-1-1')));
     const again = Backend.open(join(dir, 'db'), NO_TIMER);
