@@ -15,12 +15,12 @@
 import { open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32c } from '@node-rs/crc32';
+import { allZero, SECTOR_BYTES } from '../wal/segment-reader.js';
 import { decodeEntry, decodeHardState, decodeRecord, decodeSnapshotMark, type EtcdEntry, type EtcdHardState, type EtcdRecord, type EtcdSnapshotMark } from './etcd-protos.js';
 
 export const ETCD_RECORD = { metadata: 1, entry: 2, state: 3, crc: 4, snapshot: 5 } as const;
 
 const LENGTH_WORD_BYTES = 8;
-const SECTOR_BYTES = 512;
 /** etcd refuses records this large; a length word above it is damage, not a record. */
 const MAX_RECORD_BYTES = 10 * 1024 * 1024;
 const SEGMENT_NAME = /^[0-9a-f]{16}-[0-9a-f]{16}\.wal$/;
@@ -77,7 +77,7 @@ function isTorn(buf: Buffer, off: number): boolean {
   if (p >= end) return true;
   while (p < end) {
     const chunkEnd = Math.min(end, (Math.floor(p / SECTOR_BYTES) + 1) * SECTOR_BYTES);
-    if (buf.subarray(p, chunkEnd).every((b) => b === 0)) return true;
+    if (allZero(buf, p, chunkEnd)) return true;
     p = chunkEnd;
   }
   return false;
