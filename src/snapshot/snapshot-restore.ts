@@ -176,11 +176,14 @@ export async function restoreSnapshot(o: RestoreOptions): Promise<RestoredMember
   const snapDir = join(plan.dataDir, 'member', 'snap');
   const where = { path: o.snapshotPath, 'wal-dir': plan.walDir, 'data-dir': plan.dataDir, 'snap-dir': snapDir };
   o.log('snapshot/v3_snapshot.go:296', 'restoring snapshot', where);
+  let file;
   try {
-    await stat(o.snapshotPath);
+    file = await stat(o.snapshotPath);
   } catch (e) {
     throw openError(o.snapshotPath, e);
   }
+  // Opening a directory succeeds; reading its digest is what fails, before anything is created.
+  if (file.isDirectory()) throw new Error(goPathError('read', o.snapshotPath, { code: 'EISDIR' })!);
   await mkdir(snapDir, { recursive: true, mode: 0o700 });
   const dbPath = join(snapDir, 'db');
   await copyVerifiedDb(o.snapshotPath, dbPath, o.skipHashCheck);

@@ -13,6 +13,7 @@ import { decodeRev } from '../mvcc/revision.js';
 import { copyVerifiedDb } from './snapshot-file.js';
 import { bboltStatus } from './bbolt-snapshot.js';
 import { backendFormat } from './backend-format.js';
+import { goPathError } from '../pkg/go-os-errors.js';
 
 export interface SnapshotStatus {
   hash: number;
@@ -21,8 +22,19 @@ export interface SnapshotStatus {
   totalSize: number;
 }
 
+/** Go's errors for a file status cannot read: stat's, then bbolt's open (O_CREAT, which a directory refuses). */
+async function checkFile(path: string): Promise<void> {
+  let file;
+  try {
+    file = await stat(path);
+  } catch (e) {
+    throw new Error(goPathError('stat', path, e) ?? (e as Error).message);
+  }
+  if (file.isDirectory()) throw new Error(goPathError('open', path, { code: 'EISDIR' })!);
+}
+
 export async function snapshotStatus(path: string): Promise<SnapshotStatus> {
-  await stat(path);
+  await checkFile(path);
   const format = await backendFormat(path);
   if (format === 'unknown') throw new Error('invalid database');
   if (format === 'bbolt') return bboltStatus(path);

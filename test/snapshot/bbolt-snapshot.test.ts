@@ -6,7 +6,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { etcdctl, freePort, removeDir, startMember, stopMember, tempDir, type Member } from '../helpers/processes.js';
 import { etcdutl, normalizeSnapshotLog } from './helpers.js';
@@ -136,6 +136,21 @@ test('a snapshot of real etcd (bbolt)', async (t) => {
     const restore = etcdctl('ours', ['snapshot', 'restore', junk, '--skip-hash-check', '--data-dir', dataDir]);
     assert.equal(restore.status, 1);
     assert.match(restore.stderr, new RegExp(`Error: cannot open database at ${dataDir}/member/snap/db \\(invalid database\\)`));
+  });
+
+  await t.test('a directory or a missing path: status and restore fail as Debian etcdctl does, and restore creates nothing', () => {
+    const missing = join(src.dir, 'no-such.db');
+    for (const path of [src.dir, missing]) {
+      for (const args of [['snapshot', 'status', path], ['snapshot', 'restore', path]]) {
+        const dataDir = (which: string) => join(src.dir, `not-restored-${which}`);
+        const ours = etcdctl('ours', [...args, '--data-dir', dataDir('ours')]);
+        const real = etcdctl('real', [...args, '--data-dir', dataDir('real')]);
+        const errorLine = (stderr: string) => stderr.split('\n').find((l) => l.startsWith('Error:'));
+        assert.deepEqual([ours.status, ours.stdout, errorLine(ours.stderr)], [real.status, real.stdout, errorLine(real.stderr)], args.join(' '));
+        assert.equal(existsSync(dataDir('ours')), existsSync(dataDir('real')), `${args.join(' ')}: data dir left behind`);
+      }
+    }
+    assert.equal(etcdctl('ours', ['snapshot', 'restore', src.dir, '--data-dir', join(src.dir, 'x')]).stderr.split('\n').at(-2), `Error: read ${src.dir}: is a directory`);
   });
 
   await t.test('a damaged trailer is refused by restore unless --skip-hash-check', () => {

@@ -5,16 +5,10 @@
 import { checkStatusFormat, formatStatus, StatusFormatError } from '../../snapshot/status-printers.js';
 import { CtlError, ExitCode } from './errors.js';
 import type { Session } from './session.js';
-import { goPathError } from '../../pkg/go-os-errors.js';
 
 /** zap's epoch-seconds time as etcdctl 3.4's logger writes it. */
 function epochSeconds(): number {
   return Math.round((performance.timeOrigin + performance.now()) * 1000) / 1e6;
-}
-
-/** Go's "stat <path>: <reason>" for a missing or unreadable file. */
-function statError(path: string, e: unknown): string {
-  return goPathError('stat', path, e) ?? (e as Error).message;
 }
 
 export async function snapshotStatusCommand(s: Session): Promise<number> {
@@ -32,8 +26,7 @@ export async function snapshotStatusCommand(s: Session): Promise<number> {
   try {
     st = await snapshotStatus(path);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new CtlError(code !== undefined ? statError(path, e) : (e as Error).message, ExitCode.Error);
+    throw new CtlError((e as Error).message, ExitCode.Error);
   }
   s.out.raw(formatStatus(format, st));
   return ExitCode.Success;
