@@ -19,10 +19,14 @@
 // member.etcd-backup (etcd's files, untouched) and member.etcd-ts-ready renamed member/.
 // A start that finds a -migrating dir deletes it and migrates again; one that finds a
 // -ready dir finishes the two renames. Until the first of them, member/ is etcd's.
+//
+// With a --wal-dir outside member/, etcd's segments are in that dir and etcd-ts's go
+// there too: the WAL is built and swapped beside it, before member/ is (separate-wal-dir.ts
+// has the order), and member.etcd-ts-ready stays the one commit point.
 
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
-import { dirname, join, relative, isAbsolute } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { Backend } from '../storage/backend.js';
 import { importBbolt } from '../snapshot/bbolt-snapshot.js';
 import { backendFormat } from '../snapshot/backend-format.js';
@@ -43,6 +47,7 @@ import { newestEtcdSnapshot } from './etcd-snap-reader.js';
 import { translateEntry } from './etcd-entry-translate.js';
 import { applyEtcdEntry, emptyMembership, membershipFromV2Store } from './etcd-membership.js';
 import type { EtcdEntry, EtcdRaftSnapshot } from './etcd-protos.js';
+import { discardWalBuild, insideDir, markWalReady, separateWalDirs, swapInWal, walDirHoldsMemberDir, type SeparateWalDirs } from './separate-wal-dir.js';
 
 /** Where etcd (and etcd-ts) keep the cluster version in the backend's `cluster` bucket. */
 
@@ -70,9 +75,9 @@ export async function isEtcdWal(walDir: string): Promise<boolean> {
   return segments.length > 0 && looksLikeEtcdWalSegment(join(walDir, segments[0]!));
 }
 
-function insideDir(dir: string, path: string): boolean {
-  const rel = relative(dir, path);
-  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+/** The --wal-dir's own migration dirs when it is outside the member dir, else undefined (the WAL moves with member/). */
+function separateWal(p: MigrationPaths): SeparateWalDirs | undefined {
+  return insideDir(p.memberDir, p.walDir) ? undefined : separateWalDirs(p.walDir);
 }
 
 /**
@@ -95,34 +100,46 @@ export async function migrateEtcdDataDir(p: MigrationPaths, log: MigrationLog): 
 
 async function migrateLocked(p: MigrationPaths, dirs: ReturnType<typeof migrationDirs>, log: MigrationLog): Promise<void> {
   const parent = dirname(p.memberDir);
+  const wal = separateWal(p);
   if (existsSync(dirs.ready)) {
-    await swapIn(p.memberDir, dirs, log);
+    await swapIn(p.memberDir, dirs, wal, log);
     return;
   }
   // Checked again under the lock: another process may have finished a migration meanwhile.
   if (!(await isEtcdWal(p.walDir))) return;
-  if (!insideDir(p.memberDir, p.walDir)) {
-    throw new Error(`cannot migrate the etcd data in ${p.memberDir}: its wal is in a separate --wal-dir (${p.walDir}); move it back to ${join(p.memberDir, 'wal')} and start again`);
+  if (wal && walDirHoldsMemberDir(wal.dir, p.memberDir)) {
+    throw new Error(`cannot migrate the etcd data in ${p.memberDir}: --wal-dir ${p.walDir} contains the member dir; move the wal segments to a directory of their own and start again`);
   }
-  if (existsSync(dirs.backup)) {
-    throw new Error(`cannot migrate the etcd data in ${p.memberDir}: ${dirs.backup} (an earlier migration's copy of etcd's files) is in the way; move it elsewhere and start again`);
+  for (const backup of [dirs.backup, ...(wal ? [wal.backup] : [])]) {
+    if (existsSync(backup)) {
+      throw new Error(`cannot migrate the etcd data in ${p.memberDir}: ${backup} (an earlier migration's copy of etcd's files) is in the way; move it elsewhere and start again`);
+    }
   }
   const dbPath = join(p.memberDir, 'snap', 'db');
   if (!existsSync(dbPath) || (await backendFormat(dbPath)) !== 'bbolt') {
     throw new Error(`cannot migrate the etcd data in ${p.memberDir}: its wal is etcd's but ${dbPath} is not a bbolt database`);
   }
-  log.info('found a data dir written by etcd; migrating it to etcd-ts files', { 'member-dir': p.memberDir, into: dirs.building });
+  log.info('found a data dir written by etcd; migrating it to etcd-ts files', { 'member-dir': p.memberDir, into: dirs.building, ...(wal ? { 'wal-dir': p.walDir, 'wal-into': wal.building } : {}) });
   // Left by a migration a crash cut short: it was never swapped in, so it is simply redone.
   await rm(dirs.building, { recursive: true, force: true });
-  await buildMigrated(p, dbPath, dirs.building, log);
+  if (wal) await discardWalBuild(wal);
+  // The WAL where etcd-ts will look for it: under member/ as etcd had it, or beside the --wal-dir.
+  const walOut = wal ? wal.building : join(dirs.building, relative(p.memberDir, p.walDir));
+  await buildMigrated(p, dbPath, dirs.building, walOut, log);
+  if (wal) await markWalReady(wal);
+  // The commit point: from here on a start finishes the swap instead of redoing the build.
   await rename(dirs.building, dirs.ready);
   await fsyncDir(parent);
-  await swapIn(p.memberDir, dirs, log);
+  await swapIn(p.memberDir, dirs, wal, log);
 }
 
-/** member/ → member.etcd-backup, member.etcd-ts-ready → member/; either may already be done. */
-async function swapIn(memberDir: string, dirs: ReturnType<typeof migrationDirs>, log: MigrationLog): Promise<void> {
+/**
+ * The separate WAL first (separate-wal-dir.ts), then member/ → member.etcd-backup and
+ * member.etcd-ts-ready → member/; any of them may already be done.
+ */
+async function swapIn(memberDir: string, dirs: ReturnType<typeof migrationDirs>, wal: SeparateWalDirs | undefined, log: MigrationLog): Promise<void> {
   const parent = dirname(memberDir);
+  if (wal) await swapInWal(wal);
   if (existsSync(memberDir)) {
     if (existsSync(dirs.backup)) throw new Error(`cannot finish migrating ${memberDir}: both it and ${dirs.backup} exist; move ${dirs.backup} elsewhere and start again`);
     await rename(memberDir, dirs.backup);
@@ -130,10 +147,10 @@ async function swapIn(memberDir: string, dirs: ReturnType<typeof migrationDirs>,
   }
   await rename(dirs.ready, memberDir);
   await fsyncDir(parent);
-  log.info('migrated the etcd data dir; etcd\'s original files are kept', { 'member-dir': memberDir, 'etcd-backup': dirs.backup });
+  log.info('migrated the etcd data dir; etcd\'s original files are kept', { 'member-dir': memberDir, 'etcd-backup': dirs.backup, ...(wal ? { 'etcd-wal-backup': wal.backup } : {}) });
 }
 
-async function buildMigrated(p: MigrationPaths, dbPath: string, out: string, log: MigrationLog): Promise<void> {
+async function buildMigrated(p: MigrationPaths, dbPath: string, out: string, walOut: string, log: MigrationLog): Promise<void> {
   const etcdWal = await readEtcdWal(p.walDir);
   const meta = Metadata.decode(etcdWal.metadata);
   const memberId = meta.NodeID ?? 0n;
@@ -158,7 +175,7 @@ async function buildMigrated(p: MigrationPaths, dbPath: string, out: string, log
       metadata: { index: snap.index, term: snap.term, confState: snap.confState },
     });
   }
-  await writeWal(join(out, 'wal'), encodeWalMetadata(memberId, clusterId), from, entries, hs);
+  await writeWal(walOut, encodeWalMetadata(memberId, clusterId), from, entries, hs);
   await fsyncDir(snapDir);
   await fsyncDir(out);
   log.info('converted etcd raft state', {

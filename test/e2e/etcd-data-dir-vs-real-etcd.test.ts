@@ -2,12 +2,13 @@
 // start etcd-ts with the same flags on its --data-dir) and the runbook restore (Debian's
 // `etcdctl snapshot restore`, then etcd-ts on the restored dir). The member's etcd files
 // are migrated once into etcd-ts's and kept as member.etcd-backup; the member serves the
-// same keys, revision, compaction, leases and ids, and takes new writes.
+// same keys, revision, compaction, leases and ids, and takes new writes. With --wal-dir,
+// etcd's segments in that dir are replaced by etcd-ts's and kept as <wal-dir>.etcd-backup.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { etcdctl, freePort, REAL_ETCDCTL, removeDir, startMember, stopMember, tempDir, waitReady, type Member } from '../helpers/processes.js';
 import { clientEndpoint, initialCluster, leaderEndpoint, memberSpecs, peerUrl, spawnMember, waitFor } from '../helpers/cluster.js';
@@ -77,6 +78,50 @@ test('drop-in upgrade: etcd-ts started on real etcd\'s data dir with the same fl
   assert.doesNotMatch(again.stderr(), /migrat/);
   assert.equal(ctl(again.endpoint, 'get', 'after', '--print-value-only'), 'upgrade\n');
   assert.deepEqual(statusIds(again.endpoint), { ...before, revision: before.revision + 1 });
+});
+
+test('drop-in upgrade with --wal-dir on its own path: etcd-ts started with the same --data-dir and --wal-dir serves etcd\'s keys and revision, and new writes survive a restart', async (t) => {
+  const clientPort = await freePort();
+  const peerPort = await freePort();
+  const root = tempDir('etcd-dropin-waldir-');
+  const dataDir = join(root, 'data');
+  const walDir = join(root, 'wal-disk', 'wal');
+  const extraArgs = ['--wal-dir', walDir];
+  const members: Member[] = [];
+  t.after(async () => {
+    for (const m of members) await stopMember(m);
+    removeDir(root);
+  });
+  const real = await startMember('real', { dataDir, clientPort, peerPort, extraArgs });
+  members.push(real);
+  for (let i = 0; i < 20; i++) ctl(real.endpoint, 'put', `/registry/k${i}`, `v${i}`);
+  ctl(real.endpoint, 'del', '/registry/k7');
+  const before = statusIds(real.endpoint);
+  const kvsBefore = allKvs(real.endpoint);
+  await stopMember(real, 'SIGTERM');
+  // etcd 3.4's layout: the segments directly in --wal-dir, only snap/ under member/.
+  assert.ok(readdirSync(walDir).some((n) => n.endsWith('.wal')));
+  assert.equal(existsSync(join(dataDir, 'member', 'wal')), false);
+
+  const ours = await startMember('ours', { dataDir, clientPort, peerPort, extraArgs });
+  members.push(ours);
+  assert.match(ours.stderr(), /migrated the etcd data dir/);
+  assert.ok(readdirSync(`${walDir}.etcd-backup`).some((n) => n.endsWith('.wal')), 'etcd\'s segments are kept beside the --wal-dir');
+  assert.ok(existsSync(join(dataDir, 'member.etcd-backup', 'snap', 'db')), 'etcd\'s db is kept');
+  assert.equal(existsSync(join(dataDir, 'member', 'wal')), false, 'etcd-ts\'s WAL is in --wal-dir, not under member/');
+  assert.deepEqual(statusIds(ours.endpoint), before);
+  assert.deepEqual(allKvs(ours.endpoint), kvsBefore);
+  ctl(ours.endpoint, 'put', '/after', 'upgrade');
+  assert.equal(statusIds(ours.endpoint).revision, before.revision + 1);
+  await stopMember(ours);
+
+  const again = await startMember('ours', { dataDir, clientPort, peerPort, extraArgs });
+  members.push(again);
+  assert.doesNotMatch(again.stderr(), /migrat/);
+  assert.equal(ctl(again.endpoint, 'get', '/after', '--print-value-only'), 'upgrade\n');
+  assert.deepEqual(statusIds(again.endpoint), { ...before, revision: before.revision + 1 });
+  assert.deepEqual(readdirSync(root).sort(), ['data', 'wal-disk']);
+  assert.deepEqual(readdirSync(join(root, 'wal-disk')).sort(), ['wal', 'wal.etcd-backup']);
 });
 
 test('runbook restore: Debian\'s etcdctl snapshot restore of a real etcd snapshot, then etcd-ts on the restored dir serves every key', async (t) => {
