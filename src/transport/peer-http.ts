@@ -13,6 +13,11 @@ export interface PeerClientTls {
   ca?: Buffer;
   /** False under --peer-auto-tls, whose self-signed certificates no CA vouches for. */
   rejectUnauthorized?: boolean;
+  /**
+   * Judges the certificate a peer answers with, after the CA did: --peer-cert-allowed-cn and
+   * --peer-cert-allowed-hostname hold for peers this member dials too (embed/tls-admission.ts).
+   */
+  checkServerIdentity?: (host: string, cert: tls.PeerCertificate) => Error | undefined;
 }
 
 export function requestPeer(url: URL, options: http.RequestOptions, tlsOpts: PeerClientTls | undefined): http.ClientRequest {
