@@ -26,6 +26,17 @@ export function requestPeer(url: URL, options: http.RequestOptions, tlsOpts: Pee
   return https.request(url, { ...options, ...secure });
 }
 
+/**
+ * Go's net/http text for a peer request that failed before any answer, as etcd logs it: the
+ * refused connection a peer most often gives is worded as Go's dialer words it; the others
+ * (the certificate judged unacceptable among them, already in Go's words) as they came.
+ */
+export function goDialError(err: Error, url: URL): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ECONNREFUSED') return `dial tcp ${url.host}: connect: connection refused`;
+  return err.message;
+}
+
 export interface PeerResponse {
   status: number;
   headers: http.IncomingHttpHeaders;
