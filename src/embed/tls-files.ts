@@ -44,10 +44,12 @@ export function peerClientTls(cfg: TlsConfig): PeerClientTls | undefined {
   const certFile = cfg.clientCertFile !== '' ? cfg.clientCertFile : cfg.certFile;
   const keyFile = cfg.clientKeyFile !== '' ? cfg.clientKeyFile : cfg.keyFile;
   if (certFile === '' && cfg.trustedCaFile === '') return undefined;
-  // etcd's self-signed peer TLS (--peer-auto-tls) replaces the allowed CN and hostname along
-  // with the files, so a member on it dials without them (and its peers' certificates, which
-  // no CA vouches for, are not judged at all).
-  const check = cfg.selfSigned === true ? undefined : peerDialCheck(cfg);
+  // etcd's client TLS carries the rule only with a certificate of its own (given only
+  // --peer-trusted-ca-file it dials with the CA alone), and its self-signed peer TLS
+  // (--peer-auto-tls) replaces the allowed CN and hostname along with the files, so a member
+  // on it dials without them (its peers' certificates, which no CA vouches for, are not judged).
+  const ownCert = cfg.certFile !== '' || cfg.keyFile !== '';
+  const check = cfg.selfSigned === true || !ownCert ? undefined : peerDialCheck(cfg);
   return {
     ...(certFile !== '' && keyFile !== '' ? { cert: read(certFile), key: read(keyFile) } : {}),
     ...(cfg.trustedCaFile !== '' ? { ca: read(cfg.trustedCaFile) } : {}),

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type tls from 'node:tls';
 import type { TlsConfig } from '../../src/embed/config.js';
 import { ERR_CLIENT_CERT_AUTH, peerDialCheck } from '../../src/embed/tls-admission.js';
+import { peerClientTls } from '../../src/embed/tls-files.js';
 import { REPO_ROOT } from '../helpers/processes.js';
 
 const fixture = (name: string): tls.PeerCertificate =>
@@ -47,4 +48,12 @@ test('a certificate not valid for the dialled host fails on that first, as Go\'s
   const err = peerDialCheck(peerTls({ cns: ['etcd-ts test server'] }))!('example.com', SERVER);
   assert.ok(err instanceof Error);
   assert.notEqual(err.message, ERR_CLIENT_CERT_AUTH);
+});
+
+test('a member dials with the rule only when it has a peer certificate of its own and it is not self-signed, as etcd', () => {
+  const dir = join(REPO_ROOT, 'test', 'fixtures', 'tls');
+  const withCert = { ...peerTls({ cns: ['etcd-ts test server'] }), certFile: join(dir, 'server.pem'), keyFile: join(dir, 'server-key.pem'), trustedCaFile: join(dir, 'ca.pem') };
+  assert.equal(typeof peerClientTls(withCert)?.checkServerIdentity, 'function');
+  assert.equal(peerClientTls({ ...withCert, certFile: '', keyFile: '' })?.checkServerIdentity, undefined);
+  assert.equal(peerClientTls({ ...withCert, selfSigned: true })?.checkServerIdentity, undefined);
 });
