@@ -6,7 +6,7 @@
 import type { Member } from '../server/membership.js';
 import { formatId } from './identity.js';
 import { parsePeerMembersJson } from './peer-members-json.js';
-import { fetchPeer, type PeerClientTls } from '../transport/peer-http.js';
+import { fetchPeer, goDialError, type PeerClientTls, type PeerResponse } from '../transport/peer-http.js';
 
 /** How long one peer may take to answer /members before the next is tried. */
 const PEER_REQUEST_TIMEOUT_MS = 2000;
@@ -16,16 +16,27 @@ export interface RemoteCluster {
   members: Member[];
 }
 
-/** Asks each URL in turn for /members; the first complete answer wins. */
-export async function fetchRemoteCluster(peerUrls: string[], tlsOpts?: PeerClientTls): Promise<RemoteCluster> {
+/**
+ * Asks each URL in turn for /members; the first complete answer wins. A URL that gives no
+ * answer at all is reported to `warn` as etcd reports it (its request error quoted after
+ * Go's `Get "<url>": `), e.g. a peer whose certificate --peer-cert-allowed-cn refuses.
+ */
+export async function fetchRemoteCluster(peerUrls: string[], tlsOpts?: PeerClientTls, warn?: (msg: string, fields: Record<string, unknown>) => void): Promise<RemoteCluster> {
   for (const base of peerUrls) {
+    const url = new URL('/members', base);
+    let res: PeerResponse;
     try {
-      const res = await fetchPeer(new URL('/members', base), { timeoutMs: PEER_REQUEST_TIMEOUT_MS }, tlsOpts);
+      res = await fetchPeer(url, { timeoutMs: PEER_REQUEST_TIMEOUT_MS }, tlsOpts);
+    } catch (err) {
+      warn?.('failed to get cluster response', { address: url.toString(), error: `Get "${url.toString()}": ${goDialError(err as Error, url)}` });
+      continue;
+    }
+    try {
       const cid = res.headers['x-etcd-cluster-id'];
       if (res.status !== 200 || typeof cid !== 'string') continue;
       return { clusterId: BigInt(`0x${cid}`), members: parsePeerMembersJson(res.body) };
     } catch {
-      // unreachable or not an etcd peer: try the next URL
+      // not an etcd peer's answer: try the next URL
     }
   }
   throw new Error('cannot fetch cluster info from peer urls: could not retrieve cluster information from the given URLs');

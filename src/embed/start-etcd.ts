@@ -232,7 +232,8 @@ async function startMember(cfg: ServerConfig, log: Logger, ports: MemberPorts, p
     } else if (cfg.initialClusterState === 'existing') {
       const problem = verifyBootstrap(cfg);
       if (problem !== undefined) throw new StartError(problem);
-      const remote = await fetchRemoteCluster(otherPeerUrls(cfg.initialCluster, cfg.name), peerTls).catch((err: Error) => {
+      const clusterLog = log.child('etcdserver/cluster_util.ts');
+      const remote = await fetchRemoteCluster(otherPeerUrls(cfg.initialCluster, cfg.name), peerTls, (msg, fields) => clusterLog.warn(msg, fields)).catch((err: Error) => {
         throw new StartError(err.message);
       });
       const assigned = assignIdFromRemote(cfg.initialCluster, cfg.name, remote);
@@ -296,6 +297,7 @@ async function startMember(cfg: ServerConfig, log: Logger, ports: MemberPorts, p
   // eslint-disable-next-line prefer-const -- assigned once the server exists, used by transport hooks
   let server: EtcdServer;
   const snapshotLog = log.child('rafthttp/snapshot.ts');
+  const proberLog = log.child('rafthttp/probing_status.ts');
   const snapshotSender: SnapshotSender = new SnapshotSender({
     copy: () => copyForSnapshot(backend),
     headers: (): Record<string, string> => transport.headers(),
@@ -310,6 +312,7 @@ async function startMember(cfg: ServerConfig, log: Logger, ports: MemberPorts, p
     reportSnapshot: (id, ok) => server.reportSnapshot(id, ok),
     isRemoved: (id) => membership.isRemoved(id),
     onRemovedByPeer: () => server.removedFromCluster(),
+    warn: (msg, fields) => proberLog.warn(msg, fields),
   }, peerTls, { sender: snapshotSender, receiver: { snapDir: layout.snapDir, log: snapshotLog } });
   const syncPeers = (): void => {
     for (const m of [...remotePeers, ...membership.list()]) {

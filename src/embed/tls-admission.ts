@@ -9,11 +9,15 @@
 //                                    can revoke without a restart).
 // A connection that fails is closed before anything reads from it, and etcd's "rejected
 // connection" warning says why.
+// The CN and hostname rules (not the CRL, which etcd reads only for connections it accepts)
+// also hold for the certificate a peer answers with when this member dials it: etcd puts one
+// verification into both its server and its client TLS configuration, so a member refuses
+// to send raft messages to, or fetch the cluster from, a peer its own port would refuse.
 
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import type tls from 'node:tls';
+import tls from 'node:tls';
 import { revokedSerials, serialHex } from '../pkg/x509-crl.js';
 import type { TlsConfig } from './config.js';
 import { goReadFileError } from '../pkg/go-os-errors.js';
@@ -71,20 +75,45 @@ function crlCheck(path: string, socket: tls.TLSSocket): string | undefined {
   return hit === undefined ? undefined : `transport: certificate serial ${hit} revoked`;
 }
 
-/** The admission check for a port with this TLS configuration, or undefined when it has none. */
-export function tlsAdmission(cfg: TlsConfig): TlsAdmission | undefined {
+/**
+ * The allowed-CN or allowed-hostname rule of this TLS configuration: true when the other
+ * side's (already CA-verified) leaf certificate satisfies it; undefined when there is none.
+ * Both directions use it: tlsAdmission for accepted connections, peerDialCheck for dialled ones.
+ */
+function certificateRule(cfg: TlsConfig): ((leaf: X509Certificate) => boolean) | undefined {
   const cns = cfg.allowedCns;
   const hosts = cfg.allowedHostnames;
+  if (cns.length > 0) return (leaf) => cns.includes(commonName(leaf));
+  if (hosts.length > 0) return (leaf) => hosts.some((h) => validFor(leaf, h));
+  return undefined;
+}
+
+/** The admission check for a port with this TLS configuration, or undefined when it has none. */
+export function tlsAdmission(cfg: TlsConfig): TlsAdmission | undefined {
+  const rule = certificateRule(cfg);
   const crl = cfg.crlFile;
-  if (cns.length === 0 && hosts.length === 0 && crl === '') return undefined;
+  if (rule === undefined && crl === '') return undefined;
   return (socket) => {
     const leaf = socket.getPeerX509Certificate();
-    if (leaf !== undefined && (cns.length > 0 || hosts.length > 0)) {
-      const ok = cns.length > 0 ? cns.includes(commonName(leaf)) : hosts.some((h) => validFor(leaf, h));
-      if (!ok) return ERR_CLIENT_CERT_AUTH;
-    }
+    if (leaf !== undefined && rule !== undefined && !rule(leaf)) return ERR_CLIENT_CERT_AUTH;
     return crl === '' ? undefined : crlCheck(crl, socket);
   };
+}
+
+/** Node's hook for judging the certificate a TLS server answered with (tls.connect's option). */
+export type ServerIdentityCheck = (host: string, cert: tls.PeerCertificate) => Error | undefined;
+
+/**
+ * The check for the certificate of a peer this member dials, or undefined when the
+ * configuration has no CN or hostname rule. Node calls it once the chain verified against
+ * the trusted CA, and fails the connection, before any request goes out, on the Error it
+ * returns: first the usual match of the certificate against the dialled host (as Go's client
+ * verifies it), then this member's own rule, refused with the words Go's TLS stack gives.
+ */
+export function peerDialCheck(cfg: TlsConfig): ServerIdentityCheck | undefined {
+  const rule = certificateRule(cfg);
+  if (rule === undefined) return undefined;
+  return (host, cert) => tls.checkServerIdentity(host, cert) ?? (rule(new X509Certificate(cert.raw)) ? undefined : new Error(ERR_CLIENT_CERT_AUTH));
 }
 
 /** etcd's "rejected connection" fields for a refused socket. */

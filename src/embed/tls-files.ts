@@ -7,6 +7,7 @@ import type tls from 'node:tls';
 import type { TlsConfig } from './config.js';
 import { StartError } from './start-etcd.js';
 import type { PeerClientTls } from '../transport/peer-http.js';
+import { peerDialCheck } from './tls-admission.js';
 
 /** Reads a certificate file, failing start-up with Go's words for a missing or unreadable file. */
 function read(path: string): Buffer {
@@ -43,10 +44,17 @@ export function peerClientTls(cfg: TlsConfig): PeerClientTls | undefined {
   const certFile = cfg.clientCertFile !== '' ? cfg.clientCertFile : cfg.certFile;
   const keyFile = cfg.clientKeyFile !== '' ? cfg.clientKeyFile : cfg.keyFile;
   if (certFile === '' && cfg.trustedCaFile === '') return undefined;
+  // etcd's client TLS carries the rule only with a certificate of its own (given only
+  // --peer-trusted-ca-file it dials with the CA alone), and its self-signed peer TLS
+  // (--peer-auto-tls) replaces the allowed CN and hostname along with the files, so a member
+  // on it dials without them (its peers' certificates, which no CA vouches for, are not judged).
+  const ownCert = cfg.certFile !== '' || cfg.keyFile !== '';
+  const check = cfg.selfSigned === true || !ownCert ? undefined : peerDialCheck(cfg);
   return {
     ...(certFile !== '' && keyFile !== '' ? { cert: read(certFile), key: read(keyFile) } : {}),
     ...(cfg.trustedCaFile !== '' ? { ca: read(cfg.trustedCaFile) } : {}),
     // As etcd: a member on a self-signed certificate trusts its peers' self-signed ones.
     ...(cfg.selfSigned === true ? { rejectUnauthorized: false } : {}),
+    ...(check !== undefined ? { checkServerIdentity: check } : {}),
   };
 }

@@ -13,12 +13,28 @@ export interface PeerClientTls {
   ca?: Buffer;
   /** False under --peer-auto-tls, whose self-signed certificates no CA vouches for. */
   rejectUnauthorized?: boolean;
+  /**
+   * Judges the certificate a peer answers with, after the CA did: --peer-cert-allowed-cn and
+   * --peer-cert-allowed-hostname hold for peers this member dials too (embed/tls-admission.ts).
+   */
+  checkServerIdentity?: (host: string, cert: tls.PeerCertificate) => Error | undefined;
 }
 
 export function requestPeer(url: URL, options: http.RequestOptions, tlsOpts: PeerClientTls | undefined): http.ClientRequest {
   if (url.protocol !== 'https:') return http.request(url, options);
   const secure: tls.ConnectionOptions = { ...(tlsOpts ?? {}), minVersion: 'TLSv1.2' };
   return https.request(url, { ...options, ...secure });
+}
+
+/**
+ * Go's net/http text for a peer request that failed before any answer, as etcd logs it: the
+ * refused connection a peer most often gives is worded as Go's dialer words it; the others
+ * (the certificate judged unacceptable among them, already in Go's words) as they came.
+ */
+export function goDialError(err: Error, url: URL): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ECONNREFUSED') return `dial tcp ${url.host}: connect: connection refused`;
+  return err.message;
 }
 
 export interface PeerResponse {

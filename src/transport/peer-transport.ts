@@ -10,6 +10,7 @@ import http from 'node:http';
 import type { Message, NodeId } from '../raft/types.js';
 import { MessageType } from '../raft/types.js';
 import { Backoff } from './backoff.js';
+import { PeerDialHealth, type PeerWarn } from './peer-dial-health.js';
 import { requestPeer, type PeerClientTls } from './peer-http.js';
 import { frameMessage, FrameReader } from './message-codec.js';
 import { RAFT_SNAPSHOT_PATH } from './snapshot-framing.js';
@@ -50,6 +51,8 @@ export interface TransportHooks {
   isRemoved(id: NodeId): boolean;
   /** Called when a peer refused us because we were removed. */
   onRemovedByPeer?(): void;
+  /** Where etcd's warnings about unreachable peers go (peer-dial-health.ts); none without it. */
+  warn?: PeerWarn;
 }
 
 class PeerStream {
@@ -65,6 +68,7 @@ class PeerStream {
   readonly idHex: string;
   /** Bytes written on this peer's streams, for etcd_network_peer_sent_bytes_total. */
   private readonly sentBytes: ByteCount;
+  private readonly health: PeerDialHealth | undefined;
 
   constructor(
     private readonly owner: PeerTransport,
@@ -74,6 +78,8 @@ class PeerStream {
     this.localHex = owner.localId.toString(16);
     this.idHex = id.toString(16);
     this.sentBytes = peerSentBytes.of(this.idHex);
+    const warn = owner.hooks.warn;
+    this.health = warn === undefined ? undefined : new PeerDialHealth(this.idHex, warn);
     this.connect();
   }
 
@@ -96,6 +102,7 @@ class PeerStream {
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    this.health?.stop();
     if (this.connected) peerDeactivated(this.localHex, this.idHex, false);
     this.connected = false;
     this.req?.destroy();
@@ -106,6 +113,8 @@ class PeerStream {
     const url = new URL(RAFT_STREAM_PATH, this.urls[0]);
     const req = requestPeer(url, { method: 'POST', headers: this.owner.headers() }, this.owner.tls);
     this.req = req;
+    const dialledAt = Date.now();
+    let answered = false;
     // Events of an earlier, already replaced request must not tear down this one.
     const failThis = (): void => {
       if (this.req === req) this.fail();
@@ -113,6 +122,8 @@ class PeerStream {
     // The receiver answers 200 at once and keeps the response open while it reads; an early
     // non-200 answer is a refusal.
     req.on('response', (res) => {
+      answered = true;
+      this.health?.answered(Date.now() - dialledAt);
       if (res.statusCode === 200) {
         this.connected = true;
         peerActivated(this.localHex, this.idHex);
@@ -134,7 +145,11 @@ class PeerStream {
         failThis();
       });
     });
-    req.on('error', () => failThis());
+    req.on('error', (err) => {
+      // Only a dial that never got an answer says the peer is unreachable.
+      if (!answered) this.health?.failed(err, url);
+      failThis();
+    });
     req.on('close', failThis);
     req.flushHeaders();
   }
