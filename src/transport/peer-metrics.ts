@@ -3,10 +3,6 @@
 // as etcd writes ids. Bytes are counted as they are written to or read from a peer's
 // connection; the counts of every raft message sent or received are plain numbers added
 // to the counters when /metrics is read, so the message path does not pay a label lookup.
-//
-// Not here: etcd_network_peer_round_trip_time_seconds. etcd fills it from a prober that
-// GETs /raft/probing on each peer every few seconds; etcd-ts has no such probe, and the
-// histogram is left out rather than filled with a different measurement.
 
 import { exponentialBuckets } from 'prom-client';
 import { counter, gauge, histogram } from '../metrics/registry.js';
@@ -55,6 +51,11 @@ export function peerDeactivated(local: string, remote: string, disconnected: boo
   activePeers.set({ Local: local, Remote: remote }, 0);
   if (disconnected) disconnectedPeers.inc({ Local: local, Remote: remote });
 }
+
+/** etcd's round-trip buckets: 0.1 ms doubling to ~3.3 s. */
+const ROUND_TRIP_BUCKETS = exponentialBuckets(0.0001, 2, 16);
+/** Fed by the prober (peer-prober.ts) with each round tripper's smoothed round-trip time at every status reading. */
+export const peerRoundTripSeconds = histogram('etcd_network_peer_round_trip_time_seconds', 'Round-Trip-Time histogram between peers', ROUND_TRIP_BUCKETS, ['To']);
 
 export const snapshotSendSuccess = counter('etcd_network_snapshot_send_success', 'Total number of successful snapshot sends', ['To']);
 export const snapshotSendFailures = counter('etcd_network_snapshot_send_failures', 'Total number of snapshot send failures', ['To']);

@@ -10,7 +10,7 @@ import http from 'node:http';
 import type { Message, NodeId } from '../raft/types.js';
 import { MessageType } from '../raft/types.js';
 import { Backoff } from './backoff.js';
-import { PeerDialHealth, type PeerWarn } from './peer-dial-health.js';
+import { PROBING_PATH, httpProbe, probePeer, serveProbing, type PeerProber, type PeerWarn, type SendProbe } from './peer-prober.js';
 import { requestPeer, type PeerClientTls } from './peer-http.js';
 import { frameMessage, FrameReader } from './message-codec.js';
 import { RAFT_SNAPSHOT_PATH } from './snapshot-framing.js';
@@ -51,7 +51,7 @@ export interface TransportHooks {
   isRemoved(id: NodeId): boolean;
   /** Called when a peer refused us because we were removed. */
   onRemovedByPeer?(): void;
-  /** Where etcd's warnings about unreachable peers go (peer-dial-health.ts); none without it. */
+  /** Where the prober's warnings about peers go (peer-prober.ts); none without it. */
   warn?: PeerWarn;
 }
 
@@ -68,7 +68,6 @@ class PeerStream {
   readonly idHex: string;
   /** Bytes written on this peer's streams, for etcd_network_peer_sent_bytes_total. */
   private readonly sentBytes: ByteCount;
-  private readonly health: PeerDialHealth | undefined;
 
   constructor(
     private readonly owner: PeerTransport,
@@ -78,8 +77,6 @@ class PeerStream {
     this.localHex = owner.localId.toString(16);
     this.idHex = id.toString(16);
     this.sentBytes = peerSentBytes.of(this.idHex);
-    const warn = owner.hooks.warn;
-    this.health = warn === undefined ? undefined : new PeerDialHealth(this.idHex, warn);
     this.connect();
   }
 
@@ -102,7 +99,6 @@ class PeerStream {
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    this.health?.stop();
     if (this.connected) peerDeactivated(this.localHex, this.idHex, false);
     this.connected = false;
     this.req?.destroy();
@@ -113,8 +109,6 @@ class PeerStream {
     const url = new URL(RAFT_STREAM_PATH, this.urls[0]);
     const req = requestPeer(url, { method: 'POST', headers: this.owner.headers() }, this.owner.tls);
     this.req = req;
-    const dialledAt = Date.now();
-    let answered = false;
     // Events of an earlier, already replaced request must not tear down this one.
     const failThis = (): void => {
       if (this.req === req) this.fail();
@@ -122,8 +116,6 @@ class PeerStream {
     // The receiver answers 200 at once and keeps the response open while it reads; an early
     // non-200 answer is a refusal.
     req.on('response', (res) => {
-      answered = true;
-      this.health?.answered(Date.now() - dialledAt);
       if (res.statusCode === 200) {
         this.connected = true;
         peerActivated(this.localHex, this.idHex);
@@ -145,11 +137,7 @@ class PeerStream {
         failThis();
       });
     });
-    req.on('error', (err) => {
-      // Only a dial that never got an answer says the peer is unreachable.
-      if (!answered) this.health?.failed(err, url);
-      failThis();
-    });
+    req.on('error', failThis);
     req.on('close', failThis);
     req.flushHeaders();
   }
@@ -172,6 +160,9 @@ export class PeerTransport {
   private readonly peers = new Map<bigint, PeerStream>();
   /** Streams peers opened to us, by the sending member's id. */
   private readonly inbound = new Map<http.ServerResponse, NodeId>();
+  /** Each peer's two probers (peer-prober.ts), with the URLs they probe. */
+  private readonly probers = new Map<bigint, { urls: string; probers: PeerProber[] }>();
+  private readonly sendProbe: SendProbe;
 
   constructor(
     readonly localId: NodeId,
@@ -181,7 +172,9 @@ export class PeerTransport {
     readonly tls?: PeerClientTls,
     /** Without it a MsgSnap goes on the stream like any message (tests with no backend). */
     private readonly snapshots?: TransportSnapshots,
-  ) {}
+  ) {
+    this.sendProbe = httpProbe(tls);
+  }
 
   headers(): Record<string, string> {
     return {
@@ -195,6 +188,21 @@ export class PeerTransport {
     const existing = this.peers.get(id);
     if (existing) existing.setUrls(urls);
     else this.peers.set(id, new PeerStream(this, id, urls));
+    this.probe(id, urls);
+  }
+
+  /** (Re)starts probing `id`; new URLs start afresh, as etcd re-adds an updated peer to its probers. */
+  private probe(id: NodeId, urls: string[]): void {
+    const key = urls.join(',');
+    const current = this.probers.get(id);
+    if (current?.urls === key) return;
+    for (const p of current?.probers ?? []) p.stop();
+    this.probers.set(id, { urls: key, probers: probePeer(id.toString(16), urls, { send: this.sendProbe, warn: this.hooks.warn }) });
+  }
+
+  private stopProbing(id: NodeId): void {
+    for (const p of this.probers.get(id)?.probers ?? []) p.stop();
+    this.probers.delete(id);
   }
 
   /** When the stream to `id` came up; undefined while it is down (etcd's ActiveSince). */
@@ -209,6 +217,7 @@ export class PeerTransport {
   removePeer(id: NodeId): void {
     this.peers.get(id)?.stop();
     this.peers.delete(id);
+    this.stopProbing(id);
     // Its incoming streams go too: when it dials again it is told it was removed, which is
     // how a removed member that never saw its own removal committed finds out.
     for (const [res, from] of this.inbound) {
@@ -238,8 +247,13 @@ export class PeerTransport {
     this.hooks.onRemovedByPeer?.();
   }
 
-  /** Handles a request on the peer server; returns false when it is not a raft stream. */
+  /** Handles a request on the peer server; returns false when it is not a raft stream, snapshot or probe. */
   handle(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+    // Probes carry no cluster id and are answered to anyone, whatever the method.
+    if (req.url !== undefined && req.url.split('?')[0] === PROBING_PATH) {
+      serveProbing(res);
+      return true;
+    }
     const snapshot = req.url === RAFT_SNAPSHOT_PATH && req.method === 'POST' && this.snapshots !== undefined;
     if (!snapshot && (req.url !== RAFT_STREAM_PATH || req.method !== 'POST')) return false;
     const cid = String(req.headers['x-etcd-cluster-id'] ?? '');
@@ -286,6 +300,7 @@ export class PeerTransport {
     this.snapshots?.sender.stop();
     for (const p of this.peers.values()) p.stop();
     this.peers.clear();
+    for (const id of [...this.probers.keys()]) this.stopProbing(id);
     for (const res of this.inbound.keys()) res.destroy();
     this.inbound.clear();
   }
