@@ -3,6 +3,7 @@
 // of bookkeeping and a scrape always sees one consistent reading.
 
 import * as m from './registry.js';
+import { countedScrape } from './process-metrics.js';
 
 /** What a member exposes for its gauges. */
 export interface ServerMetricsSource {
@@ -83,7 +84,9 @@ export function withoutEmptyFamilies(text: string): string {
 }
 
 /** The Prometheus text exposition of every metric, with the bound member's state read now. */
-export async function scrapeMetrics(): Promise<{ contentType: string; body: string }> {
-  if (bound) refresh(bound);
-  return { contentType: m.metricsRegistry.contentType, body: withoutEmptyFamilies(await m.metricsRegistry.metrics()) };
+export function scrapeMetrics(): Promise<{ contentType: string; body: string }> {
+  return countedScrape(async () => {
+    if (bound) refresh(bound);
+    return { contentType: m.metricsRegistry.contentType, body: withoutEmptyFamilies(await m.metricsRegistry.metrics()) };
+  });
 }
