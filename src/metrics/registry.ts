@@ -91,6 +91,7 @@ export const dbTotalSizeInUse = gauge('etcd_mvcc_db_total_size_in_use_in_bytes',
 export const currentRevision = gauge('etcd_debugging_mvcc_current_revision', 'The current revision of store.');
 export const compactRevision = gauge('etcd_debugging_mvcc_compact_revision', 'The revision of the last compaction in store.');
 export const keysTotal = gauge('etcd_debugging_mvcc_keys_total', 'Total number of keys.');
+export const dbOpenReadTransactions = gauge('etcd_mvcc_db_open_read_transactions', 'The number of currently open read transactions');
 
 // Compaction and hash timings, observed by src/mvcc as etcd's store observes them (the
 // millisecond ones in whole milliseconds, as etcd truncates them).

@@ -24,6 +24,8 @@ export interface ServerMetricsSource {
   watchers(): { total: number; unsynced: number };
   /** The auth store's revision (bumped by every auth change). */
   authRevision(): number;
+  /** Read transactions the backend holds open (Backend.openReadTransactions). */
+  openReadTransactions?(): number;
 }
 
 let bound: ServerMetricsSource | undefined;
@@ -57,6 +59,7 @@ function refresh(s: ServerMetricsSource): void {
   m.watchersTotal.set(watchers.total);
   m.slowWatchersTotal.set(watchers.unsynced);
   m.authRevision.set(s.authRevision());
+  if (s.openReadTransactions) m.dbOpenReadTransactions.set(s.openReadTransactions());
   // etcd reports the cluster version as major.minor, and nothing before it is decided.
   const cv = s.clusterVersion();
   m.clusterVersion.reset();
