@@ -216,6 +216,10 @@ export function countWatchEvents(n: number): void {
   watchCounts.events += n;
 }
 gaugeAtRead('etcd_debugging_mvcc_watch_stream_total', 'Total number of watch streams.', () => watchCounts.streams);
+// etcd counts events queued between its store and a watch stream's send loop. Here the
+// store hands a watcher's events to its stream in the same call (backpressure is the
+// stream's own), so none are ever pending: the gauge is exported and stays 0.
+gauge('etcd_debugging_mvcc_pending_events_total', 'Total number of pending events to be sent.');
 countedAtRead('etcd_debugging_mvcc_events_total', 'Total number of events sent by this member.', () => watchCounts.events);
 
 // ---- gRPC (go-grpc-prometheus's names, which etcd exports) ----
@@ -263,3 +267,13 @@ export const leaseRenewed = counter('etcd_debugging_lease_renewed_total', 'The n
 // etcd's buckets: 1 s doubling 24 times (to ~97 days).
 export const leaseTtls = histogram('etcd_debugging_lease_ttl_total', 'Bucketed histogram of lease TTLs.', exponentialBuckets(1, 2, 24));
 export const leaseExpired = counter('etcd_debugging_server_lease_expired_total', 'The total number of expired leases.');
+
+// ---- the v2 store ----
+// etcd-ts has no v2 store and serves no v2 API (as etcd 3.4 without --enable-v2), so no v2
+// key expires and no v2 watch is ever made: these stay at the zeros such an etcd shows.
+// etcd_debugging_store_{reads,writes}_total are left out: etcd keeps its membership in its
+// v2 store, so even its idle member counts reads and writes there; this server keeps the
+// membership in the backend and has no such reads or writes to count.
+counter('etcd_debugging_store_expires_total', 'Total number of expired keys.');
+counter('etcd_debugging_store_watch_requests_total', 'Total number of incoming watch requests (new or reestablished).');
+gauge('etcd_debugging_store_watchers', 'Count of currently active watchers.');
