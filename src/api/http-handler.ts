@@ -69,10 +69,13 @@ export function createHttpHandler(deps: HttpHandlerDeps): http.RequestListener {
       return;
     }
     if (path === '/metrics') {
-      void deps.metrics().then((m) => {
-        res.writeHead(200, { 'Content-Type': m.contentType });
-        res.end(m.body);
-      });
+      deps.metrics().then(
+        (m) => {
+          res.writeHead(200, { 'Content-Type': m.contentType });
+          res.end(m.body);
+        },
+        (err: unknown) => text(res, 500, `An error has occurred while serving metrics:\n\n${String(err instanceof Error ? err.message : err)}\n`),
+      );
       return;
     }
     if (path === '/v3/watch' && deps.watch) {

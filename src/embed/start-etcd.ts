@@ -401,7 +401,10 @@ async function startMember(cfg: ServerConfig, log: Logger, ports: MemberPorts, p
       : {}),
     ...(cfg.maxConcurrentStreams !== DEFAULT_MAX_CONCURRENT_STREAMS ? { maxConcurrentStreams: cfg.maxConcurrentStreams } : {}),
   });
-  bindServerMetrics(server.metricsSource(cfg.quotaBackendBytes > 0 ? cfg.quotaBackendBytes : DEFAULT_QUOTA_BACKEND_BYTES, () => store.keyCount(), () => store.compactRev()));
+  bindServerMetrics({
+    ...server.metricsSource(cfg.quotaBackendBytes > 0 ? cfg.quotaBackendBytes : DEFAULT_QUOTA_BACKEND_BYTES, () => store.keyCount(), () => store.compactRev()),
+    openReadTransactions: () => backend.openReadTransactions(),
+  });
   clientServer.serve(ports.client, ports.metrics);
   serveLog.info(MSG.readyToServe);
   await notifySystemdReady(log.child('etcdmain/main.ts'));

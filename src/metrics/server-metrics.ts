@@ -3,6 +3,7 @@
 // of bookkeeping and a scrape always sees one consistent reading.
 
 import * as m from './registry.js';
+import { countedScrape } from './process-metrics.js';
 
 /** What a member exposes for its gauges. */
 export interface ServerMetricsSource {
@@ -23,6 +24,8 @@ export interface ServerMetricsSource {
   watchers(): { total: number; unsynced: number };
   /** The auth store's revision (bumped by every auth change). */
   authRevision(): number;
+  /** Read transactions the backend holds open (Backend.openReadTransactions). */
+  openReadTransactions?(): number;
 }
 
 let bound: ServerMetricsSource | undefined;
@@ -56,6 +59,7 @@ function refresh(s: ServerMetricsSource): void {
   m.watchersTotal.set(watchers.total);
   m.slowWatchersTotal.set(watchers.unsynced);
   m.authRevision.set(s.authRevision());
+  if (s.openReadTransactions) m.dbOpenReadTransactions.set(s.openReadTransactions());
   // etcd reports the cluster version as major.minor, and nothing before it is decided.
   const cv = s.clusterVersion();
   m.clusterVersion.reset();
@@ -83,7 +87,9 @@ export function withoutEmptyFamilies(text: string): string {
 }
 
 /** The Prometheus text exposition of every metric, with the bound member's state read now. */
-export async function scrapeMetrics(): Promise<{ contentType: string; body: string }> {
-  if (bound) refresh(bound);
-  return { contentType: m.metricsRegistry.contentType, body: withoutEmptyFamilies(await m.metricsRegistry.metrics()) };
+export function scrapeMetrics(): Promise<{ contentType: string; body: string }> {
+  return countedScrape(async () => {
+    if (bound) refresh(bound);
+    return { contentType: m.metricsRegistry.contentType, body: withoutEmptyFamilies(await m.metricsRegistry.metrics()) };
+  });
 }

@@ -5,6 +5,7 @@
 
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
+import { backendSnapshotSeconds } from '../metrics/registry.js';
 
 /** etcd sends the backend in 32 KiB pieces. */
 export const SNAPSHOT_CHUNK_BYTES = 32 * 1024;
@@ -30,6 +31,9 @@ export interface SnapshotPiece {
  * a valid digest of the truncated bytes must never look whole.
  */
 export async function* snapshotPieces(copy: BackendCopy, pieceBytes = SNAPSHOT_CHUNK_BYTES): AsyncGenerator<SnapshotPiece> {
+  // Timed from the consistent copy being ready until the stream is done with it, sent
+  // whole or not, as etcd times its backend snapshots.
+  const started = performance.now();
   const digest = createHash('sha256');
   let sent = 0;
   let held: Buffer[] = [];
@@ -56,5 +60,6 @@ export async function* snapshotPieces(copy: BackendCopy, pieceBytes = SNAPSHOT_C
     yield { remainingBytes: 0, blob: digest.digest() };
   } finally {
     copy.stream.destroy();
+    backendSnapshotSeconds.observe((performance.now() - started) / 1000);
   }
 }

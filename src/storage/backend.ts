@@ -156,6 +156,8 @@ export class Backend implements BatchTx {
   private env: Env;
   /** Writes since the last commit started. */
   private pending = new WriteLayer();
+  /** Read views and copies not yet released (see openReadTransactions). */
+  private pinnedReads = 0;
   /** Batches handed to a commit that has not finished, oldest first. */
   private committing: WriteLayer[] = [];
   /** Settles when every commit started so far has finished. */
@@ -244,6 +246,17 @@ export class Backend implements BatchTx {
     this.afterWrite();
   }
 
+  /**
+   * LMDB read transactions open now: one per read view and per running copy, each pinned
+   * to its snapshot until released. Live reads are not counted: they use lmdb-js's shared
+   * read transaction, which is renewed for a read and reset at the end of the event-loop
+   * turn, so it holds nothing open between turns (etcd's idle member shows 1 here, its
+   * long-lived shared bbolt read transaction; this backend's idle value is 0).
+   */
+  openReadTransactions(): number {
+    return this.pinnedReads;
+  }
+
   /** Writes buffered and not yet committed (callers may throttle on it). */
   bufferedOps(): number {
     let n = this.pending.ops;
@@ -259,6 +272,7 @@ export class Backend implements BatchTx {
     this.assertOpen();
     const env = this.env;
     env.users++;
+    this.pinnedReads++;
     const layers = [this.pending.snapshot(), ...this.committing.slice().reverse()];
     return new ReadView(env.tables, layers, env.root.useReadTransaction(), () => this.release(env));
   }
@@ -420,6 +434,7 @@ export class Backend implements BatchTx {
       if (this.commitFailure !== undefined) throw this.commitFailure;
       env = this.env;
       env.users++;
+      this.pinnedReads++;
       const tables = env.tables;
       inspected = inspect({
         get: (bucket, key) => readGet(tables, [], bucket, key),
@@ -549,6 +564,7 @@ export class Backend implements BatchTx {
 
   private release(env: Env): void {
     env.users--;
+    this.pinnedReads--;
     if (env.retired && env.users === 0) void env.root.close();
   }
 

@@ -197,6 +197,26 @@ test('a read view keeps the picture it was taken at, through later writes and co
   });
 });
 
+test('open read transactions: one per read view and per running copy, none once they are done', async () => {
+  await withDir(async (dir) => {
+    const be = Backend.open(join(dir, 'db'), NO_TIMER);
+    be.put('key', b('a'), b('1'));
+    assert.equal(be.openReadTransactions(), 0);
+    const first = be.readView();
+    const second = be.readView();
+    assert.equal(be.openReadTransactions(), 2);
+    first.done();
+    assert.equal(be.openReadTransactions(), 1);
+    const { stream, inspected } = await be.inspectedCopy(() => be.openReadTransactions());
+    assert.equal(inspected, 2, 'the copy holds one while it is made');
+    assert.equal(be.openReadTransactions(), 1, 'and none once made');
+    await pipeline(stream, createWriteStream(join(dir, 'copy')));
+    second.done();
+    assert.equal(be.openReadTransactions(), 0);
+    await be.close();
+  });
+});
+
 test('hash depends on contents only: write order, batching and defrag do not change it', async () => {
   await withDir(async (dir) => {
     const one = Backend.open(join(dir, 'one'), NO_TIMER);
