@@ -43,6 +43,22 @@ export async function removeFilesIn(dir: string): Promise<void> {
 }
 
 /**
+ * Renames `from` to `to` and fsyncs the directories involved; false when the rename cannot
+ * be done on this filesystem layout (a mount point, another device) and the caller must copy.
+ */
+async function renamedDurably(from: string, to: string, renameFn: RenameFn): Promise<boolean> {
+  try {
+    await renameFn(from, to);
+  } catch (err) {
+    if (!needsCopy(err)) throw err;
+    return false;
+  }
+  await fsyncDir(dirname(to));
+  if (dirname(from) !== dirname(to)) await fsyncDir(dirname(from));
+  return true;
+}
+
+/**
  * Moves `from` to `to`, which must not exist. By rename where it can; otherwise `from`'s
  * files are copied into `<to>.copying`, fsynced, that is renamed `to` (the copy is
  * complete from this instant), and only then are `from`'s files removed, leaving `from`
@@ -51,14 +67,7 @@ export async function removeFilesIn(dir: string): Promise<void> {
  * the caller, seeing `to`, removes with removeFilesIn.
  */
 export async function moveDirAside(from: string, to: string, renameFn: RenameFn = rename): Promise<void> {
-  try {
-    await renameFn(from, to);
-    await fsyncDir(dirname(to));
-    if (dirname(from) !== dirname(to)) await fsyncDir(dirname(from));
-    return;
-  } catch (err) {
-    if (!needsCopy(err)) throw err;
-  }
+  if (await renamedDurably(from, to, renameFn)) return;
   const copying = join(dirname(to), `${basename(to)}.copying`);
   await rm(copying, { recursive: true, force: true });
   await mkdir(copying, { mode: 0o700 });
@@ -77,14 +86,7 @@ export async function moveDirAside(from: string, to: string, renameFn: RenameFn 
  * so the move is simply redone.
  */
 export async function moveDirInto(from: string, to: string, renameFn: RenameFn = rename): Promise<void> {
-  try {
-    await renameFn(from, to);
-    await fsyncDir(dirname(to));
-    if (dirname(from) !== dirname(to)) await fsyncDir(dirname(from));
-    return;
-  } catch (err) {
-    if (!needsCopy(err)) throw err;
-  }
+  if (await renamedDurably(from, to, renameFn)) return;
   await mkdir(to, { recursive: true, mode: 0o700 });
   for (const name of await regularFiles(from)) {
     // `.tmp` after the name: a `<segment>.wal.tmp` is what WAL.open already deletes.

@@ -4,7 +4,7 @@
 // etcd's are kept as <wal-dir>.etcd-backup, and every crash window ends in a whole
 // migration on the next start, also where the --wal-dir cannot be renamed (a mount point).
 
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -127,16 +127,25 @@ test('a crash before the commit point (the WAL ready, member/ not yet): the next
   await assertMigrated(root, memberDir, walDir, 'redone');
 });
 
+/**
+ * A migrated --wal-dir setup taken back to the moment right after the commit point as far
+ * as member/ goes (member.etcd-ts-ready and etcd's member/ in place again); each test then
+ * undoes as many of the WAL's steps as the crash it stands for had not done.
+ */
+async function migratedThenMemberSwapUndone(t: TestContext) {
+  const root = tempRoot(t);
+  const { memberDir, walDir } = etcdDataDirWithWalDir(root);
+  const dirs = migrationDirs(memberDir);
+  await migrateEtcdDataDir({ memberDir, walDir }, quiet);
+  renameSync(memberDir, dirs.ready);
+  renameSync(dirs.backup, memberDir);
+  return { root, memberDir, walDir, w: separateWalDirs(walDir) };
+}
+
 test('a crash after the commit point: the next start finishes the swap, whichever step it stopped before', async (t) => {
   for (const stoppedBefore of ['wal aside', 'wal in', 'member swap'] as const) {
-    const root = tempRoot(t);
-    const { memberDir, walDir } = etcdDataDirWithWalDir(root);
-    const dirs = migrationDirs(memberDir);
-    const w = separateWalDirs(walDir);
-    await migrateEtcdDataDir({ memberDir, walDir }, quiet);
+    const { root, memberDir, walDir, w } = await migratedThenMemberSwapUndone(t);
     // Back to the moment of the crash, undoing the swap's steps in reverse.
-    renameSync(memberDir, dirs.ready);
-    renameSync(dirs.backup, memberDir);
     if (stoppedBefore !== 'member swap') renameSync(walDir, w.ready);
     if (stoppedBefore === 'wal aside') renameSync(w.backup, walDir);
 
@@ -146,14 +155,8 @@ test('a crash after the commit point: the next start finishes the swap, whicheve
 });
 
 test('a --wal-dir that cannot be renamed (a mount point, another filesystem): the segments are copied, fsynced, then removed', async (t) => {
-  const root = tempRoot(t);
-  const { memberDir, walDir } = etcdDataDirWithWalDir(root);
-  const dirs = migrationDirs(memberDir);
-  const w = separateWalDirs(walDir);
-  await migrateEtcdDataDir({ memberDir, walDir }, quiet);
+  const { root, memberDir, walDir, w } = await migratedThenMemberSwapUndone(t);
   // The state right after the commit point, then the WAL's steps with every directory rename refused.
-  renameSync(memberDir, dirs.ready);
-  renameSync(dirs.backup, memberDir);
   renameSync(walDir, w.ready);
   renameSync(w.backup, walDir);
   await swapInWal(w, crossDevice);
@@ -166,13 +169,7 @@ test('a --wal-dir that cannot be renamed (a mount point, another filesystem): th
 
 test('copying a --wal-dir cut short at either end: a start copies again and finishes', async (t) => {
   for (const stoppedWhile of ['backing up etcd\'s segments', 'removing etcd\'s segments', 'copying etcd-ts\'s segments in'] as const) {
-    const root = tempRoot(t);
-    const { memberDir, walDir } = etcdDataDirWithWalDir(root);
-    const dirs = migrationDirs(memberDir);
-    const w = separateWalDirs(walDir);
-    await migrateEtcdDataDir({ memberDir, walDir }, quiet);
-    renameSync(memberDir, dirs.ready);
-    renameSync(dirs.backup, memberDir);
+    const { root, memberDir, walDir, w } = await migratedThenMemberSwapUndone(t);
     renameSync(walDir, w.ready);
     if (stoppedWhile === 'backing up etcd\'s segments') {
       // The backup half copied, not yet renamed into place: etcd's segments still all in the --wal-dir.
