@@ -9,6 +9,20 @@ import { hostOfHeader } from '../api/host-whitelist.js';
 import type { TlsConfig } from './config.js';
 import type { Logger } from './logger.js';
 
+/** A TLS configuration with nothing set, which auto TLS fills with its certificate alone. */
+const NO_TLS_OPTIONS: TlsConfig = {
+  certFile: '',
+  keyFile: '',
+  clientCertFile: '',
+  clientKeyFile: '',
+  clientCertAuth: false,
+  trustedCaFile: '',
+  crlFile: '',
+  autoTls: false,
+  allowedHostnames: [],
+  allowedCns: [],
+};
+
 /** `tls` with the self-signed certificate filled in when auto TLS applies; unchanged otherwise. */
 export async function withAutoTls(tls: TlsConfig, dataDir: string, listenUrls: readonly string[], side: 'client' | 'peer', log: Logger): Promise<TlsConfig> {
   if (!tls.autoTls) return tls;
@@ -29,5 +43,8 @@ export async function withAutoTls(tls: TlsConfig, dataDir: string, listenUrls: r
     writeFileSync(keyFile, pem.key, { mode: 0o600 });
     log.info('created key file', { path: keyFile });
   }
-  return { ...tls, certFile, keyFile, selfSigned: true };
+  // etcd's self-signed TLS info is a fresh one: --*client-cert-auth, the trusted CA, the CRL
+  // and the allowed CN/hostname given with auto TLS are all dropped, so clients (or peers)
+  // connect without certificates of their own, as they do to etcd.
+  return { ...NO_TLS_OPTIONS, autoTls: true, certFile, keyFile, selfSigned: true };
 }

@@ -14,6 +14,18 @@ import { freePort, removeDir, startMember, stopMember, tempDir, type Member } fr
 
 const DAY_MS = 24 * 3600 * 1000;
 
+/** A GET over TLS with no client certificate: the status and body, or the connection's error code. */
+function getWithoutCert(url: string): Promise<string> {
+  return new Promise((resolve) => {
+    const req = https.get(url, { rejectUnauthorized: false, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve(`${res.statusCode} ${body.trim()}`));
+    });
+    req.on('error', (e: NodeJS.ErrnoException) => resolve(`error ${e.code ?? e.message}`));
+  });
+}
+
 /** The certificate a TLS port presents. */
 function presented(url: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -61,7 +73,7 @@ interface Seen {
   reusedOnRestart: boolean;
 }
 
-async function start(kind: 'ours' | 'real', dataDir: string, clientPort: number, peerPort: number, plainPort: number): Promise<Member> {
+async function start(kind: 'ours' | 'real', dataDir: string, clientPort: number, peerPort: number, plainPort: number, more: string[] = []): Promise<Member> {
   const clientUrl = `https://127.0.0.1:${clientPort}`;
   const peerUrl = `https://127.0.0.1:${peerPort}`;
   return startMember(kind, {
@@ -75,6 +87,7 @@ async function start(kind: 'ours' | 'real', dataDir: string, clientPort: number,
       '--initial-advertise-peer-urls', peerUrl,
       '--initial-cluster', `default=${peerUrl}`,
       '--auto-tls', '--peer-auto-tls',
+      ...more,
       ...(kind === 'real' ? ['--logger=zap'] : []),
     ],
   });
@@ -113,4 +126,21 @@ test('--auto-tls and --peer-auto-tls make, serve and keep self-signed certificat
   assert.equal(real.client.served, true);
   assert.equal(real.reusedOnRestart, true);
   assert.deepEqual(ours, real);
+});
+
+test('auto TLS replaces the TLS flags given with it: with --client-cert-auth too, a client without a certificate is served, as by real etcd', async () => {
+  const seen: Record<string, string> = {};
+  for (const kind of ['real', 'ours'] as const) {
+    const dataDir = join(tempDir(`etcd-${kind}-`), 'data');
+    const [clientPort, peerPort, plainPort] = [await freePort(), await freePort(), await freePort()];
+    const m = await start(kind, dataDir, clientPort, peerPort, plainPort, ['--client-cert-auth', '--peer-client-cert-auth']);
+    try {
+      seen[kind] = await getWithoutCert(`https://127.0.0.1:${clientPort}/version`);
+    } finally {
+      await stopMember(m);
+      removeDir(dirname(dataDir));
+    }
+  }
+  assert.match(seen['real']!, /^200 \{"etcdserver":"3\.4\.23"/);
+  assert.match(seen['ours']!, /^200 \{"etcdserver":"3\.5\.17"/);
 });
