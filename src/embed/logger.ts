@@ -10,6 +10,7 @@
 import { closeSync, openSync } from 'node:fs';
 import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
 import type { LogLevel, LogRecord } from './log-record.js';
+import { goPathError } from '../pkg/go-os-errors.js';
 
 export type { LogLevel, LogRecord };
 
@@ -45,13 +46,6 @@ export function parseLogLevel(text: string): LogLevel {
 
 const STD_OUTPUTS: Record<string, number> = { default: 2, stderr: 2, stdout: 1 };
 
-const ERRNO_TEXT: Record<string, string> = {
-  ENOENT: 'no such file or directory',
-  EACCES: 'permission denied',
-  EISDIR: 'is a directory',
-  ENOTDIR: 'not a directory',
-  EROFS: 'read-only file system',
-};
 
 /** Opens (creating) each file output, failing with zap's `open sink "x": open x: <reason>`. */
 export function checkLogOutputs(outputs: readonly string[]): void {
@@ -60,8 +54,7 @@ export function checkLogOutputs(outputs: readonly string[]): void {
     try {
       closeSync(openSync(o, 'a', 0o666));
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? '';
-      throw new Error(`open sink ${JSON.stringify(o)}: open ${o}: ${ERRNO_TEXT[code] ?? (err as Error).message}`);
+      throw new Error(`open sink ${JSON.stringify(o)}: ${goPathError('open', o, err) ?? `open ${o}: ${(err as Error).message}`}`);
     }
   }
 }

@@ -8,6 +8,7 @@
 
 import { createRequire } from 'node:module';
 import { getSystemErrorName } from 'node:util';
+import { goErrnoText } from '../pkg/go-os-errors.js';
 
 interface UnixDgramSocket {
   on(event: 'error', listener: (err: Error) => void): void;
@@ -43,18 +44,10 @@ export async function notifySystemdReady(log: NotifyLogger, env: NodeJS.ProcessE
   log.info('successfully notified init daemon');
 }
 
-/** Go's wording for the errors a notify socket gives (the addon reports a bare errno). */
-const ERRNO_TEXT: Record<string, string> = {
-  ENOENT: 'no such file or directory',
-  ECONNREFUSED: 'connection refused',
-  EACCES: 'permission denied',
-  ENOTSOCK: 'socket operation on non-socket',
-  EPROTOTYPE: 'protocol wrong type for socket',
-};
-
 function describeSendError(err: Error & { errno?: number }, path: string): Error {
   const name = typeof err.errno === 'number' ? getSystemErrorName(err.errno) : '';
-  return new Error(`dial unixgram ${path}: connect: ${ERRNO_TEXT[name] ?? (name || err.message)}`);
+  // The addon reports a bare errno number: named here, then worded as Go words it.
+  return new Error(`dial unixgram ${path}: connect: ${goErrnoText(name) ?? (name || err.message)}`);
 }
 
 function sendDatagram(path: string, message: Buffer): Promise<void> {

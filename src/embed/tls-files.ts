@@ -8,14 +8,14 @@ import type { TlsConfig } from './config.js';
 import { StartError } from './start-etcd.js';
 import type { PeerClientTls } from '../transport/peer-http.js';
 import { peerDialCheck } from './tls-admission.js';
+import { goReadFileError } from '../pkg/go-os-errors.js';
 
-/** Reads a certificate file, failing start-up with Go's words for a missing or unreadable file. */
+/** Reads a certificate file, failing start-up with os.ReadFile's words for a missing or unreadable file or a directory. */
 function read(path: string): Buffer {
   try {
     return readFileSync(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new StartError(`open ${path}: ${code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : String(err)}`);
+    throw new StartError(goReadFileError(path, err) ?? `open ${path}: ${String(err)}`);
   }
 }
 
