@@ -45,11 +45,10 @@ export function peerClientTls(cfg: TlsConfig): PeerClientTls | undefined {
   const keyFile = cfg.clientKeyFile !== '' ? cfg.clientKeyFile : cfg.keyFile;
   if (certFile === '' && cfg.trustedCaFile === '') return undefined;
   // etcd's client TLS carries the rule only with a certificate of its own (given only
-  // --peer-trusted-ca-file it dials with the CA alone), and its self-signed peer TLS
-  // (--peer-auto-tls) replaces the allowed CN and hostname along with the files, so a member
-  // on it dials without them (its peers' certificates, which no CA vouches for, are not judged).
+  // --peer-trusted-ca-file it dials with the CA alone). Under --peer-auto-tls there is no
+  // rule to carry: withAutoTls (auto-tls.ts) drops it with the other TLS flags, as etcd does.
   const ownCert = cfg.certFile !== '' || cfg.keyFile !== '';
-  const check = cfg.selfSigned === true || !ownCert ? undefined : peerDialCheck(cfg);
+  const check = ownCert ? peerDialCheck(cfg) : undefined;
   return {
     ...(certFile !== '' && keyFile !== '' ? { cert: read(certFile), key: read(keyFile) } : {}),
     ...(cfg.trustedCaFile !== '' ? { ca: read(cfg.trustedCaFile) } : {}),

@@ -5,12 +5,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type tls from 'node:tls';
 import type { TlsConfig } from '../../src/embed/config.js';
 import { ERR_CLIENT_CERT_AUTH, peerDialCheck } from '../../src/embed/tls-admission.js';
 import { peerClientTls } from '../../src/embed/tls-files.js';
+import { withAutoTls } from '../../src/embed/auto-tls.js';
+import { createLogger } from '../../src/embed/logger.js';
 import { REPO_ROOT } from '../helpers/processes.js';
 
 const fixture = (name: string): tls.PeerCertificate =>
@@ -50,10 +53,16 @@ test('a certificate not valid for the dialled host fails on that first, as Go\'s
   assert.notEqual(err.message, ERR_CLIENT_CERT_AUTH);
 });
 
-test('a member dials with the rule only when it has a peer certificate of its own and it is not self-signed, as etcd', () => {
+test('a member dials with the rule only when it has a peer certificate of its own and it is not self-signed, as etcd', async (t) => {
   const dir = join(REPO_ROOT, 'test', 'fixtures', 'tls');
   const withCert = { ...peerTls({ cns: ['etcd-ts test server'] }), certFile: join(dir, 'server.pem'), keyFile: join(dir, 'server-key.pem'), trustedCaFile: join(dir, 'ca.pem') };
   assert.equal(typeof peerClientTls(withCert)?.checkServerIdentity, 'function');
   assert.equal(peerClientTls({ ...withCert, certFile: '', keyFile: '' })?.checkServerIdentity, undefined);
-  assert.equal(peerClientTls({ ...withCert, selfSigned: true })?.checkServerIdentity, undefined);
+  // --peer-auto-tls with the allowed CN given: the self-signed configuration it leads to.
+  const dataDir = mkdtempSync(join(tmpdir(), 'etcd-peer-dial-auto-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const quiet = createLogger('error', ['stderr'], { stream: { write: () => undefined } });
+  const selfSigned = await withAutoTls({ ...peerTls({ cns: ['etcd-ts test server'] }), certFile: '', keyFile: '', autoTls: true }, dataDir, ['https://127.0.0.1:2380'], 'peer', quiet);
+  assert.equal(selfSigned.selfSigned, true);
+  assert.equal(peerClientTls(selfSigned)?.checkServerIdentity, undefined);
 });
