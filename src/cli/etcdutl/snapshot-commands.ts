@@ -5,7 +5,6 @@
 import { restoreSnapshot } from '../../snapshot/snapshot-restore.js';
 import { snapshotStatus } from '../../snapshot/snapshot-status.js';
 import { checkStatusFormat, formatStatus } from '../../snapshot/status-printers.js';
-import { goPathError } from '../../pkg/go-os-errors.js';
 
 export const EXIT_ERROR = 1;
 export const EXIT_BAD_FEATURE = 4;
@@ -25,10 +24,6 @@ export interface UtlIo {
   err(text: string): void;
 }
 
-function statError(path: string, e: unknown): string {
-  return goPathError('stat', path, e) ?? (e as Error).message;
-}
-
 export async function utlSnapshotStatus(args: string[], format: string, io: UtlIo): Promise<void> {
   if (args.length !== 1) throw new UtlError('snapshot status requires exactly one argument', EXIT_BAD_ARGS);
   try {
@@ -40,8 +35,8 @@ export async function utlSnapshotStatus(args: string[], format: string, io: UtlI
   try {
     io.out(formatStatus(format, await snapshotStatus(path)));
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UtlError(code !== undefined ? statError(path, e) : (e as Error).message, EXIT_ERROR);
+    // snapshotStatus words the file's own errors as Go does (stat, then bbolt's open).
+    throw new UtlError((e as Error).message, EXIT_ERROR);
   }
 }
 
