@@ -270,9 +270,7 @@ export class Backend implements BatchTx {
    */
   readView(): ReadView {
     this.assertOpen();
-    const env = this.env;
-    env.users++;
-    this.pinnedReads++;
+    const env = this.pin();
     const layers = [this.pending.snapshot(), ...this.committing.slice().reverse()];
     return new ReadView(env.tables, layers, env.root.useReadTransaction(), () => this.release(env));
   }
@@ -432,9 +430,7 @@ export class Backend implements BatchTx {
     try {
       while (this.committing.length > 0 && this.commitFailure === undefined) await this.commitTail;
       if (this.commitFailure !== undefined) throw this.commitFailure;
-      env = this.env;
-      env.users++;
-      this.pinnedReads++;
+      env = this.pin();
       const tables = env.tables;
       inspected = inspect({
         get: (bucket, key) => readGet(tables, [], bucket, key),
@@ -560,6 +556,14 @@ export class Backend implements BatchTx {
     } finally {
       this.unholdCommits();
     }
+  }
+
+  /** Holds the current file open for a reader until release(); counted in openReadTransactions. */
+  private pin(): Env {
+    const env = this.env;
+    env.users++;
+    this.pinnedReads++;
+    return env;
   }
 
   private release(env: Env): void {
