@@ -46,8 +46,13 @@ function comparable(l: LogLine): Record<string, unknown> {
 
 const UNHEALTHY = 'prober detected unhealthy status';
 
+interface StandInPeer {
+  requests: () => number;
+  close: () => Promise<void>;
+}
+
 /** A stand-in for peer b: serves TLS with `cert` and counts the HTTP requests that reach it. */
-async function standInPeer(cert: 'server' | 'client', port: number): Promise<{ requests: () => number; close: () => Promise<void> }> {
+async function standInPeer(cert: 'server' | 'client', port: number): Promise<StandInPeer> {
   let requests = 0;
   const server = https.createServer(
     { cert: readFileSync(file(`${cert}.pem`)), key: readFileSync(file(`${cert}-key.pem`)), ca: readFileSync(file('ca.pem')), requestCert: true, rejectUnauthorized: false },
@@ -84,19 +89,37 @@ interface DialOutcome {
 }
 
 /**
- * Member a (of `kind`) with a stand-in b presenting `bCert`; waits until a's dials show their
- * outcome. Both kinds run on the same ports, so they give b the same member id.
+ * Member a (of `kind`, server.pem, allowing only ALLOWED_CN) started as a `state` cluster
+ * with a stand-in b presenting `bCert`; runs `fn` on them, then stops both. Both kinds run
+ * on the same ports, so they give b the same member id.
  */
-async function dialStandIn(kind: 'ours' | 'real', bCert: 'server' | 'client', [a, b]: [MemberSpec, MemberSpec]): Promise<DialOutcome> {
+async function withStandInPeer<T>(
+  kind: 'ours' | 'real',
+  bCert: 'server' | 'client',
+  [a, b]: [MemberSpec, MemberSpec],
+  state: 'new' | 'existing',
+  fn: (m: ReturnType<typeof spawnMember>, peer: StandInPeer) => Promise<T>,
+): Promise<T> {
   const peer = await standInPeer(bCert, b.peerPort);
   const root = tempDir(`etcd-dial-${kind}-`);
   const m = spawnMember(kind, a, {
     initialCluster: initialCluster([a, b]),
-    state: 'new',
+    state,
     dataDir: join(root, 'a'),
     extraArgs: [...peerTlsArgs('server'), '--peer-cert-allowed-cn', ALLOWED_CN, ...(kind === 'real' ? ['--logger=zap'] : [])],
   });
   try {
+    return await fn(m, peer);
+  } finally {
+    await stopMember(m);
+    await peer.close();
+    removeDir(root);
+  }
+}
+
+/** Member a dialling a stand-in b presenting `bCert`: waits until a's dials show their outcome. */
+function dialStandIn(kind: 'ours' | 'real', bCert: 'server' | 'client', specs: [MemberSpec, MemberSpec]): Promise<DialOutcome> {
+  return withStandInPeer(kind, bCert, specs, 'new', async (m, peer) => {
     // etcd warns once per round tripper, from two goroutines in either order.
     const firstPair = (): Record<string, unknown>[] | undefined => {
       const seen = new Map<unknown, Record<string, unknown>>();
@@ -110,11 +133,7 @@ async function dialStandIn(kind: 'ours' | 'real', bCert: 'server' | 'client', [a
     const reached = peer.requests() > 0;
     const warnings = reached ? [] : firstPair()!;
     return { warnings, reached };
-  } finally {
-    await stopMember(m);
-    await peer.close();
-    removeDir(root);
-  }
+  });
 }
 
 test('a member dialling a peer whose certificate CN it does not allow refuses it before any request, as real etcd', async () => {
@@ -139,25 +158,12 @@ test('a member dialling a peer whose certificate CN it allows reaches it, as rea
 
 test('joining an existing cluster fails when the only peer\'s certificate CN is not allowed, with etcd\'s warning', async () => {
   const [a, b] = await specPair();
-  const outcome = async (kind: 'ours' | 'real') => {
-    const peer = await standInPeer('client', b.peerPort);
-    const root = tempDir(`etcd-join-${kind}-`);
-    const m = spawnMember(kind, a, {
-      initialCluster: initialCluster([a, b]),
-      state: 'existing',
-      dataDir: join(root, 'a'),
-      extraArgs: [...peerTlsArgs('server'), '--peer-cert-allowed-cn', ALLOWED_CN, ...(kind === 'real' ? ['--logger=zap'] : [])],
-    });
-    try {
+  const outcome = (kind: 'ours' | 'real') =>
+    withStandInPeer(kind, 'client', [a, b], 'existing', async (m, peer) => {
       const code = await new Promise<number | null>((r) => (m.proc.exitCode !== null ? r(m.proc.exitCode) : m.proc.once('exit', (c) => r(c))));
       const warned = logLines(m).filter((l) => l.msg === 'failed to get cluster response').map(comparable);
       return { code, warned, reached: peer.requests() > 0 };
-    } finally {
-      await stopMember(m);
-      await peer.close();
-      removeDir(root);
-    }
-  };
+    });
   const real = await outcome('real');
   const ours = await outcome('ours');
   assert.equal(real.code, 1);
