@@ -9,7 +9,7 @@ import { ConfChangeType } from '../raft/types.js';
 import type { PeerStatus } from '../raft/raw-node.js';
 import { Errors, type EtcdError } from './errors.js';
 import { computeMemberId } from '../pkg/member-id.js';
-import { encodeMember, type Member, type Membership } from './membership.js';
+import { encodeMember, encodePromotion, type Member, type Membership } from './membership.js';
 import type { AuthGate, RequestAuth } from './auth-gate.js';
 
 /** A connection must have been up this long to count as healthy (etcd's HealthInterval). */
@@ -91,9 +91,6 @@ export class ClusterApi {
    */
   async promote(id: bigint, ctx?: RequestAuth): Promise<void> {
     await this.checkAdmin(ctx);
-    const m = this.d.membership.get(id);
-    if (!m) throw Errors.MemberNotFound;
-    if (!m.isLearner) throw Errors.MemberNotLearner;
     if (!this.d.leaderProgress()) {
       await this.d.forwardPromote(id);
       return;
@@ -101,19 +98,20 @@ export class ClusterApi {
     await this.promoteAsLeader(id);
   }
 
-  /** The leader's half of promote (also what the peer endpoint runs). */
+  /**
+   * The leader's half of promote (also what the peer endpoint runs). Only what needs the
+   * leader's live view is checked here; whether `id` is a learner at all is decided at
+   * apply, so promoting an unknown id or a voter is refused by a committed entry, as in
+   * etcd (the raft index moves on).
+   */
   async promoteAsLeader(id: bigint): Promise<void> {
     const progress = this.d.leaderProgress();
     if (!progress) throw Errors.NotLeader;
-    const m = this.d.membership.get(id);
-    if (!m) throw Errors.MemberNotFound;
-    if (!m.isLearner) throw Errors.MemberNotLearner;
-    const learner = progress.get(id);
+    const target = progress.get(id);
     const self = progress.get(this.d.memberId);
-    if (!learner) throw Errors.MemberNotFound;
-    if (!self || learner.match < self.match * LEARNER_READY_PERCENT) throw Errors.LearnerNotReady;
+    if (target && self && target.match < self.match * LEARNER_READY_PERCENT) throw Errors.LearnerNotReady;
     if (this.d.strictReconfigCheck && !this.readyToPromote(id)) throw Errors.MemberNotEnoughStarted;
-    await this.d.proposeConfChange({ type: ConfChangeType.AddNode, nodeId: id, context: encodeMember({ ...m, isLearner: false }) });
+    await this.d.proposeConfChange({ type: ConfChangeType.AddNode, nodeId: id, context: encodePromotion(id) });
   }
 
   private voters(): Member[] {

@@ -42,6 +42,22 @@ export function decodeMember(bytes: Uint8Array): Member {
   };
 }
 
+/**
+ * A promotion's conf change context. Promoting and adding a voter are both AddNode, so the
+ * context says which one is meant (as etcd's does): a promotion names only the id, and it
+ * is decided at apply against the member list of that moment, refused for an unknown id or
+ * a member that is no learner, like any other conf change.
+ */
+export function encodePromotion(id: bigint): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify({ id: id.toString(), isPromote: true }));
+}
+
+export function isPromotion(context: Uint8Array): boolean {
+  if (context.length === 0) return false;
+  const j = JSON.parse(new TextDecoder().decode(context)) as { isPromote?: boolean };
+  return j.isPromote === true;
+}
+
 /** Where membership is persisted; the backend's members table implements it. */
 export interface MembershipStore {
   saveMember(m: Member): void;
@@ -114,6 +130,11 @@ export class Membership {
     const urlsTakenByOther = (urls: string[]) => this.peerURLsInUse(urls, id);
     switch (cc.type) {
       case ConfChangeType.AddNode:
+        if (isPromotion(cc.context)) {
+          if (!existing) return Errors.MemberNotFound;
+          return existing.isLearner ? undefined : Errors.MemberNotLearner;
+        }
+        // Promotions logged before their context said so carried the learner's description.
         if (existing?.isLearner) return undefined;
         if (existing) return Errors.MemberExist;
         if (urlsTakenByOther(decodeMember(cc.context).peerURLs)) return Errors.PeerURLExist;
@@ -148,6 +169,8 @@ export class Membership {
       case ConfChangeType.AddNode:
       case ConfChangeType.AddLearnerNode: {
         const existing = this.members.get(cc.nodeId);
+        // validateConfChange refuses a promotion of anyone but a learner before it gets here.
+        if (!existing && isPromotion(cc.context)) return;
         const m =
           cc.type === ConfChangeType.AddNode && existing?.isLearner
             ? { ...existing, isLearner: false } // promotion
