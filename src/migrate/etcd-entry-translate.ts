@@ -8,7 +8,7 @@
 
 import { EntryType, type ConfChangeType, type Entry } from '../raft/types.js';
 import { encodeConfChange } from '../raft/confchange-codec.js';
-import { encodeMember } from '../server/membership.js';
+import { encodeMember, encodePromotion } from '../server/membership.js';
 import { Request } from '../gen/etcdserverpb/etcdserver.js';
 import { InternalRaftRequest } from '../gen/etcdserverpb/raft_internal.js';
 import { encodeMessage } from '../pkg/proto-encode.js';
@@ -61,8 +61,12 @@ function translateConfChange(data: Uint8Array): Uint8Array {
   if (context.length > 0) {
     // etcd writes the member's id as a JSON number, which JSON.parse cannot hold exactly:
     // the id comes from the conf change instead.
-    const m = JSON.parse(Buffer.from(context).toString()) as { name?: string; peerURLs?: string[] | null; clientURLs?: string[] | null; isLearner?: boolean };
-    context = encodeMember({ id: cc.nodeId, name: m.name ?? '', peerURLs: m.peerURLs ?? [], clientURLs: m.clientURLs ?? [], isLearner: m.isLearner ?? false });
+    const m = JSON.parse(Buffer.from(context).toString()) as { name?: string; peerURLs?: string[] | null; clientURLs?: string[] | null; isLearner?: boolean; isPromote?: boolean };
+    // A promotion must stay one: read as a member's addition, one etcd refused (an unknown id) would add a voter.
+    context =
+      m.isPromote === true
+        ? encodePromotion(cc.nodeId)
+        : encodeMember({ id: cc.nodeId, name: m.name ?? '', peerURLs: m.peerURLs ?? [], clientURLs: m.clientURLs ?? [], isLearner: m.isLearner ?? false });
   }
   return encodeConfChange({ type: cc.type as ConfChangeType, nodeId: cc.nodeId, id: cc.id, context });
 }

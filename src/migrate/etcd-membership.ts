@@ -97,7 +97,9 @@ export function applyEtcdEntry(state: EtcdMembership, e: EtcdEntry): void {
           existing.isLearner = false;
           break;
         }
-        const c = JSON.parse(Buffer.from(cc.context).toString()) as { name?: string; peerURLs?: string[] | null; clientURLs?: string[] | null };
+        const c = JSON.parse(Buffer.from(cc.context).toString()) as { name?: string; peerURLs?: string[] | null; clientURLs?: string[] | null; isPromote?: boolean };
+        // A promotion of an id etcd did not know is in its log too, refused: it changes nothing.
+        if (c.isPromote === true) break;
         const m = member(state, cc.nodeId);
         m.name = c.name ?? '';
         m.peerURLs = c.peerURLs ?? [];

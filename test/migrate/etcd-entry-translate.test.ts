@@ -9,7 +9,7 @@ import { translateEntry } from '../../src/migrate/etcd-entry-translate.js';
 import { Request } from '../../src/gen/etcdserverpb/etcdserver.js';
 import { InternalRaftRequest } from '../../src/gen/etcdserverpb/raft_internal.js';
 import { decodeConfChange } from '../../src/raft/confchange-codec.js';
-import { decodeMember } from '../../src/server/membership.js';
+import { decodeMember, isPromotion } from '../../src/server/membership.js';
 import { ConfChangeType, EntryType } from '../../src/raft/types.js';
 
 function v2(method: string, path: string, val: string): Uint8Array {
@@ -40,4 +40,14 @@ test('a raftpb.ConfChange becomes etcd-ts\'s conf change, with the id from the c
   assert.equal(cc.nodeId, 12345678901234567890n);
   assert.equal(cc.id, 5n);
   assert.deepEqual(decodeMember(cc.context), { id: 12345678901234567890n, name: 'm1', peerURLs: ['http://127.0.0.1:2380'], clientURLs: [], isLearner: false });
+});
+
+test('an etcd promotion stays a promotion, so one etcd refused (an id it did not know) adds no member', () => {
+  // etcd's promote context: the member with only its id, and isPromote.
+  const context = Buffer.from('{"id":1234,"peerURLs":null,"isPromote":true}');
+  const w = new BinaryWriter();
+  w.uint32(8).uint64(6n).uint32(16).int32(ConfChangeType.AddNode).uint32(24).uint64(1234n).uint32(34).bytes(context);
+  const cc = decodeConfChange(translateEntry({ term: 2, index: 5, type: 1, data: w.finish() }).data);
+  assert.equal(cc.nodeId, 1234n);
+  assert.equal(isPromotion(cc.context), true);
 });
