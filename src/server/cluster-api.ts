@@ -110,7 +110,7 @@ export class ClusterApi {
     const target = progress.get(id);
     const self = progress.get(this.d.memberId);
     if (target && self && target.match < self.match * LEARNER_READY_PERCENT) throw Errors.LearnerNotReady;
-    if (this.d.strictReconfigCheck && !this.readyToPromote(id)) throw Errors.MemberNotEnoughStarted;
+    if (this.d.strictReconfigCheck && !this.readyToPromote()) throw Errors.MemberNotEnoughStarted;
     await this.d.proposeConfChange({ type: ConfChangeType.AddNode, nodeId: id, context: encodePromotion(id) });
   }
 
@@ -154,10 +154,15 @@ export class ClusterApi {
     if (active - 1 < 1 + Math.floor((voters.length - 1) / 2)) throw Errors.Unhealthy;
   }
 
-  private readyToPromote(id: bigint): boolean {
+  /**
+   * Whether the voters after the promotion have a started quorum. The promoted member counts
+   * as started whether or not it has published its name yet (etcd counts it so): it is
+   * caught up, which is what matters.
+   */
+  private readyToPromote(): boolean {
     const voters = this.voters();
     const nmembers = voters.length + 1;
-    const nstarted = voters.filter((m) => m.name !== '').length + (this.d.membership.get(id)?.name !== '' ? 1 : 0);
+    const nstarted = voters.filter((m) => m.name !== '').length + 1;
     return nstarted >= Math.floor(nmembers / 2) + 1;
   }
 }
