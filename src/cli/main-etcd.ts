@@ -3,7 +3,9 @@
 
 import { handleServerArgs } from '../embed/handle-args.js';
 import { DiscoveryError } from '../embed/discovery/v2-discovery.js';
-import { startEtcd, StartError } from '../embed/start-etcd.js';
+import { startEtcd } from '../embed/start-etcd.js';
+import { ListenerError, StartError } from '../embed/start-errors.js';
+import { CALLERS } from '../embed/log-record.js';
 import { compactHeapWhenIdle, tuneHeapForServer } from './heap-tuning.js';
 import { tierUpSooner } from './jit-tuning.js';
 import { grpcRequestsSeen } from '../metrics/grpc-metrics.js';
@@ -37,6 +39,8 @@ export async function main(argv: string[] = processArgs()): Promise<void> {
     process.on('SIGINT', () => shutdown('SIGINT'));
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
+    // etcd was already serving when a client listener failed: no failed-start line, only zap's fatal one (exit code 1).
+    if (err instanceof ListenerError) log.child(CALLERS.listenerFailed).fatal('listener failed', { error: message });
     if (err instanceof DiscoveryError) {
       // etcd 3.5's words for a discovery that did not complete: the token is spent.
       log.warn('failed to bootstrap; discovery token was already used', { 'discovery-token': cfg.discovery, error: message });

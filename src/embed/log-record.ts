@@ -24,4 +24,6 @@ export const CALLERS = {
   configFile: 'etcdmain/config.go:348',
   singlePort: 'embed/config.go:688',
   leaseCheckpoint: 'embed/config.go:735',
+  /** etcd 3.4.23's line, the release this failure was compared with. */
+  listenerFailed: 'etcdmain/etcd.go:290',
 } as const;

@@ -5,7 +5,7 @@
 import { WatchableStore } from '../mvcc/watchable-store.js';
 import { preDiscoveryCluster, resolveBootstrapCluster } from './discovery/bootstrap-cluster.js';
 import { notifySystemdReady } from './systemd-notify.js';
-import { peerClientTls, serverTlsFor } from './tls-files.js';
+import { peerClientTls, serverTlsFor, TlsFileError } from './tls-files.js';
 import type { PeerClientTls } from '../transport/peer-http.js';
 import { bindServerMetrics } from '../metrics/server-metrics.js';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -29,7 +29,7 @@ import { EtcdServer } from '../server/etcd-server.js';
 import { Membership, encodeMember } from '../server/membership.js';
 import { leaseUpgradeListener } from '../server/lease-peer-upgrade.js';
 import { HttpLeaseForwarder, leasePeerRoutes } from '../server/lease-forwarding.js';
-import type { ServerConfig } from './config.js';
+import type { ServerConfig, TlsConfig } from './config.js';
 import { maintenanceParts, startAutoCompactor } from './maintenance-parts.js';
 import { loadBackendMembership } from './backend-membership.js';
 import { verifyBootstrap } from './bootstrap-check.js';
@@ -56,20 +56,11 @@ import { corruptionHost, hashKVRoutes, initialCorruptCheck, startCorruptionMonit
 import type { CorruptionMonitor } from '../server/corruption-check.js';
 import { EntryArena } from '../server/entry-arena.js';
 import { migrateEtcdDataDir } from '../migrate/migrate-etcd-data-dir.js';
+import { ListenerError, StartError } from './start-errors.js';
 
 /** etcd's raft message limits: 1 MiB per append, 512 appends in flight per follower. */
 const MAX_SIZE_PER_MSG_BYTES = 1024 * 1024;
 const MAX_INFLIGHT_MSGS = 512;
-
-export class StartError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-    this.name = 'StartError';
-  }
-}
 
 export interface DataDirLayout {
   memberDir: string;
@@ -108,7 +99,7 @@ export async function startEtcd(given: ServerConfig, log: Logger): Promise<Runni
   // Certificates are read before anything is written, so a bad path leaves no data dir behind.
   const clientAddresses = cfg.listenClientUrls.map((url) => ({
     ...listenAddress(url),
-    tls: serverTlsFor(url, cfg.clientTls, { cert: '--cert-file', key: '--key-file' }),
+    tls: clientServerTls(url, cfg.clientTls),
   }));
   // Every port is bound before anything is written, so a port in use leaves no data dir
   // behind and fails the start at once, as in etcd; each is served once the member is ready.
@@ -132,6 +123,16 @@ export async function startEtcd(given: ServerConfig, log: Logger): Promise<Runni
   } catch (err) {
     peerListeners.close();
     for (const p of bound) p.close();
+    throw err;
+  }
+}
+
+/** A client URL's TLS options; a file that cannot be read fails as etcd's listener does (see ListenerError). */
+function clientServerTls(url: string, clientTls: TlsConfig): tls.TlsOptions | undefined {
+  try {
+    return serverTlsFor(url, clientTls, { cert: '--cert-file', key: '--key-file' });
+  } catch (err) {
+    if (err instanceof TlsFileError) throw new ListenerError(err.message);
     throw err;
   }
 }

@@ -5,17 +5,20 @@
 import { readFileSync } from 'node:fs';
 import type tls from 'node:tls';
 import type { TlsConfig } from './config.js';
-import { StartError } from './start-etcd.js';
+import { StartError } from './start-errors.js';
 import type { PeerClientTls } from '../transport/peer-http.js';
 import { peerDialCheck } from './tls-admission.js';
 import { goReadFileError } from '../pkg/go-os-errors.js';
+
+/** A certificate, key or CA file that could not be read (the message is os.ReadFile's). */
+export class TlsFileError extends StartError {}
 
 /** Reads a certificate file, failing start-up with os.ReadFile's words for a missing or unreadable file or a directory. */
 function read(path: string): Buffer {
   try {
     return readFileSync(path);
   } catch (err) {
-    throw new StartError(goReadFileError(path, err) ?? `open ${path}: ${String(err)}`);
+    throw new TlsFileError(goReadFileError(path, err) ?? `open ${path}: ${String(err)}`);
   }
 }
 

@@ -167,3 +167,42 @@ test('an https client URL without --cert-file/--key-file refuses to start, as et
   assert.ok(mine.stderr.includes(message), mine.stderr);
   assert.equal(mine.status, theirs.status);
 });
+
+test('a client certificate, key or CA file that cannot be read ends etcd as a failed listener: the same fatal line and exit code', async () => {
+  const port = await freePort();
+  const peer = await freePort();
+  const failure = (kind: 'ours' | 'real', tlsFlags: string[]) => {
+    const dir = tempDir('etcd-tls-unreadable-');
+    const args = [
+      '--data-dir', join(dir, 'data'),
+      '--listen-client-urls', `https://127.0.0.1:${port}`,
+      '--advertise-client-urls', `https://127.0.0.1:${port}`,
+      '--listen-peer-urls', `http://127.0.0.1:${peer}`,
+      '--initial-advertise-peer-urls', `http://127.0.0.1:${peer}`,
+      '--initial-cluster', `default=http://127.0.0.1:${peer}`,
+      ...tlsFlags,
+      // etcd 3.4 writes zap's JSON lines only when asked; etcd-ts always does (3.5's default).
+      ...(kind === 'real' ? ['--logger=zap'] : []),
+    ];
+    const r = spawnSync(kind === 'ours' ? process.execPath : REAL_ETCD, kind === 'ours' ? [OUR_ETCD, ...args] : args, { encoding: 'utf8', timeout: 30_000 });
+    removeDir(dir);
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: string; caller?: string; msg: string; error?: string });
+    // What a failure says: the lines that carry an error (real etcd's fatal line adds a Go stack trace, left out).
+    return { status: r.status, failed: lines.filter((l) => l.error !== undefined).map((l) => ({ level: l.level, caller: l.caller, msg: l.msg, error: l.error })) };
+  };
+  const cases: [string, string[]][] = [
+    ['no such certificate or key', ['--cert-file', '/nonexistent.pem', '--key-file', '/nonexistent.key']],
+    ['no such key', ['--cert-file', file('server.pem'), '--key-file', '/nonexistent.key']],
+    ['no such CA', ['--cert-file', file('server.pem'), '--key-file', file('server-key.pem'), '--trusted-ca-file', '/nonexistent-ca.pem']],
+    ['a directory for the certificate', ['--cert-file', TLS_DIR, '--key-file', file('server-key.pem')]],
+  ];
+  for (const [name, flags] of cases) {
+    const real = failure('real', flags);
+    const ours = failure('ours', flags);
+    assert.equal(real.status, 1, `${name}: real etcd's exit code`);
+    assert.deepEqual(ours, real, name);
+  }
+  assert.deepEqual(failure('ours', cases[0]![1]).failed, [
+    { level: 'fatal', caller: 'etcdmain/etcd.go:290', msg: 'listener failed', error: 'open /nonexistent.pem: no such file or directory' },
+  ]);
+});

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { srvInitialCluster, type SrvRecord, type SrvResolver } from '../../src/embed/discovery/srv-discovery.js';
 import { resolveBootstrapCluster } from '../../src/embed/discovery/bootstrap-cluster.js';
-import { StartError } from '../../src/embed/start-etcd.js';
+import { StartError } from '../../src/embed/start-errors.js';
 
 function tableResolver(srv: Record<string, SrvRecord[]>, hosts: Record<string, string>): SrvResolver {
   return {

@@ -5,7 +5,7 @@
 import { formatUrlsMap, parseUrlsMap } from '../../pkg/go-url.js';
 import type { ServerConfig } from '../config.js';
 import { computeMemberId } from '../identity.js';
-import { StartError } from '../start-etcd.js';
+import { StartError } from '../start-errors.js';
 import { srvInitialCluster, type SrvResolver } from './srv-discovery.js';
 import { joinDiscoveryCluster, type DiscoveryDeps, type DiscoveryLogger } from './v2-discovery.js';
 
