@@ -159,7 +159,7 @@ function frameHeader(length: number, type: number, flags: number, streamId: numb
 }
 
 /** The re-encoded block as HEADERS (+ CONTINUATION) frames, without padding. */
-function headerFrames(block: PendingBlock, encoded: Buffer): Buffer[] {
+export function headerFrames(block: Pick<PendingBlock, "streamId" | "flags" | "priority">, encoded: Buffer): Buffer[] {
   const priority = block.priority ?? Buffer.alloc(0);
   const firstRoom = MAX_FRAME_PAYLOAD - priority.length;
   const frames: Buffer[] = [];

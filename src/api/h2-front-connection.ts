@@ -1,0 +1,683 @@
+// The client port's HTTP/2 connections pass through this stream on their way to node's
+// HTTP/2 server (and grpc-js behind it). It reads the client's frames itself and answers
+// the unary gRPC calls the fast path serves (KV, lease grant, member list...) without node
+// ever seeing them: node's per-stream machinery (a JS stream object, its events, nghttp2's
+// stream, the respond/trailers round trips) was about a quarter of a member's CPU on a
+// small put. Everything else — streaming calls, plain HTTP/2 requests, SETTINGS, PING,
+// GOAWAY — goes on to node as before, which is how the two share one connection:
+//
+// - Header compression: every header block is decoded here, since the client's dynamic table
+//   is shared by all of its streams. The blocks passed on are re-encoded without indexing
+//   (node's decoder never needs a table entry), and :authority repaired on the way (see
+//   h2-authority-filter.ts). Our replies use the static table and literals only, so they
+//   leave the client's decoder table as node's encoder expects it.
+// - Stream ids: node sees the streams it serves, in increasing order with gaps, which
+//   HTTP/2 allows. Frames for a stream that is neither node's nor ours anymore are dropped.
+// - Flow control: the connection window the client grants is shared. We replenish what our
+//   streams consumed (node replenishes the rest), and deduct what our replies sent from the
+//   increments passed on to node; as that deduction can lag, node's DATA is also held here
+//   whenever it would exceed the window the client actually granted.
+// - A GOAWAY node sends names the highest stream either side took, so a client never
+//   retries a call we already served.
+
+import { Duplex } from 'node:stream';
+import type net from 'node:net';
+import type http2 from 'node:http2';
+import { CONNECTION_PREFACE, FRAME_HEADER_LENGTH, FrameType, Flag, writeFrameHeader, frame as encodeFrame } from '../pkg/h2-frame.js';
+import { HpackDecoder, HpackError, encodeHeaderBlock } from '../pkg/hpack.js';
+import { headerFrames, repairedAuthority } from './h2-authority-filter.js';
+import { peerOf } from './unary-fast-call.js';
+import { headerObject } from './h2-request-headers.js';
+
+/** A call the front end serves on a stream of its own. */
+export interface OwnedCall {
+  requestData(chunk: Buffer): void;
+  /** The client ended its side (END_STREAM). */
+  requestEnd(): void;
+  /** The client reset the stream, or the connection went away. */
+  streamReset(): void;
+}
+
+/** Decides, from a new stream's request headers, whether the front end serves it. */
+export interface OwnedCallTaker {
+  take(conn: H2FrontConnection, streamId: number, headers: http2.IncomingHttpHeaders): OwnedCall | undefined;
+}
+
+/** HTTP/2's initial flow-control window and smallest SETTINGS_MAX_FRAME_SIZE (RFC 9113 §6.5.2). */
+const DEFAULT_WINDOW = 65_535;
+const DEFAULT_MAX_FRAME = 16_384;
+const SETTINGS_INITIAL_WINDOW_SIZE = 0x4;
+const SETTINGS_MAX_FRAME_SIZE = 0x5;
+/**
+ * Consumed bytes are given back to the client in WINDOW_UPDATEs of at least this much. With
+ * nghttp2 giving back its share at half the window, the two never leave a client stalled.
+ */
+const REPLENISH_AT = 16_384;
+const PROTOCOL_ERROR = 0x1;
+const FRAME_SIZE_ERROR = 0x6;
+const COMPRESSION_ERROR = 0x9;
+/** The client's decoder table is bounded by what node advertised; we only follow its updates. */
+const DECODER_TABLE_LIMIT = 1 << 24;
+
+/** Our side of a stream we serve. */
+class OwnedStream {
+  remoteEnded = false;
+  localEnded = false;
+  /** Request bytes consumed and not yet given back in a stream WINDOW_UPDATE. */
+  recvUnacked = 0;
+  /** Reply bytes (the message) waiting for flow-control window, then its trailers. */
+  waitingData: Buffer | undefined;
+  waitingTrailers: Buffer | undefined;
+  closeListeners: (() => void)[] | undefined;
+
+  constructor(
+    readonly id: number,
+    readonly call: OwnedCall,
+    public sendWindow: number,
+  ) {}
+}
+
+/** A header block being received: its HEADERS frame and any CONTINUATIONs. */
+interface PendingBlock {
+  streamId: number;
+  flags: number;
+  priority: Buffer | undefined;
+  fragments: Buffer[];
+}
+
+/** What node's session has sent and the client has sent on one of node's streams. */
+const CLIENT_ENDED = 1;
+const NODE_ENDED = 2;
+
+export class H2FrontConnection extends Duplex {
+  readonly peer: string;
+  private readonly decoder = new HpackDecoder(DECODER_TABLE_LIMIT);
+  private readonly owned = new Map<number, OwnedStream>();
+  /** Node's streams, with which sides have ended. */
+  private readonly nodeStreams = new Map<number, number>();
+  private lastClientStream = 0;
+  private highestOwned = 0;
+
+  // Client -> server.
+  private prefaceLeft = CONNECTION_PREFACE.length;
+  private inbound: Buffer = Buffer.alloc(0);
+  private block: PendingBlock | undefined;
+  private readonly fields: string[] = [];
+  private readonly onField = (name: string, value: string): void => {
+    this.fields.push(name, value);
+  };
+  /** Connection-level bytes our streams (and dropped frames) consumed, not yet given back. */
+  private connUnacked = 0;
+  /** The stream window node advertised: what a client may send on a stream before an update. */
+  private serverInitialWindow = DEFAULT_WINDOW;
+  /** The largest frame node advertised it takes: a larger one is refused before it is buffered. */
+  private serverMaxFrame = DEFAULT_MAX_FRAME;
+
+  // Server -> client.
+  /** The connection window the client granted, less every DATA byte sent (node's and ours). */
+  private connSendWindow = DEFAULT_WINDOW;
+  /** Our DATA bytes not yet deducted from the increments passed on to node. */
+  private debt = 0;
+  private clientInitialWindow = DEFAULT_WINDOW;
+  private clientMaxFrame = DEFAULT_MAX_FRAME;
+  /** Our streams whose replies wait for window, oldest first. */
+  private readonly blocked: OwnedStream[] = [];
+  /** Node's output scan: payload bytes of its current frame still to come. */
+  private nodeFrameLeft = 0;
+  /** Node's bytes not yet sent: a partial frame header, a GOAWAY or SETTINGS being completed, or held for window. */
+  private nodeCarry: Buffer = Buffer.alloc(0);
+  /** Node's write callbacks of held bytes, called once they are sent. */
+  private nodeHeldDone: ((err?: Error | null) => void)[] = [];
+  /** True while nodeCarry waits for window rather than for more bytes. */
+  private nodeHeld = false;
+  /** Our frames made while node's output was mid-frame. */
+  private ownQueue: Buffer[] = [];
+  private corked = false;
+  private finalDone: ((err?: Error | null) => void) | undefined;
+  /** Node sent GOAWAY: streams opened after it are node's to refuse. */
+  private goingAway = false;
+  /** We ended the socket after a connection error: destroying must not cut our GOAWAY off. */
+  private socketEnding = false;
+
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly taker: OwnedCallTaker,
+    firstBytes?: Buffer,
+  ) {
+    super({ allowHalfOpen: true });
+    this.peer = peerOf(socket);
+    socket.on('data', (chunk: Buffer) => this.fromClient(chunk));
+    socket.on('end', () => this.push(null));
+    socket.on('error', (err) => this.destroy(err));
+    socket.on('close', () => this.destroy());
+    if (firstBytes !== undefined && firstBytes.length > 0) this.fromClient(firstBytes);
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.socket.remoteAddress;
+  }
+
+  get remotePort(): number | undefined {
+    return this.socket.remotePort;
+  }
+
+  get localAddress(): string | undefined {
+    return this.socket.localAddress;
+  }
+
+  get localPort(): number | undefined {
+    return this.socket.localPort;
+  }
+
+  override _read(): void {
+    this.socket.resume();
+  }
+
+  // ---- client -> server -------------------------------------------------------------
+
+  private fromClient(chunk: Buffer): void {
+    if (this.destroyed) return;
+    const toNode: Buffer[] = [];
+    let buf = this.inbound.length === 0 ? chunk : Buffer.concat([this.inbound, chunk]);
+    if (this.prefaceLeft > 0) {
+      const n = Math.min(this.prefaceLeft, buf.length);
+      toNode.push(buf.subarray(0, n));
+      buf = buf.subarray(n);
+      this.prefaceLeft -= n;
+    }
+    let pos = 0;
+    try {
+      while (buf.length - pos >= FRAME_HEADER_LENGTH) {
+        const length = (buf[pos]! << 16) | (buf[pos + 1]! << 8) | buf[pos + 2]!;
+        if (length > this.serverMaxFrame) {
+          this.fail(FRAME_SIZE_ERROR);
+          return;
+        }
+        if (buf.length - pos < FRAME_HEADER_LENGTH + length) break;
+        this.onClientFrame(buf, pos, length, toNode);
+        pos += FRAME_HEADER_LENGTH + length;
+      }
+    } catch (err) {
+      this.fail(err instanceof HpackError ? COMPRESSION_ERROR : PROTOCOL_ERROR);
+      return;
+    }
+    this.inbound = pos === buf.length ? Buffer.alloc(0) : buf.subarray(pos);
+    this.giveBackWindow();
+    if (toNode.length > 0 && !this.push(toNode.length === 1 ? toNode[0]! : Buffer.concat(toNode))) this.socket.pause();
+  }
+
+  private onClientFrame(buf: Buffer, pos: number, length: number, toNode: Buffer[]): void {
+    const type = buf[pos + 3]!;
+    const flags = buf[pos + 4]!;
+    const id = buf.readUInt32BE(pos + 5) & 0x7fffffff;
+    const whole = buf.subarray(pos, pos + FRAME_HEADER_LENGTH + length);
+    const payload = whole.subarray(FRAME_HEADER_LENGTH);
+    if (this.block !== undefined && type !== FrameType.CONTINUATION) throw new Error('HTTP/2: header block interrupted');
+    switch (type) {
+      case FrameType.HEADERS:
+        this.block = startBlock(id, flags, payload);
+        if ((flags & Flag.END_HEADERS) !== 0) this.onBlock(this.takeBlock(), toNode);
+        return;
+      case FrameType.CONTINUATION:
+        if (this.block === undefined || this.block.streamId !== id) throw new Error('HTTP/2: unexpected CONTINUATION');
+        this.block.fragments.push(payload);
+        if ((flags & Flag.END_HEADERS) !== 0) this.onBlock(this.takeBlock(), toNode);
+        return;
+      case FrameType.DATA:
+        this.onData(id, flags, payload, whole, toNode);
+        return;
+      case FrameType.WINDOW_UPDATE:
+        this.onWindowUpdate(id, payload, whole, toNode);
+        return;
+      case FrameType.RST_STREAM: {
+        const s = this.owned.get(id);
+        if (s !== undefined) {
+          this.close(s);
+          s.call.streamReset();
+          return;
+        }
+        if (this.isNodeOrIdle(id)) {
+          this.nodeStreams.delete(id);
+          toNode.push(whole);
+        }
+        return;
+      }
+      case FrameType.PRIORITY:
+        if (this.isNodeOrIdle(id)) toNode.push(whole);
+        return;
+      case FrameType.SETTINGS:
+        if ((flags & Flag.ACK) === 0) this.onClientSettings(payload);
+        toNode.push(whole);
+        return;
+      default:
+        // PING, GOAWAY, unknown types, and anything on stream 0: node's to judge.
+        toNode.push(whole);
+    }
+  }
+
+  /** Whether frames for `id` go to node: its streams, stream 0, even ids, and streams not opened yet. */
+  private isNodeOrIdle(id: number): boolean {
+    return this.nodeStreams.has(id) || id > this.lastClientStream || id % 2 === 0;
+  }
+
+  private takeBlock(): PendingBlock {
+    const b = this.block!;
+    this.block = undefined;
+    return b;
+  }
+
+  private onBlock(block: PendingBlock, toNode: Buffer[]): void {
+    const fields = this.fields;
+    fields.length = 0;
+    this.decoder.decode(block.fragments.length === 1 ? block.fragments[0]! : Buffer.concat(block.fragments), this.onField);
+    const id = block.streamId;
+    const endStream = (block.flags & Flag.END_STREAM) !== 0;
+    const s = this.owned.get(id);
+    if (s !== undefined) {
+      // Trailers from the client on a call we serve: only their END_STREAM matters.
+      if (endStream) this.remoteEnd(s);
+      return;
+    }
+    if (!this.isNodeOrIdle(id)) return; // a stream that is over: nothing to answer
+    if (id > this.lastClientStream && id % 2 === 1) {
+      this.lastClientStream = id;
+      if (!this.closing()) {
+        const call = this.taker.take(this, id, headerObject(fields));
+        if (call !== undefined) {
+          const owned = new OwnedStream(id, call, this.clientInitialWindow);
+          this.owned.set(id, owned);
+          this.highestOwned = id;
+          if (endStream) this.remoteEnd(owned);
+          return;
+        }
+      }
+      this.nodeStreams.set(id, endStream ? CLIENT_ENDED : 0);
+    } else if (endStream) {
+      this.nodeEnded(id, CLIENT_ENDED);
+    }
+    const pairs: [string, string][] = [];
+    for (let i = 0; i < fields.length; i += 2) {
+      const name = fields[i]!;
+      pairs.push([name, name === ':authority' ? repairedAuthority(fields[i + 1]!) : fields[i + 1]!]);
+    }
+    toNode.push(...headerFrames(block, encodeHeaderBlock(pairs)));
+  }
+
+  private onData(id: number, flags: number, payload: Buffer, whole: Buffer, toNode: Buffer[]): void {
+    const s = this.owned.get(id);
+    if (s === undefined) {
+      if (this.isNodeOrIdle(id)) {
+        toNode.push(whole);
+        if ((flags & Flag.END_STREAM) !== 0) this.nodeEnded(id, CLIENT_ENDED);
+      } else {
+        // A stream that is over: dropped, but its bytes still count against the connection.
+        this.connUnacked += payload.length;
+      }
+      return;
+    }
+    this.connUnacked += payload.length;
+    s.recvUnacked += payload.length;
+    let data = payload;
+    if ((flags & Flag.PADDED) !== 0) {
+      const padding = payload[0] ?? 0;
+      if (padding >= payload.length) throw new Error('HTTP/2: padding too long');
+      data = payload.subarray(1, payload.length - padding);
+    }
+    if (data.length > 0) s.call.requestData(data);
+    if ((flags & Flag.END_STREAM) !== 0) this.remoteEnd(s);
+    else if (s.recvUnacked >= Math.min(REPLENISH_AT, this.serverInitialWindow >> 1) && this.owned.has(id)) {
+      this.writeOwn(windowUpdate(id, s.recvUnacked));
+      s.recvUnacked = 0;
+    }
+  }
+
+  private onWindowUpdate(id: number, payload: Buffer, whole: Buffer, toNode: Buffer[]): void {
+    const increment = payload.length === 4 ? payload.readUInt32BE(0) & 0x7fffffff : 0;
+    if (id === 0) {
+      if (increment === 0) {
+        toNode.push(whole);
+        return;
+      }
+      this.connSendWindow += increment;
+      const paid = Math.min(increment, this.debt);
+      this.debt -= paid;
+      if (increment > paid) toNode.push(paid === 0 ? whole : windowUpdate(0, increment - paid));
+      this.releaseWindowed();
+      return;
+    }
+    const s = this.owned.get(id);
+    if (s !== undefined) {
+      s.sendWindow += increment;
+      this.releaseWindowed();
+    } else if (this.isNodeOrIdle(id)) {
+      toNode.push(whole);
+    }
+  }
+
+  private onClientSettings(payload: Buffer): void {
+    for (let i = 0; i + 6 <= payload.length; i += 6) {
+      const key = payload.readUInt16BE(i);
+      const value = payload.readUInt32BE(i + 2);
+      if (key === SETTINGS_INITIAL_WINDOW_SIZE) {
+        const delta = value - this.clientInitialWindow;
+        this.clientInitialWindow = value;
+        for (const s of this.owned.values()) s.sendWindow += delta;
+        if (delta > 0) this.releaseWindowed();
+      } else if (key === SETTINGS_MAX_FRAME_SIZE) {
+        this.clientMaxFrame = value;
+      }
+    }
+  }
+
+  /** Gives back, in one connection WINDOW_UPDATE, what our streams consumed once it is worth a frame. */
+  private giveBackWindow(): void {
+    if (this.connUnacked < REPLENISH_AT || this.destroyed) return;
+    this.writeOwn(windowUpdate(0, this.connUnacked));
+    this.connUnacked = 0;
+  }
+
+  private remoteEnd(s: OwnedStream): void {
+    if (s.remoteEnded) return;
+    s.remoteEnded = true;
+    if (s.localEnded) this.close(s);
+    else s.call.requestEnd();
+  }
+
+  /** Node's stream `id` ended on one side; forgotten once both have (or it was reset). */
+  private nodeEnded(id: number, side: number): void {
+    const ended = this.nodeStreams.get(id);
+    if (ended === undefined) return;
+    const now = ended | side;
+    if (now === (CLIENT_ENDED | NODE_ENDED)) this.nodeStreams.delete(id);
+    else this.nodeStreams.set(id, now);
+  }
+
+  // ---- our replies ------------------------------------------------------------------
+
+  /** Whether stream `id` no longer exists (reset, or the connection went away). */
+  streamGone(id: number): boolean {
+    return this.destroyed || !this.owned.has(id);
+  }
+
+  /** Calls `f` once stream `id` closes (on the next tick if it has). */
+  whenClosed(id: number, f: () => void): void {
+    const s = this.owned.get(id);
+    if (s === undefined || this.destroyed) {
+      process.nextTick(f);
+      return;
+    }
+    (s.closeListeners ??= []).push(f);
+  }
+
+  /** A reply: its headers, the framed message as DATA, then its trailers ending the stream. */
+  sendReply(id: number, headersBlock: Buffer, message: Buffer, trailersBlock: Buffer): void {
+    const s = this.owned.get(id);
+    if (s === undefined || s.localEnded || this.destroyed) return;
+    const n = message.length;
+    if (this.blocked.length === 0 && n <= s.sendWindow && n <= this.connSendWindow && n <= this.clientMaxFrame) {
+      const out = Buffer.allocUnsafe(3 * FRAME_HEADER_LENGTH + headersBlock.length + n + trailersBlock.length);
+      let p = 0;
+      writeFrameHeader(out, p, headersBlock.length, FrameType.HEADERS, Flag.END_HEADERS, id);
+      p += FRAME_HEADER_LENGTH;
+      p += headersBlock.copy(out, p);
+      writeFrameHeader(out, p, n, FrameType.DATA, 0, id);
+      p += FRAME_HEADER_LENGTH;
+      p += message.copy(out, p);
+      writeFrameHeader(out, p, trailersBlock.length, FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, id);
+      p += FRAME_HEADER_LENGTH;
+      trailersBlock.copy(out, p);
+      this.spend(s, n);
+      this.writeOwn(out);
+      this.localEnd(s);
+      return;
+    }
+    this.writeOwn(encodeFrame(FrameType.HEADERS, Flag.END_HEADERS, id, headersBlock));
+    s.waitingData = message;
+    s.waitingTrailers = trailersBlock;
+    this.blocked.push(s);
+    this.releaseWindowed();
+  }
+
+  /** A status alone (trailers-only). A client still sending has the rest of its request read and dropped. */
+  sendTrailersOnly(id: number, block: Buffer): void {
+    const s = this.owned.get(id);
+    if (s === undefined || s.localEnded || this.destroyed) return;
+    this.writeOwn(encodeFrame(FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, id, block));
+    this.localEnd(s);
+  }
+
+  private spend(s: OwnedStream, n: number): void {
+    s.sendWindow -= n;
+    this.connSendWindow -= n;
+    this.debt += n;
+  }
+
+  private localEnd(s: OwnedStream): void {
+    s.localEnded = true;
+    if (s.remoteEnded) this.close(s);
+  }
+
+  private close(s: OwnedStream): void {
+    if (this.owned.get(s.id) !== s) return;
+    this.owned.delete(s.id);
+    const i = this.blocked.indexOf(s);
+    if (i >= 0) this.blocked.splice(i, 1);
+    const listeners = s.closeListeners;
+    if (listeners !== undefined) for (const f of listeners) f();
+    this.maybeFinish();
+  }
+
+  /** Sends what waited for window: node's held output first, then our replies in order. */
+  private releaseWindowed(): void {
+    if (this.nodeHeld) {
+      this.nodeHeld = false;
+      const carry = this.nodeCarry;
+      this.nodeCarry = Buffer.alloc(0);
+      const done = this.nodeHeldDone;
+      this.nodeHeldDone = [];
+      this.fromNode(carry, done);
+      if (this.nodeHeld) return;
+    }
+    while (this.blocked.length > 0) {
+      let progressed = false;
+      for (let i = 0; i < this.blocked.length; i++) {
+        const s = this.blocked[i]!;
+        const data = s.waitingData!;
+        const n = Math.min(data.length, s.sendWindow, this.connSendWindow, this.clientMaxFrame);
+        if (n > 0) {
+          this.spend(s, n);
+          this.writeOwn(encodeFrame(FrameType.DATA, 0, s.id, data.subarray(0, n)));
+          s.waitingData = data.subarray(n);
+          progressed = true;
+        }
+        if (s.waitingData!.length === 0) {
+          this.writeOwn(encodeFrame(FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, s.id, s.waitingTrailers));
+          s.waitingData = s.waitingTrailers = undefined;
+          this.blocked.splice(i--, 1);
+          this.localEnd(s);
+        }
+      }
+      if (!progressed || this.connSendWindow <= 0) return;
+    }
+  }
+
+  // ---- server -> client -------------------------------------------------------------
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (err?: Error | null) => void): void {
+    this.fromNode(chunk, [done]);
+  }
+
+  override _writev(chunks: { chunk: Buffer }[], done: (err?: Error | null) => void): void {
+    this.fromNode(chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk)), [done]);
+  }
+
+  /**
+   * Node's output, followed frame by frame: DATA spends the connection window (what does
+   * not fit is held), a GOAWAY gets our streams' highest id, node's SETTINGS tell the
+   * stream window clients get, and our frames wait for a frame boundary.
+   */
+  private fromNode(chunk: Buffer, done: ((err?: Error | null) => void)[]): void {
+    let buf = this.nodeCarry.length === 0 ? chunk : Buffer.concat([this.nodeCarry, chunk]);
+    this.nodeCarry = Buffer.alloc(0);
+    let pos = 0;
+    let sentUpTo = 0;
+    while (pos < buf.length) {
+      if (this.nodeFrameLeft > 0) {
+        const n = Math.min(this.nodeFrameLeft, buf.length - pos);
+        this.nodeFrameLeft -= n;
+        pos += n;
+        continue;
+      }
+      if (buf.length - pos < FRAME_HEADER_LENGTH) break;
+      const length = (buf[pos]! << 16) | (buf[pos + 1]! << 8) | buf[pos + 2]!;
+      const type = buf[pos + 3]!;
+      const flags = buf[pos + 4]!;
+      const id = buf.readUInt32BE(pos + 5) & 0x7fffffff;
+      if (type === FrameType.DATA && length > this.connSendWindow) {
+        this.nodeHeld = true;
+        break;
+      }
+      if ((type === FrameType.GOAWAY || type === FrameType.SETTINGS) && buf.length - pos < FRAME_HEADER_LENGTH + length) break;
+      if (type === FrameType.DATA) this.connSendWindow -= length;
+      if (type === FrameType.GOAWAY && length >= 4) {
+        this.goingAway = true;
+        const last = buf.readUInt32BE(pos + FRAME_HEADER_LENGTH) & 0x7fffffff;
+        if (this.highestOwned > last) {
+          if (buf === chunk) buf = Buffer.from(buf);
+          buf.writeUInt32BE(this.highestOwned, pos + FRAME_HEADER_LENGTH);
+        }
+      } else if (type === FrameType.SETTINGS && (flags & Flag.ACK) === 0) {
+        this.onNodeSettings(buf.subarray(pos + FRAME_HEADER_LENGTH, pos + FRAME_HEADER_LENGTH + length));
+      } else if (type === FrameType.RST_STREAM) {
+        this.nodeStreams.delete(id);
+      } else if ((type === FrameType.DATA || type === FrameType.HEADERS) && (flags & Flag.END_STREAM) !== 0) {
+        this.nodeEnded(id, NODE_ENDED);
+      }
+      pos += FRAME_HEADER_LENGTH;
+      this.nodeFrameLeft = length;
+      const n = Math.min(length, buf.length - pos);
+      this.nodeFrameLeft -= n;
+      pos += n;
+      sentUpTo = pos;
+    }
+    if (this.nodeFrameLeft > 0) sentUpTo = pos;
+    const rest = buf.subarray(sentUpTo);
+    if (rest.length > 0) this.nodeCarry = rest;
+    if (this.nodeHeld) {
+      // Completed once the client grants window and the bytes go out.
+      this.nodeHeldDone.push(...done);
+      if (sentUpTo > 0) this.out(buf.subarray(0, sentUpTo));
+    } else if (sentUpTo > 0) {
+      // Node's next write waits until these bytes reach the socket: its backpressure.
+      this.out(buf.subarray(0, sentUpTo), done.length === 1 ? done[0] : () => { for (const d of done) d(); });
+    } else {
+      for (const d of done) d();
+    }
+    if (this.nodeFrameLeft === 0 && this.nodeCarry.length === 0 && this.ownQueue.length > 0) {
+      const queued = this.ownQueue;
+      this.ownQueue = [];
+      for (const b of queued) this.out(b);
+    }
+  }
+
+  private onNodeSettings(payload: Buffer): void {
+    for (let i = 0; i + 6 <= payload.length; i += 6) {
+      const key = payload.readUInt16BE(i);
+      if (key === SETTINGS_INITIAL_WINDOW_SIZE) this.serverInitialWindow = payload.readUInt32BE(i + 2);
+      else if (key === SETTINGS_MAX_FRAME_SIZE) this.serverMaxFrame = payload.readUInt32BE(i + 2);
+    }
+  }
+
+  /** Our frames go out now, unless node's output stopped mid-frame. */
+  private writeOwn(frameBytes: Buffer): void {
+    if (this.nodeFrameLeft > 0 || (this.nodeCarry.length > 0 && !this.nodeHeld)) this.ownQueue.push(frameBytes);
+    else this.out(frameBytes);
+  }
+
+  /**
+   * Writes made in one tick leave as one writev: on loopback each send(2) also runs the
+   * receiver's TCP processing on this thread, so a batch of replies costs one.
+   */
+  private out(bytes: Buffer, written?: (err?: Error | null) => void): void {
+    if (this.socket.destroyed) {
+      written?.();
+      return;
+    }
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.releaseCork);
+    }
+    this.socket.write(bytes, written);
+  }
+
+  private readonly releaseCork = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
+
+  /** A connection error of ours: GOAWAY with its code, then the connection closes. */
+  private fail(code: number): void {
+    const payload = Buffer.alloc(8);
+    payload.writeUInt32BE(Math.max(this.lastClientStream, 0), 0);
+    payload.writeUInt32BE(code, 4);
+    this.writeOwn(encodeFrame(FrameType.GOAWAY, 0, 0, payload));
+    this.socketEnding = true;
+    this.socket.end();
+    this.destroy();
+  }
+
+  override _final(done: (err?: Error | null) => void): void {
+    this.finalDone = done;
+    this.maybeFinish();
+  }
+
+  /** Node closed its side: the socket ends once our streams are answered too. */
+  private maybeFinish(): void {
+    if (this.finalDone === undefined || this.owned.size > 0) return;
+    const done = this.finalDone;
+    this.finalDone = undefined;
+    this.socket.end(() => done());
+  }
+
+  override _destroy(err: Error | null, done: (err?: Error | null) => void): void {
+    const streams = [...this.owned.values()];
+    this.owned.clear();
+    this.blocked.length = 0;
+    for (const s of streams) {
+      s.call.streamReset();
+      if (s.closeListeners !== undefined) for (const f of s.closeListeners) f();
+    }
+    for (const d of this.nodeHeldDone) d(err);
+    this.nodeHeldDone = [];
+    if (!this.socketEnding) this.socket.destroy();
+    done(err);
+  }
+
+  /** Node has begun closing the session (GOAWAY sent or the stream ending): new calls go to it. */
+  private closing(): boolean {
+    return this.goingAway || this.finalDone !== undefined || this.writableEnded;
+  }
+}
+
+function startBlock(streamId: number, flags: number, payload: Buffer): PendingBlock {
+  let body = payload;
+  if ((flags & Flag.PADDED) !== 0) {
+    const padding = body[0] ?? 0;
+    if (padding >= body.length) throw new Error('HTTP/2: padding too long');
+    body = body.subarray(1, body.length - padding);
+  }
+  let priority: Buffer | undefined;
+  if ((flags & Flag.PRIORITY) !== 0) {
+    priority = body.subarray(0, 5);
+    body = body.subarray(5);
+  }
+  return { streamId, flags, priority, fragments: [body] };
+}
+
+function windowUpdate(streamId: number, increment: number): Buffer {
+  const out = Buffer.allocUnsafe(FRAME_HEADER_LENGTH + 4);
+  writeFrameHeader(out, 0, 4, FrameType.WINDOW_UPDATE, 0, streamId);
+  out.writeUInt32BE(increment, FRAME_HEADER_LENGTH);
+  return out;
+}
