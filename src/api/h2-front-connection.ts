@@ -317,6 +317,8 @@ export class H2FrontConnection extends Duplex {
     }
     this.connUnacked += payload.length;
     s.recvUnacked += payload.length;
+    // DATA after the client's END_STREAM breaks the protocol; the call never sees it.
+    if (s.remoteEnded) return;
     let data = payload;
     if ((flags & Flag.PADDED) !== 0) {
       const padding = payload[0] ?? 0;
