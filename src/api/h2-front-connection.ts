@@ -36,6 +36,8 @@ export interface OwnedCall {
   requestEnd(): void;
   /** The client reset the stream, or the connection went away. */
   streamReset(): void;
+  /** The stream is over, both sides ended or reset (after streamReset). */
+  onStreamClose?(): void;
 }
 
 /** Decides, from a new stream's request headers, whether the front end serves it. */
@@ -65,9 +67,11 @@ class OwnedStream {
   localEnded = false;
   /** Request bytes consumed and not yet given back in a stream WINDOW_UPDATE. */
   recvUnacked = 0;
-  /** Reply bytes (the message) waiting for flow-control window, then its trailers. */
-  waitingData: Buffer | undefined;
-  waitingTrailers: Buffer | undefined;
+  /** DATA waiting for flow-control window, in order, then the trailers that end the stream. */
+  readonly queue: { data: Buffer; written: (() => void) | undefined }[] = [];
+  trailers: Buffer | undefined;
+  /** Called once the queue has gone out. */
+  drained: (() => void)[] | undefined;
   closeListeners: (() => void)[] | undefined;
 
   constructor(
@@ -131,7 +135,7 @@ export class H2FrontConnection extends Duplex {
   /** True while nodeCarry waits for window rather than for more bytes. */
   private nodeHeld = false;
   /** Our frames made while node's output was mid-frame. */
-  private ownQueue: Buffer[] = [];
+  private ownQueue: { bytes: Buffer; written: (() => void) | undefined }[] = [];
   private corked = false;
   private finalDone: ((err?: Error | null) => void) | undefined;
   /** Node sent GOAWAY: streams opened after it are node's to refuse. */
@@ -232,8 +236,8 @@ export class H2FrontConnection extends Duplex {
       case FrameType.RST_STREAM: {
         const s = this.owned.get(id);
         if (s !== undefined) {
-          this.close(s);
           s.call.streamReset();
+          this.close(s);
           return;
         }
         if (this.isNodeOrIdle(id)) {
@@ -416,36 +420,80 @@ export class H2FrontConnection extends Duplex {
     const s = this.owned.get(id);
     if (s === undefined || s.localEnded || this.destroyed) return;
     const n = message.length;
-    if (this.blocked.length === 0 && n <= s.sendWindow && n <= this.connSendWindow && n <= this.clientMaxFrame) {
-      const out = Buffer.allocUnsafe(3 * FRAME_HEADER_LENGTH + headersBlock.length + n + trailersBlock.length);
-      let p = 0;
-      writeFrameHeader(out, p, headersBlock.length, FrameType.HEADERS, Flag.END_HEADERS, id);
-      p += FRAME_HEADER_LENGTH;
-      p += headersBlock.copy(out, p);
-      writeFrameHeader(out, p, n, FrameType.DATA, 0, id);
-      p += FRAME_HEADER_LENGTH;
-      p += message.copy(out, p);
-      writeFrameHeader(out, p, trailersBlock.length, FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, id);
-      p += FRAME_HEADER_LENGTH;
-      trailersBlock.copy(out, p);
-      this.spend(s, n);
-      this.writeOwn(out);
-      this.localEnd(s);
+    if (!this.canSendNow(s, n)) {
+      this.sendHeaders(id, headersBlock);
+      this.sendData(id, message);
+      this.sendTrailers(id, trailersBlock);
       return;
     }
-    this.writeOwn(encodeFrame(FrameType.HEADERS, Flag.END_HEADERS, id, headersBlock));
-    s.waitingData = message;
-    s.waitingTrailers = trailersBlock;
-    this.blocked.push(s);
+    // The common case in one buffer and one write.
+    const out = Buffer.allocUnsafe(3 * FRAME_HEADER_LENGTH + headersBlock.length + n + trailersBlock.length);
+    let p = 0;
+    writeFrameHeader(out, p, headersBlock.length, FrameType.HEADERS, Flag.END_HEADERS, id);
+    p += FRAME_HEADER_LENGTH;
+    p += headersBlock.copy(out, p);
+    writeFrameHeader(out, p, n, FrameType.DATA, 0, id);
+    p += FRAME_HEADER_LENGTH;
+    p += message.copy(out, p);
+    writeFrameHeader(out, p, trailersBlock.length, FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, id);
+    p += FRAME_HEADER_LENGTH;
+    trailersBlock.copy(out, p);
+    this.spend(s, n);
+    this.writeOwn(out);
+    this.localEnd(s);
+  }
+
+  /** Response headers that do not end the stream. */
+  sendHeaders(id: number, block: Buffer): void {
+    const s = this.owned.get(id);
+    if (s === undefined || s.localEnded || this.destroyed) return;
+    this.writeOwn(encodeFrame(FrameType.HEADERS, Flag.END_HEADERS, id, block));
+  }
+
+  /**
+   * DATA for stream `id`, in frames the client takes, as its windows allow: what does not
+   * fit waits, in order. `written` is called once the bytes are handed to the socket.
+   */
+  sendData(id: number, data: Buffer, written?: () => void): void {
+    const s = this.owned.get(id);
+    if (s === undefined || s.localEnded || this.destroyed) return;
+    if (this.canSendNow(s, data.length)) {
+      this.spend(s, data.length);
+      this.writeOwn(encodeFrame(FrameType.DATA, 0, id, data), written);
+      return;
+    }
+    s.queue.push({ data, written });
+    if (s.queue.length === 1) this.blocked.push(s);
     this.releaseWindowed();
+  }
+
+  /** Trailers ending the stream, after any DATA still waiting for window. */
+  sendTrailers(id: number, block: Buffer): void {
+    const s = this.owned.get(id);
+    if (s === undefined || s.localEnded || s.trailers !== undefined || this.destroyed) return;
+    if (s.queue.length > 0) {
+      s.trailers = block;
+      return;
+    }
+    this.writeOwn(encodeFrame(FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, id, block));
+    this.localEnd(s);
   }
 
   /** A status alone (trailers-only). A client still sending has the rest of its request read and dropped. */
   sendTrailersOnly(id: number, block: Buffer): void {
+    this.sendTrailers(id, block);
+  }
+
+  /** Calls `f` once the DATA sent so far on stream `id` left (on the next tick if none waits). */
+  whenDataSent(id: number, f: () => void): void {
     const s = this.owned.get(id);
-    if (s === undefined || s.localEnded || this.destroyed) return;
-    this.writeOwn(encodeFrame(FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, id, block));
-    this.localEnd(s);
+    if (s === undefined || s.queue.length === 0) process.nextTick(f);
+    else (s.drained ??= []).push(f);
+  }
+
+  /** Whether `n` bytes of DATA can go now: nothing queued before them, and room in every window and frame. */
+  private canSendNow(s: OwnedStream, n: number): boolean {
+    return s.queue.length === 0 && this.blocked.length === 0 && n <= s.sendWindow && n <= this.connSendWindow && n <= this.clientMaxFrame;
   }
 
   private spend(s: OwnedStream, n: number): void {
@@ -464,12 +512,13 @@ export class H2FrontConnection extends Duplex {
     this.owned.delete(s.id);
     const i = this.blocked.indexOf(s);
     if (i >= 0) this.blocked.splice(i, 1);
+    s.call.onStreamClose?.();
     const listeners = s.closeListeners;
     if (listeners !== undefined) for (const f of listeners) f();
     this.maybeFinish();
   }
 
-  /** Sends what waited for window: node's held output first, then our replies in order. */
+  /** Sends what waited for window: node's held output first, then our streams' DATA in order. */
   private releaseWindowed(): void {
     if (this.nodeHeld) {
       this.nodeHeld = false;
@@ -480,27 +529,44 @@ export class H2FrontConnection extends Duplex {
       this.fromNode(carry, done);
       if (this.nodeHeld) return;
     }
-    while (this.blocked.length > 0) {
-      let progressed = false;
+    let progressed = true;
+    while (progressed && this.blocked.length > 0 && this.connSendWindow > 0) {
+      progressed = false;
       for (let i = 0; i < this.blocked.length; i++) {
         const s = this.blocked[i]!;
-        const data = s.waitingData!;
-        const n = Math.min(data.length, s.sendWindow, this.connSendWindow, this.clientMaxFrame);
-        if (n > 0) {
-          this.spend(s, n);
-          this.writeOwn(encodeFrame(FrameType.DATA, 0, s.id, data.subarray(0, n)));
-          s.waitingData = data.subarray(n);
-          progressed = true;
-        }
-        if (s.waitingData!.length === 0) {
-          this.writeOwn(encodeFrame(FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, s.id, s.waitingTrailers));
-          s.waitingData = s.waitingTrailers = undefined;
-          this.blocked.splice(i--, 1);
+        progressed = this.sendQueued(s) || progressed;
+        if (s.queue.length > 0) continue;
+        this.blocked.splice(i--, 1);
+        const drained = s.drained;
+        s.drained = undefined;
+        if (drained !== undefined) for (const f of drained) f();
+        if (s.trailers !== undefined) {
+          this.writeOwn(encodeFrame(FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, s.id, s.trailers));
+          s.trailers = undefined;
           this.localEnd(s);
         }
       }
-      if (!progressed || this.connSendWindow <= 0) return;
     }
+  }
+
+  /** Sends what the windows allow of a stream's queued DATA; whether anything went. */
+  private sendQueued(s: OwnedStream): boolean {
+    let sent = false;
+    while (s.queue.length > 0) {
+      const head = s.queue[0]!;
+      const n = Math.min(head.data.length, s.sendWindow, this.connSendWindow, this.clientMaxFrame);
+      if (n <= 0) break;
+      this.spend(s, n);
+      sent = true;
+      if (n === head.data.length) {
+        s.queue.shift();
+        this.writeOwn(encodeFrame(FrameType.DATA, 0, s.id, head.data), head.written);
+      } else {
+        this.writeOwn(encodeFrame(FrameType.DATA, 0, s.id, head.data.subarray(0, n)));
+        head.data = head.data.subarray(n);
+      }
+    }
+    return sent;
   }
 
   // ---- server -> client -------------------------------------------------------------
@@ -578,7 +644,7 @@ export class H2FrontConnection extends Duplex {
     if (this.nodeFrameLeft === 0 && this.nodeCarry.length === 0 && this.ownQueue.length > 0) {
       const queued = this.ownQueue;
       this.ownQueue = [];
-      for (const b of queued) this.out(b);
+      for (const q of queued) this.out(q.bytes, q.written);
     }
   }
 
@@ -591,9 +657,9 @@ export class H2FrontConnection extends Duplex {
   }
 
   /** Our frames go out now, unless node's output stopped mid-frame. */
-  private writeOwn(frameBytes: Buffer): void {
-    if (this.nodeFrameLeft > 0 || (this.nodeCarry.length > 0 && !this.nodeHeld)) this.ownQueue.push(frameBytes);
-    else this.out(frameBytes);
+  private writeOwn(frameBytes: Buffer, written?: () => void): void {
+    if (this.nodeFrameLeft > 0 || (this.nodeCarry.length > 0 && !this.nodeHeld)) this.ownQueue.push({ bytes: frameBytes, written });
+    else this.out(frameBytes, written);
   }
 
   /**
@@ -648,6 +714,7 @@ export class H2FrontConnection extends Duplex {
     this.blocked.length = 0;
     for (const s of streams) {
       s.call.streamReset();
+      s.call.onStreamClose?.();
       if (s.closeListeners !== undefined) for (const f of s.closeListeners) f();
     }
     for (const d of this.nodeHeldDone) d(err);

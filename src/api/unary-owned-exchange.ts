@@ -4,7 +4,7 @@
 
 import type http2 from 'node:http2';
 import type { Metadata } from '@grpc/grpc-js';
-import type { H2FrontConnection, OwnedCall, OwnedCallTaker } from './h2-front-connection.js';
+import type { H2FrontConnection, OwnedCall } from './h2-front-connection.js';
 import { UnaryExchange, type FastMethod, type UnaryLimits } from './unary-exchange.js';
 import { okTrailersBlock, responseHeadersBlock, trailersOnlyBlock } from './h2-reply-blocks.js';
 import type { UnaryFastPath } from './unary-fast-path.js';
@@ -47,20 +47,9 @@ class OwnedUnaryExchange extends UnaryExchange implements OwnedCall {
   }
 }
 
-/** gRPC's content type, as the client port tells gRPC streams from plain HTTP/2 requests. */
-function isGrpc(headers: http2.IncomingHttpHeaders): boolean {
-  const type = headers['content-type'];
-  return type !== undefined && type.startsWith('application/grpc');
-}
-
-/** The front end takes the unary calls the fast path serves, on well-formed gRPC POSTs. */
-export function ownedUnaryCalls(fast: UnaryFastPath): OwnedCallTaker {
-  return {
-    take(conn, streamId, headers) {
-      if (headers[':method'] !== 'POST' || headers[':scheme'] === undefined || !isGrpc(headers)) return undefined;
-      const taken = fast.take(headers);
-      if (taken === undefined) return undefined;
-      return new OwnedUnaryExchange(fast.limits, taken.method, conn, streamId, headers, taken.timeoutMs);
-    },
-  };
+/** A unary call the fast path serves, on the front end's stream `streamId`; undefined when it serves none. */
+export function ownedUnaryCall(fast: UnaryFastPath, conn: H2FrontConnection, streamId: number, headers: http2.IncomingHttpHeaders): OwnedCall | undefined {
+  const taken = fast.take(headers);
+  if (taken === undefined) return undefined;
+  return new OwnedUnaryExchange(fast.limits, taken.method, conn, streamId, headers, taken.timeoutMs);
 }

@@ -10,8 +10,38 @@ import net from 'node:net';
 import { createHash } from 'node:crypto';
 import { H2FrontConnection, type OwnedCall, type OwnedCallTaker } from '../../src/api/h2-front-connection.js';
 import { okTrailersBlock, responseHeadersBlock, trailersOnlyBlock } from '../../src/api/h2-reply-blocks.js';
+import { OwnedBidiStream } from '../../src/api/h2-owned-bidi-stream.js';
+import { RESPONSE_HEADERS } from '../../src/api/grpc-fast-status.js';
 
 const OWNED_PATH = '/test.Owned/Call';
+const BIDI_PATH = '/test.Owned/Stream';
+
+/**
+ * A bidi call on the front end's stream, driven as the watch and keep-alive fast paths drive
+ * one: `x-writes` writes of 16 KiB when the first request chunk comes, OK trailers once the
+ * client ends its side.
+ */
+class TestBidi {
+  written = 0;
+  readonly writes: number;
+  ended = false;
+  closed = false;
+
+  constructor(readonly stream: OwnedBidiStream, headers: http2.IncomingHttpHeaders) {
+    this.writes = Number(headers['x-writes'] ?? 0);
+    stream.on('data', () => {
+      if (this.ended) return;
+      stream.respond(RESPONSE_HEADERS, { waitForTrailers: true });
+      for (let i = 0; i < this.writes; i++) stream.write(pattern(16_384), () => this.written++);
+    });
+    stream.on('end', () => {
+      this.ended = true;
+      stream.end();
+    });
+    stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': 0, 'grpc-message': 'OK' }));
+    stream.on('close', () => (this.closed = true));
+  }
+}
 
 /** A call the front end serves: it replies with `x-reply-bytes` bytes once the request ends. */
 class TestCall implements OwnedCall {
@@ -59,6 +89,7 @@ function pattern(n: number): Buffer {
 interface Rig {
   port: number;
   calls: TestCall[];
+  bidis: TestBidi[];
   resets: Promise<void>[];
   serverSessions: http2.ServerHttp2Session[];
   close(): Promise<void>;
@@ -66,10 +97,16 @@ interface Rig {
 
 async function startRig(): Promise<Rig> {
   const calls: TestCall[] = [];
+  const bidis: TestBidi[] = [];
   let resolveReset: () => void = () => {};
   const resets = [new Promise<void>((r) => (resolveReset = r))];
   const taker: OwnedCallTaker = {
     take(conn, id, headers) {
+      if (headers[':path'] === BIDI_PATH) {
+        const stream = new OwnedBidiStream(conn, id);
+        bidis.push(new TestBidi(stream, headers));
+        return stream;
+      }
       if (headers[':path'] !== OWNED_PATH) return undefined;
       const call = new TestCall(conn, id, headers, () => resolveReset());
       calls.push(call);
@@ -101,6 +138,7 @@ async function startRig(): Promise<Rig> {
   return {
     port: (tcp.address() as net.AddressInfo).port,
     calls,
+    bidis,
     resets,
     serverSessions,
     close: async () => {
@@ -280,6 +318,29 @@ describe('HTTP/2 front end shares a connection with node', () => {
     assert.equal(a.headers['grpc-status'], '5');
     assert.equal(a.headers['grpc-message'], 'not%20found');
     assert.equal(a.body.length, 0);
+  });
+
+  it('runs a bidi stream\'s write callbacks only as the client\'s window lets its DATA out', async () => {
+    const req = session.request({ ':method': 'POST', ':path': BIDI_PATH, 'content-type': 'application/grpc', 'x-writes': '40' });
+    req.pause();
+    req.write(Buffer.from('go'));
+    // A round trip on the same connection: the front end has read the request since.
+    await request(session, { ':path': '/node/echo' }, Buffer.from('sync'));
+    const bidi = rig.bidis.at(-1)!;
+    // 640 KiB against a 64 KiB stream window the client does not give back while paused.
+    assert.ok(bidi.written < 8, `only what the window allowed went out (${bidi.written} of 40)`);
+    const chunks: Buffer[] = [];
+    let trailers: http2.IncomingHttpHeaders = {};
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('trailers', (t) => (trailers = t));
+    const ended = new Promise<void>((r) => req.on('end', r));
+    req.resume();
+    req.end();
+    await ended;
+    assert.equal(bidi.written, 40);
+    assert.equal(Buffer.concat(chunks).length, 40 * 16_384);
+    assert.equal(trailers['grpc-status'], '0');
+    await new Promise<void>((r) => (bidi.closed ? r() : bidi.stream.on('close', r)));
   });
 
   it('tells a call its stream was reset by the client', async () => {
