@@ -1,10 +1,10 @@
 // The client port's HTTP/2 connections pass through this stream on their way to node's
-// HTTP/2 server (and grpc-js behind it). It reads the client's frames itself and answers
-// the unary gRPC calls the fast path serves (KV, lease grant, member list...) without node
-// ever seeing them: node's per-stream machinery (a JS stream object, its events, nghttp2's
-// stream, the respond/trailers round trips) was about a quarter of a member's CPU on a
-// small put. Everything else — streaming calls, plain HTTP/2 requests, SETTINGS, PING,
-// GOAWAY — goes on to node as before, which is how the two share one connection:
+// HTTP/2 server (and grpc-js behind it). It reads the client's frames itself and serves the
+// calls front-end-calls.ts takes (the unary calls, Watch and LeaseKeepAlive streams) without
+// node ever seeing them: node's per-stream machinery (a JS stream object, its events,
+// nghttp2's stream, the respond/trailers round trips) was about a third of a member's CPU on
+// a small put. Everything else — other streaming calls, plain HTTP/2 requests, SETTINGS,
+// PING, GOAWAY — goes on to node as before, which is how the two share one connection:
 //
 // - Header compression: every header block is decoded here, since the client's dynamic table
 //   is shared by all of its streams. The blocks passed on are re-encoded without indexing
