@@ -23,11 +23,12 @@
 import { Duplex } from 'node:stream';
 import type net from 'node:net';
 import type http2 from 'node:http2';
-import { CONNECTION_PREFACE, FRAME_HEADER_LENGTH, FrameType, Flag, writeFrameHeader, frame as encodeFrame } from '../pkg/h2-frame.js';
+import { CONNECTION_PREFACE, FRAME_HEADER_LENGTH, FrameType, Flag, headersPayload, windowUpdateFrame, writeFrameHeader, frame as encodeFrame } from '../pkg/h2-frame.js';
 import { HpackDecoder, HpackError, encodeHeaderBlock } from '../pkg/hpack.js';
 import { headerFrames, repairedAuthority } from './h2-authority-filter.js';
 import { peerOf } from './unary-fast-call.js';
 import { headerObject } from './h2-request-headers.js';
+import { NodeOutput } from './h2-node-output.js';
 
 /** A call the front end serves on a stream of its own. */
 export interface OwnedCall {
@@ -126,15 +127,23 @@ export class H2FrontConnection extends Duplex {
   private clientMaxFrame = DEFAULT_MAX_FRAME;
   /** Our streams whose replies wait for window, oldest first. */
   private readonly blocked: OwnedStream[] = [];
-  /** Node's output scan: payload bytes of its current frame still to come. */
-  private nodeFrameLeft = 0;
-  /** Node's bytes not yet sent: a partial frame header, a GOAWAY or SETTINGS being completed, or held for window. */
-  private nodeCarry: Buffer = Buffer.alloc(0);
-  /** Node's write callbacks of held bytes, called once they are sent. */
-  private nodeHeldDone: ((err?: Error | null) => void)[] = [];
-  /** True while nodeCarry waits for window rather than for more bytes. */
-  private nodeHeld = false;
-  /** Our frames made while node's output was mid-frame. */
+  private readonly nodeOutput = new NodeOutput({
+    sendWindow: () => this.connSendWindow,
+    spendWindow: (n) => {
+      this.connSendWindow -= n;
+    },
+    goaway: (last) => {
+      this.goingAway = true;
+      return Math.max(last, this.highestOwned);
+    },
+    settings: (payload) => this.onNodeSettings(payload),
+    streamEnded: (id, reset) => {
+      if (reset) this.nodeStreams.delete(id);
+      else this.nodeEnded(id, NODE_ENDED);
+    },
+    out: (bytes, written) => this.out(bytes, written),
+  });
+  /** Our frames made while node's output was mid-frame, in order. */
   private ownQueue: { bytes: Buffer; written: (() => void) | undefined }[] = [];
   private corked = false;
   private finalDone: ((err?: Error | null) => void) | undefined;
@@ -218,10 +227,12 @@ export class H2FrontConnection extends Duplex {
     const payload = whole.subarray(FRAME_HEADER_LENGTH);
     if (this.block !== undefined && type !== FrameType.CONTINUATION) throw new Error('HTTP/2: header block interrupted');
     switch (type) {
-      case FrameType.HEADERS:
-        this.block = startBlock(id, flags, payload);
+      case FrameType.HEADERS: {
+        const { priority, fragment } = headersPayload(flags, payload);
+        this.block = { streamId: id, flags, priority, fragments: [fragment] };
         if ((flags & Flag.END_HEADERS) !== 0) this.onBlock(this.takeBlock(), toNode);
         return;
+      }
       case FrameType.CONTINUATION:
         if (this.block === undefined || this.block.streamId !== id) throw new Error('HTTP/2: unexpected CONTINUATION');
         this.block.fragments.push(payload);
@@ -332,7 +343,7 @@ export class H2FrontConnection extends Duplex {
     if (data.length > 0) s.call.requestData(data);
     if ((flags & Flag.END_STREAM) !== 0) this.remoteEnd(s);
     else if (s.recvUnacked >= Math.min(REPLENISH_AT, this.serverInitialWindow >> 1) && this.owned.has(id)) {
-      this.writeOwn(windowUpdate(id, s.recvUnacked));
+      this.writeOwn(windowUpdateFrame(id, s.recvUnacked));
       s.recvUnacked = 0;
     }
   }
@@ -347,7 +358,7 @@ export class H2FrontConnection extends Duplex {
       this.connSendWindow += increment;
       const paid = Math.min(increment, this.debt);
       this.debt -= paid;
-      if (increment > paid) toNode.push(paid === 0 ? whole : windowUpdate(0, increment - paid));
+      if (increment > paid) toNode.push(paid === 0 ? whole : windowUpdateFrame(0, increment - paid));
       this.releaseWindowed();
       return;
     }
@@ -378,7 +389,7 @@ export class H2FrontConnection extends Duplex {
   /** Gives back, in one connection WINDOW_UPDATE, what our streams consumed once it is worth a frame. */
   private giveBackWindow(): void {
     if (this.connUnacked < REPLENISH_AT || this.destroyed) return;
-    this.writeOwn(windowUpdate(0, this.connUnacked));
+    this.writeOwn(windowUpdateFrame(0, this.connUnacked));
     this.connUnacked = 0;
   }
 
@@ -520,14 +531,10 @@ export class H2FrontConnection extends Duplex {
 
   /** Sends what waited for window: node's held output first, then our streams' DATA in order. */
   private releaseWindowed(): void {
-    if (this.nodeHeld) {
-      this.nodeHeld = false;
-      const carry = this.nodeCarry;
-      this.nodeCarry = Buffer.alloc(0);
-      const done = this.nodeHeldDone;
-      this.nodeHeldDone = [];
-      this.fromNode(carry, done);
-      if (this.nodeHeld) return;
+    if (this.nodeOutput.waiting) {
+      this.nodeOutput.release();
+      this.flushOwnQueue();
+      if (this.nodeOutput.waiting) return;
     }
     let progressed = true;
     while (progressed && this.blocked.length > 0 && this.connSendWindow > 0) {
@@ -579,73 +586,9 @@ export class H2FrontConnection extends Duplex {
     this.fromNode(chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk)), [done]);
   }
 
-  /**
-   * Node's output, followed frame by frame: DATA spends the connection window (what does
-   * not fit is held), a GOAWAY gets our streams' highest id, node's SETTINGS tell the
-   * stream window clients get, and our frames wait for a frame boundary.
-   */
   private fromNode(chunk: Buffer, done: ((err?: Error | null) => void)[]): void {
-    let buf = this.nodeCarry.length === 0 ? chunk : Buffer.concat([this.nodeCarry, chunk]);
-    this.nodeCarry = Buffer.alloc(0);
-    let pos = 0;
-    let sentUpTo = 0;
-    while (pos < buf.length) {
-      if (this.nodeFrameLeft > 0) {
-        const n = Math.min(this.nodeFrameLeft, buf.length - pos);
-        this.nodeFrameLeft -= n;
-        pos += n;
-        continue;
-      }
-      if (buf.length - pos < FRAME_HEADER_LENGTH) break;
-      const length = (buf[pos]! << 16) | (buf[pos + 1]! << 8) | buf[pos + 2]!;
-      const type = buf[pos + 3]!;
-      const flags = buf[pos + 4]!;
-      const id = buf.readUInt32BE(pos + 5) & 0x7fffffff;
-      if (type === FrameType.DATA && length > this.connSendWindow) {
-        this.nodeHeld = true;
-        break;
-      }
-      if ((type === FrameType.GOAWAY || type === FrameType.SETTINGS) && buf.length - pos < FRAME_HEADER_LENGTH + length) break;
-      if (type === FrameType.DATA) this.connSendWindow -= length;
-      if (type === FrameType.GOAWAY && length >= 4) {
-        this.goingAway = true;
-        const last = buf.readUInt32BE(pos + FRAME_HEADER_LENGTH) & 0x7fffffff;
-        if (this.highestOwned > last) {
-          if (buf === chunk) buf = Buffer.from(buf);
-          buf.writeUInt32BE(this.highestOwned, pos + FRAME_HEADER_LENGTH);
-        }
-      } else if (type === FrameType.SETTINGS && (flags & Flag.ACK) === 0) {
-        this.onNodeSettings(buf.subarray(pos + FRAME_HEADER_LENGTH, pos + FRAME_HEADER_LENGTH + length));
-      } else if (type === FrameType.RST_STREAM) {
-        this.nodeStreams.delete(id);
-      } else if ((type === FrameType.DATA || type === FrameType.HEADERS) && (flags & Flag.END_STREAM) !== 0) {
-        this.nodeEnded(id, NODE_ENDED);
-      }
-      pos += FRAME_HEADER_LENGTH;
-      this.nodeFrameLeft = length;
-      const n = Math.min(length, buf.length - pos);
-      this.nodeFrameLeft -= n;
-      pos += n;
-      sentUpTo = pos;
-    }
-    if (this.nodeFrameLeft > 0) sentUpTo = pos;
-    const rest = buf.subarray(sentUpTo);
-    if (rest.length > 0) this.nodeCarry = rest;
-    if (this.nodeHeld) {
-      // Completed once the client grants window and the bytes go out.
-      this.nodeHeldDone.push(...done);
-      if (sentUpTo > 0) this.out(buf.subarray(0, sentUpTo));
-    } else if (sentUpTo > 0) {
-      // Node's next write waits until these bytes reach the socket: its backpressure.
-      this.out(buf.subarray(0, sentUpTo), done.length === 1 ? done[0] : () => { for (const d of done) d(); });
-    } else {
-      for (const d of done) d();
-    }
-    if (this.nodeFrameLeft === 0 && this.nodeCarry.length === 0 && this.ownQueue.length > 0) {
-      const queued = this.ownQueue;
-      this.ownQueue = [];
-      for (const q of queued) this.out(q.bytes, q.written);
-    }
+    this.nodeOutput.write(chunk, done);
+    this.flushOwnQueue();
   }
 
   private onNodeSettings(payload: Buffer): void {
@@ -656,10 +599,18 @@ export class H2FrontConnection extends Duplex {
     }
   }
 
-  /** Our frames go out now, unless node's output stopped mid-frame. */
+  /** Our frames go out now, unless node's output stopped mid-frame (or earlier ones of ours wait). */
   private writeOwn(frameBytes: Buffer, written?: () => void): void {
-    if (this.nodeFrameLeft > 0 || (this.nodeCarry.length > 0 && !this.nodeHeld)) this.ownQueue.push({ bytes: frameBytes, written });
-    else this.out(frameBytes, written);
+    if (this.ownQueue.length === 0 && !this.nodeOutput.midFrame) this.out(frameBytes, written);
+    else this.ownQueue.push({ bytes: frameBytes, written });
+  }
+
+  /** Our frames that waited for node's frame to end, once it has. */
+  private flushOwnQueue(): void {
+    if (this.ownQueue.length === 0 || this.nodeOutput.midFrame) return;
+    const queued = this.ownQueue;
+    this.ownQueue = [];
+    for (const q of queued) this.out(q.bytes, q.written);
   }
 
   /**
@@ -717,8 +668,7 @@ export class H2FrontConnection extends Duplex {
       s.call.onStreamClose?.();
       if (s.closeListeners !== undefined) for (const f of s.closeListeners) f();
     }
-    for (const d of this.nodeHeldDone) d(err);
-    this.nodeHeldDone = [];
+    this.nodeOutput.abandon(err);
     if (!this.socketEnding) this.socket.destroy();
     done(err);
   }
@@ -727,26 +677,4 @@ export class H2FrontConnection extends Duplex {
   private closing(): boolean {
     return this.goingAway || this.finalDone !== undefined || this.writableEnded;
   }
-}
-
-function startBlock(streamId: number, flags: number, payload: Buffer): PendingBlock {
-  let body = payload;
-  if ((flags & Flag.PADDED) !== 0) {
-    const padding = body[0] ?? 0;
-    if (padding >= body.length) throw new Error('HTTP/2: padding too long');
-    body = body.subarray(1, body.length - padding);
-  }
-  let priority: Buffer | undefined;
-  if ((flags & Flag.PRIORITY) !== 0) {
-    priority = body.subarray(0, 5);
-    body = body.subarray(5);
-  }
-  return { streamId, flags, priority, fragments: [body] };
-}
-
-function windowUpdate(streamId: number, increment: number): Buffer {
-  const out = Buffer.allocUnsafe(FRAME_HEADER_LENGTH + 4);
-  writeFrameHeader(out, 0, 4, FrameType.WINDOW_UPDATE, 0, streamId);
-  out.writeUInt32BE(increment, FRAME_HEADER_LENGTH);
-  return out;
 }
