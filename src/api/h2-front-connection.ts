@@ -20,7 +20,7 @@
 // - A GOAWAY node sends names the highest stream either side took, so a client never
 //   retries a call we already served.
 
-import { Duplex } from 'node:stream';
+import { SocketStandIn } from './socket-stand-in.js';
 import type net from 'node:net';
 import type http2 from 'node:http2';
 import { CONNECTION_PREFACE, FRAME_HEADER_LENGTH, FrameType, Flag, headersPayload, windowUpdateFrame, writeFrameHeader, frame as encodeFrame } from '../pkg/h2-frame.js';
@@ -94,7 +94,7 @@ interface PendingBlock {
 const CLIENT_ENDED = 1;
 const NODE_ENDED = 2;
 
-export class H2FrontConnection extends Duplex {
+export class H2FrontConnection extends SocketStandIn {
   readonly peer: string;
   private readonly decoder = new HpackDecoder(DECODER_TABLE_LIMIT);
   private readonly owned = new Map<number, OwnedStream>();
@@ -153,37 +153,14 @@ export class H2FrontConnection extends Duplex {
   private socketEnding = false;
 
   constructor(
-    private readonly socket: net.Socket,
+    socket: net.Socket,
     private readonly taker: OwnedCallTaker,
     firstBytes?: Buffer,
   ) {
-    super({ allowHalfOpen: true });
+    super(socket);
     this.peer = peerOf(socket);
     socket.on('data', (chunk: Buffer) => this.fromClient(chunk));
-    socket.on('end', () => this.push(null));
-    socket.on('error', (err) => this.destroy(err));
-    socket.on('close', () => this.destroy());
     if (firstBytes !== undefined && firstBytes.length > 0) this.fromClient(firstBytes);
-  }
-
-  get remoteAddress(): string | undefined {
-    return this.socket.remoteAddress;
-  }
-
-  get remotePort(): number | undefined {
-    return this.socket.remotePort;
-  }
-
-  get localAddress(): string | undefined {
-    return this.socket.localAddress;
-  }
-
-  get localPort(): number | undefined {
-    return this.socket.localPort;
-  }
-
-  override _read(): void {
-    this.socket.resume();
   }
 
   // ---- client -> server -------------------------------------------------------------
