@@ -213,7 +213,7 @@ export class ClientServer {
         ? undefined
         : (stream, headers) => fast.tryServe(stream, headers) || watch.tryServe(stream, headers) || keepAlive.tryServe(stream, headers),
     );
-    // The HTTP/2 front end serves unary calls itself unless a stream limit is set: node's
+    // The HTTP/2 front end serves the fast paths' calls itself unless a stream limit is set: node's
     // session enforces --max-concurrent-streams, and it would not see the streams we serve.
     // ETCD_TS_H2_FRONT=0 leaves every stream to node, so tests and benchmarks can compare.
     const front =
