@@ -3,7 +3,7 @@
 // unchanged. Backpressure runs both ways: a full read side pauses the socket, and writes
 // complete when the socket has taken them.
 
-import { Duplex } from 'node:stream';
+import { SocketStandIn } from './socket-stand-in.js';
 import type net from 'node:net';
 import { H2AuthorityFilter } from './h2-authority-filter.js';
 import { ReplyFrameScanner } from './h2-reply-frames.js';
@@ -13,7 +13,7 @@ const MAX_HOLD_TURNS = 4;
 /** A held write completes at once only while the socket buffers less than this. */
 const EARLY_DONE_BYTES = 64 * 1024;
 
-export class AuthorityRepairSocket extends Duplex {
+export class AuthorityRepairSocket extends SocketStandIn {
   private readonly authorityFilter = new H2AuthorityFilter();
   /** True from the first write of a tick until the writes are released (see send). */
   private corked = false;
@@ -22,8 +22,8 @@ export class AuthorityRepairSocket extends Duplex {
   private tickPending = false;
   private immediatePending = false;
 
-  constructor(private readonly socket: net.Socket) {
-    super({ allowHalfOpen: true });
+  constructor(socket: net.Socket) {
+    super(socket);
     socket.on('data', (chunk: Buffer) => {
       let out: Buffer;
       try {
@@ -34,29 +34,6 @@ export class AuthorityRepairSocket extends Duplex {
       }
       if (out.length > 0 && !this.push(out)) socket.pause();
     });
-    socket.on('end', () => this.push(null));
-    socket.on('error', (err) => this.destroy(err));
-    socket.on('close', () => this.destroy());
-  }
-
-  get remoteAddress(): string | undefined {
-    return this.socket.remoteAddress;
-  }
-
-  get remotePort(): number | undefined {
-    return this.socket.remotePort;
-  }
-
-  get localAddress(): string | undefined {
-    return this.socket.localAddress;
-  }
-
-  get localPort(): number | undefined {
-    return this.socket.localPort;
-  }
-
-  override _read(): void {
-    this.socket.resume();
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: (err?: Error | null) => void): void {

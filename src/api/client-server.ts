@@ -41,6 +41,7 @@ import type { RequestAuth } from '../server/auth-gate.js';
 import { maintenanceGatewayRoutes, maintenanceService } from './maintenance-service.js';
 import { serveNonGrpcStreams } from './grpc-h2-fallback.js';
 import { UnaryFastPath } from './unary-fast-path.js';
+import { frontEndCalls } from './front-end-calls.js';
 import { withByteCounting } from './grpc-codec-bytes.js';
 import { WATCH_SERVICE_PREENCODED, watchService } from './watch-service.js';
 import { WatchFastPath } from './watch-fast-path.js';
@@ -212,7 +213,14 @@ export class ClientServer {
         ? undefined
         : (stream, headers) => fast.tryServe(stream, headers) || watch.tryServe(stream, headers) || keepAlive.tryServe(stream, headers),
     );
-    const targets = { grpc: injector, http1: this.http1 };
+    // The HTTP/2 front end serves the fast paths' calls itself unless a stream limit is set: node's
+    // session enforces --max-concurrent-streams, and it would not see the streams we serve.
+    // ETCD_TS_H2_FRONT=0 leaves every stream to node, so tests and benchmarks can compare.
+    const front =
+      fast !== undefined && watch !== undefined && keepAlive !== undefined && this.opts.maxConcurrentStreams === undefined && process.env['ETCD_TS_H2_FRONT'] !== '0'
+        ? frontEndCalls(fast, [watch, keepAlive])
+        : undefined;
+    const targets = { grpc: injector, http1: this.http1, ...(front ? { front } : {}) };
     for (const c of client) {
       c.port.serve(clientConnectionRouter(targets, c.secure));
       this.ports.push(c.port);

@@ -48,6 +48,23 @@ export function takesPlainStream(headers: http2.IncomingHttpHeaders, path: strin
   return headers['grpc-timeout'] === undefined && !isLearner();
 }
 
+/**
+ * What a bidi exchange uses of its HTTP/2 stream: node's ServerHttp2Stream, or a stream the
+ * client port's HTTP/2 front end serves itself (h2-owned-bidi-stream.ts).
+ */
+export interface BidiStream {
+  readonly destroyed: boolean;
+  readonly closed: boolean;
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  on(event: 'end' | 'close' | 'wantTrailers', listener: () => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  respond(headers: http2.OutgoingHttpHeaders, options: { waitForTrailers?: boolean; endStream?: boolean }): void;
+  write(chunk: Buffer, written: () => void): unknown;
+  end(): unknown;
+  sendTrailers(headers: http2.OutgoingHttpHeaders): void;
+  resume(): unknown;
+}
+
 export abstract class FastBidiExchange<P> implements MessageSink {
   private readonly reader: GrpcMessageReader;
   private headersSent = false;
@@ -66,7 +83,7 @@ export abstract class FastBidiExchange<P> implements MessageSink {
   constructor(
     protected readonly limits: FastBidiLimits,
     protected readonly counts: MethodCounts,
-    protected readonly stream: http2.ServerHttp2Stream,
+    protected readonly stream: BidiStream,
     private readonly layout: ResponseLayout<P>,
   ) {
     counts.started++;

@@ -7,7 +7,7 @@
 // block with the scheme and path taken off. Every other connection is passed through
 // untouched after its first header block, so well-behaved clients cost one HPACK decode.
 
-import { CONNECTION_PREFACE, FRAME_HEADER_LENGTH, FrameType, Flag, writeFrameHeader } from '../pkg/h2-frame.js';
+import { CONNECTION_PREFACE, FRAME_HEADER_LENGTH, FrameType, Flag, headersPayload, writeFrameHeader } from '../pkg/h2-frame.js';
 import { HpackDecoder, HpackError, encodeHeaderBlock } from '../pkg/hpack.js';
 
 /** SETTINGS_MAX_FRAME_SIZE's floor: every HTTP/2 server accepts frames this large. */
@@ -139,17 +139,8 @@ export class H2AuthorityFilter {
 }
 
 function startBlock(streamId: number, flags: number, payload: Buffer, frame: Buffer): PendingBlock {
-  let body = payload;
-  if ((flags & Flag.PADDED) !== 0) {
-    const padding = body[0] ?? 0;
-    body = body.subarray(1, Math.max(1, body.length - padding));
-  }
-  let priority: Buffer | undefined;
-  if ((flags & Flag.PRIORITY) !== 0) {
-    priority = body.subarray(0, 5);
-    body = body.subarray(5);
-  }
-  return { streamId, flags, priority, fragments: [body], raw: [frame] };
+  const { priority, fragment } = headersPayload(flags, payload);
+  return { streamId, flags, priority, fragments: [fragment], raw: [frame] };
 }
 
 function frameHeader(length: number, type: number, flags: number, streamId: number): Buffer {
@@ -159,7 +150,7 @@ function frameHeader(length: number, type: number, flags: number, streamId: numb
 }
 
 /** The re-encoded block as HEADERS (+ CONTINUATION) frames, without padding. */
-function headerFrames(block: PendingBlock, encoded: Buffer): Buffer[] {
+export function headerFrames(block: Pick<PendingBlock, "streamId" | "flags" | "priority">, encoded: Buffer): Buffer[] {
   const priority = block.priority ?? Buffer.alloc(0);
   const firstRoom = MAX_FRAME_PAYLOAD - priority.length;
   const frames: Buffer[] = [];

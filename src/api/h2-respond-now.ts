@@ -87,7 +87,7 @@ let lastEncoded: Encoded | undefined;
 let lastDate = '';
 let lastPrepared: Prepared | undefined;
 
-function currentDate(): string {
+export function currentDate(): string {
   const now = Date.now();
   if (now >= dateUntil) {
     dateText = new Date(now).toUTCString();

@@ -18,7 +18,7 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import { LeaseService } from '../gen/etcdserverpb/rpc.js';
 import { CLIENT_API_VERSION_KEY, countClientRequest, countsOf, type MethodCounts } from '../metrics/grpc-metrics.js';
 import { Errors } from '../server/errors.js';
-import { BYTES_LAYOUT, FastBidiExchange, takesPlainStream, type FastBidiLimits } from './grpc-fast-bidi.js';
+import { BYTES_LAYOUT, FastBidiExchange, takesPlainStream, type BidiStream, type FastBidiLimits } from './grpc-fast-bidi.js';
 import { statusOfError, withDetails } from './grpc-fast-status.js';
 import { toServiceError } from './grpc-errors.js';
 import { decodeKeepAliveId, encodeKeepAliveResponse } from './lease-keepalive-codec.js';
@@ -37,7 +37,7 @@ export class LeaseKeepAliveFastPath {
   constructor(private readonly opts: LeaseKeepAliveFastPathOptions) {}
 
   /** Serves the stream when it is a keep-alive stream this path handles; false leaves it to grpc-js. */
-  tryServe(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): boolean {
+  tryServe(stream: BidiStream, headers: http2.IncomingHttpHeaders): boolean {
     if (!takesPlainStream(headers, KEEP_ALIVE.path, this.opts.isLearner)) return false;
     countClientRequest('stream', headers[CLIENT_API_VERSION_KEY]);
     new KeepAliveExchange(this.opts, this.counts, stream);
@@ -55,7 +55,7 @@ class KeepAliveExchange extends FastBidiExchange<Buffer> {
   constructor(
     private readonly opts: LeaseKeepAliveFastPathOptions,
     counts: MethodCounts,
-    stream: http2.ServerHttp2Stream,
+    stream: BidiStream,
   ) {
     super(opts, counts, stream, BYTES_LAYOUT);
     this.listen();

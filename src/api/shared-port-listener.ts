@@ -12,6 +12,7 @@ import type { Duplex } from 'node:stream';
 import { AuthorityRepairSocket } from './authority-repair-socket.js';
 import { CONNECTION_PREFACE } from '../pkg/h2-frame.js';
 import { EMPTY_SETTINGS_FRAME, H2ConnectionProbe } from './h2-connection-probe.js';
+import { H2FrontConnection, type OwnedCallTaker } from './h2-front-connection.js';
 
 /** Bytes needed to tell the protocols apart; "PRI " is never an HTTP/1.1 method we serve. */
 const SNIFF_BYTES = 4;
@@ -26,6 +27,11 @@ export interface Http2Injector {
 export interface ClientPortTargets {
   grpc: Http2Injector;
   http1: http.Server;
+  /**
+   * The calls an HTTP/2 connection's front end serves itself (h2-front-connection.ts); absent,
+   * connections go to node's HTTP/2 server as they come (through the :authority repair when needed).
+   */
+  front?: OwnedCallTaker;
 }
 
 function looksLikeHttp2(head: Buffer): boolean {
@@ -53,7 +59,8 @@ function routeBySniffing(socket: net.Socket, opts: ClientPortTargets): void {
     // reads them through the stream, and an HTTP/2 session reads bytes already buffered
     // on the socket before it starts consuming the native handle (Node >= 15).
     if (looksLikeHttp2(head)) {
-      probeHttp2(socket, head, opts.grpc);
+      if (opts.front !== undefined) opts.grpc.injectConnection(new H2FrontConnection(socket, opts.front, head));
+      else probeHttp2(socket, head, opts.grpc);
       return;
     }
     socket.unshift(head);
@@ -113,7 +120,7 @@ export function clientConnectionRouter(targets: ClientPortTargets, secure: boole
   return (socket) => {
     const alpn = (socket as tls.TLSSocket).alpnProtocol;
     socket.setNoDelay(true);
-    if (alpn === 'h2') targets.grpc.injectConnection(new AuthorityRepairSocket(socket));
+    if (alpn === 'h2') targets.grpc.injectConnection(targets.front !== undefined ? new H2FrontConnection(socket, targets.front) : new AuthorityRepairSocket(socket));
     else if (alpn === 'http/1.1') targets.http1.emit('connection', socket);
     else routeBySniffing(socket, targets);
   };

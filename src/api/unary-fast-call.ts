@@ -67,27 +67,26 @@ export class HeaderMetadata {
 type CancelListener = () => void;
 
 /**
- * The call a handler gets. The unary fast path's exchange extends it (one object per call
- * instead of two); the request and metadata are set once the request is read.
+ * The call a handler gets. The unary fast path's exchanges extend it (one object per call
+ * instead of two); the request and metadata are set once the request is read. What it
+ * needs of the stream the call came on (its peer, its close) the exchange provides.
  */
-export class FastUnaryCall<Req> {
+export abstract class FastUnaryCall<Req> {
   cancelled = false;
   request: Req | undefined = undefined;
   metadata: HeaderMetadata | undefined = undefined;
   private cancelListeners: CancelListener[] | undefined;
 
   constructor(
-    protected readonly stream: http2.ServerHttp2Stream,
     protected readonly headers: http2.IncomingHttpHeaders,
     private readonly path: string,
     private readonly deadline: number,
   ) {}
 
-  getPeer(): string {
-    const socket = this.stream.session?.socket;
-    if (!socket?.remoteAddress) return 'unknown';
-    return socket.remotePort ? `${socket.remoteAddress}:${socket.remotePort}` : socket.remoteAddress;
-  }
+  abstract getPeer(): string;
+
+  /** Calls `f` once when the call's stream closes (on the next tick if it already has). */
+  protected abstract whenStreamCloses(f: () => void): void;
 
   getDeadline(): number {
     return this.deadline;
@@ -110,9 +109,7 @@ export class FastUnaryCall<Req> {
     if (this.cancelListeners === undefined) {
       this.cancelListeners = [];
       // A closure made only here: few handlers ask for 'cancelled'.
-      const onClose = (): void => this.streamClosed();
-      if (this.stream.closed || this.stream.destroyed) process.nextTick(onClose);
-      else this.stream.once('close', onClose);
+      this.whenStreamCloses(() => this.streamClosed());
     }
     this.cancelListeners.push(listener);
     return this;
@@ -133,4 +130,10 @@ export class FastUnaryCall<Req> {
     this.cancelListeners = undefined;
     if (listeners !== undefined) process.nextTick(() => { for (const l of listeners) l(); });
   }
+}
+
+/** grpc-js's peer text for a connection: "address:port", the address alone, or "unknown". */
+export function peerOf(socket: { remoteAddress?: string | undefined; remotePort?: number | undefined } | undefined): string {
+  if (!socket?.remoteAddress) return 'unknown';
+  return socket.remotePort ? `${socket.remoteAddress}:${socket.remotePort}` : socket.remoteAddress;
 }

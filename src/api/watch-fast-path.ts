@@ -21,7 +21,7 @@ import { WatchSession } from '../server/watch-session.js';
 import { deliveryResponseSize, writeDeliveryResponse, type EncodedDelivery } from '../server/watch-response-encoding.js';
 import { statusOfError, withDetails } from './grpc-fast-status.js';
 import { toServiceError } from './grpc-errors.js';
-import { BYTES_LAYOUT, FastBidiExchange, takesPlainStream, type FastBidiLimits, type ResponseLayout } from './grpc-fast-bidi.js';
+import { BYTES_LAYOUT, FastBidiExchange, takesPlainStream, type BidiStream, type FastBidiLimits, type ResponseLayout } from './grpc-fast-bidi.js';
 import { requestAuth } from './request-auth.js';
 import { HeaderMetadata } from './unary-fast-call.js';
 import { STREAM_SEND_BUFFER } from './watch-service.js';
@@ -40,7 +40,7 @@ export class WatchFastPath {
   constructor(private readonly opts: WatchFastPathOptions) {}
 
   /** Serves the stream when it is a watch stream this path handles; false leaves it to grpc-js. */
-  tryServe(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): boolean {
+  tryServe(stream: BidiStream, headers: http2.IncomingHttpHeaders): boolean {
     if (!takesPlainStream(headers, WATCH.path, this.opts.isLearner)) return false;
     countClientRequest('stream', headers[CLIENT_API_VERSION_KEY]);
     new WatchExchange(this.opts, this.counts, stream, headers);
@@ -62,7 +62,7 @@ class WatchExchange extends FastBidiExchange<Pending> {
   /** Requests are handled one after another, in arrival order, as grpc-js's stream delivers them. */
   private chain: Promise<void> = Promise.resolve();
 
-  constructor(opts: WatchFastPathOptions, counts: MethodCounts, stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) {
+  constructor(opts: WatchFastPathOptions, counts: MethodCounts, stream: BidiStream, headers: http2.IncomingHttpHeaders) {
     super(opts, counts, stream, PENDING_LAYOUT);
     try {
       this.session = new WatchSession(

@@ -24,3 +24,27 @@ export function frame(type: number, flags: number, streamId: number, payload: Ui
   out.set(payload, FRAME_HEADER_LENGTH);
   return out;
 }
+
+/** A HEADERS frame's payload split: its priority fields (when flagged) and its header block fragment, padding removed. */
+export function headersPayload(flags: number, payload: Buffer): { priority: Buffer | undefined; fragment: Buffer } {
+  let body = payload;
+  if ((flags & Flag.PADDED) !== 0) {
+    const padding = body[0] ?? 0;
+    if (padding >= body.length) throw new RangeError('HTTP/2: padding longer than the frame');
+    body = body.subarray(1, body.length - padding);
+  }
+  let priority: Buffer | undefined;
+  if ((flags & Flag.PRIORITY) !== 0) {
+    priority = body.subarray(0, 5);
+    body = body.subarray(5);
+  }
+  return { priority, fragment: body };
+}
+
+/** A WINDOW_UPDATE frame granting `increment` bytes on `streamId` (0: the connection). */
+export function windowUpdateFrame(streamId: number, increment: number): Buffer {
+  const out = Buffer.allocUnsafe(FRAME_HEADER_LENGTH + 4);
+  writeFrameHeader(out, 0, 4, FrameType.WINDOW_UPDATE, 0, streamId);
+  out.writeUInt32BE(increment, FRAME_HEADER_LENGTH);
+  return out;
+}

@@ -3,8 +3,10 @@
 // raw HTTP/2 requests; their response headers, DATA bytes, trailers and grpc_server_* metric
 // deltas must match. grpc-js's server_call trace (on in both) shows which path served a call.
 // The response headers' date is compared apart (it may turn to the next second between the
-// two calls); the fast path's headers are checked again with node's own stream.respond
-// (ETCD_TS_RESPOND_NOW=0) instead of h2-respond-now.ts.
+// two calls). By default the calls are answered by the client port's HTTP/2 front end
+// (h2-front-connection.ts); the same calls are checked again on node's own HTTP/2 streams
+// (ETCD_TS_H2_FRONT=0), with h2-respond-now.ts and with node's stream.respond
+// (ETCD_TS_RESPOND_NOW=0).
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -287,27 +289,32 @@ describe('unary gRPC fast path answers as grpc-js does', () => {
   });
 });
 
-describe('unary gRPC fast path with node\'s own respond (ETCD_TS_RESPOND_NOW=0)', () => {
-  let p: FastAndGrpcJs;
+for (const [title, env] of [
+  ['on node\'s HTTP/2 streams (ETCD_TS_H2_FRONT=0)', { ETCD_TS_H2_FRONT: '0' }],
+  ['on node\'s HTTP/2 streams with node\'s own respond (ETCD_TS_H2_FRONT=0 ETCD_TS_RESPOND_NOW=0)', { ETCD_TS_H2_FRONT: '0', ETCD_TS_RESPOND_NOW: '0' }],
+] as const) {
+  describe(`unary gRPC fast path ${title}`, () => {
+    let p: FastAndGrpcJs;
 
-  before(async () => {
-    p = await startFastAndGrpcJs([], { ETCD_TS_RESPOND_NOW: '0' });
+    before(async () => {
+      p = await startFastAndGrpcJs([], env);
+    });
+
+    after(() => stopFastAndGrpcJs(p));
+
+    it('answers as grpc-js does', async () => {
+      for (let i = 0; i < 3; i++) {
+        const r = await same(p, `${KV}/Put`, put('foo', `v${i}`, { prevKv: true }), PutResponse);
+        assert.deepEqual(statusOf(r), { code: '0', message: 'OK' });
+      }
+      await same(p, `${KV}/Range`, frame(RangeRequest.encode(RangeRequest.fromPartial({ key: Buffer.from('foo') })).finish()), RangeResponse);
+      await same(p, '/etcdserverpb.Lease/LeaseGrant', frame(LeaseGrantRequest.encode(LeaseGrantRequest.fromPartial({ TTL: 100n, ID: 7n })).finish()), LeaseGrantResponse);
+      const missing = await same(p, `${KV}/Put`, put('k', 'v', { lease: 1234n }));
+      assert.deepEqual(statusOf(missing), { code: '5', message: 'etcdserver: requested lease not found' });
+      assert.doesNotMatch(p.fast.member.stderr(), /Received call to method \/etcdserverpb\.KV\//, 'still the fast path');
+    });
   });
-
-  after(() => stopFastAndGrpcJs(p));
-
-  it('answers as grpc-js does', async () => {
-    for (let i = 0; i < 3; i++) {
-      const r = await same(p, `${KV}/Put`, put('foo', `v${i}`, { prevKv: true }), PutResponse);
-      assert.deepEqual(statusOf(r), { code: '0', message: 'OK' });
-    }
-    await same(p, `${KV}/Range`, frame(RangeRequest.encode(RangeRequest.fromPartial({ key: Buffer.from('foo') })).finish()), RangeResponse);
-    await same(p, '/etcdserverpb.Lease/LeaseGrant', frame(LeaseGrantRequest.encode(LeaseGrantRequest.fromPartial({ TTL: 100n, ID: 7n })).finish()), LeaseGrantResponse);
-    const missing = await same(p, `${KV}/Put`, put('k', 'v', { lease: 1234n }));
-    assert.deepEqual(statusOf(missing), { code: '5', message: 'etcdserver: requested lease not found' });
-    assert.doesNotMatch(p.fast.member.stderr(), /Received call to method \/etcdserverpb\.KV\//, 'still the fast path');
-  });
-});
+}
 
 describe('unary gRPC fast path on a learner', () => {
   let voter: Member;

@@ -55,139 +55,146 @@ async function put(session: http2.ClientHttp2Session, key: string, value: string
   });
 }
 
-describe('watch fast path answers as grpc-js does', () => {
-  let pair: FastAndGrpcJs;
+// By default the client port's HTTP/2 front end serves these streams (h2-front-connection.ts);
+// ETCD_TS_H2_FRONT=0 leaves them to node's HTTP/2 streams, the path with the front end off.
+for (const [where, env] of [
+  ['on the HTTP/2 front end', {}],
+  ['on node\'s HTTP/2 streams (ETCD_TS_H2_FRONT=0)', { ETCD_TS_H2_FRONT: '0' }],
+] as const) {
+  describe(`watch fast path answers as grpc-js does ${where}`, () => {
+    let pair: FastAndGrpcJs;
 
-  before(async () => {
-    pair = await startFastAndGrpcJs(['--max-request-bytes', String(MAX_REQUEST_BYTES)]);
-  });
-
-  after(() => stopFastAndGrpcJs(pair));
-
-  /** The same script on both members; returns the fast member's transcript after comparing. */
-  function same(script: (w: RawWatch, side: Side) => Promise<void>, extraHeaders?: Record<string, string>): Promise<Transcript> {
-    return sameOnBoth(pair, (session) => new RawWatch(session, extraHeaders), script, (m) => normalized(WatchResponse.decode(m)));
-  }
-
-  it('serves a whole watch session alike: creates, events, progress, cancel, history, half-close', async () => {
-    const t = await same(async (w, side) => {
-      w.send({ createRequest: { key: Buffer.from('foo') } });
-      await w.until(1);
-      w.send({ createRequest: { key: Buffer.from('a'), rangeEnd: Buffer.from('z'), prevKv: true } });
-      await w.until(2);
-      await put(side.session, 'foo', 'bar');
-      await w.until(4);
-      await put(side.session, 'b', '1');
-      await w.until(5);
-      await put(side.session, 'foo', 'baz');
-      await w.until(7);
-      w.send({ progressRequest: {} });
-      await w.until(8);
-      w.send({ cancelRequest: { watchId: 0n } });
-      await w.until(9);
-      w.send({ createRequest: { key: Buffer.from('foo'), startRevision: 2n } });
-      await w.until(11);
-      w.req.end();
+    before(async () => {
+      pair = await startFastAndGrpcJs(['--max-request-bytes', String(MAX_REQUEST_BYTES)], env);
     });
-    assert.equal(t.responses.length, 11);
-    assert.equal(t.trailers['grpc-status'], '0');
-    assert.deepEqual(t.metrics['grpc_server_handled_total{grpc_type="bidi_stream",grpc_service="etcdserverpb.Watch",grpc_method="Watch",grpc_code="OK"}'], 1);
-    assert.doesNotMatch(pair.fast.member.stderr(), /Received call to method \/etcdserverpb\.Watch\//, 'watch streams skipped grpc-js on the fast member');
-    assert.match(pair.slow.member.stderr(), /Received call to method \/etcdserverpb\.Watch\/Watch/, 'grpc-js served the other member');
-  });
 
-  it('a write seen by many watchers of one stream: one message per watcher, then the status', async () => {
-    // The fast path sends a turn's responses as one buffer; the client must still see one
-    // gRPC message per watcher, each with its id, and the half-close's status after them.
-    const watchers = 12;
-    const t = await same(async (w, side) => {
-      for (let i = 0; i < watchers; i++) w.send({ createRequest: { key: Buffer.from('fan'), prevKv: i % 2 === 0 } });
+    after(() => stopFastAndGrpcJs(pair));
+
+    /** The same script on both members; returns the fast member's transcript after comparing. */
+    function same(script: (w: RawWatch, side: Side) => Promise<void>, extraHeaders?: Record<string, string>): Promise<Transcript> {
+      return sameOnBoth(pair, (session) => new RawWatch(session, extraHeaders), script, (m) => normalized(WatchResponse.decode(m)));
+    }
+
+    it('serves a whole watch session alike: creates, events, progress, cancel, history, half-close', async () => {
+      const t = await same(async (w, side) => {
+        w.send({ createRequest: { key: Buffer.from('foo') } });
+        await w.until(1);
+        w.send({ createRequest: { key: Buffer.from('a'), rangeEnd: Buffer.from('z'), prevKv: true } });
+        await w.until(2);
+        await put(side.session, 'foo', 'bar');
+        await w.until(4);
+        await put(side.session, 'b', '1');
+        await w.until(5);
+        await put(side.session, 'foo', 'baz');
+        await w.until(7);
+        w.send({ progressRequest: {} });
+        await w.until(8);
+        w.send({ cancelRequest: { watchId: 0n } });
+        await w.until(9);
+        w.send({ createRequest: { key: Buffer.from('foo'), startRevision: 2n } });
+        await w.until(11);
+        w.req.end();
+      });
+      assert.equal(t.responses.length, 11);
+      assert.equal(t.trailers['grpc-status'], '0');
+      assert.deepEqual(t.metrics['grpc_server_handled_total{grpc_type="bidi_stream",grpc_service="etcdserverpb.Watch",grpc_method="Watch",grpc_code="OK"}'], 1);
+      assert.doesNotMatch(pair.fast.member.stderr(), /Received call to method \/etcdserverpb\.Watch\//, 'watch streams skipped grpc-js on the fast member');
+      assert.match(pair.slow.member.stderr(), /Received call to method \/etcdserverpb\.Watch\/Watch/, 'grpc-js served the other member');
+    });
+
+    it('a write seen by many watchers of one stream: one message per watcher, then the status', async () => {
+      // The fast path sends a turn's responses as one buffer; the client must still see one
+      // gRPC message per watcher, each with its id, and the half-close's status after them.
+      const watchers = 12;
+      const t = await same(async (w, side) => {
+        for (let i = 0; i < watchers; i++) w.send({ createRequest: { key: Buffer.from('fan'), prevKv: i % 2 === 0 } });
+        await w.until(watchers);
+        await put(side.session, 'fan', 'v1');
+        await put(side.session, 'fan', 'v2');
+        w.req.end();
+        await w.until(3 * watchers);
+      });
+      assert.equal(t.responses.length, 3 * watchers);
+      const ids = t.responses.slice(watchers).map((r) => (r as { watch_id?: string }).watch_id ?? '0');
+      const perPut = Array.from({ length: watchers }, (_, i) => String(i));
+      assert.deepEqual(ids, [...perPut, ...perPut]);
+      assert.equal(t.trailers['grpc-status'], '0');
+    });
+
+    it('answers malformed and oversized requests with grpc-js\'s statuses', async () => {
+      const garbage = frame(Buffer.from([0x0a, 0xff, 0xff, 0xff]));
+      const first = await same(async (w) => {
+        w.send(garbage);
+        w.req.end();
+      });
+      assert.deepEqual([first.trailers['grpc-status'] ?? first.headers['grpc-status'], first.responses.length], ['13', 0]);
+      const afterCreate = await same(async (w) => {
+        w.send({ createRequest: { key: Buffer.from('foo') } });
+        await w.until(1);
+        w.send(garbage);
+        w.req.end();
+      });
+      assert.equal(afterCreate.trailers['grpc-status'], '13');
+      const huge = frame(Buffer.alloc(MAX_RECEIVE + 100));
+      const big = await same(async (w) => {
+        w.send(huge);
+        w.req.end();
+      });
+      assert.equal(big.headers['grpc-status'], '8');
+      assert.equal(decodeURIComponent(big.headers['grpc-message']!), `Received message larger than max (${huge.length - 5} vs ${MAX_RECEIVE})`);
+    });
+
+    it('counts a stream the client resets as grpc-js does', async () => {
+      const t = await same(async (w) => {
+        w.send({ createRequest: { key: Buffer.from('foo') } });
+        await w.until(1);
+        w.req.close(http2.constants.NGHTTP2_CANCEL);
+      });
+      assert.equal(t.metrics['grpc_server_started_total{grpc_type="bidi_stream",grpc_service="etcdserverpb.Watch",grpc_method="Watch"}'], 1);
+      // grpc-js sees the reset as the end of the client's stream: the handler ends it with OK.
+      assert.equal(t.metrics['grpc_server_handled_total{grpc_type="bidi_stream",grpc_service="etcdserverpb.Watch",grpc_method="Watch",grpc_code="OK"}'], 1);
+    });
+
+    it('leaves compressed streams and streams with a deadline to grpc-js', async () => {
+      const t = await same(async (w) => {
+        w.send({ createRequest: { key: Buffer.from('foo') } });
+        await w.until(1);
+        w.req.end();
+      }, { 'grpc-timeout': '10S' });
+      assert.equal(t.trailers['grpc-status'], '0');
+    });
+
+    it('a client that stops reading gets every event once, in order, when it reads again', async () => {
+      const watchers = 20;
+      const puts = 200;
+      const w = new RawWatch(pair.fast.session);
+      for (let i = 0; i < watchers; i++) w.send({ createRequest: { key: Buffer.from('burst') } });
       await w.until(watchers);
-      await put(side.session, 'fan', 'v1');
-      await put(side.session, 'fan', 'v2');
-      w.req.end();
-      await w.until(3 * watchers);
-    });
-    assert.equal(t.responses.length, 3 * watchers);
-    const ids = t.responses.slice(watchers).map((r) => (r as { watch_id?: string }).watch_id ?? '0');
-    const perPut = Array.from({ length: watchers }, (_, i) => String(i));
-    assert.deepEqual(ids, [...perPut, ...perPut]);
-    assert.equal(t.trailers['grpc-status'], '0');
-  });
-
-  it('answers malformed and oversized requests with grpc-js\'s statuses', async () => {
-    const garbage = frame(Buffer.from([0x0a, 0xff, 0xff, 0xff]));
-    const first = await same(async (w) => {
-      w.send(garbage);
-      w.req.end();
-    });
-    assert.deepEqual([first.trailers['grpc-status'] ?? first.headers['grpc-status'], first.responses.length], ['13', 0]);
-    const afterCreate = await same(async (w) => {
-      w.send({ createRequest: { key: Buffer.from('foo') } });
-      await w.until(1);
-      w.send(garbage);
-      w.req.end();
-    });
-    assert.equal(afterCreate.trailers['grpc-status'], '13');
-    const huge = frame(Buffer.alloc(MAX_RECEIVE + 100));
-    const big = await same(async (w) => {
-      w.send(huge);
-      w.req.end();
-    });
-    assert.equal(big.headers['grpc-status'], '8');
-    assert.equal(decodeURIComponent(big.headers['grpc-message']!), `Received message larger than max (${huge.length - 5} vs ${MAX_RECEIVE})`);
-  });
-
-  it('counts a stream the client resets as grpc-js does', async () => {
-    const t = await same(async (w) => {
-      w.send({ createRequest: { key: Buffer.from('foo') } });
-      await w.until(1);
-      w.req.close(http2.constants.NGHTTP2_CANCEL);
-    });
-    assert.equal(t.metrics['grpc_server_started_total{grpc_type="bidi_stream",grpc_service="etcdserverpb.Watch",grpc_method="Watch"}'], 1);
-    // grpc-js sees the reset as the end of the client's stream: the handler ends it with OK.
-    assert.equal(t.metrics['grpc_server_handled_total{grpc_type="bidi_stream",grpc_service="etcdserverpb.Watch",grpc_method="Watch",grpc_code="OK"}'], 1);
-  });
-
-  it('leaves compressed streams and streams with a deadline to grpc-js', async () => {
-    const t = await same(async (w) => {
-      w.send({ createRequest: { key: Buffer.from('foo') } });
-      await w.until(1);
-      w.req.end();
-    }, { 'grpc-timeout': '10S' });
-    assert.equal(t.trailers['grpc-status'], '0');
-  });
-
-  it('a client that stops reading gets every event once, in order, when it reads again', async () => {
-    const watchers = 20;
-    const puts = 200;
-    const w = new RawWatch(pair.fast.session);
-    for (let i = 0; i < watchers; i++) w.send({ createRequest: { key: Buffer.from('burst') } });
-    await w.until(watchers);
-    // Not reading: the stream's window fills, responses queue, watchers fall behind.
-    w.req.pause();
-    for (let i = 0; i < puts; i++) await put(pair.fast.session, 'burst', `v${i}`);
-    w.req.resume();
-    // The last put is a marker: once every watcher has it, a duplicate would already be in.
-    await put(pair.fast.session, 'burst', 'end');
-    const values = new Map<bigint, string[]>();
-    let markers = 0;
-    let decoded = watchers;
-    await w.waitFor(() => {
-      for (; decoded < w.messages.length; decoded++) {
-        const r = WatchResponse.decode(w.messages[decoded]!);
-        for (const e of r.events) {
-          const v = Buffer.from(e.kv!.value).toString();
-          if (v === 'end') markers++;
-          values.set(r.watchId, [...(values.get(r.watchId) ?? []), v]);
+      // Not reading: the stream's window fills, responses queue, watchers fall behind.
+      w.req.pause();
+      for (let i = 0; i < puts; i++) await put(pair.fast.session, 'burst', `v${i}`);
+      w.req.resume();
+      // The last put is a marker: once every watcher has it, a duplicate would already be in.
+      await put(pair.fast.session, 'burst', 'end');
+      const values = new Map<bigint, string[]>();
+      let markers = 0;
+      let decoded = watchers;
+      await w.waitFor(() => {
+        for (; decoded < w.messages.length; decoded++) {
+          const r = WatchResponse.decode(w.messages[decoded]!);
+          for (const e of r.events) {
+            const v = Buffer.from(e.kv!.value).toString();
+            if (v === 'end') markers++;
+            values.set(r.watchId, [...(values.get(r.watchId) ?? []), v]);
+          }
         }
-      }
-      return markers === watchers;
-    }, `the end marker on all ${watchers} watchers`);
-    // Events may come batched (caught up from the backend) but never twice or out of order.
-    const want = [...Array.from({ length: puts }, (_, i) => `v${i}`), 'end'];
-    assert.equal(values.size, watchers);
-    for (const [id, got] of values) assert.deepEqual(got, want, `watcher ${id}`);
-    w.req.close();
+        return markers === watchers;
+      }, `the end marker on all ${watchers} watchers`);
+      // Events may come batched (caught up from the backend) but never twice or out of order.
+      const want = [...Array.from({ length: puts }, (_, i) => `v${i}`), 'end'];
+      assert.equal(values.size, watchers);
+      for (const [id, got] of values) assert.deepEqual(got, want, `watcher ${id}`);
+      w.req.close();
+    });
   });
-});
+}

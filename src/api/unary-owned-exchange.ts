@@ -1,0 +1,55 @@
+// A unary call on a stream the client port's HTTP/2 front end took for itself
+// (h2-front-connection.ts): the request comes from the connection's frames and the reply goes
+// out as frames the connection writes, with no node:http2 stream in between.
+
+import type http2 from 'node:http2';
+import type { Metadata } from '@grpc/grpc-js';
+import type { H2FrontConnection, OwnedCall } from './h2-front-connection.js';
+import { UnaryExchange, type FastMethod, type UnaryLimits } from './unary-exchange.js';
+import { okTrailersBlock, responseHeadersBlock, trailersOnlyBlock } from './h2-reply-blocks.js';
+import type { UnaryFastPath } from './unary-fast-path.js';
+
+class OwnedUnaryExchange extends UnaryExchange implements OwnedCall {
+  constructor(
+    limits: UnaryLimits,
+    method: FastMethod,
+    private readonly conn: H2FrontConnection,
+    private readonly streamId: number,
+    headers: http2.IncomingHttpHeaders,
+    timeoutMs: number,
+  ) {
+    super(limits, method, headers, timeoutMs);
+  }
+
+  getPeer(): string {
+    return this.conn.peer;
+  }
+
+  protected whenStreamCloses(f: () => void): void {
+    this.conn.whenClosed(this.streamId, f);
+  }
+
+  protected streamGone(): boolean {
+    return this.conn.streamGone(this.streamId);
+  }
+
+  protected sendReply(frame: Buffer, trailer: Metadata | null): void {
+    this.conn.sendReply(this.streamId, responseHeadersBlock(), frame, okTrailersBlock(trailer));
+    this.markCancelled();
+  }
+
+  protected sendStatus(headers: http2.OutgoingHttpHeaders): void {
+    this.conn.sendTrailersOnly(this.streamId, trailersOnlyBlock(headers));
+  }
+
+  streamReset(): void {
+    if (!this.done) this.cancel();
+  }
+}
+
+/** A unary call the fast path serves, on the front end's stream `streamId`; undefined when it serves none. */
+export function ownedUnaryCall(fast: UnaryFastPath, conn: H2FrontConnection, streamId: number, headers: http2.IncomingHttpHeaders): OwnedCall | undefined {
+  const taken = fast.take(headers);
+  if (taken === undefined) return undefined;
+  return new OwnedUnaryExchange(fast.limits, taken.method, conn, streamId, headers, taken.timeoutMs);
+}
