@@ -143,25 +143,28 @@ test('https client URLs with client certificate auth behave as in etcd 3.4.23', 
   });
 });
 
+/** One member started with an https client URL on `port` and `extra` flags; it is expected to fail, so its data dir goes at once. */
+function startHttpsMemberOnce(bin: string, node: boolean, port: number, peer: number, extra: string[] = []) {
+  const dir = tempDir('etcd-tls-start-');
+  const args = [
+    '--data-dir', join(dir, 'data'),
+    '--listen-client-urls', `https://127.0.0.1:${port}`,
+    '--advertise-client-urls', `https://127.0.0.1:${port}`,
+    '--listen-peer-urls', `http://127.0.0.1:${peer}`,
+    '--initial-advertise-peer-urls', `http://127.0.0.1:${peer}`,
+    '--initial-cluster', `default=http://127.0.0.1:${peer}`,
+    ...extra,
+  ];
+  const r = spawnSync(node ? process.execPath : bin, node ? [bin, ...args] : args, { encoding: 'utf8', timeout: 30_000 });
+  removeDir(dir);
+  return r;
+}
+
 test('an https client URL without --cert-file/--key-file refuses to start, as etcd does', async () => {
   const port = await freePort();
   const peer = await freePort();
-  const run = (bin: string, node: boolean) => {
-    const dir = tempDir('etcd-tls-refused-');
-    const args = [
-      '--data-dir', join(dir, 'data'),
-      '--listen-client-urls', `https://127.0.0.1:${port}`,
-      '--advertise-client-urls', `https://127.0.0.1:${port}`,
-      '--listen-peer-urls', `http://127.0.0.1:${peer}`,
-      '--initial-advertise-peer-urls', `http://127.0.0.1:${peer}`,
-      '--initial-cluster', `default=http://127.0.0.1:${peer}`,
-    ];
-    const r = spawnSync(node ? process.execPath : bin, node ? [bin, ...args] : args, { encoding: 'utf8', timeout: 20_000 });
-    removeDir(dir);
-    return r;
-  };
-  const theirs = run(REAL_ETCD, false);
-  const mine = run(OUR_ETCD, true);
+  const theirs = startHttpsMemberOnce(REAL_ETCD, false, port, peer);
+  const mine = startHttpsMemberOnce(OUR_ETCD, true, port, peer);
   const message = `TLS key/cert (--cert-file, --key-file) must be provided for client url https://127.0.0.1:${port} with HTTPS scheme`;
   assert.ok(theirs.stderr.includes(message), theirs.stderr);
   assert.ok(mine.stderr.includes(message), mine.stderr);
@@ -172,20 +175,9 @@ test('a client certificate, key or CA file that cannot be read ends etcd as a fa
   const port = await freePort();
   const peer = await freePort();
   const failure = (kind: 'ours' | 'real', tlsFlags: string[]) => {
-    const dir = tempDir('etcd-tls-unreadable-');
-    const args = [
-      '--data-dir', join(dir, 'data'),
-      '--listen-client-urls', `https://127.0.0.1:${port}`,
-      '--advertise-client-urls', `https://127.0.0.1:${port}`,
-      '--listen-peer-urls', `http://127.0.0.1:${peer}`,
-      '--initial-advertise-peer-urls', `http://127.0.0.1:${peer}`,
-      '--initial-cluster', `default=http://127.0.0.1:${peer}`,
-      ...tlsFlags,
-      // etcd 3.4 writes zap's JSON lines only when asked; etcd-ts always does (3.5's default).
-      ...(kind === 'real' ? ['--logger=zap'] : []),
-    ];
-    const r = spawnSync(kind === 'ours' ? process.execPath : REAL_ETCD, kind === 'ours' ? [OUR_ETCD, ...args] : args, { encoding: 'utf8', timeout: 30_000 });
-    removeDir(dir);
+    // etcd 3.4 writes zap's JSON lines only when asked; etcd-ts always does (3.5's default).
+    const flags = [...tlsFlags, ...(kind === 'real' ? ['--logger=zap'] : [])];
+    const r = kind === 'ours' ? startHttpsMemberOnce(OUR_ETCD, true, port, peer, flags) : startHttpsMemberOnce(REAL_ETCD, false, port, peer, flags);
     const lines = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: string; caller?: string; msg: string; error?: string });
     // What a failure says: the lines that carry an error (real etcd's fatal line adds a Go stack trace, left out).
     return { status: r.status, failed: lines.filter((l) => l.error !== undefined).map((l) => ({ level: l.level, caller: l.caller, msg: l.msg, error: l.error })) };
