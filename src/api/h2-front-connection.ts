@@ -455,7 +455,10 @@ export class H2FrontConnection extends SocketStandIn {
     this.releaseWindowed();
   }
 
-  /** Trailers ending the stream, after any DATA still waiting for window. */
+  /**
+   * The headers that end the stream (trailers, or a status alone), after any DATA still
+   * waiting for window. A client still sending has the rest of its request read and dropped.
+   */
   sendTrailers(id: number, block: Buffer): void {
     const s = this.owned.get(id);
     if (s === undefined || s.localEnded || s.trailers !== undefined || this.destroyed) return;
@@ -465,11 +468,6 @@ export class H2FrontConnection extends SocketStandIn {
     }
     this.writeOwn(encodeFrame(FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, id, block));
     this.localEnd(s);
-  }
-
-  /** A status alone (trailers-only). A client still sending has the rest of its request read and dropped. */
-  sendTrailersOnly(id: number, block: Buffer): void {
-    this.sendTrailers(id, block);
   }
 
   /** Calls `f` once the DATA sent so far on stream `id` left (on the next tick if none waits). */

@@ -8,10 +8,7 @@
 import type http2 from 'node:http2';
 import type { BidiStream } from './grpc-fast-bidi.js';
 import type { H2FrontConnection, OwnedCall } from './h2-front-connection.js';
-import { RESPONSE_HEADERS } from './grpc-fast-status.js';
-import { encodeHeaderBlock } from '../pkg/hpack.js';
-import { headerFields, responseHeadersBlock, trailersOnlyBlock } from './h2-reply-blocks.js';
-import { currentDate } from './h2-respond-now.js';
+import { respondBlock, trailersBlock } from './h2-reply-blocks.js';
 
 export class OwnedBidiStream implements BidiStream, OwnedCall {
   destroyed = false;
@@ -36,12 +33,8 @@ export class OwnedBidiStream implements BidiStream, OwnedCall {
   }
 
   respond(headers: http2.OutgoingHttpHeaders, options: { waitForTrailers?: boolean; endStream?: boolean }): void {
-    if (options.endStream === true) {
-      this.conn.sendTrailersOnly(this.id, trailersOnlyBlock(headers));
-      return;
-    }
-    const block = headers === RESPONSE_HEADERS ? responseHeadersBlock() : encodeHeaderBlock(headerFields(headers, currentDate()));
-    this.conn.sendHeaders(this.id, block);
+    if (options.endStream === true) this.conn.sendTrailers(this.id, respondBlock(headers));
+    else this.conn.sendHeaders(this.id, respondBlock(headers));
   }
 
   write(chunk: Buffer, written: () => void): boolean {
@@ -56,7 +49,7 @@ export class OwnedBidiStream implements BidiStream, OwnedCall {
   }
 
   sendTrailers(headers: http2.OutgoingHttpHeaders): void {
-    this.conn.sendTrailers(this.id, encodeHeaderBlock(headerFields(headers)));
+    this.conn.sendTrailers(this.id, trailersBlock(headers));
   }
 
   /** The rest of a request after the call ended is always read and dropped. */

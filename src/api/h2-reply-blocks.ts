@@ -1,4 +1,4 @@
-// The HPACK header blocks of the unary replies the client port's HTTP/2 front end sends itself
+// The HPACK header blocks of the replies the client port's HTTP/2 front end sends itself
 // (h2-front-connection.ts): the same headers node's http2 sends for grpc-js (RESPONSE_HEADERS
 // and the date, the trailers, a trailers-only status), in node's order. Every field is a
 // static-table index or a literal without indexing, so nothing enters the client's dynamic
@@ -6,10 +6,9 @@
 // blocks node's own encoder sends on the same connection.
 
 import type http2 from 'node:http2';
-import type { Metadata } from '@grpc/grpc-js';
 import { encodeHeaderBlock } from '../pkg/hpack.js';
 import { currentDate } from './h2-respond-now.js';
-import { okTrailers, OK_TRAILERS, RESPONSE_HEADERS } from './grpc-fast-status.js';
+import { OK_TRAILERS, RESPONSE_HEADERS } from './grpc-fast-status.js';
 
 /** Header fields as node lists them: pseudo-headers first, a field per array element, then `date`. */
 export function headerFields(headers: Readonly<http2.OutgoingHttpHeaders>, date?: string): [string, string][] {
@@ -30,9 +29,13 @@ export function headerFields(headers: Readonly<http2.OutgoingHttpHeaders>, date?
 let responseDate = '';
 let responseBlock: Buffer = Buffer.alloc(0);
 
-/** The reply headers before the message, with the current date (encoded once a second). */
-export function responseHeadersBlock(): Buffer {
+/**
+ * Headers as node's respond() sends them, the current date included: the reply headers before
+ * a message (RESPONSE_HEADERS, encoded once a second) or a trailers-only status.
+ */
+export function respondBlock(headers: Readonly<http2.OutgoingHttpHeaders>): Buffer {
   const date = currentDate();
+  if (headers !== RESPONSE_HEADERS) return encodeHeaderBlock(headerFields(headers, date));
   if (date !== responseDate) {
     responseBlock = encodeHeaderBlock(headerFields(RESPONSE_HEADERS, date));
     responseDate = date;
@@ -42,12 +45,7 @@ export function responseHeadersBlock(): Buffer {
 
 const OK_TRAILERS_BLOCK = encodeHeaderBlock(headerFields(OK_TRAILERS));
 
-/** The trailers of an OK status carrying the handler's trailing metadata (null: none). */
-export function okTrailersBlock(metadata: Metadata | null): Buffer {
-  return metadata === null ? OK_TRAILERS_BLOCK : encodeHeaderBlock(headerFields(okTrailers(metadata)));
-}
-
-/** A trailers-only answer: the status headers node's respond() would send, date included. */
-export function trailersOnlyBlock(headers: Readonly<http2.OutgoingHttpHeaders>): Buffer {
-  return encodeHeaderBlock(headerFields(headers, currentDate()));
+/** Trailers as node's sendTrailers() sends them (no date); OK without metadata, the commonest, encoded once. */
+export function trailersBlock(headers: Readonly<http2.OutgoingHttpHeaders>): Buffer {
+  return headers === OK_TRAILERS ? OK_TRAILERS_BLOCK : encodeHeaderBlock(headerFields(headers));
 }

@@ -6,7 +6,8 @@ import type http2 from 'node:http2';
 import type { Metadata } from '@grpc/grpc-js';
 import type { H2FrontConnection, OwnedCall } from './h2-front-connection.js';
 import { UnaryExchange, type FastMethod, type UnaryLimits } from './unary-exchange.js';
-import { okTrailersBlock, responseHeadersBlock, trailersOnlyBlock } from './h2-reply-blocks.js';
+import { respondBlock, trailersBlock } from './h2-reply-blocks.js';
+import { okTrailers, RESPONSE_HEADERS } from './grpc-fast-status.js';
 import type { UnaryFastPath } from './unary-fast-path.js';
 
 class OwnedUnaryExchange extends UnaryExchange implements OwnedCall {
@@ -34,12 +35,12 @@ class OwnedUnaryExchange extends UnaryExchange implements OwnedCall {
   }
 
   protected sendReply(frame: Buffer, trailer: Metadata | null): void {
-    this.conn.sendReply(this.streamId, responseHeadersBlock(), frame, okTrailersBlock(trailer));
+    this.conn.sendReply(this.streamId, respondBlock(RESPONSE_HEADERS), frame, trailersBlock(okTrailers(trailer)));
     this.markCancelled();
   }
 
   protected sendStatus(headers: http2.OutgoingHttpHeaders): void {
-    this.conn.sendTrailersOnly(this.streamId, trailersOnlyBlock(headers));
+    this.conn.sendTrailers(this.streamId, respondBlock(headers));
   }
 
   streamReset(): void {

@@ -9,9 +9,9 @@ import http2 from 'node:http2';
 import net from 'node:net';
 import { createHash } from 'node:crypto';
 import { H2FrontConnection, type OwnedCall, type OwnedCallTaker } from '../../src/api/h2-front-connection.js';
-import { okTrailersBlock, responseHeadersBlock, trailersOnlyBlock } from '../../src/api/h2-reply-blocks.js';
+import { respondBlock, trailersBlock } from '../../src/api/h2-reply-blocks.js';
 import { OwnedBidiStream } from '../../src/api/h2-owned-bidi-stream.js';
-import { RESPONSE_HEADERS } from '../../src/api/grpc-fast-status.js';
+import { OK_TRAILERS, RESPONSE_HEADERS } from '../../src/api/grpc-fast-status.js';
 
 const OWNED_PATH = '/test.Owned/Call';
 const BIDI_PATH = '/test.Owned/Stream';
@@ -64,13 +64,13 @@ class TestCall implements OwnedCall {
   requestEnd(): void {
     if (this.headers['x-hold'] !== undefined) return; // answers nothing: the client gives up
     if (this.headers['x-status-only'] !== undefined) {
-      this.conn.sendTrailersOnly(this.id, trailersOnlyBlock({ ':status': 200, 'content-type': 'application/grpc+proto', 'grpc-status': 5, 'grpc-message': 'not%20found' }));
+      this.conn.sendTrailers(this.id, respondBlock({ ':status': 200, 'content-type': 'application/grpc+proto', 'grpc-status': 5, 'grpc-message': 'not%20found' }));
       return;
     }
     const size = Number(this.headers['x-reply-bytes'] ?? 0);
     const summary = Buffer.from(JSON.stringify({ received: this.received, sha: this.hash.digest('hex'), custom: this.headers['x-custom'] }));
     const message = Buffer.concat([summary, Buffer.from('\n'), pattern(size)]);
-    this.conn.sendReply(this.id, responseHeadersBlock(), message, okTrailersBlock(null));
+    this.conn.sendReply(this.id, respondBlock(RESPONSE_HEADERS), message, trailersBlock(OK_TRAILERS));
   }
 
   streamReset(): void {
