@@ -38,7 +38,7 @@ export interface OwnedCall {
   /** The client reset the stream, or the connection went away. */
   streamReset(): void;
   /** The stream is over, both sides ended or reset (after streamReset). */
-  onStreamClose?(): void;
+  onStreamClose(): void;
 }
 
 /** Decides, from a new stream's request headers, whether the front end serves it. */
@@ -73,7 +73,6 @@ class OwnedStream {
   trailers: Buffer | undefined;
   /** Called once the queue has gone out. */
   drained: (() => void)[] | undefined;
-  closeListeners: (() => void)[] | undefined;
 
   constructor(
     readonly id: number,
@@ -393,16 +392,6 @@ export class H2FrontConnection extends SocketStandIn {
     return this.destroyed || !this.owned.has(id);
   }
 
-  /** Calls `f` once stream `id` closes (on the next tick if it has). */
-  whenClosed(id: number, f: () => void): void {
-    const s = this.owned.get(id);
-    if (s === undefined || this.destroyed) {
-      process.nextTick(f);
-      return;
-    }
-    (s.closeListeners ??= []).push(f);
-  }
-
   /** A reply: its headers, the framed message as DATA, then its trailers ending the stream. */
   sendReply(id: number, headersBlock: Buffer, message: Buffer, trailersBlock: Buffer): void {
     const s = this.owned.get(id);
@@ -498,9 +487,7 @@ export class H2FrontConnection extends SocketStandIn {
     this.owned.delete(s.id);
     const i = this.blocked.indexOf(s);
     if (i >= 0) this.blocked.splice(i, 1);
-    s.call.onStreamClose?.();
-    const listeners = s.closeListeners;
-    if (listeners !== undefined) for (const f of listeners) f();
+    s.call.onStreamClose();
     this.maybeFinish();
   }
 
@@ -640,8 +627,7 @@ export class H2FrontConnection extends SocketStandIn {
     this.blocked.length = 0;
     for (const s of streams) {
       s.call.streamReset();
-      s.call.onStreamClose?.();
-      if (s.closeListeners !== undefined) for (const f of s.closeListeners) f();
+      s.call.onStreamClose();
     }
     this.nodeOutput.abandon(err);
     if (!this.socketEnding) this.socket.destroy();

@@ -11,6 +11,9 @@ import { okTrailers, RESPONSE_HEADERS } from './grpc-fast-status.js';
 import type { UnaryFastPath } from './unary-fast-path.js';
 
 class OwnedUnaryExchange extends UnaryExchange implements OwnedCall {
+  /** Set once a handler listens for 'cancelled' (whenStreamCloses is asked at most once a call). */
+  private onClose: (() => void) | undefined;
+
   constructor(
     limits: UnaryLimits,
     method: FastMethod,
@@ -27,7 +30,8 @@ class OwnedUnaryExchange extends UnaryExchange implements OwnedCall {
   }
 
   protected whenStreamCloses(f: () => void): void {
-    this.conn.whenClosed(this.streamId, f);
+    if (this.conn.streamGone(this.streamId)) process.nextTick(f);
+    else this.onClose = f;
   }
 
   protected streamGone(): boolean {
@@ -45,6 +49,10 @@ class OwnedUnaryExchange extends UnaryExchange implements OwnedCall {
 
   streamReset(): void {
     if (!this.done) this.cancel();
+  }
+
+  onStreamClose(): void {
+    this.onClose?.();
   }
 }
 
