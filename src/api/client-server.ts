@@ -118,9 +118,8 @@ export class ClientServer {
   private readonly httpHandler: http.RequestListener;
   private readonly ports: BoundPort[] = [];
   private metricsHttp: http.Server | undefined;
-  private readonly fastPath: UnaryFastPath | undefined;
-  private readonly watchFastPath: WatchFastPath | undefined;
-  private readonly keepAliveFastPath: LeaseKeepAliveFastPath | undefined;
+  /** The calls served without grpc-js (all three, or none: ETCD_TS_UNARY_FAST_PATH=0). */
+  private readonly fastPaths: { unary: UnaryFastPath; watch: WatchFastPath; keepAlive: LeaseKeepAliveFastPath } | undefined;
 
   constructor(
     private readonly server: EtcdServer,
@@ -153,23 +152,25 @@ export class ClientServer {
       [ElectionService, electionService(server)],
     ];
     if (opts.unaryFastPath ?? process.env['ETCD_TS_UNARY_FAST_PATH'] !== '0') {
-      this.fastPath = new UnaryFastPath({ maxReceiveBytes: opts.maxRequestBytes + GRPC_OVERHEAD_BYTES, maxSendBytes: MAX_SEND_BYTES, isLearner: () => server.isLearner() });
-      this.watchFastPath = new WatchFastPath({
-        maxReceiveBytes: opts.maxRequestBytes + GRPC_OVERHEAD_BYTES,
-        maxSendBytes: MAX_SEND_BYTES,
-        isLearner: () => server.isLearner(),
-        host: () => server.watchHost(),
-      });
-      this.keepAliveFastPath = new LeaseKeepAliveFastPath({
-        maxReceiveBytes: opts.maxRequestBytes + GRPC_OVERHEAD_BYTES,
-        maxSendBytes: MAX_SEND_BYTES,
-        isLearner: () => server.isLearner(),
-        host: server,
-      });
+      this.fastPaths = {
+        unary: new UnaryFastPath({ maxReceiveBytes: opts.maxRequestBytes + GRPC_OVERHEAD_BYTES, maxSendBytes: MAX_SEND_BYTES, isLearner: () => server.isLearner() }),
+        watch: new WatchFastPath({
+          maxReceiveBytes: opts.maxRequestBytes + GRPC_OVERHEAD_BYTES,
+          maxSendBytes: MAX_SEND_BYTES,
+          isLearner: () => server.isLearner(),
+          host: () => server.watchHost(),
+        }),
+        keepAlive: new LeaseKeepAliveFastPath({
+          maxReceiveBytes: opts.maxRequestBytes + GRPC_OVERHEAD_BYTES,
+          maxSendBytes: MAX_SEND_BYTES,
+          isLearner: () => server.isLearner(),
+          host: server,
+        }),
+      };
     }
     for (const [def, impl] of services) {
       this.grpc.addService(withByteCounting(def), impl);
-      this.fastPath?.addService(def, impl);
+      this.fastPaths?.unary.addService(def, impl);
     }
     const gateway = opts.enableGateway ?? true;
     this.httpHandler = createHttpHandler({
@@ -205,20 +206,18 @@ export class ClientServer {
    */
   serve(client: { port: BoundPort; secure: boolean }[], metrics: BoundPort[]): void {
     const injector = this.grpc.createConnectionInjector(ServerCredentials.createInsecure());
-    const [fast, watch, keepAlive] = [this.fastPath, this.watchFastPath, this.keepAliveFastPath];
+    const paths = this.fastPaths;
     serveNonGrpcStreams(
       this.grpc,
       this.httpHandler,
-      fast === undefined || watch === undefined || keepAlive === undefined
-        ? undefined
-        : (stream, headers) => fast.tryServe(stream, headers) || watch.tryServe(stream, headers) || keepAlive.tryServe(stream, headers),
+      paths === undefined ? undefined : (stream, headers) => paths.unary.tryServe(stream, headers) || paths.watch.tryServe(stream, headers) || paths.keepAlive.tryServe(stream, headers),
     );
     // The HTTP/2 front end serves the fast paths' calls itself unless a stream limit is set: node's
     // session enforces --max-concurrent-streams, and it would not see the streams we serve.
     // ETCD_TS_H2_FRONT=0 leaves every stream to node, so tests and benchmarks can compare.
     const front =
-      fast !== undefined && watch !== undefined && keepAlive !== undefined && this.opts.maxConcurrentStreams === undefined && process.env['ETCD_TS_H2_FRONT'] !== '0'
-        ? frontEndCalls(fast, [watch, keepAlive])
+      paths !== undefined && this.opts.maxConcurrentStreams === undefined && process.env['ETCD_TS_H2_FRONT'] !== '0'
+        ? frontEndCalls(paths.unary, [paths.watch, paths.keepAlive])
         : undefined;
     const targets = { grpc: injector, http1: this.http1, ...(front ? { front } : {}) };
     for (const c of client) {

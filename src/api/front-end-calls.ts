@@ -8,17 +8,12 @@ import type { OwnedCallTaker } from './h2-front-connection.js';
 import type { BidiStream } from './grpc-fast-bidi.js';
 import { OwnedBidiStream } from './h2-owned-bidi-stream.js';
 import { ownedUnaryCall } from './unary-owned-exchange.js';
+import { isGrpc } from './grpc-h2-fallback.js';
 import type { UnaryFastPath } from './unary-fast-path.js';
 
 /** A bidi fast path: serves the stream (true) or leaves it. */
 export interface BidiFastPath {
   tryServe(stream: BidiStream, headers: http2.IncomingHttpHeaders): boolean;
-}
-
-/** gRPC's content type, as the client port tells gRPC streams from plain HTTP/2 requests. */
-function isGrpc(headers: http2.IncomingHttpHeaders): boolean {
-  const type = headers['content-type'];
-  return type !== undefined && type.startsWith('application/grpc');
 }
 
 export function frontEndCalls(unary: UnaryFastPath, bidi: readonly BidiFastPath[]): OwnedCallTaker {

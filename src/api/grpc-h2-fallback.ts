@@ -15,7 +15,8 @@ interface GrpcServerInternals {
   http2Servers: Map<http2.Http2Server, unknown>;
 }
 
-function isGrpc(headers: http2.IncomingHttpHeaders): boolean {
+/** gRPC's content type: how the client port tells gRPC streams from plain HTTP/2 requests, as Go's server does. */
+export function isGrpc(headers: http2.IncomingHttpHeaders): boolean {
   return String(headers['content-type'] ?? '').startsWith('application/grpc');
 }
 

@@ -23,7 +23,7 @@
 import { SocketStandIn } from './socket-stand-in.js';
 import type net from 'node:net';
 import type http2 from 'node:http2';
-import { CONNECTION_PREFACE, FRAME_HEADER_LENGTH, FrameType, Flag, headersPayload, windowUpdateFrame, writeFrameHeader, frame as encodeFrame } from '../pkg/h2-frame.js';
+import { CONNECTION_PREFACE, FRAME_HEADER_LENGTH, FrameType, Flag, headersPayload, unpadded, windowUpdateFrame, writeFrameHeader, frame as encodeFrame } from '../pkg/h2-frame.js';
 import { HpackDecoder, HpackError, encodeHeaderBlock } from '../pkg/hpack.js';
 import { headerFrames, repairedAuthority } from './h2-authority-filter.js';
 import { peerOf } from './unary-fast-call.js';
@@ -310,12 +310,7 @@ export class H2FrontConnection extends SocketStandIn {
     s.recvUnacked += payload.length;
     // DATA after the client's END_STREAM breaks the protocol; the call never sees it.
     if (s.remoteEnded) return;
-    let data = payload;
-    if ((flags & Flag.PADDED) !== 0) {
-      const padding = payload[0] ?? 0;
-      if (padding >= payload.length) throw new Error('HTTP/2: padding too long');
-      data = payload.subarray(1, payload.length - padding);
-    }
+    const data = unpadded(flags, payload);
     if (data.length > 0) s.call.requestData(data);
     if ((flags & Flag.END_STREAM) !== 0) this.remoteEnd(s);
     else if (s.recvUnacked >= Math.min(REPLENISH_AT, this.serverInitialWindow >> 1) && this.owned.has(id)) {
@@ -600,7 +595,7 @@ export class H2FrontConnection extends SocketStandIn {
   /** A connection error of ours: GOAWAY with its code, then the connection closes. */
   private fail(code: number): void {
     const payload = Buffer.alloc(8);
-    payload.writeUInt32BE(Math.max(this.lastClientStream, 0), 0);
+    payload.writeUInt32BE(this.lastClientStream, 0);
     payload.writeUInt32BE(code, 4);
     this.writeOwn(encodeFrame(FrameType.GOAWAY, 0, 0, payload));
     this.socketEnding = true;

@@ -25,14 +25,17 @@ export function frame(type: number, flags: number, streamId: number, payload: Ui
   return out;
 }
 
+/** A DATA or HEADERS frame's payload without its padding (when flagged PADDED). */
+export function unpadded(flags: number, payload: Buffer): Buffer {
+  if ((flags & Flag.PADDED) === 0) return payload;
+  const padding = payload[0] ?? 0;
+  if (padding >= payload.length) throw new RangeError('HTTP/2: padding longer than the frame');
+  return payload.subarray(1, payload.length - padding);
+}
+
 /** A HEADERS frame's payload split: its priority fields (when flagged) and its header block fragment, padding removed. */
 export function headersPayload(flags: number, payload: Buffer): { priority: Buffer | undefined; fragment: Buffer } {
-  let body = payload;
-  if ((flags & Flag.PADDED) !== 0) {
-    const padding = body[0] ?? 0;
-    if (padding >= body.length) throw new RangeError('HTTP/2: padding longer than the frame');
-    body = body.subarray(1, body.length - padding);
-  }
+  let body = unpadded(flags, payload);
   let priority: Buffer | undefined;
   if ((flags & Flag.PRIORITY) !== 0) {
     priority = body.subarray(0, 5);
