@@ -33,7 +33,7 @@ export interface SnapshotPiece {
 export async function* snapshotPieces(copy: BackendCopy, pieceBytes = SNAPSHOT_CHUNK_BYTES): AsyncGenerator<SnapshotPiece> {
   // Timed from the consistent copy being ready until the stream is done with it, sent
   // whole or not, as etcd times its backend snapshots.
-  const started = performance.now();
+  const timed = backendSnapshotSeconds.startTimer();
   const digest = createHash('sha256');
   let sent = 0;
   let held: Buffer[] = [];
@@ -60,6 +60,6 @@ export async function* snapshotPieces(copy: BackendCopy, pieceBytes = SNAPSHOT_C
     yield { remainingBytes: 0, blob: digest.digest() };
   } finally {
     copy.stream.destroy();
-    backendSnapshotSeconds.observe((performance.now() - started) / 1000);
+    timed();
   }
 }

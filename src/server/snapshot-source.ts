@@ -47,8 +47,8 @@ export async function copyForSnapshot(backend: CopyableBackend): Promise<Snapsho
   });
   // Timed as the Snapshot rpc's copies are (backend-snapshot.ts): etcd observes the backend
   // snapshots it sends to peers in the same histogram.
-  const started = performance.now();
-  stream.once('close', () => backendSnapshotSeconds.observe((performance.now() - started) / 1000));
+  const timed = backendSnapshotSeconds.startTimer();
+  stream.once('close', () => timed());
   const snapshot: Snapshot = {
     data: membershipSnapshotData(inspected.members),
     metadata: { index: inspected.index, term: inspected.term, confState: confStateOf(inspected.members) },
