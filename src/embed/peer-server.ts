@@ -13,7 +13,7 @@ import { listenAddress } from './urls.js';
 import { goListenError } from '../api/bound-port.js';
 import type { PeerTransport } from '../transport/peer-transport.js';
 import { peerMembersJson } from './peer-members-json.js';
-import { keepIdleConnections } from '../pkg/go-http-server.js';
+import { dropIdlePeerConnections } from '../pkg/go-http-server.js';
 import { handlePromote } from '../transport/promote-forwarding.js';
 
 export interface PeerListeners {
@@ -68,7 +68,7 @@ export async function listenPeers(urls: string[], tlsFor: (url: string) => tls.T
     // Raft streams are long-lived requests: no per-request deadline may cut them.
     const secure = tlsFor(url);
     const listener: http.RequestListener = (req, res) => handler(req, res);
-    const s = keepIdleConnections(secure ? https.createServer({ ...secure, requestTimeout: 0 }, listener) : http.createServer({ requestTimeout: 0 }, listener));
+    const s = dropIdlePeerConnections(secure ? https.createServer({ ...secure, requestTimeout: 0 }, listener) : http.createServer({ requestTimeout: 0 }, listener));
     try {
       await new Promise<void>((resolve, reject) => {
         s.once('error', (err: NodeJS.ErrnoException) => reject(goListenError(err, host, port)));
