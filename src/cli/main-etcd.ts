@@ -5,6 +5,7 @@ import { handleServerArgs } from '../embed/handle-args.js';
 import { DiscoveryError } from '../embed/discovery/v2-discovery.js';
 import { startEtcd } from '../embed/start-etcd.js';
 import { ListenerError, StartError } from '../embed/start-errors.js';
+import { TlsFileError } from '../embed/tls-files.js';
 import { CALLERS } from '../embed/log-record.js';
 import { compactHeapWhenIdle, tuneHeapForServer } from './heap-tuning.js';
 import { tierUpSooner } from './jit-tuning.js';
@@ -41,6 +42,12 @@ export async function main(argv: string[] = processArgs()): Promise<void> {
     const message = err instanceof Error ? err.message : String(err);
     // etcd was already serving when a client listener failed: no failed-start line, only zap's fatal one (exit code 1).
     if (err instanceof ListenerError) log.child(CALLERS.listenerFailed).fatal('listener failed', { error: message });
+    if (err instanceof TlsFileError) {
+      // A peer certificate, key or CA file etcd cannot use (client ones became ListenerErrors
+      // above): etcd 3.4.23's failed-start pair, with its callers, and its exit code 1.
+      log.child(CALLERS.startFailed).warn('failed to start etcd', { error: message });
+      log.child(CALLERS.startFatal).fatal('discovery failed', { error: message });
+    }
     if (err instanceof DiscoveryError) {
       // etcd 3.5's words for a discovery that did not complete: the token is spent.
       log.warn('failed to bootstrap; discovery token was already used', { 'discovery-token': cfg.discovery, error: message });

@@ -26,4 +26,7 @@ export const CALLERS = {
   leaseCheckpoint: 'embed/config.go:735',
   /** etcd 3.4.23's line, the release this failure was compared with. */
   listenerFailed: 'etcdmain/etcd.go:290',
+  /** etcd 3.4.23's failed-start pair, as it logs a peer certificate, key or CA it cannot use. */
+  startFailed: 'etcdmain/etcd.go:176',
+  startFatal: 'etcdmain/etcd.go:271',
 } as const;
