@@ -82,6 +82,12 @@ test('peer certificate, key or CA files that hold the wrong thing fail the start
     assert.equal(real.status, 1, `${name}: real etcd's exit code`);
     assert.deepEqual(ours, real, name);
   }
+  // One that cannot be read at all fails the same way (the client side is in client-tls-vs-real-etcd).
+  const missing = ['--peer-cert-file', '/nonexistent.pem', '--peer-key-file', file('server-key.pem')];
+  assert.deepEqual(await failure('ours', 'peer', missing), await failure('real', 'peer', missing), 'no such peer certificate');
+  // With an http:// peer URL etcd does not serve the peer certificate but still loads it to dial its peers.
+  const dialOnly = ['--cert-file', file('server.pem'), '--key-file', file('server-key.pem'), '--peer-cert-file', GARBAGE, '--peer-key-file', file('server-key.pem')];
+  assert.deepEqual(await failure('ours', 'client', dialOnly), await failure('real', 'client', dialOnly), 'a peer certificate that is not PEM, http:// peer URL');
   const error = 'tls: failed to find certificate PEM data in certificate input, but did find a private key; PEM inputs may have been switched';
   assert.deepEqual((await failure('ours', 'peer', peerFlags(CASES[2]![1]))).failed, [
     { level: 'warn', caller: 'etcdmain/etcd.go:176', msg: 'failed to start etcd', error },
