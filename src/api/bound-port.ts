@@ -8,6 +8,7 @@
 
 import net from 'node:net';
 import tls from 'node:tls';
+import { watchHandshakeFailures, type HandshakeFailureSink } from '../pkg/tls-handshake-failures.js';
 
 /** Go's error text for a port that cannot be bound, which operators grep logs for. */
 export function goListenError(err: NodeJS.ErrnoException, host: string, port: number): Error {
@@ -30,6 +31,8 @@ export interface PortAddress {
   port: number;
   /** For an https:// URL: the handshake runs on arrival, ALPN offers h2 and http/1.1. */
   tls?: tls.TlsOptions | undefined;
+  /** Told of each connection whose TLS handshake fails (etcd logs it as "rejected connection"). */
+  onHandshakeFailure?: HandshakeFailureSink | undefined;
 }
 
 /** Binds host:port now; rejects with Go's words when it cannot. */
@@ -51,7 +54,10 @@ export function bindPort(addr: PortAddress): Promise<BoundPort> {
     ? tls.createServer({ ...addr.tls, ALPNProtocols: ['h2', 'http/1.1'] }, admit)
     : net.createServer({ noDelay: true }, admit);
   // A failed handshake (no client certificate, untrusted CA) only ends that connection.
-  if (addr.tls) server.on('tlsClientError', () => undefined);
+  if (addr.tls) {
+    if (addr.onHandshakeFailure !== undefined) watchHandshakeFailures(server as tls.Server, addr.onHandshakeFailure);
+    else server.on('tlsClientError', () => undefined);
+  }
   const port: BoundPort = {
     server,
     serve: (handler) => {

@@ -29,4 +29,12 @@ export const CALLERS = {
   /** etcd 3.4.23's failed-start pair, as it logs a peer certificate, key or CA it cannot use. */
   startFailed: 'etcdmain/etcd.go:176',
   startFatal: 'etcdmain/etcd.go:271',
+  /** etcd 3.4.23's "rejected connection": a failed TLS handshake, and a refused certificate (with its names). */
+  handshakeRejected: 'embed/config_logging.go:287',
+  certificateRejected: 'embed/config_logging.go:278',
+  /** etcd 3.4.23's warnings for TLS flags an http:// (or unix://) listen URL does not use. */
+  peerHttpKeyCert: 'embed/etcd.go:513',
+  peerHttpCertAuth: 'embed/etcd.go:520',
+  clientHttpKeyCert: 'embed/etcd.go:625',
+  clientHttpCertAuth: 'embed/etcd.go:632',
 } as const;

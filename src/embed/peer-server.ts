@@ -15,6 +15,7 @@ import type { PeerTransport } from '../transport/peer-transport.js';
 import { peerMembersJson } from './peer-members-json.js';
 import { dropIdlePeerConnections } from '../pkg/go-http-server.js';
 import { handlePromote } from '../transport/promote-forwarding.js';
+import { watchHandshakeFailures, type HandshakeFailureSink } from '../pkg/tls-handshake-failures.js';
 
 export interface PeerListeners {
   servers: http.Server[];
@@ -51,7 +52,8 @@ function peerHandler(server: EtcdServer, transport: PeerTransport, routes: PeerR
   };
 }
 
-export async function listenPeers(urls: string[], tlsFor: (url: string) => tls.TlsOptions | undefined): Promise<PeerListeners> {
+/** `onHandshakeFailure` is told of each connection to an https:// peer URL whose TLS handshake fails. */
+export async function listenPeers(urls: string[], tlsFor: (url: string) => tls.TlsOptions | undefined, onHandshakeFailure?: HandshakeFailureSink): Promise<PeerListeners> {
   let handler: http.RequestListener = (_req, res) => {
     res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8' });
     res.end('etcdserver: server not started\n');
@@ -69,6 +71,7 @@ export async function listenPeers(urls: string[], tlsFor: (url: string) => tls.T
     const secure = tlsFor(url);
     const listener: http.RequestListener = (req, res) => handler(req, res);
     const s = dropIdlePeerConnections(secure ? https.createServer({ ...secure, requestTimeout: 0 }, listener) : http.createServer({ requestTimeout: 0 }, listener));
+    if (s instanceof https.Server && onHandshakeFailure !== undefined) watchHandshakeFailures(s, onHandshakeFailure);
     try {
       await new Promise<void>((resolve, reject) => {
         s.once('error', (err: NodeJS.ErrnoException) => reject(goListenError(err, host, port)));

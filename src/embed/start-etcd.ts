@@ -13,7 +13,10 @@ import https from 'node:https';
 import type tls from 'node:tls';
 import { DEFAULT_MAX_CONCURRENT_STREAMS } from './server-flags.js';
 import { withAutoTls } from './auto-tls.js';
-import { allowedRuleConflict, guardTlsServer, rejectedFields, tlsAdmission } from './tls-admission.js';
+import { allowedRuleConflict, guardTlsServer, handshakeFailureFields, rejectedFields, tlsAdmission } from './tls-admission.js';
+import { httpUrlTlsWarnings } from './http-url-tls-warnings.js';
+import type { HandshakeFailureSink } from '../pkg/tls-handshake-failures.js';
+import { CALLERS } from './log-record.js';
 import { join } from 'node:path';
 import { randomInt } from 'node:crypto';
 import { ClientServer } from '../api/client-server.js';
@@ -92,18 +95,26 @@ export async function startEtcd(given: ServerConfig, log: Logger): Promise<Runni
   // Self-signed certificates first (peer, then client, as etcd), so the rest sees them as given.
   const tlsLog = log.child('embed/config.ts');
   const peerTls = await withAutoTls(given.peerTls, given.dataDir, given.listenPeerUrls, 'peer', tlsLog);
-  const cfg: ServerConfig = { ...given, peerTls, clientTls: await withAutoTls(given.clientTls, given.dataDir, given.listenClientUrls, 'client', tlsLog) };
+  // Each side's warnings come as etcd sets up that side's listeners: peers first.
+  for (const r of httpUrlTlsWarnings('peer', given.listenPeerUrls, peerTls)) log.write(r);
+  const clientTls = await withAutoTls(given.clientTls, given.dataDir, given.listenClientUrls, 'client', tlsLog);
+  for (const r of httpUrlTlsWarnings('client', given.listenClientUrls, clientTls)) log.write(r);
+  const cfg: ServerConfig = { ...given, peerTls, clientTls };
   // etcd checks this while setting up its peer listeners, before anything is written.
   const ruleConflict = cfg.listenPeerUrls.some((u) => u.startsWith('https://')) ? allowedRuleConflict(cfg.peerTls) : undefined;
   if (ruleConflict !== undefined) throw new StartError(ruleConflict);
   // Certificates are read before anything is written, so a bad path leaves no data dir behind.
+  // A failed TLS handshake on a client or peer port: etcd's warning, one per connection.
+  const handshakeLog = log.child(CALLERS.handshakeRejected);
+  const onHandshakeFailure: HandshakeFailureSink = (f) => handshakeLog.warn('rejected connection', handshakeFailureFields(f));
   const clientAddresses = cfg.listenClientUrls.map((url) => ({
     ...listenAddress(url),
     tls: clientServerTls(url, cfg.clientTls),
+    onHandshakeFailure,
   }));
   // Every port is bound before anything is written, so a port in use leaves no data dir
   // behind and fails the start at once, as in etcd; each is served once the member is ready.
-  const peerListeners = await listenPeers(cfg.listenPeerUrls, (url) => serverTlsFor(url, cfg.peerTls, { cert: '--peer-cert-file', key: '--peer-key-file' }));
+  const peerListeners = await listenPeers(cfg.listenPeerUrls, (url) => serverTlsFor(url, cfg.peerTls, { cert: '--peer-cert-file', key: '--peer-key-file' }), onHandshakeFailure);
   let bound: BoundPort[];
   try {
     // Client ports first, then metrics ports; all or none are bound.
@@ -139,7 +150,7 @@ function clientServerTls(url: string, clientTls: TlsConfig): tls.TlsOptions | un
 
 /** --*-crl-file, --peer-cert-allowed-* and --client-cert-allowed-hostname on the TLS ports (tls-admission.ts). */
 function guardTlsPorts(cfg: ServerConfig, log: Logger, client: tls.Server[], peer: tls.Server[]): void {
-  const tlsLog = log.child('embed/config_logging.ts');
+  const tlsLog = log.child(CALLERS.certificateRejected);
   const reject = (socket: tls.TLSSocket, error: string): void => tlsLog.warn('rejected connection', rejectedFields(socket, error));
   const clientCheck = tlsAdmission(cfg.clientTls);
   if (clientCheck) for (const s of client) guardTlsServer(s, clientCheck, reject);

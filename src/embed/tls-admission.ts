@@ -21,6 +21,8 @@ import tls from 'node:tls';
 import { revokedSerials, serialHex } from '../pkg/x509-crl.js';
 import type { TlsConfig } from './config.js';
 import { goReadFileError } from '../pkg/go-os-errors.js';
+import { goHostPort } from '../pkg/go-tls-errors.js';
+import type { HandshakeFailure } from '../pkg/tls-handshake-failures.js';
 
 /** The error text for a refused connection, or undefined to admit it. */
 export type TlsAdmission = (socket: tls.TLSSocket) => string | undefined;
@@ -116,10 +118,10 @@ export function peerDialCheck(cfg: TlsConfig): ServerIdentityCheck | undefined {
   return (host, cert) => tls.checkServerIdentity(host, cert) ?? (rule(new X509Certificate(cert.raw)) ? undefined : new Error(ERR_CLIENT_CERT_AUTH));
 }
 
-/** etcd's "rejected connection" fields for a refused socket. */
+/** etcd's "rejected connection" fields for a socket refused after its handshake, with the certificate's names. */
 export function rejectedFields(socket: tls.TLSSocket, error: string): Record<string, unknown> {
   const fields: Record<string, unknown> = {
-    'remote-addr': `${socket.remoteAddress ?? ''}:${socket.remotePort ?? 0}`,
+    'remote-addr': goHostPort(socket.remoteAddress, socket.remotePort),
     'server-name': typeof socket.servername === 'string' ? socket.servername : '',
   };
   const leaf = socket.getPeerX509Certificate();
@@ -130,6 +132,11 @@ export function rejectedFields(socket: tls.TLSSocket, error: string): Record<str
   }
   fields.error = error;
   return fields;
+}
+
+/** etcd's "rejected connection" fields for a failed handshake: Go has no certificate to name then. */
+export function handshakeFailureFields(f: HandshakeFailure): Record<string, unknown> {
+  return { 'remote-addr': f.remoteAddr, 'server-name': f.serverName, error: f.error };
 }
 
 /**
