@@ -9,34 +9,12 @@ import https from 'node:https';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { etcdctl, freePort, OUR_ETCD, REAL_ETCD, REPO_ROOT, removeDir, startMember, stopMember, tempDir, type Member } from '../helpers/processes.js';
+import { etcdctl, freePort, OUR_ETCD, REAL_ETCD, removeDir, stopMember, tempDir } from '../helpers/processes.js';
+import { startClientTlsMember, TLS_DIR, tlsFixture, type TlsMember } from '../helpers/tls-member.js';
 
-const TLS_DIR = join(REPO_ROOT, 'test', 'fixtures', 'tls');
-const file = (name: string) => join(TLS_DIR, name);
+const file = tlsFixture;
 const CLIENT_CERT = ['--cacert', file('ca.pem'), '--cert', file('client.pem'), '--key', file('client-key.pem')];
 
-interface TlsMember {
-  m: Member;
-  httpsUrl: string;
-}
-
-async function startTlsMember(kind: 'ours' | 'real'): Promise<TlsMember> {
-  const tlsPort = await freePort();
-  const plainPort = await freePort();
-  const httpsUrl = `https://127.0.0.1:${tlsPort}`;
-  const m = await startMember(kind, {
-    clientPort: plainPort,
-    extraArgs: [
-      '--listen-client-urls', `${httpsUrl},http://127.0.0.1:${plainPort}`,
-      '--advertise-client-urls', httpsUrl,
-      '--cert-file', file('server.pem'),
-      '--key-file', file('server-key.pem'),
-      '--trusted-ca-file', file('ca.pem'),
-      '--client-cert-auth',
-    ],
-  });
-  return { m, httpsUrl };
-}
 
 function ctl(t: TlsMember, args: string[]) {
   const r = etcdctl('real', ['--endpoints', t.httpsUrl, '--dial-timeout', '1s', ...args]);
@@ -79,8 +57,8 @@ function https2(url: string, path: string, body?: string): Promise<{ status: num
 }
 
 test('https client URLs with client certificate auth behave as in etcd 3.4.23', async (t) => {
-  const real = await startTlsMember('real');
-  const ours = await startTlsMember('ours');
+  const real = await startClientTlsMember('real');
+  const ours = await startClientTlsMember('ours');
   t.after(async () => {
     for (const x of [real, ours]) {
       await stopMember(x.m);

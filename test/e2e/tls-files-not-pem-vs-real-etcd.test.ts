@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { etcdctl, freePort, OUR_ETCD, REAL_ETCD, REPO_ROOT, removeDir, startMember, stopMember, tempDir } from '../helpers/processes.js';
+import { etcdctl, freePort, OUR_ETCD, REAL_ETCD, removeDir, stopMember, tempDir } from '../helpers/processes.js';
+import { startClientTlsMember, tlsFixture } from '../helpers/tls-member.js';
 
-const TLS_DIR = join(REPO_ROOT, 'test', 'fixtures', 'tls');
-const file = (name: string) => join(TLS_DIR, name);
+const file = tlsFixture;
 
 /** A file of plain text in a directory of its own, removed when the tests end. */
 const scratch = tempDir('etcd-not-pem-');
@@ -96,23 +96,7 @@ test('peer certificate, key or CA files that hold the wrong thing fail the start
 });
 
 test('a CA file with no PEM in it starts the member, which then refuses every client certificate', async (t) => {
-  const start = async (kind: 'ours' | 'real') => {
-    const tlsPort = await freePort();
-    const plainPort = await freePort();
-    const httpsUrl = `https://127.0.0.1:${tlsPort}`;
-    const m = await startMember(kind, {
-      clientPort: plainPort,
-      extraArgs: [
-        '--listen-client-urls', `${httpsUrl},http://127.0.0.1:${plainPort}`,
-        '--advertise-client-urls', httpsUrl,
-        '--cert-file', file('server.pem'),
-        '--key-file', file('server-key.pem'),
-        '--trusted-ca-file', GARBAGE,
-        '--client-cert-auth',
-      ],
-    });
-    return { m, httpsUrl };
-  };
+  const start = (kind: 'ours' | 'real') => startClientTlsMember(kind, GARBAGE);
   const real = await start('real');
   const ours = await start('ours');
   t.after(async () => {
