@@ -114,11 +114,13 @@ async function same(p: FastAndGrpcJs, path: string, body: Buffer, codec?: Codec,
   const fast = normalized(await call(p.fast.session, path, body, opts), codec);
   const slow = normalized(await call(p.slow.session, path, body, opts), codec);
   assert.deepEqual(fast.headers, slow.headers, `${path}: response headers`);
-  // The same date, but for a second boundary between the two calls.
+  // The same date, but for a second boundary between the two calls. Either side may be the
+  // later one: node refreshes its cached date from a timer, which a loaded loop runs late,
+  // so grpc-js's answer can carry the previous second after ours carried the next.
   assert.match(fast.date ?? '', HTTP_DATE, `${path}: date`);
   assert.match(slow.date ?? '', HTTP_DATE, `${path}: date`);
   const apart = Date.parse(slow.date!) - Date.parse(fast.date!);
-  assert.ok(apart === 0 || apart === 1000, `${path}: dates ${fast.date} and ${slow.date}`);
+  assert.ok(Math.abs(apart) <= 1000, `${path}: dates ${fast.date} and ${slow.date}`);
   assert.deepEqual(fast.trailers, slow.trailers, `${path}: trailers`);
   if (!opts?.ignoreData) assert.deepEqual(fast.data, slow.data, `${path}: response bytes`);
   else assert.equal(fast.data.length > 0, slow.data.length > 0, `${path}: a message or none`);
