@@ -145,6 +145,8 @@ export class H2FrontConnection extends SocketStandIn {
   /** Our frames made while node's output was mid-frame, in order. */
   private ownQueue: { bytes: Buffer; written: (() => void) | undefined }[] = [];
   private corked = false;
+  /** Node's SETTINGS, the server's connection preface, has gone out: our frames may follow it. */
+  private serverPrefaceSent = false;
   private finalDone: ((err?: Error | null) => void) | undefined;
   /** Node sent GOAWAY: streams opened after it are node's to refuse. */
   private goingAway = false;
@@ -549,6 +551,7 @@ export class H2FrontConnection extends SocketStandIn {
   }
 
   private onNodeSettings(payload: Buffer): void {
+    this.serverPrefaceSent = true;
     for (let i = 0; i + 6 <= payload.length; i += 6) {
       const key = payload.readUInt16BE(i);
       if (key === SETTINGS_INITIAL_WINDOW_SIZE) this.serverInitialWindow = payload.readUInt32BE(i + 2);
@@ -556,15 +559,19 @@ export class H2FrontConnection extends SocketStandIn {
     }
   }
 
-  /** Our frames go out now, unless node's output stopped mid-frame (or earlier ones of ours wait). */
+  /**
+   * Our frames go out now, unless node has not sent its SETTINGS yet (a server's first frame
+   * must be SETTINGS; under load a refusal we answer at once can come before it), node's output
+   * stopped mid-frame, or earlier ones of ours wait.
+   */
   private writeOwn(frameBytes: Buffer, written?: () => void): void {
-    if (this.ownQueue.length === 0 && !this.nodeOutput.midFrame) this.out(frameBytes, written);
+    if (this.ownQueue.length === 0 && this.serverPrefaceSent && !this.nodeOutput.midFrame) this.out(frameBytes, written);
     else this.ownQueue.push({ bytes: frameBytes, written });
   }
 
   /** Our frames that waited for node's frame to end, once it has. */
   private flushOwnQueue(): void {
-    if (this.ownQueue.length === 0 || this.nodeOutput.midFrame) return;
+    if (this.ownQueue.length === 0 || !this.serverPrefaceSent || this.nodeOutput.midFrame) return;
     const queued = this.ownQueue;
     this.ownQueue = [];
     for (const q of queued) this.out(q.bytes, q.written);
@@ -597,6 +604,13 @@ export class H2FrontConnection extends SocketStandIn {
     const payload = Buffer.alloc(8);
     payload.writeUInt32BE(this.lastClientStream, 0);
     payload.writeUInt32BE(code, 4);
+    if (!this.serverPrefaceSent) {
+      // The connection ends here, so node's SETTINGS will not come: an empty one (no changes)
+      // is a valid preface, and the GOAWAY goes out after it instead of waiting in the queue.
+      this.serverPrefaceSent = true;
+      this.out(encodeFrame(FrameType.SETTINGS, 0, 0, Buffer.alloc(0)));
+      this.flushOwnQueue();
+    }
     this.writeOwn(encodeFrame(FrameType.GOAWAY, 0, 0, payload));
     this.socketEnding = true;
     this.socket.end();

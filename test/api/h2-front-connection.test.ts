@@ -12,6 +12,8 @@ import { H2FrontConnection, type OwnedCall, type OwnedCallTaker } from '../../sr
 import { respondBlock, trailersBlock } from '../../src/api/h2-reply-blocks.js';
 import { OwnedBidiStream } from '../../src/api/h2-owned-bidi-stream.js';
 import { OK_TRAILERS, RESPONSE_HEADERS } from '../../src/api/grpc-fast-status.js';
+import { encodeHeaderBlock } from '../../src/pkg/hpack.js';
+import { CONNECTION_PREFACE, Flag, FrameType, frame as encodeFrame } from '../../src/pkg/h2-frame.js';
 
 const OWNED_PATH = '/test.Owned/Call';
 const BIDI_PATH = '/test.Owned/Stream';
@@ -375,3 +377,55 @@ describe('HTTP/2 front end and GOAWAY', () => {
     }
   });
 });
+
+describe('HTTP/2 front end and the server preface', () => {
+  it('sends node\'s SETTINGS before an answer it made from the connection\'s first bytes', async () => {
+    // The client's preface, SETTINGS and a whole owned call arrive in the first read, so the
+    // call is answered (trailers-only) before node's session exists to write its SETTINGS.
+    const taker: OwnedCallTaker = {
+      take(conn, id, headers) {
+        return new TestCall(conn, id, headers, () => {});
+      },
+    };
+    const block = encodeHeaderBlock([[':method', 'POST'], [':scheme', 'http'], [':path', OWNED_PATH], [':authority', 'x'], ['content-type', 'application/grpc'], ['x-status-only', '1']]);
+    const first = Buffer.concat([
+      CONNECTION_PREFACE,
+      encodeFrame(FrameType.SETTINGS, 0, 0, Buffer.alloc(0)),
+      encodeFrame(FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, 1, block),
+    ]);
+    const h2 = http2.createServer();
+    const received: Buffer[] = [];
+    const [server, client] = await socketPair();
+    client.on('data', (c: Buffer) => received.push(c));
+    const front = new H2FrontConnection(server, taker, first);
+    h2.emit('connection', front);
+    try {
+      const types = async (): Promise<number[]> => {
+        for (;;) {
+          const all = Buffer.concat(received);
+          const seen: number[] = [];
+          for (let pos = 0; pos + 9 <= all.length; pos += 9 + all.readUIntBE(pos, 3)) seen.push(all[pos + 3]!);
+          if (seen.includes(FrameType.HEADERS)) return seen;
+          await new Promise((r) => client.once('data', r));
+        }
+      };
+      const seen = await types();
+      assert.equal(seen[0], FrameType.SETTINGS, `frame types in order: ${seen.join(',')}`);
+      assert.ok(seen.indexOf(FrameType.HEADERS) > 0);
+    } finally {
+      client.destroy();
+      server.destroy();
+    }
+  });
+});
+
+/** Two ends of a loopback TCP connection. */
+async function socketPair(): Promise<[net.Socket, net.Socket]> {
+  const listener = net.createServer();
+  await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
+  const accepted = new Promise<net.Socket>((r) => listener.once('connection', r));
+  const client = net.connect((listener.address() as net.AddressInfo).port, '127.0.0.1');
+  const server = await accepted;
+  listener.close();
+  return [server, client];
+}
