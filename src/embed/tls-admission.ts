@@ -22,7 +22,7 @@ import { revokedSerials, serialHex } from '../pkg/x509-crl.js';
 import type { TlsConfig } from './config.js';
 import { goReadFileError } from '../pkg/go-os-errors.js';
 import { goHostPort } from '../pkg/go-tls-errors.js';
-import type { HandshakeFailure } from '../pkg/tls-handshake-failures.js';
+import { serverNameOf, type HandshakeFailure } from '../pkg/tls-handshake-failures.js';
 
 /** The error text for a refused connection, or undefined to admit it. */
 export type TlsAdmission = (socket: tls.TLSSocket) => string | undefined;
@@ -122,7 +122,7 @@ export function peerDialCheck(cfg: TlsConfig): ServerIdentityCheck | undefined {
 export function rejectedFields(socket: tls.TLSSocket, error: string): Record<string, unknown> {
   const fields: Record<string, unknown> = {
     'remote-addr': goHostPort(socket.remoteAddress, socket.remotePort),
-    'server-name': typeof socket.servername === 'string' ? socket.servername : '',
+    'server-name': serverNameOf(socket),
   };
   const leaf = socket.getPeerX509Certificate();
   if (leaf !== undefined) {

@@ -23,6 +23,11 @@ interface Ends {
   remote: string;
 }
 
+/** The name the client asked for in its hello (SNI), "" when it sent none: Go's ServerName, as etcd logs it. */
+export function serverNameOf(socket: tls.TLSSocket): string {
+  return typeof socket.servername === 'string' ? socket.servername : '';
+}
+
 function endsOf(socket: net.Socket): Ends {
   return { local: goHostPort(socket.localAddress, socket.localPort), remote: goHostPort(socket.remoteAddress, socket.remotePort) };
 }
@@ -59,6 +64,6 @@ export function watchHandshakeFailures(server: tls.Server, sink: HandshakeFailur
       remote: ends.remote,
     });
     if (error === undefined) return;
-    sink({ remoteAddr: ends.remote, serverName: typeof socket.servername === 'string' ? socket.servername : '', error });
+    sink({ remoteAddr: ends.remote, serverName: serverNameOf(socket), error });
   });
 }
