@@ -17,6 +17,8 @@
 // --instr 1 also counts each member's user-space instructions per put with `perf stat`.
 // --prof DIR runs our members under `node --cpu-prof` (profiles written to DIR on exit).
 // --root DIR runs bin/etcd of another checkout (e.g. a copy of main) for A/B comparisons.
+// ALL_ENDPOINTS=1 in the environment spreads the clients over every member, as `npm run bench`
+// does, instead of sending them all to the leader (followers then forward their proposals).
 // --stdout PREFIX keeps each of our members' stdout in PREFIX.m<i> (e.g. for --node --trace-deopt).
 // --node "FLAGS" passes flags to our members' node; --record FILE runs `perf record -e
 // instructions:u` on a follower during the measured run (with --node --perf-basic-prof for JS names;
@@ -82,7 +84,7 @@ for (;;) {
   if (Date.now() > deadline) throw new Error('cluster not healthy');
   await sleep(200);
 }
-const bench = (argv) => spawnSync(process.execPath, [join(HERE, 'bin/benchmark'), '--endpoints', members.map((m) => m.ep).join(','), '--target-leader', ...argv], { encoding: 'utf8' });
+const bench = (argv) => spawnSync(process.execPath, [join(HERE, 'bin/benchmark'), '--endpoints', members.map((m) => m.ep).join(','), ...(process.env.ALL_ENDPOINTS ? [] : ['--target-leader']), ...argv], { encoding: 'utf8' });
 // warm up (JIT) before measuring
 bench(['put', '--conns', '5', '--clients', '50', '--total', '3000', '--val-size', '256', '--key-space-size', '1000']);
 
@@ -127,6 +129,8 @@ for (let rep = 0; rep < opt.reps; rep++) {
   const after = await Promise.all(members.map(metrics));
   const rps = /Requests\/sec:\s*([\d.]+)/.exec(r.stdout)?.[1] ?? '?';
   const p50 = /50% in ([\d.]+) secs/.exec(r.stdout)?.[1] ?? '?';
+  const p90 = /90% in ([\d.]+) secs/.exec(r.stdout)?.[1] ?? '?';
+  const p95 = /95% in ([\d.]+) secs/.exec(r.stdout)?.[1] ?? '?';
   const p99 = /99% in ([\d.]+) secs/.exec(r.stdout)?.[1] ?? '?';
   const us = (t) => ((t / TICK) * 1e6) / N;
   const order = members.map((m, i) => i).sort((a, b) => after[b].isLeader - after[a].isLeader);
@@ -143,7 +147,7 @@ for (let rep = 0; rep < opt.reps; rep++) {
   const li = order[0];
   const sentPerPut = (after[li].sent - before[li].sent) / N;
   console.log(
-    `${opt.kind} put3 total ${total.toFixed(0)} us/put${perfs ? ` ${(instr.reduce((a, b) => a + b, 0) / N / 1000).toFixed(0)}ki` : ''} | ${parts.join(' | ')} | leader sent ${sentPerPut.toFixed(0)} B/put | rps ${rps} p50 ${p50}s p99 ${p99}s wall ${secs.toFixed(1)}s${r.status ? ' EXIT ' + r.status + ' ' + r.stderr.slice(0, 200) : ''}`,
+    `${opt.kind} put3 total ${total.toFixed(0)} us/put${perfs ? ` ${(instr.reduce((a, b) => a + b, 0) / N / 1000).toFixed(0)}ki` : ''} | ${parts.join(' | ')} | leader sent ${sentPerPut.toFixed(0)} B/put | rps ${rps} p50 ${p50}s p90 ${p90} p95 ${p95} p99 ${p99}s wall ${secs.toFixed(1)}s${r.status ? ' EXIT ' + r.status + ' ' + r.stderr.slice(0, 200) : ''}`,
   );
 }
 await Promise.all(members.map((m) => new Promise((res) => (m.proc.once('exit', res), m.proc.kill('SIGINT')))));
