@@ -594,12 +594,11 @@ export class EtcdServer {
   }
 
   private headerAt(revision: bigint): ResponseHeader {
-    return {
-      clusterId: this.parts.membership.clusterId,
-      memberId: this.opts.memberId,
-      revision,
-      raftTerm: this.termBigint(),
-    };
+    const header: ResponseHeader = { clusterId: this.parts.membership.clusterId, memberId: this.opts.memberId, revision: 0n, raftTerm: this.termBigint() };
+    // Written after construction, as revisionHeader does (see there): a read-only member's
+    // first watch response then does not deoptimise its range path.
+    header.revision = revision;
+    return header;
   }
 
   /** The term as the bigint a header carries, converted once per term instead of once per response. */
