@@ -32,7 +32,7 @@ import { membershipSnapshotData } from './snapshot-source.js';
 import { Applier, toEtcdError, type ApplyResult, type ApplyStore } from './applier.js';
 import { EtcdError, Errors, GrpcCode } from './errors.js';
 import { IdGenerator } from './id-generator.js';
-import { applyRange, applyTxn, txnIsWrite } from './kv-apply.js';
+import { applyRange, applyTxn, responseHeader, txnIsWrite } from './kv-apply.js';
 import type { Membership } from './membership.js';
 import { RaftLoop, type RaftLog } from './raft-loop.js';
 import { ReadIndexBatcher } from './read-index.js';
@@ -594,11 +594,7 @@ export class EtcdServer {
   }
 
   private headerAt(revision: bigint): ResponseHeader {
-    const header: ResponseHeader = { clusterId: this.parts.membership.clusterId, memberId: this.opts.memberId, revision: 0n, raftTerm: this.termBigint() };
-    // Written after construction, as revisionHeader does (see there): a read-only member's
-    // first watch response then does not deoptimise its range path.
-    header.revision = revision;
-    return header;
+    return responseHeader(this.parts.membership.clusterId, this.opts.memberId, revision, this.termBigint());
   }
 
   /** The term as the bigint a header carries, converted once per term instead of once per response. */

@@ -39,22 +39,27 @@ export interface LeaseLookup {
 }
 
 /**
+ * A response header. The revision is written after the object is made, not in its literal:
+ * V8 treats a field that is never written after construction as constant, and optimised
+ * code relies on it. The generated decoders and fromPartial (watch responses, replies
+ * forwarded between members) do write it afterwards, and the first time one did, V8 threw
+ * away the optimised code of every request path that builds headers (put, range, txn: 15
+ * functions with --trace-deopt) and recompiled it under load. Built here, the field is
+ * mutable from the member's first request on, before anything is optimised.
+ */
+export function responseHeader(clusterId: bigint, memberId: bigint, revision: bigint, raftTerm: bigint): ResponseHeader {
+  const header: ResponseHeader = { clusterId, memberId, revision: 0n, raftTerm };
+  header.revision = revision;
+  return header;
+}
+
+/**
  * The header of a response produced inside the applier carries only the revision; the
  * member fills in cluster id, member id and term on the outermost response. Responses
  * nested in a txn keep this revision-only header, as etcd's do.
- *
- * The revision is written after the object is made, not in its literal: V8 treats a field
- * that is never written after construction as constant, and optimised code relies on it.
- * The generated decoders and fromPartial (watch responses, replies forwarded between
- * members) do write it afterwards, and the first time one did, V8 threw away the optimised
- * code of every request path that builds headers (put, range, txn: 15 functions with
- * --trace-deopt) and recompiled it under load. Written here, the field is mutable from the
- * member's first write on, before anything is optimised.
  */
 export function revisionHeader(rev: number): ResponseHeader {
-  const header = emptyHeader();
-  header.revision = BigInt(rev);
-  return header;
+  return responseHeader(0n, 0n, BigInt(rev), 0n);
 }
 
 const emptyHeader = (): ResponseHeader => ({ clusterId: 0n, memberId: 0n, revision: 0n, raftTerm: 0n });
