@@ -128,10 +128,8 @@ for (let rep = 0; rep < opt.reps; rep++) {
   }
   const after = await Promise.all(members.map(metrics));
   const rps = /Requests\/sec:\s*([\d.]+)/.exec(r.stdout)?.[1] ?? '?';
-  const p50 = /50% in ([\d.]+) secs/.exec(r.stdout)?.[1] ?? '?';
-  const p90 = /90% in ([\d.]+) secs/.exec(r.stdout)?.[1] ?? '?';
-  const p95 = /95% in ([\d.]+) secs/.exec(r.stdout)?.[1] ?? '?';
-  const p99 = /99% in ([\d.]+) secs/.exec(r.stdout)?.[1] ?? '?';
+  const pct = (p) => new RegExp(`\\n\\s*${p}% in ([\\d.]+) secs`).exec(r.stdout)?.[1] ?? '?';
+  const [p50, p90, p95, p99] = [pct(50), pct(90), pct(95), pct(99)];
   const us = (t) => ((t / TICK) * 1e6) / N;
   const order = members.map((m, i) => i).sort((a, b) => after[b].isLeader - after[a].isLeader);
   const parts = order.map((i) => {
