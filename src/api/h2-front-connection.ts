@@ -29,6 +29,7 @@ import { headerFrames, repairedAuthority } from './h2-authority-filter.js';
 import { peerOf } from './unary-fast-call.js';
 import { headerObject } from './h2-request-headers.js';
 import { NodeOutput } from './h2-node-output.js';
+import { ChurnMap } from '../pkg/churn-map.js';
 
 /** A call the front end serves on a stream of its own. */
 export interface OwnedCall {
@@ -96,7 +97,8 @@ const NODE_ENDED = 2;
 export class H2FrontConnection extends SocketStandIn {
   readonly peer: string;
   private readonly decoder = new HpackDecoder(DECODER_TABLE_LIMIT);
-  private readonly owned = new Map<number, OwnedStream>();
+  /** Streams answered here; a ChurnMap since each holds a request in flight (see churn-map.ts). */
+  private readonly owned = new ChurnMap<number, OwnedStream>();
   /** Node's streams, with which sides have ended. */
   private readonly nodeStreams = new Map<number, number>();
   private lastClientStream = 0;

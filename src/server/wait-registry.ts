@@ -18,6 +18,7 @@
 // only while someone waits (ref/unref only flip a counter; no timer list is touched).
 
 import { Errors, type EtcdError } from './errors.js';
+import { ChurnMap } from '../pkg/churn-map.js';
 
 /** Upper bound on proposals in flight; past it new proposals are refused, not queued. */
 export const MAX_PENDING_PROPOSALS = 100_000;
@@ -48,7 +49,8 @@ export interface WaitEntry<T, C> {
 type Waiter<T, C> = WaitEntry<T, C>;
 
 export class WaitRegistry<T, C = never> {
-  private readonly waiters = new Map<bigint, Waiter<T, C>>();
+  /** A ChurnMap: a put's waiter holds its request and reply (see churn-map.ts). */
+  private readonly waiters = new ChurnMap<bigint, Waiter<T, C>>();
   private timer: NodeJS.Timeout | undefined;
   /** When the armed timer fires (performance.now()); meaningful while `timer` is set. */
   private timerAt = 0;
