@@ -10,6 +10,7 @@
 import net from 'node:net';
 import { HpackDecoder, HpackError } from '../pkg/hpack.js';
 import { CONNECTION_PREFACE, Flag, FrameType, frame, writeFrameHeader } from '../pkg/h2-frame.js';
+import { ChurnMap } from '../pkg/churn-map.js';
 
 
 export const Setting = { HEADER_TABLE_SIZE: 1, ENABLE_PUSH: 2, MAX_CONCURRENT_STREAMS: 3, INITIAL_WINDOW_SIZE: 4, MAX_FRAME_SIZE: 5 } as const;
@@ -50,7 +51,8 @@ interface PendingOpen {
 export class H2Session {
   private readonly socket: net.Socket;
   private readonly decoder = new HpackDecoder();
-  private readonly streams = new Map<number, StreamState>();
+  /** Open streams; a ChurnMap, as each holds a request in flight (see churn-map.ts). */
+  private readonly streams = new ChurnMap<number, StreamState>();
   private nextId = 1;
   private inbuf: Buffer | null = null;
   private out: Buffer[] = [];
