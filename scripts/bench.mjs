@@ -68,6 +68,19 @@ async function stopCluster(c) {
   rmSync(c.dir, { recursive: true, force: true });
 }
 
+/** Which member (m0, m1, ...) leads right now, or '?' when none says so. */
+async function leaderName(c) {
+  for (let i = 0; i < c.procs.length; i++) {
+    try {
+      const text = await (await fetch(`${c.procs[i].url}/metrics`)).text();
+      if (/^etcd_server_is_leader 1$/m.test(text)) return `m${i}`;
+    } catch {
+      // member unreachable: not the leader we can name
+    }
+  }
+  return '?';
+}
+
 async function leaderChanges(c) {
   let sum = 0;
   for (const p of c.procs) {
@@ -139,6 +152,7 @@ function machine() {
 
 const rows = [];
 const rssNotes = [];
+const leaderNotes = [];
 const log = (s) => process.stderr.write(s + '\n');
 let goBin = null;
 let goNote = opt.go ? '' : 'skipped (--no-go)';
@@ -164,6 +178,15 @@ for (const n of String(opt.members).split(',').map(Number)) {
     for (const kind of ['real', 'ours']) if (clusters[kind]) await runOne(clusters[kind], sc);
   }
   if (WARMUP.length > 0) log(`${n}m warmed up (each workload at ${opt.warmup} of its size, unmeasured)`);
+  if (n > 1) {
+    // A 1-client workload's one connection goes to the first endpoint, m0: through a
+    // follower a write takes one more hop than through the leader, and elections decide
+    // which it is, separately for each side.
+    const leaders = {};
+    for (const k of ['real', 'ours']) leaders[k] = clusters[k] ? await leaderName(clusters[k]) : 'n/a';
+    leaderNotes.push(`${n} members: leader after the warm-up real ${leaders.real}, ours ${leaders.ours}; bin/benchmark's 1-client workloads connect to m0.`);
+    log(leaderNotes.at(-1));
+  }
   const lcBefore = {};
   for (const k of ['real', 'ours']) lcBefore[k] = clusters[k] ? await leaderChanges(clusters[k]) : NaN;
   for (const sc of [...SCENARIOS, ...(goBin ? GO_SCENARIOS : [])]) {
@@ -248,6 +271,7 @@ function tableOf(rows) {
 
 const lines = tableOf(rows.filter((r) => !r.go));
 for (const n of rssNotes) lines.push('', `Note: ${n}`);
+for (const n of leaderNotes) lines.push('', n);
 lines.push('', "### The same servers driven by etcd's Go client (clientv3, scripts/go-clientv3-bench)", '');
 if (goBin) lines.push(...tableOf(rows.filter((r) => r.go)));
 else lines.push(`Go client cross-check ${goNote}.`);
