@@ -163,14 +163,17 @@ test('after the same requests both servers export the same families, and the pro
     }
     removeDir(snapDir);
   });
-  const idle: Record<string, ReturnType<typeof parseExposition>> = {};
-  /** etcd_mvcc_db_open_read_transactions once a member has settled (a just-started etcd may still hold one open). */
+  /**
+   * etcd_mvcc_db_open_read_transactions after a write and nothing since, once settled: etcd
+   * closes a read's transaction only at its next backend commit, and commits only writes, so
+   * after a read it stays one higher until the next write (the test ends with a write too).
+   */
   const idleReadTxns: Record<string, number | undefined> = {};
   const after: Record<string, ReturnType<typeof parseExposition>> = {};
   for (const [kind, m] of Object.entries(members)) {
-    idle[kind] = await scrape(m.clientUrl);
-    idleReadTxns[kind] = await settledSample(m.clientUrl, 'etcd_mvcc_db_open_read_transactions');
     putAndGet(m, 3);
+    assert.equal(etcdctl('real', ['--endpoints', m.endpoint, 'put', 'before', 'snapshot']).status, 0);
+    idleReadTxns[kind] = await settledSample(m.clientUrl, 'etcd_mvcc_db_open_read_transactions');
     const save = etcdctl('real', ['--endpoints', m.endpoint, 'snapshot', 'save', join(snapDir, `${kind}.db`)]);
     assert.equal(save.status, 0, save.stderr);
     assert.equal(etcdctl('real', ['--endpoints', m.endpoint, 'endpoint', 'hashkv']).status, 0);
@@ -216,7 +219,12 @@ test('after the same requests both servers export the same families, and the pro
       const name = 'etcd_mvcc_db_open_read_transactions';
       const atIdle = idleReadTxns[kind];
       assert.ok(atIdle !== undefined, `${kind}: ${name} at idle`);
-      assert.equal(await untilSample(m.clientUrl, name, atIdle), atIdle, kind);
+      const end = await untilSample(m.clientUrl, name, atIdle);
+      // etcd counts a superseded read transaction until the reads begun on it end and a
+      // commit rolls it back, which a test cannot time: under load its gauge ends one above
+      // or below the reference (2 of 3 full-suite runs this session). Ours must return exactly.
+      if (kind === 'ours') assert.equal(end, atIdle, kind);
+      else assert.ok(end !== undefined && Math.abs(end - atIdle) <= 1, `${kind}: ${name} ends at ${end}, ${atIdle} after the first writes`);
     }
   });
 
