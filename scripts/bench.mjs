@@ -21,7 +21,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from '../dist/src/benchmark/flags.js';
 import { runBenchmark } from '../dist/src/benchmark/runner.js';
 import { percentiles } from '../dist/src/benchmark/report.js';
-import { freePort, healthy, memberArgs, parseFlags, sleep } from './lib/local-members.mjs';
+import { freePort, healthy, memberArgs, metricSample, parseFlags, sleep } from './lib/local-members.mjs';
 import { buildGoClientBench, runGoClientBench } from './lib/go-clientv3-bench.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -71,12 +71,7 @@ async function stopCluster(c) {
 /** Which member (m0, m1, ...) leads right now, or '?' when none says so. */
 async function leaderName(c) {
   for (let i = 0; i < c.procs.length; i++) {
-    try {
-      const text = await (await fetch(`${c.procs[i].url}/metrics`)).text();
-      if (/^etcd_server_is_leader 1$/m.test(text)) return `m${i}`;
-    } catch {
-      // member unreachable: not the leader we can name
-    }
+    if ((await metricSample(c.procs[i].url, 'etcd_server_is_leader')) === 1) return `m${i}`;
   }
   return '?';
 }
@@ -84,13 +79,9 @@ async function leaderName(c) {
 async function leaderChanges(c) {
   let sum = 0;
   for (const p of c.procs) {
-    try {
-      const text = await (await fetch(`${p.url}/metrics`)).text();
-      const m = /^etcd_server_leader_changes_seen_total (\S+)/m.exec(text);
-      if (m) sum += Number(m[1]);
-    } catch {
-      // member gone: counted as unknown
-    }
+    // A member gone (NaN) is counted as unknown.
+    const seen = await metricSample(p.url, 'etcd_server_leader_changes_seen_total');
+    if (!Number.isNaN(seen)) sum += seen;
   }
   return sum;
 }

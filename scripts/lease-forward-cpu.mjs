@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from '../dist/src/benchmark/flags.js';
 import { runBenchmark } from '../dist/src/benchmark/runner.js';
 import { percentiles } from '../dist/src/benchmark/report.js';
-import { cpuTicks, freePort, memberArgs, parseFlags, sleep } from './lib/local-members.mjs';
+import { cpuTicks, freePort, memberArgs, metricSample, parseFlags, sleep } from './lib/local-members.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const opt = { kind: 'ours', total: 10000, clients: 50, prof: '', instr: '' };
@@ -22,15 +22,6 @@ parseFlags(opt);
 
 
 
-async function metric(url, name) {
-  try {
-    const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
-    const m = new RegExp(`^${name} (\\S+)`, 'm').exec(text);
-    return m ? Number(m[1]) : NaN;
-  } catch {
-    return NaN;
-  }
-}
 
 const dir = mkdtempSync(join(os.tmpdir(), 'lease-fwd-'));
 const ports = [];
@@ -47,7 +38,7 @@ try {
   let leader = -1;
   const deadline = Date.now() + 30_000;
   while (leader < 0 && Date.now() < deadline) {
-    for (let i = 0; i < 3; i++) if ((await metric(members[i].url, 'etcd_server_is_leader')) === 1) leader = i;
+    for (let i = 0; i < 3; i++) if ((await metricSample(members[i].url, 'etcd_server_is_leader', 2000)) === 1) leader = i;
     if (leader < 0) await sleep(200);
   }
   if (leader < 0) throw new Error('no leader');

@@ -1,5 +1,6 @@
 // What the measuring scripts (bench.mjs, cpu-per-op.mjs, lease-forward-cpu.mjs) share: their
-// flag parsing, free loopback ports, a member's command line and a process's CPU ticks.
+// flag parsing, free loopback ports, a member's command line, a process's CPU ticks and one
+// sample of a member's /metrics.
 
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
@@ -44,6 +45,20 @@ export async function healthy(url) {
     return (await r.json()).health === 'true';
   } catch {
     return false;
+  }
+}
+
+/**
+ * The value of an unlabelled sample (etcd_server_is_leader, say) in the member's /metrics at
+ * `url`; NaN when it is missing or the member does not answer (within `timeoutMs`, if given).
+ */
+export async function metricSample(url, name, timeoutMs) {
+  try {
+    const res = await fetch(`${url}/metrics`, timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(timeoutMs) });
+    const m = new RegExp(`^${name} (\\S+)`, 'm').exec(await res.text());
+    return m ? Number(m[1]) : NaN;
+  } catch {
+    return NaN;
   }
 }
 
